@@ -1,0 +1,243 @@
+"""``AsyncClient``: the one implementation of the API calls; the sync ``Client`` drives it."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+import random
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import httpx
+
+from .errors import (
+    APIConnectionError,
+    APIResponseError,
+    APITimeoutError,
+    InvalidInputError,
+    TaskFailedError,
+    WaitTimeoutError,
+    status_error,
+)
+from .models import Face, GalleryItem, Move
+from .polling import PollPolicy, faces_ready, task_done
+from .retry import RetryPolicy, parse_retry_after
+from .settings import Settings
+from .uploads import Photo, to_upload
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+__all__ = ["AsyncClient", "ItemRef", "FaceRef"]
+
+ItemRef = GalleryItem | str
+FaceRef = int | str | Face
+OnUpdate = Callable[[GalleryItem], Any]
+
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _id(item: ItemRef) -> str:
+    return quote(item.id if isinstance(item, GalleryItem) else str(item), safe="")
+
+
+def _face(item: ItemRef, face: FaceRef) -> str:
+    if isinstance(face, Face):
+        faces = item.faces if isinstance(item, GalleryItem) else None
+        if not faces or face not in faces:
+            raise InvalidInputError("that Face is not one of this item's faces; pass its index")
+        return str(faces.index(face))
+    if face == "default" or (isinstance(face, int) and not isinstance(face, bool) and face >= 0):
+        return str(face)
+    raise InvalidInputError(f"face must be a non-negative index, 'default' or a Face, got {face!r}")
+
+
+class AsyncClient:
+    """Async client for the generative.photos API, bound to the event loop that first uses it."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 4,
+        *,
+        poll: PollPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = Settings.resolve(api_key, base_url, timeout, max_retries)
+        self.poll = poll or PollPolicy()
+        self.retry = RetryPolicy(max_retries=self.settings.max_retries)
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._rng = random.Random()
+
+    @property
+    def backend(self) -> str:
+        """``"local"`` (embedded or loopback engine) or ``"remote"`` (the service)."""
+        return self.settings.backend
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.settings.base_url!r}, backend={self.backend!r})"
+
+    def _client(self) -> httpx.AsyncClient:
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._http.is_closed:
+            headers = {"Accept": "application/json"}
+            if self.settings.api_key:
+                headers["Authorization"] = self.settings.api_key
+            self._http = httpx.AsyncClient(
+                base_url=self.settings.base_url + "/",
+                headers=headers,
+                timeout=httpx.Timeout(self.settings.timeout),
+                transport=self._transport,
+                limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+            )
+            self._loop = loop
+        elif loop is not self._loop:
+            raise RuntimeError(
+                "this AsyncClient is bound to another event loop; use client.aio (one per loop) or make a new one"
+            )
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- transport -----------------------------------------------------------------
+
+    async def _send_once(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        try:
+            response = await self._client().request(method, path, **kw)
+        except httpx.TimeoutException as exc:
+            raise APITimeoutError(
+                f"{method} /{path} timed out after {self.settings.timeout:g} s ({type(exc).__name__})",
+                request_sent=not isinstance(exc, _NOT_SENT),
+            ) from None
+        except httpx.TransportError as exc:
+            reason = self.settings.redact(str(exc)) or type(exc).__name__
+            raise APIConnectionError(
+                f"{method} /{path} to {self.settings.base_url} failed: {reason}",
+                request_sent=not isinstance(exc, _NOT_SENT),
+            ) from None
+        if response.status_code >= 400:
+            raise status_error(
+                response.status_code,
+                _error_code(response),
+                method=method,
+                path="/" + path,
+                body=response.text[:500],
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
+            )
+        return response
+
+    async def _request(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        async for attempt in self.retry.retrying(method, "/" + path):
+            with attempt:
+                return await self._send_once(method, path, **kw)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _item(self, method: str, path: str, **kw: Any) -> GalleryItem:
+        response = await self._request(method, path, **kw)
+        try:
+            payload = response.json()
+        except ValueError:
+            kind = response.headers.get("content-type", "no content type")
+            raise APIResponseError(
+                f"{method} /{path} answered {response.status_code} with {kind}, not JSON: {response.text[:80]!r}"
+            ) from None
+        return GalleryItem.parse(payload)
+
+    # -- the API ---------------------------------------------------------------------
+
+    async def upload(self, photo: Photo, filename: str | None = None) -> GalleryItem:
+        """Upload a photo (path, bytes, binary file, PIL image or numpy array)."""
+        file = await asyncio.to_thread(to_upload, photo, filename)
+        files = {"object": (file.filename, file.content, file.content_type)}
+        return await self._item("POST", "teams/me/gallery", files=files)
+
+    async def get(self, item: ItemRef) -> GalleryItem:
+        """The current state of a photo or variant."""
+        return await self._item("GET", f"teams/me/gallery/{_id(item)}")
+
+    async def edit(self, item: ItemRef, move: Move | str, param: float = 1.0, face: FaceRef = 0) -> GalleryItem:
+        """Ask for a variant (idempotent: the same request gives the same variant id)."""
+        param = float(param)
+        if not math.isfinite(param):
+            raise InvalidInputError(f"param must be finite, got {param}")
+        body = {"move": str(move), "param": param}
+        return await self._item("PUT", f"teams/me/gallery/{_id(item)}/faces/{_face(item, face)}", json=body)
+
+    async def wait_for_faces(
+        self, item: ItemRef, timeout: float = 300.0, on_update: OnUpdate | None = None
+    ) -> GalleryItem:
+        """Poll until face detection has run; ``.faces`` is then a tuple (maybe empty)."""
+        return await self._poll(item, faces_ready, timeout, on_update, "face detection")
+
+    async def wait(self, item: ItemRef, timeout: float = 300.0, on_update: OnUpdate | None = None) -> GalleryItem:
+        """Poll until the variant is complete; raise :class:`TaskFailedError` if it failed."""
+        done = await self._poll(item, task_done, timeout, on_update, "variant")
+        if done.task.failed:
+            raise TaskFailedError(done.task.error_code, done)
+        return done
+
+    async def _poll(
+        self,
+        item: ItemRef,
+        ready: Callable[[GalleryItem], bool],
+        timeout: float,
+        on_update: OnUpdate | None,
+        what: str,
+    ) -> GalleryItem:
+        deadline = time.monotonic() + timeout
+        current = item if isinstance(item, GalleryItem) and ready(item) else await self.get(item)
+        n = 0
+        while not ready(current):
+            if on_update is not None:
+                on_update(current)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WaitTimeoutError(current, timeout, what)
+            await asyncio.sleep(min(self.poll.delay(n, self._rng), remaining))
+            n += 1
+            current = await self.get(current)
+        if on_update is not None:
+            on_update(current)
+        return current
+
+    async def download(self, item: ItemRef) -> bytes:
+        """The original bytes of an upload, or the PNG of a complete variant."""
+        response = await self._request("GET", f"teams/me/gallery/{_id(item)}/pixels/original/bytes")
+        return response.content
+
+    async def image(self, item: ItemRef) -> Image.Image:
+        """The photo or variant as a decoded PIL image (decoded off the event loop)."""
+        data = await self.download(item)
+        return await asyncio.to_thread(_decode, data)
+
+
+def _decode(data: bytes) -> Image.Image:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        payload = response.json()
+    except ValueError:
+        return None
+    code = payload.get("code") if isinstance(payload, dict) else None
+    return code if isinstance(code, str) else None

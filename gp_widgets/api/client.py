@@ -1,0 +1,106 @@
+"""The synchronous ``Client``: the same calls as ``AsyncClient``, blocking."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from . import portal
+from .aclient import AsyncClient, FaceRef, ItemRef, OnUpdate
+from .models import GalleryItem, Move
+from .polling import PollPolicy
+from .settings import Settings
+from .uploads import Photo
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+__all__ = ["Client"]
+
+
+class Client:
+    """Blocking client for the generative.photos API; ``client.aio`` is its async twin.
+
+    Safe to call inside a running loop (a Jupyter cell): calls run on a background loop.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int = 4,
+        *,
+        poll: PollPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self._config: dict[str, Any] = dict(
+            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, poll=poll, transport=transport
+        )
+        self._sync = AsyncClient(**self._config)
+        self._config["api_key"] = self._sync.settings.api_key
+        self._config["base_url"] = self._sync.settings.base_url
+        self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncClient] = weakref.WeakKeyDictionary()
+
+    @property
+    def settings(self) -> Settings:
+        return self._sync.settings
+
+    @property
+    def backend(self) -> str:
+        """``"local"`` (embedded or loopback engine) or ``"remote"`` (the service)."""
+        return self._sync.backend
+
+    @property
+    def aio(self) -> AsyncClient:
+        """An ``AsyncClient`` with the same configuration, one per running event loop."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return AsyncClient(**self._config)
+        if loop not in self._per_loop:
+            self._per_loop[loop] = AsyncClient(**self._config)
+        return self._per_loop[loop]
+
+    def __repr__(self) -> str:
+        return f"Client(base_url={self.settings.base_url!r}, backend={self.backend!r})"
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        portal.run(self._sync.aclose())
+
+    def upload(self, photo: Photo, filename: str | None = None) -> GalleryItem:
+        """Upload a photo (path, bytes, binary file, PIL image or numpy array)."""
+        return portal.run(self._sync.upload(photo, filename))
+
+    def get(self, item: ItemRef) -> GalleryItem:
+        """The current state of a photo or variant."""
+        return portal.run(self._sync.get(item))
+
+    def edit(self, item: ItemRef, move: Move | str, param: float = 1.0, face: FaceRef = 0) -> GalleryItem:
+        """Ask for a variant (idempotent: the same request gives the same variant id)."""
+        return portal.run(self._sync.edit(item, move, param, face))
+
+    def wait_for_faces(self, item: ItemRef, timeout: float = 300.0, on_update: OnUpdate | None = None) -> GalleryItem:
+        """Block until face detection has run; ``on_update`` is called from a background thread."""
+        return portal.run(self._sync.wait_for_faces(item, timeout, on_update))
+
+    def wait(self, item: ItemRef, timeout: float = 300.0, on_update: OnUpdate | None = None) -> GalleryItem:
+        """Block until the variant is complete; raise ``TaskFailedError`` if it failed."""
+        return portal.run(self._sync.wait(item, timeout, on_update))
+
+    def download(self, item: ItemRef) -> bytes:
+        """The original bytes of an upload, or the PNG of a complete variant."""
+        return portal.run(self._sync.download(item))
+
+    def image(self, item: ItemRef) -> Image.Image:
+        """The photo or variant as a PIL image."""
+        return portal.run(self._sync.image(item))

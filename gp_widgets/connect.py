@@ -18,7 +18,7 @@ def local_engine() -> Any:
     """The embedded engine of this process, started on first use (a child process on loopback)."""
     global _engine
     with _lock:
-        if _engine is None or not _engine.alive:
+        if _engine is None or not _engine.running:
             try:
                 from .local.process import start_engine
             except ImportError as exc:  # the engine's dependencies are the 'local' extra

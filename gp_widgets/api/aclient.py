@@ -56,7 +56,8 @@ def _face(item: ItemRef, face: FaceRef) -> str:
 
 
 class AsyncClient:
-    """Async client for the generative.photos API, bound to the event loop that first uses it."""
+    """Async client for the generative.photos API, bound to the event loop that first uses it
+    (and to the next one once that loop is closed, as with successive ``asyncio.run``)."""
 
     def __init__(
         self,
@@ -86,6 +87,13 @@ class AsyncClient:
 
     def _client(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
+        if self._loop is not None and loop is not self._loop:
+            if not self._loop.is_closed():
+                raise RuntimeError(
+                    "this AsyncClient is bound to another running event loop; "
+                    "use client.aio (one per loop) or make a new one"
+                )
+            self._http = None  # its loop is gone; start afresh on this one
         if self._http is None or self._http.is_closed:
             headers = {"Accept": "application/json"}
             if self.settings.api_key:
@@ -98,10 +106,6 @@ class AsyncClient:
                 limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
             )
             self._loop = loop
-        elif loop is not self._loop:
-            raise RuntimeError(
-                "this AsyncClient is bound to another event loop; use client.aio (one per loop) or make a new one"
-            )
         return self._http
 
     async def aclose(self) -> None:

@@ -1,0 +1,71 @@
+"""The ``gp-widgets`` command: ``serve`` the local engine, or open the ``demo`` notebooks."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gp-widgets", description="Serve the local engine or open the demo notebooks.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the generative.photos API locally")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
+    serve.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    serve.add_argument("--data-dir", type=Path, default=None, help="default: $XDG_CACHE_HOME/gp_widgets/engine")
+    serve.add_argument("--api-key", action="append", default=None,
+                       help="a team's key (repeat for several teams); default: one stored in the data dir")
+    serve.add_argument("--latency", type=float, default=0.0, help="seconds each variant task takes at least")
+    serve.add_argument("--workers", type=int, default=2, help="variant tasks run at the same time")
+    serve.add_argument("--faults", default=None, help='e.g. "http_500=0.1,http_429=0.05,drop=0.02,task_fail=0.05"')
+    serve.add_argument("--seed", type=int, default=0, help="seed of the fault draws")
+    serve.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+    demo = commands.add_parser("demo", help="open the demo notebooks in JupyterLab")
+    demo.add_argument("lab_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from gp_widgets.local.config import EngineConfig, default_data_dir
+    from gp_widgets.local.faults import FaultSpecError, parse_faults
+    from gp_widgets.local.server import load_or_create_key, serve
+
+    data_dir = args.data_dir or default_data_dir()
+    keys = args.api_key or ([os.environ["GP_ENGINE_API_KEY"]] if os.environ.get("GP_ENGINE_API_KEY") else None)
+    try:
+        parse_faults(args.faults)
+        config = EngineConfig(data_dir=data_dir, api_keys=keys or [load_or_create_key(data_dir)],
+                              latency=args.latency, workers=args.workers, faults=args.faults, seed=args.seed,
+                              host=args.host, port=args.port)
+    except (FaultSpecError, ValueError) as exc:
+        print(f"gp-widgets serve: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(serve(config, parent_pid=args.parent_pid))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    env = {k: v for k, v in os.environ.items() if k != "GP_API_KEY"}  # so the local engine is used
+    cmd = [sys.executable, "-m", "jupyterlab", *(["--notebook-dir", str(notebooks)] if notebooks.is_dir() else []),
+           *args.lab_args]
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    sys.exit(_serve(args) if args.command == "serve" else _demo(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -55,7 +55,7 @@ def _demo(args: argparse.Namespace) -> int:
     notebooks = Path(__file__).resolve().parents[1] / "notebooks"
     env = {k: v for k, v in os.environ.items() if k != "GP_API_KEY"}  # so the local engine is used
     cmd = [sys.executable, "-m", "jupyterlab", *(["--notebook-dir", str(notebooks)] if notebooks.is_dir() else []),
-           *args.lab_args]
+           *(["--allow-root"] if os.name == "posix" and os.geteuid() == 0 else []), *args.lab_args]
     try:
         return subprocess.call(cmd, env=env)
     except KeyboardInterrupt:

@@ -67,11 +67,12 @@ class AsyncClient:
         max_retries: int = 4,
         *,
         poll: PollPolicy | None = None,
+        retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = Settings.resolve(api_key, base_url, timeout, max_retries)
         self.poll = poll or PollPolicy()
-        self.retry = RetryPolicy(max_retries=self.settings.max_retries)
+        self.retry = retry or RetryPolicy(max_retries=self.settings.max_retries)
         self._transport = transport
         self._http: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -81,6 +82,14 @@ class AsyncClient:
     def backend(self) -> str:
         """``"local"`` (embedded or loopback engine) or ``"remote"`` (the service)."""
         return self.settings.backend
+
+    def with_options(self, *, poll: PollPolicy | None = None, retry: RetryPolicy | None = None) -> AsyncClient:
+        """A new client with this one's configuration (not bound to any loop yet), some policies changed."""
+        s = self.settings
+        return AsyncClient(
+            s.api_key, s.base_url, s.timeout, s.max_retries,
+            poll=poll or self.poll, retry=retry or self.retry, transport=self._transport,
+        )
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.settings.base_url!r}, backend={self.backend!r})"

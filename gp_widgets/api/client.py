@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -12,6 +12,7 @@ from . import portal
 from .aclient import AsyncClient, FaceRef, ItemRef, OnUpdate
 from .models import GalleryItem, Move
 from .polling import PollPolicy
+from .retry import RetryPolicy
 from .settings import Settings
 from .uploads import Photo
 
@@ -35,14 +36,12 @@ class Client:
         max_retries: int = 4,
         *,
         poll: PollPolicy | None = None,
+        retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._config: dict[str, Any] = dict(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries, poll=poll, transport=transport
+        self._sync = AsyncClient(
+            api_key, base_url, timeout, max_retries, poll=poll, retry=retry, transport=transport
         )
-        self._sync = AsyncClient(**self._config)
-        self._config["api_key"] = self._sync.settings.api_key
-        self._config["base_url"] = self._sync.settings.base_url
         self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncClient] = weakref.WeakKeyDictionary()
 
     @property
@@ -60,9 +59,9 @@ class Client:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return AsyncClient(**self._config)
+            return self._sync.with_options()
         if loop not in self._per_loop:
-            self._per_loop[loop] = AsyncClient(**self._config)
+            self._per_loop[loop] = self._sync.with_options()
         return self._per_loop[loop]
 
     def __repr__(self) -> str:

@@ -66,5 +66,10 @@ class Latest:
         self._current = None
 
     @property
+    def future(self) -> Future | None:
+        """The latest job (None before the first or after ``cancel``)."""
+        return self._current
+
+    @property
     def running(self) -> bool:
         return self._current is not None and not self._current.done()

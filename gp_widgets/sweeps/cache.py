@@ -1,0 +1,98 @@
+"""Variant bytes on disk, keyed by backend, team and id; written atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit
+
+__all__ = ["VariantCache", "default_cache_dir", "team_key"]
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
+
+
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/gp_widgets/variants``, else ``~/.cache/gp_widgets/variants``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "gp_widgets" / "variants"
+
+
+def _digest(text: str, n: int = 16) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:n]
+
+
+def team_key(api_key: str | None) -> str:
+    """A stable, one-way name for the key's team: a hash, never the key itself."""
+    return "team-" + _digest("gp_widgets/team\x00" + (api_key or ""))
+
+
+def backend_key(base_url: str) -> str:
+    """A readable, unique directory name for a base URL (host, port, hash)."""
+    parts = urlsplit(base_url)
+    host = re.sub(r"[^A-Za-z0-9.-]+", "_", parts.netloc or "unknown")
+    return f"{host}-{_digest(base_url.rstrip('/'), 10)}"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+class VariantCache:
+    """``root/<backend>/<team>/<id>.bin`` for pixels, ``uploads/<sha256>.json`` for uploaded photos.
+
+    Document ids are stable and variant ids idempotent, so a rerun of the same sweep
+    finds every variant here and downloads nothing.
+    """
+
+    def __init__(self, base_url: str, api_key: str | None, root: str | os.PathLike[str] | None = None) -> None:
+        self.root = Path(root) if root is not None else default_cache_dir()
+        self.base_url = base_url
+        self.team = team_key(api_key)
+        self.dir = self.root / backend_key(base_url) / self.team
+
+    @classmethod
+    def at(cls, base_url: str, team: str | None, root: str | os.PathLike[str]) -> VariantCache:
+        """The cache of a known team key (as a manifest records it), without the API key."""
+        cache = cls(base_url, None, root)
+        if team:
+            cache.team = team
+            cache.dir = cache.root / backend_key(base_url) / team
+        return cache
+
+    def __repr__(self) -> str:
+        return f"VariantCache({str(self.dir)!r})"
+
+    def path(self, item_id: str) -> Path:
+        name = item_id if _SAFE_ID.fullmatch(item_id) else "h-" + _digest(item_id, 32)
+        return self.dir / f"{name}.bin"
+
+    def get(self, item_id: str) -> bytes | None:
+        try:
+            return self.path(item_id).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def put(self, item_id: str, data: bytes) -> None:
+        _write_atomic(self.path(item_id), data)
+
+    def upload_id(self, sha256: str) -> str | None:
+        """The document id this photo (by content hash) was uploaded as, if known."""
+        try:
+            return json.loads((self.dir / "uploads" / f"{sha256}.json").read_text())["id"]
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            return None
+
+    def remember_upload(self, sha256: str, item_id: str) -> None:
+        _write_atomic(self.dir / "uploads" / f"{sha256}.json", json.dumps({"id": item_id}).encode())

@@ -1,0 +1,123 @@
+"""One task polls every variant in flight: GETs only those that are due, learning when to look."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from ..api import GalleryItem
+from ..api.errors import GPError, NotFoundError, WaitTimeoutError
+from .records import SweepStats
+from .timing import DurationModel, PollTiming, next_due
+
+__all__ = ["Poller"]
+
+Getter = Callable[[GalleryItem], Awaitable[GalleryItem]]
+
+
+@dataclass
+class _Watch:
+    item: GalleryItem
+    submitted: float  # monotonic
+    submitted_wall: float  # unix time, to compare with the server's completed_at
+    deadline: float
+    future: asyncio.Future[GalleryItem]
+    due: float = 0.0
+    polls: int = 0
+    errors: int = 0
+    last_error: GPError | None = field(default=None, repr=False)
+
+
+class Poller:
+    """The sweep's single poller: ``await poller.wait(item)`` resolves when the variant is done.
+
+    ``get`` is the (gated) GET; errors it raises after the client's own retries are counted
+    per variant and fail that variant after ``max_errors`` in a row (a 404 at once).
+    """
+
+    def __init__(self, get: Getter, stats: SweepStats, *, timeout: float = 300.0, timing: PollTiming = PollTiming(),
+                 model: DurationModel | None = None, max_errors: int = 3, max_parallel: int = 16) -> None:
+        self._get, self._stats, self._timeout, self._timing = get, stats, timeout, timing
+        self.model = model or DurationModel()
+        self._max_errors = max_errors
+        self._parallel = asyncio.Semaphore(max_parallel)
+        self._watches: dict[str, _Watch] = {}
+        self._wake = asyncio.Event()
+
+    def wait(self, item: GalleryItem, submitted_wall: float | None = None) -> asyncio.Future[GalleryItem]:
+        """A future for the finished variant (``complete`` or ``failed``); cancelling it stops watching."""
+        now = time.monotonic()
+        wall = time.time() if submitted_wall is None else submitted_wall
+        submitted = now - max(0.0, time.time() - wall)
+        future = asyncio.get_running_loop().create_future()
+        watch = _Watch(item, submitted, wall, now + self._timeout, future)
+        watch.due = next_due(self.model, submitted, now, 0, self._timing)
+        self._watches[item.id] = watch
+        self._stats.polled_variants += 1
+        future.add_done_callback(lambda _: self._watches.pop(item.id, None))
+        self._wake.set()
+        return future
+
+    async def run(self) -> None:
+        """Poll until cancelled."""
+        while True:
+            self._wake.clear()
+            live = [w for w in self._watches.values() if not w.future.done()]
+            now = time.monotonic()
+            due = [w for w in live if w.due <= now]
+            if due:
+                await asyncio.gather(*(self._poll(w) for w in due))
+                continue
+            sleep = min((w.due - now for w in live), default=None)
+            try:
+                await asyncio.wait_for(self._wake.wait(), sleep)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _poll(self, watch: _Watch) -> None:
+        async with self._parallel:
+            watch.polls += 1
+            self._stats.gets += 1
+            try:
+                item = await self._get(watch.item)
+            except GPError as exc:
+                self._on_error(watch, exc)
+                return
+        now = time.monotonic()
+        if watch.future.done():
+            return
+        if item.task.done:
+            self._on_done(watch, item)
+        elif now >= watch.deadline:
+            watch.future.set_exception(WaitTimeoutError(item, self._timeout, "variant"))
+        else:
+            watch.item, watch.errors = item, 0
+            watch.due = next_due(self.model, watch.submitted, now, watch.polls, self._timing)
+
+    def _on_done(self, watch: _Watch, item: GalleryItem) -> None:
+        noticed = time.time()
+        completed_at = item.raw.get("data", {}).get("completed_at")
+        if isinstance(completed_at, (int, float)) and watch.submitted_wall <= completed_at <= noticed + 1.0:
+            self._stats.notice_delays.append(max(0.0, noticed - completed_at))
+            self.model.observe(completed_at - watch.submitted_wall)
+        else:
+            self.model.observe(noticed - watch.submitted_wall)
+        watch.future.set_result(item)
+        self._reschedule()
+
+    def _reschedule(self) -> None:
+        """Bring forward any variant whose due time the updated duration estimate moves earlier."""
+        now = time.monotonic()
+        for w in self._watches.values():
+            w.due = min(w.due, max(now, next_due(self.model, w.submitted, now, w.polls, self._timing)))
+
+    def _on_error(self, watch: _Watch, exc: GPError) -> None:
+        if watch.future.done():
+            return
+        watch.errors += 1
+        if isinstance(exc, NotFoundError) or watch.errors >= self._max_errors or time.monotonic() >= watch.deadline:
+            watch.future.set_exception(exc)
+        else:
+            watch.due = time.monotonic() + min(self._timing.maximum, self._timing.initial * 2**watch.errors)

@@ -1,0 +1,161 @@
+"""The state of each cell and of the whole sweep, as plain data (no I/O, no widgets)."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..api.errors import (
+    APIConnectionError,
+    APIResponseError,
+    APIStatusError,
+    APITimeoutError,
+    InvalidInputError,
+    TaskFailedError,
+    WaitTimeoutError,
+)
+from .spec import Cell
+
+__all__ = ["CellRecord", "SourceImage", "SweepStats", "Progress", "error_code", "FINAL", "METRICS"]
+
+PENDING, SUBMITTED, DOWNLOADING = "pending", "submitted", "downloading"
+COMPLETE, FAILED, CANCELLED = "complete", "failed", "cancelled"
+FINAL = frozenset({COMPLETE, FAILED, CANCELLED})
+METRICS = ("mad_face", "mad_outside", "ssim")
+
+
+def error_code(exc: BaseException) -> str:
+    """The code a failed cell shows: the API's own code when there is one, else a short kind."""
+    if isinstance(exc, TaskFailedError):
+        return exc.code or "task_failed"
+    if isinstance(exc, APIStatusError):
+        return exc.code or f"http_{exc.status_code}"
+    if isinstance(exc, WaitTimeoutError):
+        return "wait_timeout"
+    if isinstance(exc, APITimeoutError):
+        return "timeout"
+    if isinstance(exc, APIConnectionError):
+        return "connection_error"
+    if isinstance(exc, APIResponseError):
+        return "bad_response"
+    if isinstance(exc, InvalidInputError):
+        return "invalid_input"
+    return type(exc).__name__
+
+
+@dataclass
+class CellRecord:
+    """One cell: its request, where it stands, and what is kept of its result (a thumbnail, numbers)."""
+
+    cell: Cell
+    status: str = PENDING
+    variant_id: str | None = None
+    error_code: str | None = None
+    seconds: float | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    thumbnail: bytes | None = field(default=None, repr=False)
+
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL
+
+    def to_dict(self, with_image: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {"move": self.cell.move, "param": self.cell.param, "face": self.cell.face}
+        if with_image:
+            out["image"] = self.cell.image
+        out.update(variant_id=self.variant_id, status=self.status, error_code=self.error_code,
+                   seconds=None if self.seconds is None else round(self.seconds, 3))
+        out.update({name: self.metrics.get(name) for name in METRICS})
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CellRecord:
+        cell = Cell(int(data.get("image", 0)), int(data["face"]), str(data["move"]), float(data["param"]))
+        metrics = {k: float(data[k]) for k in METRICS if data.get(k) is not None}
+        return cls(cell, data["status"], data.get("variant_id"), data.get("error_code"), data.get("seconds"), metrics)
+
+
+@dataclass
+class SweepStats:
+    """Counters a sweep keeps: requests made, cache use, rate limiting, polling quality."""
+
+    uploads: int = 0
+    puts: int = 0
+    gets: int = 0
+    downloads: int = 0
+    cache_hits: int = 0
+    rate_limited: int = 0
+    paused_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    notice_delays: list[float] = field(default_factory=list, repr=False)
+    polled_variants: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        delays = self.notice_delays
+        return {
+            "uploads": self.uploads, "puts": self.puts, "gets": self.gets, "downloads": self.downloads,
+            "cache_hits": self.cache_hits, "rate_limited": self.rate_limited,
+            "paused_seconds": round(self.paused_seconds, 2), "wall_seconds": round(self.wall_seconds, 2),
+            "gets_per_variant": round(self.gets / self.polled_variants, 2) if self.polled_variants else 0.0,
+            "notice_delay_median": round(statistics.median(delays), 3) if delays else None,
+        }
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Counts for the progress bar, with a naive ETA from the completion rate so far."""
+
+    done: int
+    failed: int
+    total: int
+    elapsed: float
+
+    @classmethod
+    def of(cls, records: list[CellRecord], elapsed: float) -> Progress:
+        failed = sum(r.status in (FAILED, CANCELLED) for r in records)
+        done = sum(r.status == COMPLETE for r in records)
+        return cls(done, failed, len(records), elapsed)
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.failed
+
+    @property
+    def eta(self) -> float | None:
+        if self.finished == 0 or self.finished >= self.total:
+            return None
+        return self.elapsed / self.finished * (self.total - self.finished)
+
+    def label(self) -> str:
+        text = f"{self.done} done · {self.failed} failed · {self.total} total"
+        if self.eta is not None:
+            text += f" · ETA {self.eta:.0f} s"
+        elif self.finished >= self.total:
+            text += f" · {self.elapsed:.1f} s"
+        return text
+
+
+@dataclass(frozen=True)
+class SourceImage:
+    """An input photo as the sweep used it: its document, content hash, size and face boxes."""
+
+    index: int
+    doc_id: str
+    sha256: str | None
+    width: int | None
+    height: int | None
+    faces: tuple[tuple[float, float, float, float], ...]
+
+    def face_box(self, face: int) -> tuple[float, float, float, float] | None:
+        return self.faces[face] if 0 <= face < len(self.faces) else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, "doc_id": self.doc_id, "sha256": self.sha256, "width": self.width,
+                "height": self.height, "faces": [list(f) for f in self.faces]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SourceImage:
+        faces = tuple(tuple(float(v) for v in f) for f in data.get("faces", ()))
+        return cls(int(data["index"]), str(data["doc_id"]), data.get("sha256"), data.get("width"),
+                   data.get("height"), faces)  # type: ignore[arg-type]

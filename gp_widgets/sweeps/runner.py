@@ -1,0 +1,234 @@
+"""The async sweep runner: upload once, submit under a limit, poll through one poller, download, decode."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..api import AsyncClient, Client, GalleryItem
+from ..api.errors import APIConnectionError, GPError, NotFoundError, ServerError, TaskFailedError
+from ..api.uploads import Photo, to_upload
+from .cache import VariantCache
+from .gate import Gate, SweepRetry
+from .metrics import decode_rgb, process_variant
+from .poller import Poller
+from .records import CANCELLED, COMPLETE, DOWNLOADING, FAILED, SUBMITTED, CellRecord, SourceImage, SweepStats, error_code
+from .spec import SweepSpec
+
+__all__ = ["SweepRunner", "sweep_client"]
+
+log = logging.getLogger("gp_widgets.sweep")
+
+Source = GalleryItem | Photo
+OnChange = Callable[[CellRecord], Any]
+
+
+def sweep_client(client: Client | AsyncClient) -> AsyncClient:
+    """A private AsyncClient with the client's settings that leaves 429s to the sweep's :class:`Gate`."""
+    base = client.aio if isinstance(client, Client) else client
+    return base.with_options(retry=SweepRetry(max_retries=base.settings.max_retries))
+
+
+class SweepRunner:
+    """Runs one sweep on the current event loop; ``records`` fill in as cells finish.
+
+    Failures (a failed task, any :class:`GPError`, a timeout) land in their cell with a code
+    and never stop the sweep; a 429 pauses every request of the sweep (see :class:`Gate`).
+    """
+
+    def __init__(self, sources: Sequence[Source], spec: SweepSpec, client: Client | AsyncClient | None = None, *,
+                 concurrency: int = 8, cache_dir: Any = None, timeout: float = 300.0,
+                 on_change: OnChange | None = None) -> None:
+        if len(sources) != spec.n_images:
+            raise ValueError(f"spec expects {spec.n_images} images, got {len(sources)}")
+        self.spec, self.sources, self.client = spec, list(sources), client
+        self.records = [CellRecord(cell) for cell in spec.cells]
+        self.inputs: list[SourceImage | None] = [None] * spec.n_images
+        self.stats = SweepStats()
+        self.gate = Gate(concurrency)
+        self.cache: VariantCache | None = None
+        self._cache_dir, self._timeout, self._on_change = cache_dir, timeout, on_change
+        self._originals: dict[int, np.ndarray] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._cancelled = False
+        self._aio: AsyncClient | None = None
+        self._poller: Poller | None = None
+
+    # -- public -------------------------------------------------------------------------
+
+    async def run(self) -> list[CellRecord]:
+        """Run every cell; returns the records (cancelled cells marked ``cancelled``)."""
+        started = time.monotonic()
+        try:
+            await self._connect()
+        except Exception as exc:  # no backend at all: every cell shows why
+            log.warning("sweep could not connect: %s", exc)
+            self._fail_all(range(len(self.records)), error_code(exc))
+            return self.records
+        assert self._aio is not None
+        self._poller = Poller(self._gated_get, self.stats, timeout=self._timeout)
+        poller = asyncio.create_task(self._poller.run())
+        try:
+            if not self._cancelled:
+                self._tasks = [asyncio.create_task(self._image(i)) for i in range(self.spec.n_images)]
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+        finally:
+            poller.cancel()
+            await asyncio.gather(poller, return_exceptions=True)
+            await self._aio.aclose()
+            self._originals.clear()
+            for rec in self.records:
+                if not rec.final:
+                    self._set(rec, CANCELLED)
+            self.stats.rate_limited = self.gate.rate_limited
+            self.stats.paused_seconds = self.gate.paused_seconds
+            self.stats.wall_seconds = time.monotonic() - started
+        return self.records
+
+    def cancel(self) -> None:
+        """Stop: cells not finished become ``cancelled`` (call on the loop the sweep runs on)."""
+        self._cancelled = True
+        for task in self._tasks:
+            task.cancel()
+
+    # -- steps --------------------------------------------------------------------------
+
+    async def _connect(self) -> None:
+        client = self.client
+        if client is None:
+            from ..connect import connect
+
+            client = self.client = await asyncio.to_thread(connect)
+        self._aio = sweep_client(client)
+        settings = self._aio.settings
+        self.cache = VariantCache(settings.base_url, settings.api_key, self._cache_dir)
+
+    async def _gated_get(self, item: GalleryItem) -> GalleryItem:
+        assert self._aio is not None
+        return await self.gate.call(self._aio.get, item)
+
+    async def _image(self, index: int) -> None:
+        cells = [i for i, rec in enumerate(self.records) if rec.cell.image == index]
+        try:
+            doc = await self._prepare(index, self.sources[index])
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if not isinstance(exc, GPError):
+                log.exception("sweep: preparing image %d failed", index)
+            self._fail_all(cells, error_code(exc))
+            return
+        await asyncio.gather(*(self._cell(doc, self.records[i]) for i in cells), return_exceptions=True)
+
+    async def _prepare(self, index: int, source: Source) -> GalleryItem:
+        """Upload once (or reuse the upload of the same bytes), detect faces once, decode the original."""
+        assert self._aio is not None and self.cache is not None
+        aio, cache, data, sha = self._aio, self.cache, None, None
+        if isinstance(source, GalleryItem):
+            doc = source
+        else:
+            upload = await asyncio.to_thread(to_upload, source)
+            data, sha = upload.content, hashlib.sha256(upload.content).hexdigest()
+            doc = await self._known_upload(sha)
+            if doc is None:
+                doc = await self._upload(upload.content, upload.filename)
+                await asyncio.to_thread(cache.remember_upload, sha, doc.id)
+        if doc.faces is None:
+            doc = await self.gate.call(aio.wait_for_faces, doc, self._timeout)
+        data = data or await self._bytes(doc)
+        if cache.get(doc.id) is None:
+            await asyncio.to_thread(cache.put, doc.id, data)
+        self._originals[index] = await asyncio.to_thread(decode_rgb, data)
+        faces = tuple((f.x, f.y, f.w, f.h) for f in doc.faces or ())
+        self.inputs[index] = SourceImage(index, doc.id, sha, doc.width, doc.height, faces)
+        return doc
+
+    async def _upload(self, content: bytes, filename: str, attempts: int = 4) -> GalleryItem:
+        """POST the photo; the client does not retry a POST that reached the server, but for a sweep
+        a duplicate upload is harmless, so 5xx and dropped connections are retried here."""
+        assert self._aio is not None
+        for attempt in range(attempts):
+            try:
+                self.stats.uploads += 1
+                return await self.gate.call(self._aio.upload, content, filename)
+            except (ServerError, APIConnectionError):
+                if attempt + 1 >= attempts:
+                    raise
+                await asyncio.sleep(0.5 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _known_upload(self, sha: str) -> GalleryItem | None:
+        assert self._aio is not None and self.cache is not None
+        doc_id = await asyncio.to_thread(self.cache.upload_id, sha)
+        if doc_id is None:
+            return None
+        try:
+            return await self.gate.call(self._aio.get, doc_id)
+        except NotFoundError:
+            return None
+
+    async def _bytes(self, item: GalleryItem) -> bytes:
+        """From the disk cache, else downloaded (and cached)."""
+        assert self._aio is not None and self.cache is not None
+        data = await asyncio.to_thread(self.cache.get, item.id)
+        if data is not None:
+            self.stats.cache_hits += 1
+            return data
+        data = await self.gate.call(self._aio.download, item)
+        self.stats.downloads += 1
+        await asyncio.to_thread(self.cache.put, item.id, data)
+        return data
+
+    async def _cell(self, doc: GalleryItem, rec: CellRecord) -> None:
+        assert self._aio is not None and self._poller is not None
+        cell, started = rec.cell, None
+        try:
+            async with self.gate.slot():
+                started, wall = time.monotonic(), time.time()
+                self._set(rec, SUBMITTED)
+                item = await self.gate.call(self._aio.edit, doc, cell.move, cell.param, cell.face)
+                self.stats.puts += 1
+                rec.variant_id = item.id
+                if not item.task.done:
+                    item = await self._poller.wait(item, wall)
+            if item.task.failed:
+                raise TaskFailedError(item.task.error_code, item)
+            self._set(rec, DOWNLOADING)
+            data = await self._bytes(item)
+            source = self.inputs[cell.image]
+            box = source.face_box(cell.face) if source else None
+            rec.thumbnail, rec.metrics = await asyncio.to_thread(
+                process_variant, data, self._originals.get(cell.image), box)
+            rec.seconds = time.monotonic() - started
+            self.gate.on_success()
+            self._set(rec, COMPLETE)
+        except asyncio.CancelledError:
+            self._set(rec, CANCELLED)
+            raise
+        except Exception as exc:
+            if not isinstance(exc, GPError):
+                log.exception("sweep cell %s failed unexpectedly", cell)
+            rec.error_code = error_code(exc)
+            rec.seconds = None if started is None else time.monotonic() - started
+            self._set(rec, FAILED)
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    def _set(self, rec: CellRecord, status: str) -> None:
+        rec.status = status
+        if self._on_change is not None:
+            try:
+                self._on_change(rec)
+            except Exception:
+                log.exception("sweep on_change callback failed")
+
+    def _fail_all(self, indices: Any, code: str) -> None:
+        for i in indices:
+            self.records[i].error_code = code
+            self._set(self.records[i], FAILED)

@@ -1,0 +1,73 @@
+"""When to poll a variant next: pure arithmetic over a learned task duration (no I/O, no clock)."""
+
+from __future__ import annotations
+
+import statistics
+from collections import deque
+from dataclasses import dataclass, field
+
+__all__ = ["DurationModel", "PollTiming", "next_due"]
+
+
+@dataclass
+class DurationModel:
+    """Learns how long variants take from submission to completion, over a recent window.
+
+    Observations use the server's ``completed_at`` when it has one (exact, independent of
+    how often we polled), so the estimate does not drift with our own polling interval.
+    """
+
+    window: int = 32
+    _samples: deque[float] = field(default_factory=deque, repr=False)
+
+    def observe(self, seconds: float) -> None:
+        self._samples.append(max(0.0, seconds))
+        while len(self._samples) > self.window:
+            self._samples.popleft()
+
+    @property
+    def count(self) -> int:
+        return len(self._samples)
+
+    @property
+    def expected(self) -> float | None:
+        """The median duration seen, or None before the first completion."""
+        return statistics.median(self._samples) if self._samples else None
+
+    @property
+    def spread(self) -> float:
+        """A robust spread: 1.5 × the median absolute deviation (0 with fewer than 2 samples)."""
+        if len(self._samples) < 2:
+            return 0.0
+        mid = statistics.median(self._samples)
+        return 1.5 * statistics.median(abs(s - mid) for s in self._samples)
+
+
+@dataclass(frozen=True)
+class PollTiming:
+    """Knobs: ``tick`` near the expected finish; a backoff before anything is learned; a cap."""
+
+    tick: float = 0.2
+    initial: float = 0.25
+    factor: float = 1.6
+    maximum: float = 2.0
+    late_gain: float = 0.5
+
+
+def next_due(model: DurationModel, submitted: float, now: float, polls: int, timing: PollTiming = PollTiming()) -> float:
+    """The time (same clock as ``submitted`` and ``now``) at which to GET the variant next.
+
+    Before any completion: a geometric backoff. After: sleep until just before the expected
+    finish (``submitted + expected - spread``), then poll every ``tick``; once the variant is
+    later than expected, the interval grows with the lateness (up to ``maximum``).
+    """
+    expected = model.expected
+    if expected is None:
+        return now + min(timing.maximum, timing.initial * timing.factor**polls)
+    spread = max(model.spread, timing.tick)
+    start = submitted + expected - spread
+    if now < start - timing.tick / 2:
+        return start
+    late = now - (submitted + expected + spread)
+    interval = timing.tick if late <= 0 else min(timing.maximum, timing.tick + late * timing.late_gain)
+    return now + interval

@@ -1,0 +1,74 @@
+"""The runner against real local engines: latency, faults, 429s, cache reruns, cancel."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections import Counter
+
+from PIL import Image
+
+from gp_widgets.api import AsyncClient
+from gp_widgets.local.process import start_engine
+from gp_widgets.sweeps import SweepRunner, SweepSpec
+from gp_widgets.imaging import THUMB_MAX_SIDE
+
+
+async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path) -> None:
+    spec = SweepSpec.build(["smile", "age", "MaleAsian"], [-1, 0, 0.5, 1])
+    runner = SweepRunner([portrait], spec, aio, cache_dir=tmp_path)
+    records = await runner.run()
+
+    outcome = Counter((r.cell.move, r.status, r.error_code) for r in records)
+    assert outcome == {("smile", "complete", None): 4, ("age", "complete", None): 4,
+                       ("MaleAsian", "failed", "move_unavailable_offline"): 4}
+    for rec in records:
+        assert rec.variant_id and rec.seconds is not None and rec.seconds > 0
+        if rec.status == "complete":
+            thumb = Image.open(io.BytesIO(rec.thumbnail))
+            assert thumb.format == "JPEG" and max(thumb.size) <= THUMB_MAX_SIDE
+            assert {"mad_face", "mad_outside", "ssim"} <= set(rec.metrics)
+    smile = {r.cell.param: r.metrics for r in records if r.cell.move == "smile"}
+    assert smile[0.0]["mad_face"] < 1e-3 < smile[1.0]["mad_face"]  # identity at 0, visible at 1
+    assert smile[1.0]["mad_outside"] < smile[1.0]["mad_face"]  # the edit stays on the face
+    stats = runner.stats.to_dict()
+    assert stats["uploads"] == 1 and stats["downloads"] == 8 and stats["puts"] == 12
+    assert stats["gets_per_variant"] <= 6
+
+    again = SweepRunner([portrait], spec, aio, cache_dir=tmp_path)  # same bytes, same ids: served from disk
+    records2 = await again.run()
+    assert [r.variant_id for r in records2] == [r.variant_id for r in records]
+    assert [r.status for r in records2] == [r.status for r in records]
+    assert again.stats.uploads == 0 and again.stats.downloads == 0 and again.stats.cache_hits == 8
+
+
+async def test_faults_end_every_cell_complete_or_failed_with_a_code(faulty_engine, portrait, tmp_path) -> None:
+    aio = AsyncClient(api_key=faulty_engine.api_key, base_url=faulty_engine.base_url)
+    spec = SweepSpec.build(["smile", "age", "gender"], [-1, -0.5, 0.5, 1, 1.5, 2])
+    runner = SweepRunner([portrait], spec, aio, cache_dir=tmp_path)
+    records = await runner.run()
+    assert all(r.status in ("complete", "failed") for r in records)
+    assert all(r.error_code for r in records if r.status == "failed")
+    assert sum(r.status == "complete" for r in records) >= len(records) // 2
+
+
+async def test_429s_pause_the_whole_sweep_and_are_waited_out(tmp_path, portrait) -> None:
+    with start_engine(data_dir=tmp_path / "engine", latency=0.05, workers=4, faults="http_429=0.3", seed=3) as engine:
+        aio = AsyncClient(api_key=engine.api_key, base_url=engine.base_url)
+        runner = SweepRunner([portrait], SweepSpec.build(["smile"], [-1, 0.5, 1]), aio, cache_dir=tmp_path / "c")
+        records = await runner.run()
+    assert [r.status for r in records] == ["complete"] * 3
+    assert runner.stats.rate_limited >= 1 and runner.stats.paused_seconds >= 0.9  # the engine says Retry-After: 1
+
+
+async def test_cancel_marks_unfinished_cells_and_returns(aio, portrait, tmp_path) -> None:
+    spec = SweepSpec.build(["smile", "age"], [-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2])
+    runner = SweepRunner([portrait], spec, aio, cache_dir=tmp_path, concurrency=2)
+    task = asyncio.create_task(runner.run())
+    while not any(r.status == "complete" for r in runner.records):
+        await asyncio.sleep(0.02)
+    runner.cancel()
+    records = await task
+    statuses = Counter(r.status for r in records)
+    assert statuses["cancelled"] >= 8 and statuses["complete"] >= 1
+    assert set(statuses) <= {"complete", "cancelled"}

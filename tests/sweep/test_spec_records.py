@@ -1,0 +1,60 @@
+"""Spec validation, cell order, record shape, progress and error codes (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gp_widgets.api import GalleryItem, Task
+from gp_widgets.api.errors import APITimeoutError, RateLimitError, ServerError, TaskFailedError
+from gp_widgets.sweeps.records import CellRecord, Progress, error_code
+from gp_widgets.sweeps.spec import Cell, SweepSpec, param_label
+
+
+def test_cells_are_row_major_and_labelled() -> None:
+    spec = SweepSpec.build(["smile", "age"], [-1, 0, 1], faces=(0, 1), n_images=2)
+    assert len(spec) == len(spec.cells) == 2 * 2 * 2 * 3
+    assert spec.cells[:3] == [Cell(0, 0, "smile", p) for p in (-1.0, 0.0, 1.0)]
+    assert spec.row_label(spec.rows[-1]) == "image 1 · face 1 · age"
+    assert SweepSpec.build(["smile"], [1]).row_label(SweepSpec.build(["smile"], [1]).rows[0]) == "smile"
+    assert [param_label(p) for p in (-1, 0, 0.5)] == ["-1", "0", "+0.5"]
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(moves=["grin"], params=[1]), dict(moves=["smile"], params=[11]), dict(moves=["smile"], params=[float("nan")]),
+    dict(moves=["smile", "smile"], params=[1]), dict(moves=["smile"], params=[]), dict(moves=["smile"], params=[1], faces=[-1]),
+])
+def test_bad_specs_are_refused(kwargs) -> None:
+    with pytest.raises(ValueError):
+        SweepSpec.build(**kwargs)
+
+
+def test_spec_json_round_trip() -> None:
+    spec = SweepSpec.build(["MaleAsian", "gender"], [-2, 2], faces=(1,), n_images=3)
+    assert SweepSpec.from_json(spec.to_json()) == spec
+
+
+def test_record_dict_shape_and_round_trip() -> None:
+    rec = CellRecord(Cell(1, 0, "age", 0.5), "complete", "v1", None, 1.23456, {"mad_face": 0.1, "ssim": 0.9})
+    d = rec.to_dict(with_image=True)
+    assert list(d) == ["move", "param", "face", "image", "variant_id", "status", "error_code", "seconds",
+                       "mad_face", "mad_outside", "ssim"]
+    assert d["seconds"] == 1.235 and d["mad_outside"] is None
+    assert "image" not in rec.to_dict()
+    back = CellRecord.from_dict(d)
+    assert (back.cell, back.status, back.metrics) == (rec.cell, rec.status, rec.metrics)
+
+
+def test_progress_label_and_eta() -> None:
+    recs = [CellRecord(Cell(0, 0, "smile", float(p))) for p in range(4)]
+    recs[0].status, recs[1].status = "complete", "failed"
+    progress = Progress.of(recs, elapsed=2.0)
+    assert (progress.done, progress.failed, progress.total, progress.eta) == (1, 1, 4, 2.0)
+    assert progress.label() == "1 done · 1 failed · 4 total · ETA 2 s"
+
+
+def test_error_codes() -> None:
+    item = GalleryItem("v", Task("failed", "move_unavailable_offline"))
+    assert error_code(TaskFailedError("move_unavailable_offline", item)) == "move_unavailable_offline"
+    assert error_code(RateLimitError(429, "rate_limited")) == "rate_limited"
+    assert error_code(ServerError(502, None)) == "http_502"
+    assert error_code(APITimeoutError("slow")) == "timeout"

@@ -1,0 +1,97 @@
+"""The shared poller's pure timing and the sweep-wide gate's decisions (no server, no clock)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gp_widgets.sweeps.gate import Gate
+from gp_widgets.sweeps.timing import DurationModel, PollTiming, next_due
+
+T = PollTiming()
+
+
+def learned(*durations: float) -> DurationModel:
+    model = DurationModel()
+    for d in durations:
+        model.observe(d)
+    return model
+
+
+def test_backoff_before_anything_is_learned() -> None:
+    model = DurationModel()
+    gaps = [next_due(model, 0.0, 10.0, n) - 10.0 for n in range(8)]
+    assert gaps[0] == T.initial
+    assert gaps == sorted(gaps) and gaps[-1] == T.maximum
+
+
+def test_sleeps_until_just_before_the_expected_finish() -> None:
+    model = learned(3.0, 3.0, 3.1, 2.9)
+    assert model.expected == 3.0
+    due = next_due(model, submitted=100.0, now=100.0, polls=0)
+    assert 100.0 + 3.0 - 0.5 < due < 100.0 + 3.0  # one GET shortly before 3 s, not a backoff from 0.25 s
+
+
+def test_ticks_near_the_expected_finish_then_slows_when_late() -> None:
+    model = learned(3.0, 3.0)
+    near = next_due(model, 0.0, 2.9, 1) - 2.9
+    assert near == pytest.approx(T.tick)
+    late = next_due(model, 0.0, 8.0, 5) - 8.0
+    assert T.tick < late <= T.maximum
+
+
+def test_duration_model_keeps_a_recent_window() -> None:
+    model = DurationModel(window=4)
+    for d in (10, 10, 10, 10, 1, 1, 1, 1):
+        model.observe(d)
+    assert model.count == 4 and model.expected == 1
+
+
+def test_gets_per_variant_for_3s_tasks_once_learned() -> None:
+    """Simulate polling a 3 s task with the learned model: a handful of GETs and a short notice delay."""
+    model = learned(3.0, 3.02, 2.98, 3.05)
+    now, polls = 0.0, 0
+    while now < 3.0:
+        now, polls = next_due(model, 0.0, now, polls), polls + 1
+    assert polls <= 6
+    assert now - 3.0 <= 0.3
+
+
+@given(st.lists(st.floats(0.0, 100.0), max_size=10), st.floats(0, 1e4), st.floats(0, 1e3), st.integers(0, 50))
+def test_next_due_is_always_in_the_future_and_bounded(durations, submitted, ahead, polls) -> None:
+    now = submitted + ahead
+    due = next_due(learned(*durations), submitted, now, polls)
+    assert now < due <= max(now + T.maximum, submitted + max(durations, default=0.0))
+
+
+def test_a_429_burst_halves_the_limit_once_and_pauses_everyone() -> None:
+    clock = [0.0]
+    gate = Gate(8, clock=lambda: clock[0])
+    gate.on_rate_limit(2.0)
+    gate.on_rate_limit(1.0)  # same burst: extends nothing, cuts nothing
+    assert gate.limit == 4 and gate.pause_until == 2.0 and gate.rate_limited == 2
+    clock[0] = 3.0
+    gate.on_rate_limit(None)  # a new burst, default pause
+    assert gate.limit == 2 and gate.pause_until == 4.0
+    for _ in range(2 + 3):
+        gate.on_success()
+    assert gate.limit == 4  # additive increase: +1 per `limit` successes
+
+
+async def test_slots_admit_at_most_the_limit() -> None:
+    import asyncio
+
+    gate = Gate(2)
+    inside, peak = 0, 0
+
+    async def job() -> None:
+        nonlocal inside, peak
+        async with gate.slot():
+            inside += 1
+            peak = max(peak, inside)
+            await asyncio.sleep(0.01)
+            inside -= 1
+
+    await asyncio.gather(*(job() for _ in range(10)))
+    assert peak == 2 and gate.active == 0

@@ -1,0 +1,54 @@
+"""Helpers for widget tests: a recording fake comm, decoded canvas commands, waiting on the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+
+import ipycanvas.canvas
+
+CANVAS_COMMANDS = {index: name for name, index in ipycanvas.canvas.COMMANDS.items()}
+
+
+class DummyComm:
+    """Records what a widget would send to the browser."""
+
+    comm_id = "a-b-c-d"
+    kernel = "Truthy"
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.messages: list[tuple[tuple, dict]] = []
+
+    def open(self, *args, **kwargs) -> None:
+        pass
+
+    def on_msg(self, *args, **kwargs) -> None:
+        pass
+
+    def send(self, *args, **kwargs) -> None:
+        self.messages.append((args, kwargs))
+
+    def close(self, *args, **kwargs) -> None:
+        pass
+
+
+def canvas_messages(recorder: DummyComm) -> list[list[str]]:
+    """Draw commands per message sent by the canvas manager (a batch is one message)."""
+    out = []
+    for _, kwargs in recorder.messages:
+        commands = json.loads(bytes(kwargs["buffers"][0]))
+        if commands and isinstance(commands[0], int):  # a single command, not a batch
+            commands = [commands]
+        out.append([CANVAS_COMMANDS[c[0]] for c in commands])
+    return out
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Let the loop run until ``predicate()`` holds (fails the test after ``timeout`` s)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out waiting for the widget"
+        await asyncio.sleep(0.02)
+

@@ -1,10 +1,21 @@
-"""gp_widgets: Jupyter widgets and a Python client for the generative.photos face-editing API."""
+"""gp_widgets: Jupyter widgets and a Python client for the generative.photos face-editing API.
 
-from . import samples
+The widgets and sweeps load on first use, so the client (and the local engine, which imports
+the client's models) never pulls in ipywidgets.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from .api import AsyncClient, Client, Face, GalleryItem, Move, Task, errors
 from .connect import connect
-from .widgets.grid import SweepGrid, sweep
-from .widgets import FaceEditor
+
+if TYPE_CHECKING:
+    from . import samples
+    from .widgets import FaceEditor
+    from .widgets.grid import SweepGrid, sweep
 
 __all__ = [
     "AsyncClient",
@@ -21,3 +32,23 @@ __all__ = [
     "sweep",
 ]
 __version__ = "0.1.0"
+
+_LAZY = {
+    "FaceEditor": ("gp_widgets.widgets", "FaceEditor"),
+    "SweepGrid": ("gp_widgets.widgets.grid", "SweepGrid"),
+    "sweep": ("gp_widgets.widgets.grid", "sweep"),
+    "samples": ("gp_widgets.samples", None),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'gp_widgets' has no attribute {name!r}")
+    module, attr = _LAZY[name]
+    value = import_module(module) if attr is None else getattr(import_module(module), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -31,10 +31,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(args: argparse.Namespace) -> int:
     from gp_widgets.local.config import EngineConfig, default_data_dir
+    from gp_widgets.local.datadir import DataDirInUse, claim, claim_default
     from gp_widgets.local.faults import FaultSpecError, parse_faults
     from gp_widgets.local.server import load_or_create_key, serve
 
-    data_dir = args.data_dir or default_data_dir()
+    try:
+        if args.data_dir is None:
+            data_dir, lock = claim_default(default_data_dir())
+        else:
+            data_dir, lock = args.data_dir, claim(args.data_dir)
+    except (DataDirInUse, OSError) as exc:
+        print(f"gp-widgets serve: {exc}", file=sys.stderr)
+        return 2
     keys = args.api_key or ([os.environ["GP_ENGINE_API_KEY"]] if os.environ.get("GP_ENGINE_API_KEY") else None)
     try:
         parse_faults(args.faults)
@@ -48,6 +56,11 @@ def _serve(args: argparse.Namespace) -> int:
         asyncio.run(serve(config, parent_pid=args.parent_pid))
     except KeyboardInterrupt:
         pass
+    except OSError as exc:  # e.g. the port is taken
+        print(f"gp-widgets serve: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    finally:
+        lock.close()
     return 0
 
 

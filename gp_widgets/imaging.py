@@ -1,13 +1,15 @@
-"""Pure image helpers for what goes to the browser: fit, downscale, compress (no I/O, no loop)."""
+"""Pure image helpers shared by the engine, sweeps and widgets: one convention (EXIF orientation
+applied) for decoding, plus fitting and compressing what goes to the browser. No I/O, no loop."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image, ImageOps
 
-__all__ = ["Encoded", "fit_size", "to_rgb", "encode_for_browser", "PHOTO_MAX_SIDE", "THUMB_MAX_SIDE"]
+__all__ = ["Encoded", "fit_size", "to_rgb", "decode_rgb", "upright_size", "encode_for_browser", "PHOTO_MAX_SIDE", "THUMB_MAX_SIDE"]
 
 PHOTO_MAX_SIDE = 768
 THUMB_MAX_SIDE = 160
@@ -40,6 +42,21 @@ def to_rgb(image: Image.Image) -> Image.Image:
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
     return image.convert("RGB")
+
+
+def decode_rgb(data: bytes) -> np.ndarray:
+    """Encoded bytes to an upright HxWx3 ``uint8`` array."""
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(to_rgb(image))
+
+
+_TRANSPOSED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+
+
+def upright_size(image: Image.Image) -> tuple[int, int]:
+    """``(width, height)`` once EXIF orientation is applied, read from the header alone."""
+    orientation = image.getexif().get(0x0112, 1)
+    return image.size[::-1] if orientation in _TRANSPOSED else image.size
 
 
 def encode_for_browser(image: Image.Image, max_side: int = PHOTO_MAX_SIDE, quality: int = 85) -> Encoded:

@@ -137,7 +137,9 @@ class AsyncClient:
                 f"{method} /{path} timed out after {self.settings.timeout:g} s ({type(exc).__name__})",
                 request_sent=not isinstance(exc, _NOT_SENT),
             ) from None
-        except httpx.TransportError as exc:
+        except httpx.DecodingError as exc:
+            raise APIResponseError(f"{method} /{path}: the response could not be decoded ({exc})") from None
+        except httpx.RequestError as exc:
             reason = self.settings.redact(str(exc)) or type(exc).__name__
             raise APIConnectionError(
                 f"{method} /{path} to {self.settings.base_url} failed: {reason}",

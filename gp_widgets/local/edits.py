@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-EDIT_MOVES = ("smile", "age", "gender")
+from gp_widgets.api.models import Move
+
+EDIT_MOVES = frozenset(move.value for move in Move if move.local)
 GROW = 0.15  # per side: the editable region is the face box grown by 30 % in each dimension
 
 

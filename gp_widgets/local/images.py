@@ -9,11 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from gp_widgets.api.uploads import sniff
+from gp_widgets.imaging import upright_size
+
 MAX_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 
-PNG, JPEG = "image/png", "image/jpeg"
-_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", PNG), (b"\xff\xd8\xff", JPEG))
+PNG = "image/png"
 
 
 class ImageRejected(Exception):
@@ -31,23 +33,16 @@ class ImageInfo:
     height: int
 
 
-def sniff(data: bytes) -> str | None:
-    """The content type from the leading bytes: PNG, JPEG or None."""
-    for magic, content_type in _SIGNATURES:
-        if data.startswith(magic):
-            return content_type
-    return None
-
-
 def inspect_upload(data: bytes) -> ImageInfo:
     """Validate an upload fully (type, caps, a complete decode) or raise ImageRejected."""
     if not data:
         raise ImageRejected(415, "invalid_image")
     if len(data) > MAX_BYTES:
         raise ImageRejected(413, "image_too_large")
-    content_type = sniff(data)
-    if content_type is None:
+    kind = sniff(data)
+    if kind is None:
         raise ImageRejected(415, "unsupported_image")
+    content_type = kind[0]
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -58,6 +53,7 @@ def inspect_upload(data: bytes) -> ImageInfo:
                 if width * height > MAX_PIXELS:
                     raise ImageRejected(413, "image_too_large")
                 img.load()
+                width, height = upright_size(img)  # as the faces and edits see it
         except ImageRejected:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -65,12 +61,6 @@ def inspect_upload(data: bytes) -> ImageInfo:
         except Exception:  # PIL raises many types for corrupt or truncated files
             raise ImageRejected(415, "invalid_image") from None
     return ImageInfo(content_type, width, height)
-
-
-def decode_rgb(data: bytes) -> np.ndarray:
-    """Decode stored (already validated) bytes to an HxWx3 uint8 array, EXIF rotation ignored."""
-    with Image.open(io.BytesIO(data)) as img:
-        return np.asarray(img.convert("RGB"))
 
 
 def encode_png(rgb: np.ndarray) -> bytes:

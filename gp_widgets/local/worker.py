@@ -9,17 +9,16 @@ from collections.abc import Callable
 
 import numpy as np
 
+from gp_widgets.api.models import Move
 from gp_widgets.local.faults import FaultInjector
-from gp_widgets.local.images import decode_rgb, encode_png
+from gp_widgets.imaging import decode_rgb
+from gp_widgets.local.images import encode_png
 from gp_widgets.local.store import Item, Store
 
 log = logging.getLogger("gp_widgets.local")
 
-DEMOGRAPHIC_MOVES = (
-    "FemaleAsian", "FemaleBlack", "FemaleHispanic", "FemaleWhite",
-    "MaleAsian", "MaleBlack", "MaleHispanic", "MaleWhite",
-)
-MOVES = (*DEMOGRAPHIC_MOVES, "smile", "gender", "age")
+MOVES = frozenset(move.value for move in Move)
+DEMOGRAPHIC_MOVES = frozenset(move.value for move in Move if not move.local)
 
 Detector = Callable[[np.ndarray], list[dict[str, float]]]
 Editor = Callable[[np.ndarray, tuple[float, float, float, float], str, float], np.ndarray]
@@ -98,7 +97,7 @@ class Worker:
             png = await asyncio.wait_for(self._generate(item), self.task_timeout)
         except TaskFailed as exc:
             error = exc.code
-        except TimeoutError:
+        except asyncio.TimeoutError:
             error = "timeout"
         except Exception:
             log.exception("variant %s failed", item_id)

@@ -8,17 +8,11 @@ from collections.abc import Sequence
 import numpy as np
 from PIL import Image
 
-from ..imaging import THUMB_MAX_SIDE, encode_for_browser, to_rgb
+from ..imaging import THUMB_MAX_SIDE, decode_rgb, encode_for_browser, to_rgb
 
-__all__ = ["decode_rgb", "face_mask", "variant_metrics", "process_variant"]
+__all__ = ["face_mask", "variant_metrics", "process_variant"]
 
 Box = Sequence[float]  # relative x, y, w, h
-
-
-def decode_rgb(data: bytes) -> np.ndarray:
-    """Bytes → an upright ``uint8`` RGB array."""
-    with Image.open(io.BytesIO(data)) as image:
-        return np.asarray(to_rgb(image))
 
 
 def face_mask(shape: tuple[int, int], box: Box) -> np.ndarray:

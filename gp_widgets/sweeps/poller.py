@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -43,7 +44,8 @@ class Poller:
         self.model = model or DurationModel()
         self._max_errors = max_errors
         self._parallel = asyncio.Semaphore(max_parallel)
-        self._watches: dict[str, _Watch] = {}
+        self._watches: dict[int, _Watch] = {}
+        self._keys = itertools.count()
         self._wake = asyncio.Event()
 
     def wait(self, item: GalleryItem, submitted_wall: float | None = None) -> asyncio.Future[GalleryItem]:
@@ -54,14 +56,22 @@ class Poller:
         future = asyncio.get_running_loop().create_future()
         watch = _Watch(item, submitted, wall, now + self._timeout, future)
         watch.due = next_due(self.model, submitted, now, 0, self._timing)
-        self._watches[item.id] = watch
+        key = next(self._keys)  # not the item id: two cells may wait on the same (idempotent) variant
+        self._watches[key] = watch
         self._stats.polled_variants += 1
-        future.add_done_callback(lambda _: self._watches.pop(item.id, None))
+        future.add_done_callback(lambda _: self._watches.pop(key, None))
         self._wake.set()
         return future
 
     async def run(self) -> None:
-        """Poll until cancelled."""
+        """Poll until cancelled; whatever ends it cancels the variants still watched."""
+        try:
+            await self._loop()
+        finally:
+            for watch in list(self._watches.values()):
+                watch.future.cancel()
+
+    async def _loop(self) -> None:
         while True:
             self._wake.clear()
             live = [w for w in self._watches.values() if not w.future.done()]
@@ -84,6 +94,10 @@ class Poller:
                 item = await self._get(watch.item)
             except GPError as exc:
                 self._on_error(watch, exc)
+                return
+            except Exception as exc:  # a bug must fail its cell, not stop the poller and hang the sweep
+                if not watch.future.done():
+                    watch.future.set_exception(exc)
                 return
         now = time.monotonic()
         if watch.future.done():

@@ -16,7 +16,8 @@ from ..api.errors import APIConnectionError, GPError, NotFoundError, ServerError
 from ..api.uploads import Photo, to_upload
 from .cache import VariantCache
 from .gate import Gate, SweepRetry
-from .metrics import decode_rgb, process_variant
+from ..imaging import decode_rgb
+from .metrics import process_variant
 from .poller import Poller
 from .records import CANCELLED, COMPLETE, DOWNLOADING, FAILED, SUBMITTED, CellRecord, SourceImage, SweepStats, error_code
 from .spec import SweepSpec

@@ -39,7 +39,7 @@ class FaceCanvas(MultiCanvas):
         self.layout.min_width, self.layout.height = "0", "auto"  # shrinks to fit, aspect kept
         self.on_mouse_down(self._on_mouse_down)
         self.on_client_ready(lambda: self._loop.call(self.redraw))
-        self.observe(lambda _: self._draw_selection_held(), "selected")
+        self.observe(lambda _: self._loop.call(self._draw_selection_held), "selected")
 
     @property
     def faces(self) -> tuple[Face, ...] | None:

@@ -132,7 +132,8 @@ class SweepGrid(widgets.VBox):
         self.cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning")
         self.cancel_button.on_click(lambda _: self.cancel())
         self.status = widgets.HTML()
-        self._views = [_CellView(self._tooltip(c), lambda i=i: self._show_detail(i)) for i, c in enumerate(spec.cells)]
+        self._views = [_CellView(self._tooltip(c), lambda i=i: self._loop.call(self._show_detail, i))
+                       for i, c in enumerate(spec.cells)]
         self.grid = self._build_grid()
         self.detail_image = widgets.Image(format="jpeg", layout=widgets.Layout(max_width=f"{PHOTO_MAX_SIDE}px"))
         self.detail_meta = widgets.HTML()
@@ -385,7 +386,11 @@ class SweepGrid(widgets.VBox):
     # -- detail pane -----------------------------------------------------------------------------
 
     def _show_detail(self, index: int) -> None:
-        self._detail_job.start(self._detail(index))
+        self._detail_job.start(self._detail(index)).add_done_callback(self._detail_done)
+
+    def _detail_done(self, future: Any) -> None:
+        if not future.cancelled() and (exc := future.exception()) is not None:
+            self.status.value = f"<span style='color:#b00'>cannot show that cell: {html.escape(str(exc))}</span>"
 
     async def _detail(self, index: int) -> None:
         rec = self._records[index]

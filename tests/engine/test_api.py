@@ -12,6 +12,8 @@ import pytest
 import requests
 from PIL import Image
 
+from gp_widgets import samples
+
 from .conftest import KEY_B, encode
 
 
@@ -264,3 +266,18 @@ def test_unexpected_errors_are_json_500(make_engine, tiny_png):
     r = eng.session.get(eng.url(f"/teams/me/gallery/{item['id']}/pixels/original/bytes"))
     assert (r.status_code, code(r)) == (500, "internal_error") and "Traceback" not in r.text
     assert eng.get(item["id"])["id"] == item["id"]  # and the engine keeps serving
+
+
+def test_exif_orientation_is_applied_like_every_viewer_does(engine, face_doc):
+    """A phone JPEG stored sideways with an orientation tag: faces and edits use the upright image."""
+    upright = samples.portrait().resize((256, 300))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to view": the pixels are stored rotated 90 CCW
+    sideways = encode(upright.transpose(Image.Transpose.ROTATE_90), "JPEG", quality=90, exif=exif)
+    item = engine.wait_faces(engine.upload(sideways, "phone.jpg")["id"])
+    assert (item["data"]["width"], item["data"]["height"]) == (256, 300)
+    (face,) = item["data"]["faces"]
+    assert face["y"] < 0.5 < face["y"] + face["h"]  # the face is upright, in the upper half
+    variant = engine.wait(engine.edit(item["id"], "smile").json()["id"])
+    png = engine.session.get(engine.url(f"/teams/me/gallery/{variant['id']}/pixels/original/bytes")).content
+    assert Image.open(io.BytesIO(png)).size == (256, 300)

@@ -13,7 +13,8 @@ from gp_widgets.local.app import APIError, parse_change, variant_id
 from gp_widgets.local.detect import Box, detect_faces, group_hits
 from gp_widgets.local.edits import EDIT_MOVES, apply_edit
 from gp_widgets.local.faults import FaultInjector, FaultSpec, FaultSpecError, parse_faults, pick_request_fault
-from gp_widgets.local.images import ImageRejected, encode_png, inspect_upload, sniff
+from gp_widgets.api.uploads import sniff
+from gp_widgets.local.images import ImageRejected, encode_png, inspect_upload
 
 BOX = (0.3, 0.2, 0.4, 0.35)
 
@@ -130,7 +131,7 @@ def test_sniff_and_inspect():
     png = encode_png(np.zeros((4, 5, 3), np.uint8))
     buf = io.BytesIO()
     Image.new("RGB", (6, 7)).save(buf, "JPEG")
-    assert sniff(png) == "image/png" and sniff(buf.getvalue()) == "image/jpeg" and sniff(b"GIF89a") is None
+    assert sniff(png)[0] == "image/png" and sniff(buf.getvalue())[0] == "image/jpeg" and sniff(b"GIF89a") is None
     assert inspect_upload(png).width == 5 and inspect_upload(buf.getvalue()).height == 7
     with pytest.raises(ImageRejected) as exc:
         inspect_upload(b"GIF89a....")

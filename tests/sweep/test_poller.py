@@ -1,0 +1,62 @@
+"""The shared poller with a scripted getter (no server): sharing, failures, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from gp_widgets.api import GalleryItem
+from gp_widgets.sweeps.poller import Poller
+from gp_widgets.sweeps.records import SweepStats
+from gp_widgets.sweeps.timing import PollTiming
+
+FAST = PollTiming(initial=0.01, maximum=0.02, tick=0.01)
+
+
+def item(status: str, id: str = "v1") -> GalleryItem:
+    return GalleryItem.parse({"id": id, "data": {"task": {"status": status}, "source": "doc"}})
+
+
+async def test_two_cells_waiting_on_the_same_variant_both_finish() -> None:
+    calls = 0
+
+    async def get(watched: GalleryItem) -> GalleryItem:
+        nonlocal calls
+        calls += 1
+        return item("complete" if calls >= 3 else "inprogress", watched.id)
+
+    poller = Poller(get, SweepStats(), timeout=5, timing=FAST)
+    runner = asyncio.create_task(poller.run())
+    first, second = poller.wait(item("waiting")), poller.wait(item("waiting"))
+    done = await asyncio.wait_for(asyncio.gather(first, second), 5)
+    assert [d.status for d in done] == ["complete", "complete"]
+    runner.cancel()
+
+
+async def test_an_unexpected_error_fails_its_cell_and_the_poller_keeps_going() -> None:
+    async def get(watched: GalleryItem) -> GalleryItem:
+        if watched.id == "bad":
+            raise ZeroDivisionError("a bug")
+        return item("complete", watched.id)
+
+    poller = Poller(get, SweepStats(), timeout=5, timing=FAST)
+    runner = asyncio.create_task(poller.run())
+    bad, good = poller.wait(item("waiting", "bad")), poller.wait(item("waiting", "good"))
+    with pytest.raises(ZeroDivisionError):
+        await asyncio.wait_for(bad, 5)
+    assert (await asyncio.wait_for(good, 5)).status == "complete"
+    runner.cancel()
+
+
+async def test_stopping_the_poller_cancels_what_it_still_watches() -> None:
+    async def get(watched: GalleryItem) -> GalleryItem:
+        return item("inprogress", watched.id)
+
+    poller = Poller(get, SweepStats(), timeout=5, timing=FAST)
+    runner = asyncio.create_task(poller.run())
+    pending = poller.wait(item("waiting"))
+    await asyncio.sleep(0.05)
+    runner.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(pending, 5)

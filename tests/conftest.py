@@ -1,0 +1,70 @@
+"""Shared by tests/browser and tests/notebooks (keep this file minimal).
+
+* ``require_or_skip(reason)`` -- the one rule for missing browser/kernel/notebook
+  prerequisites: skip normally, FAIL when ``GP_REQUIRE_BROWSER=1`` (CI sets it).
+* ``jupyter_env`` -- environment for Jupyter servers and kernels: no GP_API_KEY
+  (notebooks use the local engine), Jupyter config/data/runtime dirs in a temp dir
+  so no user settings leak, the repo root importable.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO_ROOT / "test-artifacts"
+REQUIRE_ENV = "GP_REQUIRE_BROWSER"
+SECRET_ENV = ("GP_API_KEY", "GP_BASE_URL")
+
+
+def browser_required() -> bool:
+    return os.environ.get(REQUIRE_ENV, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def require_or_skip(reason: str) -> None:
+    """Skip the test -- or fail it when GP_REQUIRE_BROWSER=1 (a skip in CI is a failure)."""
+    if browser_required():
+        pytest.fail(f"{reason} [{REQUIRE_ENV}=1, so this is a failure, not a skip]", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(name="require_or_skip", scope="session")
+def _require_or_skip_fixture():
+    return require_or_skip
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def jupyter_env(tmp_path_factory) -> dict[str, str]:
+    """A copy of os.environ for Jupyter servers/kernels, isolated from the user's set-up."""
+    base = tmp_path_factory.mktemp("jupyter-home")
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    for var, sub in (
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_DATA_DIR", "data"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("JUPYTERLAB_SETTINGS_DIR", "lab-settings"),
+        ("JUPYTERLAB_WORKSPACES_DIR", "lab-workspaces"),
+        ("IPYTHONDIR", "ipython"),
+        ("MPLCONFIGDIR", "matplotlib"),
+    ):
+        path = base / sub
+        path.mkdir(parents=True, exist_ok=True)
+        env[var] = str(path)
+    env["JUPYTER_PLATFORM_DIRS"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
+    )
+    env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", "")))
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    return env

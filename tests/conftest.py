@@ -68,3 +68,18 @@ def jupyter_env(tmp_path_factory) -> dict[str, str]:
     env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", "")))
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     return env
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: Playwright's sync API keeps an event loop running on the main
+    thread while its session-scoped browser lives, which would break every asyncio test after it."""
+    browser_dir = Path(__file__).parent / "browser"
+    items.sort(key=lambda item: Path(str(item.path)).is_relative_to(browser_dir))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_widgets_before_exit():
+    """Close leftover widgets while their comms still exist (else ipywidgets complains at exit)."""
+    yield
+    if "ipywidgets" in sys.modules:
+        sys.modules["ipywidgets"].Widget.close_all()

@@ -130,10 +130,11 @@ class TaskFailedError(GPError):
 class WaitTimeoutError(GPError):
     """The wait deadline passed; ``item`` is the last state seen."""
 
-    def __init__(self, item: GalleryItem, timeout: float, what: str) -> None:
+    def __init__(self, item: GalleryItem, timeout: float | None = None, what: str = "task") -> None:
         self.item = item
         self.timeout = timeout
-        super().__init__(f"{what} for {item.id} not done after {timeout:g} s (last status: {item.task.status})")
+        after = f" after {timeout:g} s" if timeout is not None else ""
+        super().__init__(f"{what} for {item.id} not done{after} (last status: {item.task.status})")
 
 
 def status_error(status_code: int, code: str | None, **kw: Any) -> APIStatusError:

@@ -57,13 +57,14 @@ _CORNER_KEYS = (("left", "top", "right", "bottom"), ("x0", "y0", "x1", "y1"))
 
 @dataclass(frozen=True)
 class Face:
-    """A face rectangle relative to the image: ``x, y, w, h`` in [0, 1], origin top-left."""
+    """A face rectangle relative to the image: ``x, y, w, h`` in [0, 1], origin top-left; ``.raw`` as sent."""
 
     x: float
     y: float
     w: float
     h: float
     score: float | None = None
+    raw: Any = field(default=None, compare=False, repr=False)
 
     @property
     def center(self) -> tuple[float, float]:
@@ -133,7 +134,7 @@ def parse_face(raw: Any, image_size: tuple[int, int] | None = None) -> Face:
         width, height = image_size
         x0, x1, y0, y1 = x0 / width, x1 / width, y0 / height, y1 / height
     x0, y0, x1, y1 = (min(max(v, 0.0), 1.0) for v in (x0, y0, x1, y1))
-    return Face(x0, y0, x1 - x0, y1 - y0, score)
+    return Face(x0, y0, x1 - x0, y1 - y0, score, raw)
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class Task:
 
     status: str
     error_code: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def done(self) -> bool:
@@ -196,6 +198,7 @@ class GalleryItem:
         task = Task(
             status=str(task_raw.get("status", "")),
             error_code=error.get("code") if isinstance(error, Mapping) else None,
+            raw=MappingProxyType(dict(task_raw)),
         )
         width, height = data.get("width"), data.get("height")
         size = (int(width), int(height)) if width and height else image_size

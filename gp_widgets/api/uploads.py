@@ -18,7 +18,8 @@ _SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
     b"\xff\xd8\xff": ("image/jpeg", "jpg"),
 }
-_OTHER = {b"GIF8": "GIF", b"RIFF": "RIFF/WebP", b"BM": "BMP", b"II*\x00": "TIFF", b"MM\x00*": "TIFF", b"%PDF": "PDF"}
+_OTHER = {b"GIF8": "a GIF", b"RIFF": "a RIFF/WebP file", b"BM": "a BMP", b"II*\x00": "a TIFF", b"MM\x00*": "a TIFF",
+          b"%PDF": "a PDF"}
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,10 @@ def sniff(data: bytes) -> tuple[str, str] | None:
 
 
 def _describe(data: bytes) -> str:
+    """What the bytes are, to finish the sentence "this one is …"."""
     if not data:
         return "empty"
-    for magic, name in _OTHER.items():
-        if data.startswith(magic):
-            return f"looks like {name}"
-    return "unrecognised content"
+    return next((name for magic, name in _OTHER.items() if data.startswith(magic)), "in an unrecognised format")
 
 
 def _encode_png(image: Any) -> bytes:

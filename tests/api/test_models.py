@@ -91,6 +91,7 @@ def test_gallery_item_keeps_unknown_fields_and_is_immutable() -> None:
     assert item.raw["extra"] == [1, 2]
     assert item.task == gp.Task("failed", "move_unavailable_offline") and item.task.done and item.task.failed
     (face,) = item.faces
+    assert face.raw == raw["data"]["faces"][0] and item.task.raw == raw["data"]["task"]
     assert (face.x, face.y, face.w, face.h, face.score) == pytest.approx((0.1, 0.1, 0.2, 0.4, 0.9))
     assert item.is_variant and item.source_id == "src1"
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -1,0 +1,33 @@
+"""Benchmarks of gp_widgets: ratios and counts measured side by side in one run, on the local engine.
+
+``python -m benchmarks`` (= ``make bench``) runs every module at full size, prints a table,
+writes ``benchmarks/results/latest.json`` and the table in README.md between the
+``<!-- bench:start -->`` / ``<!-- bench:end -->`` markers. ``--smoke`` runs everything at a
+size that takes seconds and writes nothing.
+
+Each module exposes ``KEYS`` and ``run(size="full" | "smoke") -> {key: entry}`` where an entry
+is ``{"value", "target", "op", "met", "unit", "detail"}`` (``target``/``met`` are None for
+figures that are reported, not judged).
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+# in run order: the short ones first, the 1,000-variant sweep last
+MODULE_NAMES = ("compute", "browser_bytes", "polling", "loop_lag", "cache_rerun", "sweep_speed", "memory")
+
+
+def modules() -> list[ModuleType]:
+    return [importlib.import_module(f"{__name__}.{name}") for name in MODULE_NAMES]
+
+
+ALL_KEYS = (
+    "sweep_ratio", "naive_speedup",
+    "polls_per_variant_3s", "polls_per_variant_05s", "notice_delay_median_s",
+    "loop_lag_p99_ms",
+    "photo_bytes", "thumb_bytes", "raw_rgba_bytes",
+    "cache_rerun_requests", "cache_rerun_ratio",
+    "detect_ms_1mp", "edit_ms_1mp", "sweep_1000_rss_mb",
+)

@@ -55,9 +55,9 @@ class Poller:
         submitted = now - max(0.0, time.time() - wall)
         future = asyncio.get_running_loop().create_future()
         watch = _Watch(item, submitted, wall, now + self._timeout, future)
-        watch.due = next_due(self.model, submitted, now, 0, self._timing)
         key = next(self._keys)  # not the item id: two cells may wait on the same (idempotent) variant
         self._watches[key] = watch
+        watch.due = self._due(watch, now)
         self._stats.polled_variants += 1
         future.add_done_callback(lambda _: self._watches.pop(key, None))
         self._wake.set()
@@ -106,9 +106,10 @@ class Poller:
             self._on_done(watch, item)
         elif now >= watch.deadline:
             watch.future.set_exception(WaitTimeoutError(item, self._timeout, "variant"))
+            self._reschedule()
         else:
             watch.item, watch.errors = item, 0
-            watch.due = next_due(self.model, watch.submitted, now, watch.polls, self._timing)
+            watch.due = self._due(watch, now)
 
     def _on_done(self, watch: _Watch, item: GalleryItem) -> None:
         noticed = time.time()
@@ -122,10 +123,26 @@ class Poller:
         self._reschedule()
 
     def _reschedule(self) -> None:
-        """Bring forward any variant whose due time the updated duration estimate moves earlier."""
+        """Bring forward any variant whose due time the updated estimate (or a new scout) moves earlier."""
         now = time.monotonic()
+        scout, expected = self._scout(), self.model.expected
         for w in self._watches.values():
-            w.due = min(w.due, max(now, next_due(self.model, w.submitted, now, w.polls, self._timing)))
+            if expected is not None and now >= w.submitted + expected:
+                w.due = now  # probably finished already: look now
+            else:
+                w.due = min(w.due, max(now, self._due(w, now, scout)))
+
+    def _scout(self) -> _Watch | None:
+        """Before anything is learned, the oldest live watch scouts for the others."""
+        if self.model.expected is not None:
+            return None
+        live = (w for w in self._watches.values() if not w.future.done())
+        return min(live, key=lambda w: w.submitted, default=None)
+
+    def _due(self, watch: _Watch, now: float, scout: _Watch | None = None) -> float:
+        """When to poll ``watch`` next (``scout`` as found by :meth:`_scout`, to spare a scan)."""
+        scout = scout if scout is not None else self._scout()
+        return next_due(self.model, watch.submitted, now, watch.polls, self._timing, scout=scout is watch)
 
     def _on_error(self, watch: _Watch, exc: GPError) -> None:
         if watch.future.done():
@@ -133,5 +150,6 @@ class Poller:
         watch.errors += 1
         if isinstance(exc, NotFoundError) or watch.errors >= self._max_errors or time.monotonic() >= watch.deadline:
             watch.future.set_exception(exc)
+            self._reschedule()  # if it was the scout, another takes over
         else:
             watch.due = time.monotonic() + min(self._timing.maximum, self._timing.initial * 2**watch.errors)

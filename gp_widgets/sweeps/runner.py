@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -16,8 +17,7 @@ from ..api.errors import APIConnectionError, GPError, NotFoundError, ServerError
 from ..api.uploads import Photo, to_upload
 from .cache import VariantCache
 from .gate import Gate, SweepRetry
-from ..imaging import decode_rgb
-from .metrics import process_variant
+from .metrics import analysis_rgb, process_variant
 from .poller import Poller
 from .records import CANCELLED, COMPLETE, DOWNLOADING, FAILED, SUBMITTED, CellRecord, SourceImage, SweepStats, error_code
 from .spec import SweepSpec
@@ -28,6 +28,7 @@ log = logging.getLogger("gp_widgets.sweep")
 
 Source = GalleryItem | Photo
 OnChange = Callable[[CellRecord], Any]
+T = TypeVar("T")
 
 
 def sweep_client(client: Client | AsyncClient) -> AsyncClient:
@@ -143,9 +144,9 @@ class SweepRunner:
         if doc.faces is None:
             doc = await self.gate.call(aio.wait_for_faces, doc, self._timeout)
         data = data or await self._bytes(doc)
-        if cache.get(doc.id) is None:
+        if not cache.path(doc.id).exists():
             await asyncio.to_thread(cache.put, doc.id, data)
-        self._originals[index] = await asyncio.to_thread(decode_rgb, data)
+        self._originals[index] = await _cpu(analysis_rgb, data)
         faces = tuple((f.x, f.y, f.w, f.h) for f in doc.faces or ())
         self.inputs[index] = SourceImage(index, doc.id, sha, doc.width, doc.height, faces)
         return doc
@@ -204,7 +205,7 @@ class SweepRunner:
             data = await self._bytes(item)
             source = self.inputs[cell.image]
             box = source.face_box(cell.face) if source else None
-            rec.thumbnail, rec.metrics = await asyncio.to_thread(
+            rec.thumbnail, rec.metrics = await _cpu(
                 process_variant, data, self._originals.get(cell.image), box)
             rec.seconds = time.monotonic() - started
             self.gate.on_success()
@@ -233,3 +234,12 @@ class SweepRunner:
         for i in indices:
             self.records[i].error_code = code
             self._set(self.records[i], FAILED)
+
+
+_CPU = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="gp-sweep-cpu")
+
+
+async def _cpu(fn: Callable[..., T], *args: Any) -> T:
+    """Decoding and metrics, one at a time on one thread: CPU work that holds the GIL in long C
+    calls, so running several at once would stall the kernel's event loop for longer."""
+    return await asyncio.get_running_loop().run_in_executor(_CPU, fn, *args)

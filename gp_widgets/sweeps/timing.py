@@ -45,25 +45,42 @@ class DurationModel:
 
 @dataclass(frozen=True)
 class PollTiming:
-    """Knobs: ``tick`` near the expected finish; a backoff before anything is learned; a cap."""
+    """Knobs: ``tick`` near the expected finish; the scout's and the others' pace before anything
+    is learned; a cap."""
 
     tick: float = 0.2
     initial: float = 0.25
     factor: float = 1.6
     maximum: float = 2.0
     late_gain: float = 0.5
+    scout_gain: float = 0.1
 
 
-def next_due(model: DurationModel, submitted: float, now: float, polls: int, timing: PollTiming = PollTiming()) -> float:
+def next_due(
+    model: DurationModel,
+    submitted: float,
+    now: float,
+    polls: int,
+    timing: PollTiming = PollTiming(),
+    *,
+    scout: bool | None = None,
+) -> float:
     """The time (same clock as ``submitted`` and ``now``) at which to GET the variant next.
 
-    Before any completion: a geometric backoff. After: sleep until just before the expected
-    finish (``submitted + expected - spread``), then poll every ``tick``; once the variant is
-    later than expected, the interval grows with the lateness (up to ``maximum``).
+    Before any completion, one variant, the *scout*, is watched closely (every ``tick``,
+    growing to ``scout_gain`` × its age, so a long task costs few polls) while the others
+    wait ``maximum``: the scout's completion teaches the duration to all. ``scout=None``
+    (no scout in play) is a plain geometric backoff. After learning: sleep until just before
+    the expected finish (``submitted + expected - spread``), then poll every ``tick``; once
+    the variant is later than expected, the interval grows with the lateness (up to ``maximum``).
     """
     expected = model.expected
     if expected is None:
-        return now + min(timing.maximum, timing.initial * timing.factor**polls)
+        if scout is None:
+            return now + min(timing.maximum, timing.initial * timing.factor**polls)
+        if scout:
+            return now + max(timing.tick, timing.scout_gain * (now - submitted))
+        return now + timing.maximum
     spread = max(model.spread, timing.tick)
     start = submitted + expected - spread
     if now < start - timing.tick / 2:

@@ -60,3 +60,22 @@ async def test_stopping_the_poller_cancels_what_it_still_watches() -> None:
     runner.cancel()
     with pytest.raises(asyncio.CancelledError):
         await asyncio.wait_for(pending, 5)
+
+
+async def test_a_scout_teaches_the_others_when_to_look() -> None:
+    """Eight variants finishing together: one scouts, the rest are polled about twice each."""
+    loop = asyncio.get_running_loop()
+    finish = loop.time() + 0.6
+    gets: dict[str, int] = {}
+
+    async def get(watched: GalleryItem) -> GalleryItem:
+        gets[watched.id] = gets.get(watched.id, 0) + 1
+        return item("complete" if loop.time() >= finish else "inprogress", watched.id)
+
+    poller = Poller(get, SweepStats(), timeout=10, timing=PollTiming(tick=0.05, maximum=1.0))
+    runner = asyncio.create_task(poller.run())
+    waits = [poller.wait(item("waiting", f"v{i}")) for i in range(8)]
+    await asyncio.wait_for(asyncio.gather(*waits), 10)
+    runner.cancel()
+    others = sorted(gets.values())[:-1]
+    assert max(gets.values()) >= 8 and max(others) <= 2, gets

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import comm
 import pytest
-from ipywidgets import Widget
+from ipywidgets.widgets.tests.utils import setup_test_comm, teardown_test_comm
 from PIL import Image
 
 import gp_widgets as gp
@@ -16,33 +15,14 @@ from gp_widgets.local.process import EngineProcess, start_engine
 FAULTS = "http_500=0.1,http_503=0.05,http_429=0.05,drop=0.02,task_fail=0.05"
 
 
-class DummyComm:
-    """Records what a widget would send to the browser (as ipywidgets' own tests do)."""
-
-    comm_id = "a-b-c-d"
-    kernel = "Truthy"
-
-    def __init__(self, *args, **kwargs) -> None:
-        self.messages: list[tuple[tuple, dict]] = []
-
-    def open(self, *args, **kwargs) -> None:
-        pass
-
-    def on_msg(self, *args, **kwargs) -> None:
-        pass
-
-    def send(self, *args, **kwargs) -> None:
-        self.messages.append((args, kwargs))
-
-    def close(self, *args, **kwargs) -> None:
-        pass
-
-
 @pytest.fixture(autouse=True)
-def fake_comm(monkeypatch) -> None:
-    monkeypatch.setattr(comm, "create_comm", lambda **kw: DummyComm())
-    monkeypatch.setattr(comm, "get_comm_manager", lambda **kw: {})
-    monkeypatch.setattr(Widget, "_repr_mimebundle_", lambda *a, **k: None)
+def fake_comm() -> Iterator[None]:
+    """Widgets talk to a dummy comm, with ipywidgets' own test utilities."""
+    setup_test_comm()
+    try:
+        yield
+    finally:
+        teardown_test_comm()
 
 
 @pytest.fixture(scope="session")

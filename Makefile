@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench binder-check browsers clean
+.PHONY: demo test bench binder-check docs-screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ bench: $(STAMP)
 
 binder-check:
 	bash binder/check.sh
+
+docs-screenshots: $(STAMP)  # the README's pictures, taken by the browser tests
+	GP_UPDATE_DOCS=1 $(PY) -m pytest tests/browser/test_face_editor.py tests/browser/test_sweep_grid.py
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -78,7 +78,7 @@ def markdown_table(doc: dict[str, Any]) -> str:
     m = doc["machine"]
     lines = [
         f"Measured {doc['date'][:10]} with `make bench` on {m['cpu_count']} CPUs, {m['platform']}, "
-        f"Python {m['python']} (full results: `benchmarks/results/latest.json`; method: `notes/bench.md`).",
+        f"Python {m['python']} (full results: `benchmarks/results/latest.json`; method: the docstring of each module in `benchmarks/`).",
         "",
         "| key | value | target | met |",
         "|---|---:|---:|:---:|",

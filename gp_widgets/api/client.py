@@ -39,19 +39,19 @@ class Client:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._sync = AsyncClient(
+        self._on_portal = AsyncClient(
             api_key, base_url, timeout, max_retries, poll=poll, retry=retry, transport=transport
         )
         self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncClient] = weakref.WeakKeyDictionary()
 
     @property
     def settings(self) -> Settings:
-        return self._sync.settings
+        return self._on_portal.settings
 
     @property
     def backend(self) -> str:
         """``"local"`` (embedded or loopback engine) or ``"remote"`` (the service)."""
-        return self._sync.backend
+        return self._on_portal.backend
 
     @property
     def aio(self) -> AsyncClient:
@@ -59,9 +59,9 @@ class Client:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return self._sync.with_options()
+            return self._on_portal.with_options()
         if loop not in self._per_loop:
-            self._per_loop[loop] = self._sync.with_options()
+            self._per_loop[loop] = self._on_portal.with_options()
         return self._per_loop[loop]
 
     def __repr__(self) -> str:
@@ -74,32 +74,32 @@ class Client:
         self.close()
 
     def close(self) -> None:
-        portal.run(self._sync.aclose())
+        portal.run(self._on_portal.aclose())
 
     def upload(self, photo: Photo, filename: str | None = None) -> GalleryItem:
         """Upload a photo (path, bytes, binary file, PIL image or numpy array)."""
-        return portal.run(self._sync.upload(photo, filename))
+        return portal.run(self._on_portal.upload(photo, filename))
 
     def get(self, item: ItemRef) -> GalleryItem:
         """The current state of a photo or variant."""
-        return portal.run(self._sync.get(item))
+        return portal.run(self._on_portal.get(item))
 
     def edit(self, item: ItemRef, move: Move | str, param: float = 1.0, face: FaceRef = 0) -> GalleryItem:
         """Ask for a variant (idempotent: the same request gives the same variant id)."""
-        return portal.run(self._sync.edit(item, move, param, face))
+        return portal.run(self._on_portal.edit(item, move, param, face))
 
     def wait_for_faces(self, item: ItemRef, timeout: float = 300.0, on_update: OnUpdate | None = None) -> GalleryItem:
         """Block until face detection has run; ``on_update`` is called from a background thread."""
-        return portal.run(self._sync.wait_for_faces(item, timeout, on_update))
+        return portal.run(self._on_portal.wait_for_faces(item, timeout, on_update))
 
     def wait(self, item: ItemRef, timeout: float = 300.0, on_update: OnUpdate | None = None) -> GalleryItem:
         """Block until the variant is complete; raise ``TaskFailedError`` if it failed."""
-        return portal.run(self._sync.wait(item, timeout, on_update))
+        return portal.run(self._on_portal.wait(item, timeout, on_update))
 
     def download(self, item: ItemRef) -> bytes:
         """The original bytes of an upload, or the PNG of a complete variant."""
-        return portal.run(self._sync.download(item))
+        return portal.run(self._on_portal.download(item))
 
     def image(self, item: ItemRef) -> Image.Image:
         """The photo or variant as a PIL image."""
-        return portal.run(self._sync.image(item))
+        return portal.run(self._on_portal.image(item))

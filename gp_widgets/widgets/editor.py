@@ -16,8 +16,8 @@ from PIL import Image
 
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.uploads import Photo, to_upload
-from .canvas import FaceCanvas
 from ..imaging import PHOTO_MAX_SIDE, THUMB_MAX_SIDE, Encoded, encode_for_browser
+from .canvas import FaceCanvas
 from .labels import backend_name, error_line, faces_line, move_options, request_label, task_line
 from .loop import KernelLoop, Latest
 

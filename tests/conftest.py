@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,15 @@ def _close_widgets_before_exit():
     yield
     if "ipywidgets" in sys.modules:
         sys.modules["ipywidgets"].Widget.close_all()
+
+
+@pytest.fixture
+def fake_comm() -> Iterator[None]:
+    """Widgets talk to a dummy comm, with ipywidgets' own test utilities."""
+    from ipywidgets.widgets.tests.utils import setup_test_comm, teardown_test_comm
+
+    setup_test_comm()
+    try:
+        yield
+    finally:
+        teardown_test_comm()

@@ -125,19 +125,6 @@ async def run_sweep(source: Any, moves: list[str], params: list[float], faces: t
     return [r.to_dict() for r in records], runner
 
 
-# -- widgets with a fake comm (as ipywidgets' own tests do) ---------------------------------
-
-@pytest.fixture
-def fake_comm() -> Iterator[None]:
-    from ipywidgets.widgets.tests.utils import setup_test_comm, teardown_test_comm
-
-    setup_test_comm()
-    try:
-        yield
-    finally:
-        teardown_test_comm()
-
-
 async def until(predicate: Any, timeout: float = 30.0, what: str = "condition") -> None:
     """Poll ``predicate`` on the running loop (widget work runs as tasks on it)."""
     loop = asyncio.get_running_loop()

@@ -14,6 +14,8 @@ import sys
 import traceback
 from pathlib import Path
 
+import nbclient
+import nbformat
 import psutil
 import pytest
 import requests
@@ -124,8 +126,6 @@ async def test_key_not_in_widget_state_reprs_logs_or_errors(marked_engine, portr
 @pytest.mark.notebook
 @pytest.mark.timeout(150)
 def test_key_not_in_executed_saved_notebook(marked_engine, tmp_path, jupyter_env) -> None:
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
     cells = [
         "import os, gp_widgets as gp\nclient = gp.connect()\nprint(client, client.backend)\nclient",
         "editor = gp.FaceEditor(client=client)\neditor",

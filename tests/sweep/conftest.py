@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from ipywidgets.widgets.tests.utils import setup_test_comm, teardown_test_comm
 from PIL import Image
 
 import gp_widgets as gp
@@ -16,13 +15,8 @@ FAULTS = "http_500=0.1,http_503=0.05,http_429=0.05,drop=0.02,task_fail=0.05"
 
 
 @pytest.fixture(autouse=True)
-def fake_comm() -> Iterator[None]:
-    """Widgets talk to a dummy comm, with ipywidgets' own test utilities."""
-    setup_test_comm()
-    try:
-        yield
-    finally:
-        teardown_test_comm()
+def _widgets_over_a_dummy_comm(fake_comm: None) -> None:
+    """Every sweep test may build a grid."""
 
 
 @pytest.fixture(scope="session")

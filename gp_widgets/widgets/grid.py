@@ -16,12 +16,12 @@ import ipywidgets as widgets
 from PIL import Image
 
 from ..api import AsyncClient, Client, Move
+from ..imaging import PHOTO_MAX_SIDE, encode_for_browser
 from ..sweeps.cache import VariantCache
 from ..sweeps.manifest import Manifest
 from ..sweeps.records import COMPLETE, DOWNLOADING, FAILED, METRICS, PENDING, CellRecord, Progress, SourceImage
 from ..sweeps.runner import Source, SweepRunner
 from ..sweeps.spec import Cell, SweepSpec, param_label
-from ..imaging import PHOTO_MAX_SIDE, encode_for_browser
 from .loop import KernelLoop, Latest
 
 if TYPE_CHECKING:
@@ -260,8 +260,9 @@ class SweepGrid(widgets.VBox):
     def result(self, timeout: float | None = None) -> list[dict[str, Any]]:
         """Block until the sweep is done and return the records.
 
-        Inside a running kernel loop (a notebook cell) the loop is made re-entrant with
-        nest-asyncio2 for this call only; elsewhere no patching happens.
+        Inside a running kernel loop (a notebook cell) this is the one place that makes the loop
+        re-entrant with nest-asyncio2 (it stays so); nothing is patched anywhere else. Prefer
+        ``await grid`` in notebooks.
         """
         future = self._future
         if future is None or future.done():

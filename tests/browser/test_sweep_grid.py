@@ -30,6 +30,7 @@ def test_sweep_notebook_fills_the_grid(page, jupyter_server, notebook_root) -> N
     assert all("move_unavailable_offline" in failed.nth(i).inner_text() for i in range(9))
 
     screenshot(page, "sweep-notebook")
+    page.set_viewport_size({"width": 1700, "height": 1000})  # all nine param columns in the picture
     grid.scroll_into_view_if_needed()
     shot = REPO_ROOT / "test-artifacts" / "sweep-grid.png"
     grid.screenshot(path=str(shot))

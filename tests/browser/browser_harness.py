@@ -391,6 +391,19 @@ def wait_for_output(page, selector: str, timeout: float = OUTPUT_TIMEOUT, nth: i
     return loc
 
 
+def output_box(page, selector: str, timeout: float = OUTPUT_TIMEOUT) -> dict:
+    """The bounding box of the first visible ``selector`` in an output area, retried while widget
+    views re-render (a view swapped between 'visible' and measuring has no box)."""
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        box = wait_for_output(page, selector, timeout).bounding_box()
+        if box is not None:
+            return box
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{selector} never stayed on the page long enough to measure")
+        page.wait_for_timeout(100)
+
+
 def widget_text(page, selector: str, timeout: float = OUTPUT_TIMEOUT) -> str:
     """Visible text of the first widget matching ``selector`` in an output area
     (give widgets a DOM class with ``w.add_class('my-class')`` and pass ``.my-class``)."""

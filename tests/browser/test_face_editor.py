@@ -15,6 +15,7 @@ from browser_harness import (
     REPO_ROOT,
     copy_notebook,
     expect_widget_text,
+    output_box,
     is_close,
     open_lab,
     run_all_cells,
@@ -94,7 +95,7 @@ def test_face_editor_in_jupyterlab(page, jupyter_server, notebook_root):
                    return i && i.complete && i.naturalWidth === 512 && i.naturalHeight === 600; }""",
         timeout=30_000,
     )
-    result = wait_for_output(page, ".gp-result img").bounding_box()
+    result = output_box(page, ".gp-result img")
     assert result and abs(result["width"] - box["width"]) < 1 and abs(result["height"] - box["height"]) < 1
     assert result["x"] > box["x"] + box["width"] - 1  # beside the original
     page.wait_for_function(

@@ -22,6 +22,7 @@ import pytest
 from browser_harness import (
     copy_notebook,
     expect_widget_text,
+    output_box,
     open_lab,
     open_notebook7,
     open_voila,
@@ -129,8 +130,8 @@ def generate_nudged(page, expected: float = NOTEBOOK_PARAM + 0.05) -> None:
                    return !!(i && i.complete && i.naturalWidth === 512 && i.naturalHeight === 600); }""",
         timeout=60_000,
     )
-    result = wait_for_output(page, ".gp-result img").bounding_box()
-    canvas = face_canvas(page).bounding_box()
+    result = output_box(page, ".gp-result img")
+    canvas = output_box(page, ".gp-face-canvas")
     assert result and canvas and result["width"] > 50 and result["x"] > canvas["x"] + canvas["width"] - 1
     # ... and joins the history strip
     page.wait_for_function(

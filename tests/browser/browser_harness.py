@@ -186,13 +186,28 @@ def write_server_config(env: dict[str, str]) -> None:
         path.write_text(json.dumps(values))
 
 
+def _launch(name: str, cmd: list[str], env: dict[str, str], root_dir: Path, port: int, token: str,
+            log_path: Path, ready_path: str) -> ServerProcess:
+    """Start ``cmd`` in its own session, logging to ``log_path``, and wait until ``ready_path`` answers."""
+    log = open(log_path, "w")  # noqa: SIM115 - closed by ServerProcess.stop()
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=root_dir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    server = ServerProcess(name, port, token, root_dir, proc, log_path, log)
+    try:
+        server.wait_ready(ready_path)
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
 def start_jupyter_server(env: dict[str, str], root_dir: Path, log_dir: Path) -> ServerProcess:
     """Start JupyterLab (which also serves Notebook 7 at /notebooks/) and wait for it."""
     write_server_config(env)
     port = free_port()
     token = secrets.token_hex(16)
     log_path = log_dir / "jupyter-server.log"
-    log = open(log_path, "w")
     cmd = [
         sys.executable, "-m", "jupyterlab",
         "--no-browser",
@@ -203,16 +218,7 @@ def start_jupyter_server(env: dict[str, str], root_dir: Path, log_dir: Path) -> 
         "--allow-root",
         f"--ServerApp.root_dir={root_dir}",
     ]  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, env=env, cwd=root_dir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    server = ServerProcess("jupyter", port, token, root_dir, proc, log_path, log)
-    try:
-        server.wait_ready("api/status")
-    except Exception:
-        server.stop()
-        raise
-    return server
+    return _launch("jupyter", cmd, env, root_dir, port, token, log_path, "api/status")
 
 
 def start_voila(env: dict[str, str], root_dir: Path, log_dir: Path) -> ServerProcess:
@@ -220,7 +226,6 @@ def start_voila(env: dict[str, str], root_dir: Path, log_dir: Path) -> ServerPro
     port = free_port()
     token = secrets.token_hex(16)
     log_path = log_dir / "voila-server.log"
-    log = open(log_path, "w")
     cmd = [
         sys.executable, "-m", "voila",
         "--no-browser",
@@ -230,16 +235,7 @@ def start_voila(env: dict[str, str], root_dir: Path, log_dir: Path) -> ServerPro
         "--show_tracebacks=True",
         str(root_dir),
     ]  # fmt: skip
-    proc = subprocess.Popen(
-        cmd, env=env, cwd=root_dir, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    server = ServerProcess("voila", port, token, root_dir, proc, log_path, log)
-    try:
-        server.wait_ready("voila/tree")
-    except Exception:
-        server.stop()
-        raise
-    return server
+    return _launch("voila", cmd, env, root_dir, port, token, log_path, "voila/tree")
 
 
 # ------------------------------------------------------------------------- notebooks

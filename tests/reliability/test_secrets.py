@@ -181,12 +181,17 @@ def test_cli_binds_loopback_only(tmp_path) -> None:
         assert listening and all(c.laddr.ip == "127.0.0.1" for c in listening), listening
         assert {c.laddr.port for c in listening} == {port}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL if the engine takes more than 10 s to stop."""
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 KEY_A, KEY_B = "team-a-key-" + "a" * 8, "team-b-key-" + "b" * 8
@@ -205,12 +210,7 @@ def two_team_engine(tmp_path_factory: pytest.TempPathFactory):
     try:
         yield line.split(":", 1)[1].strip()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
 
 
 def test_team_isolation(two_team_engine, portrait_small) -> None:

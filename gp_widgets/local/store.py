@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..files import write_atomic
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -169,19 +169,7 @@ class Store:
         return self.files / team / item_id
 
     def write_bytes(self, team: str, item_id: str, data: bytes) -> None:
-        """Write atomically: a temp file in the same directory, fsync, then os.replace."""
-        folder = self.files / team
-        folder.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path_for(team, item_id))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.path_for(team, item_id), data)
 
     def read_bytes(self, team: str, item_id: str) -> bytes:
         return self.path_for(team, item_id).read_bytes()

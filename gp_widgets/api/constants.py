@@ -10,6 +10,7 @@ from enum import Enum
 
 __all__ = [
     "CellStatus",
+    "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "DEFAULT_WAIT_TIMEOUT",
@@ -55,6 +56,9 @@ class CellStatus(_Vocabulary):
 
 PARAM_LIMIT = 10.0
 """A move's ``param`` must be finite with ``|param| <= PARAM_LIMIT`` (the API answers ``invalid_param``)."""
+
+DEFAULT_BASE_URL = "https://app.generative.photos/api/v0"
+"""The service (``GP_BASE_URL`` overrides it)."""
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds one HTTP request may take."""

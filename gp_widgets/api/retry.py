@@ -9,6 +9,7 @@ from email.utils import parsedate_to_datetime
 
 import tenacity
 
+from .constants import DEFAULT_MAX_RETRIES
 from .errors import APIConnectionError, APIStatusError, GPError
 
 __all__ = ["RetryPolicy", "parse_retry_after"]
@@ -44,7 +45,7 @@ class RetryPolicy:
     retried only when it never reached the server, or was refused with 429.
     """
 
-    max_retries: int = 4
+    max_retries: int = DEFAULT_MAX_RETRIES
     backoff_initial: float = 0.5
     backoff_max: float = 8.0
     retry_after_cap: float = 60.0

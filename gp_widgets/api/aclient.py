@@ -158,10 +158,7 @@ class AsyncClient:
         return response
 
     async def _request(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        async for attempt in self.retry.retrying(method, "/" + path):
-            with attempt:
-                return await self._send_once(method, path, **kw)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await self.retry.call(method, "/" + path, self._send_once, method, path, **kw)
 
     async def _item(self, method: str, path: str, **kw: Any) -> GalleryItem:
         response = await self._request(method, path, **kw)

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
+from ..api.constants import CellStatus
 from ..imaging import THUMB_MAX_SIDE, encode_for_browser, open_rgb
 from .cache import VariantCache
-from ..api.constants import CellStatus
 from .records import CellRecord, SourceImage, SweepStats
 from .spec import Cell, SweepSpec
 

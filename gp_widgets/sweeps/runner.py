@@ -14,7 +14,7 @@ import numpy as np
 
 from ..api import AsyncClient, Client, GalleryItem
 from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
-from ..api.errors import APIConnectionError, GPError, NotFoundError, ServerError, TaskFailedError
+from ..api.errors import GPError, NotFoundError, TaskFailedError
 from ..api.uploads import Photo, to_upload
 from .cache import VariantCache
 from .gate import Gate, SweepRetry
@@ -153,19 +153,11 @@ class SweepRunner:
         self.result.inputs[index] = SourceImage(index, doc.id, sha, doc.width, doc.height, faces)
         return doc
 
-    async def _upload(self, content: bytes, filename: str, attempts: int = 4) -> GalleryItem:
-        """POST the photo; the client does not retry a POST that reached the server, but for a sweep
-        a duplicate upload is harmless, so 5xx and dropped connections are retried here."""
+    async def _upload(self, content: bytes, filename: str) -> GalleryItem:
+        """POST the photo (the sweep client retries it on 5xx and dropped connections, see :class:`SweepRetry`)."""
         assert self._aio is not None
-        for attempt in range(attempts):
-            try:
-                self.result.stats.uploads += 1
-                return await self.gate.call(self._aio.upload, content, filename)
-            except (ServerError, APIConnectionError):
-                if attempt + 1 >= attempts:
-                    raise
-                await asyncio.sleep(0.5 * 2**attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+        self.result.stats.uploads += 1
+        return await self.gate.call(self._aio.upload, content, filename)
 
     async def _known_upload(self, sha: str) -> GalleryItem | None:
         assert self._aio is not None and self.result.cache is not None

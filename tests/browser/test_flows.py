@@ -22,10 +22,10 @@ import pytest
 from browser_harness import (
     copy_notebook,
     expect_widget_text,
-    output_box,
     open_lab,
     open_notebook7,
     open_voila,
+    output_box,
     output_locator,
     run_all_cells,
     screenshot,

@@ -6,7 +6,15 @@ import os
 import shutil
 
 import pytest
-from browser_harness import REPO_ROOT, copy_notebook, expect_widget_text, open_lab, output_locator, run_all_cells, screenshot
+from browser_harness import (
+    REPO_ROOT,
+    copy_notebook,
+    expect_widget_text,
+    open_lab,
+    output_locator,
+    run_all_cells,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -9,11 +9,11 @@ import pytest
 from PIL import Image
 
 from gp_widgets import samples
+from gp_widgets.api.uploads import sniff
 from gp_widgets.local.app import APIError, parse_change, variant_id
 from gp_widgets.local.detect import Box, detect_faces, group_hits
 from gp_widgets.local.edits import EDIT_MOVES, apply_edit
 from gp_widgets.local.faults import FaultInjector, FaultSpec, FaultSpecError, parse_faults, pick_request_fault
-from gp_widgets.api.uploads import sniff
 from gp_widgets.local.images import ImageRejected, encode_png, inspect_upload
 
 BOX = (0.3, 0.2, 0.4, 0.35)

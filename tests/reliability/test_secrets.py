@@ -52,7 +52,7 @@ def _walk(value, out: list[str]) -> None:
         out.append(str(value))
 
 
-async def test_key_not_in_widget_state_reprs_logs_or_errors(marked_engine, portrait_small, fake_comm,
+async def test_key_not_in_widget_state_reprs_logs_or_errors(marked_engine, portrait_small, dummy_comm,
                                                             caplog) -> None:
     caplog.set_level(logging.DEBUG)  # everything: gp_widgets, httpx, httpcore, asyncio ...
     for name in ("httpx", "httpcore", "gp_widgets", "gp_widgets.sweep"):

@@ -9,18 +9,11 @@ import time
 
 import ipywidgets as widgets
 import matplotlib
-import pytest
 from PIL import Image
 
 import gp_widgets as gp
-from gp_widgets.api import Client
 
 matplotlib.use("Agg")
-
-
-@pytest.fixture
-def client(engine) -> Client:
-    return Client(api_key=engine.api_key, base_url=engine.base_url)
 
 
 def texts(fig) -> list[str]:

@@ -9,9 +9,9 @@ from collections import Counter
 from PIL import Image
 
 from gp_widgets.api import AsyncClient
+from gp_widgets.imaging import THUMB_MAX_SIDE
 from gp_widgets.local.process import start_engine
 from gp_widgets.sweeps import SweepRunner, SweepSpec
-from gp_widgets.imaging import THUMB_MAX_SIDE
 
 
 async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path) -> None:

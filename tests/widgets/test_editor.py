@@ -8,15 +8,16 @@ import json
 
 import numpy as np
 import pytest
-from widget_helpers import canvas_messages, until
 from ipywidgets import Widget
 from PIL import Image
+from waiting import until
+from widget_helpers import canvas_messages
 
 import gp_widgets as gp
 from gp_widgets.api import AsyncClient
 from gp_widgets.api.errors import TaskFailedError
-from gp_widgets.widgets import FaceEditor
 from gp_widgets.imaging import PHOTO_MAX_SIDE
+from gp_widgets.widgets import FaceEditor
 
 
 def mouse_down(editor: FaceEditor, x: float, y: float) -> None:
@@ -48,7 +49,7 @@ async def settled(editor: FaceEditor) -> None:
     await until(lambda: not editor._generating.running and not editor._loading.running)
 
 
-async def test_boxes_appear_after_detection(client, fake_comm):
+async def test_boxes_appear_after_detection(client, recording_comm):
     editor = FaceEditor(client=client)
     seen = statuses(editor)
     photo = await editor.ready()
@@ -58,7 +59,7 @@ async def test_boxes_appear_after_detection(client, fake_comm):
     assert any("detecting faces" in s for s in seen)
     assert "1 face found" in editor.status_text and "local engine" in editor.status.value
     assert not editor.generate_button.disabled
-    drawn = [name for message in canvas_messages(fake_comm) for name in message]
+    drawn = [name for message in canvas_messages(recording_comm) for name in message]
     assert drawn.count("drawImage") == 1  # the photo goes once, as an Image widget
     assert "putImageData" not in drawn and "strokeRect" in drawn
     view = editor._views[photo.id]
@@ -68,13 +69,13 @@ async def test_boxes_appear_after_detection(client, fake_comm):
     editor.close()
 
 
-async def test_overlays_are_batched_and_replayed_on_client_ready(client, fake_comm):
+async def test_overlays_are_batched_and_replayed_on_client_ready(client, recording_comm):
     editor = FaceEditor(client=client)
     await editor.ready()
-    fake_comm.messages.clear()
+    recording_comm.messages.clear()
     editor.canvas._handle_msg({"content": {"data": {"method": "custom", "content": {"event": "client_ready"}}},
                                "buffers": []})
-    messages = canvas_messages(fake_comm)
+    messages = canvas_messages(recording_comm)
     assert len(messages) == 1  # one hold_canvas batch
     assert "drawImage" in messages[0] and messages[0].count("strokeRect") == 2  # box + selection
     editor.close()

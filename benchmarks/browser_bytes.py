@@ -119,7 +119,7 @@ async def _measure(proc: Any, photo: bytes, recorder: Recorder) -> dict[str, Any
     run = await run_sweep(source, ["smile"], [1.0], aio, concurrency=1)
     run.require_complete()
     grid = run.grid  # finished: its batched cell updates are flushed
-    cell_image = grid._views[0].image
+    cell_image = grid.cells[0].children[0]  # the thumbnail Image
     thumb = recorder.by_comm.get(cell_image.model_id, 0)
     editor.close()
     await aio.aclose()

@@ -139,6 +139,11 @@ class SweepGrid(widgets.VBox):
         """Reopen a saved sweep: thumbnails and figures come from the disk cache (nothing is fetched)."""
         return cls(SweepRun(SweepResult.load(path, cache_dir)))
 
+    @property
+    def cells(self) -> list[widgets.VBox]:
+        """The cell widgets, row-major as ``spec.cells``: each a thumbnail ``Image`` over a status ``Button``."""
+        return [view.box for view in self._views]
+
     # -- layout ---------------------------------------------------------------------------
 
     def _tooltip(self, cell: Cell) -> str:

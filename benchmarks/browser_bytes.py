@@ -20,8 +20,17 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from ._common import async_client, check_size, engine, jpeg_bytes, metric, run_async, run_sweep, scaled_portrait, \
-    warm_up
+from ._common import (
+    async_client,
+    check_size,
+    engine,
+    jpeg_bytes,
+    metric,
+    run_async,
+    run_sweep,
+    scaled_portrait,
+    warm_up,
+)
 
 KEYS = ("photo_bytes", "thumb_bytes", "raw_rgba_bytes")
 

@@ -105,7 +105,8 @@ class FaceEditor(widgets.VBox):
             continuous_update=False, readout_format="+.2f",
         )
         self.generate_button = widgets.Button(description="Generate", button_style="primary", icon="magic")
-        self.auto = widgets.ToggleButton(description="auto", icon="refresh", tooltip="generate when the slider is released")
+        self.auto = widgets.ToggleButton(description="auto", icon="refresh",
+                                         tooltip="generate when the slider is released")
         self.upload = widgets.FileUpload(accept="image/png,image/jpeg,.png,.jpg,.jpeg", multiple=False,
                                          description="Photo…")
         self.compare = widgets.ToggleButton(description="show original", icon="exchange", disabled=True,
@@ -354,12 +355,12 @@ class FaceEditor(widgets.VBox):
         self.compare.value = False
         self._quiet = False
         self.result.children = [self._views[entry.item.id].image]
-        for box, item in zip(self.history.children, self._history):
+        for box, item in zip(self.history.children, self._history, strict=False):
             box.children[1].button_style = "info" if item is entry else ""
         self._sync_buttons()
 
     def _show_compare(self) -> None:
-        if self._shown is None or self._quiet:
+        if self._shown is None or self._source is None or self._quiet:
             return
         item = self._shown.item
         before = self._views.get(item.source_id or "") or self._views[self._source.id]

@@ -117,7 +117,7 @@ class SweepGrid(widgets.VBox):
         self.cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning")
         self.cancel_button.on_click(lambda _: self.cancel())
         self.status = widgets.HTML()
-        self._views = [_CellView(self._tooltip(c), lambda i=i: self._loop.call(self._show_detail, i))
+        self._views = [_CellView(self._tooltip(c), functools.partial(self._loop.call, self._show_detail, i))
                        for i, c in enumerate(self.spec.cells)]
         self.grid = self._build_grid()
         self.detail_image = widgets.Image(format="jpeg", layout=widgets.Layout(max_width=f"{PHOTO_MAX_SIDE}px"))

@@ -52,7 +52,8 @@ def colour_bbox(png: bytes, colour: tuple[int, int, int]) -> tuple[float, float,
 
 
 def status_is_complete(page, param: float) -> None:
-    expect_widget_text(page, ".gp-status", re.compile(".*" + re.escape(f"smile {param:+.2f} · face 1: complete") + ".*"), timeout=60_000)
+    done = re.compile(".*" + re.escape(f"smile {param:+.2f} · face 1: complete") + ".*")
+    expect_widget_text(page, ".gp-status", done, timeout=60_000)
 
 
 def variant_count(page) -> int:
@@ -74,7 +75,7 @@ def test_face_editor_in_jupyterlab(page, jupyter_server, notebook_root):
     # the selected face's box is drawn over the face (amber selection over the cyan box)
     drawn = colour_bbox(canvas.screenshot(), rgb(SELECTED_COLOR))
     assert drawn is not None, "no selection box on the canvas"
-    assert all(abs(a - b) < TOLERANCE for a, b in zip(drawn, FACE)), (drawn, FACE)
+    assert all(abs(a - b) < TOLERANCE for a, b in zip(drawn, FACE, strict=True)), (drawn, FACE)
     label = colour_bbox(canvas.screenshot(), rgb(BOX_COLOR))
     assert label is not None and abs(label[0] - FACE[0]) < TOLERANCE, label  # the numbered label "1"
 

@@ -132,7 +132,8 @@ def test_key_not_in_executed_saved_notebook(marked_engine, tmp_path, jupyter_env
         "await editor.ready()\nvariant = await editor.generate('smile', 0.5)\nvariant",
         "doc = client.wait_for_faces(client.upload(gp.samples.portrait().resize((200, 234))))\n"
         "v = client.wait(client.edit(doc, 'age', 0.8))\nprint(v)\nclient.settings",
-        "try:\n    client.get('no-such-document')\nexcept gp.errors.GPError as exc:\n    print(repr(exc))\n    err = exc\nerr",
+        "try:\n    client.get('no-such-document')\nexcept gp.errors.GPError as exc:\n"
+        "    print(repr(exc))\n    err = exc\nerr",
         "%env",
         "print({k: v for k, v in os.environ.items() if k.startswith('GP_')})",
     ]
@@ -266,7 +267,8 @@ def test_path_traversal_attempts(route, marked_engine, two_team_engine) -> None:
                 conn.close()
             tried += 1
             assert resp.status in (400, 404), (raw, resp.status, data[:200])
-            assert resp.getheader("content-type", "").startswith("application/json"), (raw, resp.getheader("content-type"))
+            content_type = resp.getheader("content-type", "")
+            assert content_type.startswith("application/json"), (raw, content_type)
             assert set(json.loads(data)) == {"code"}, (raw, data[:200])
             assert b"root:" not in data and MARKER.encode() not in data and b"SQLite" not in data
     record_figures(f"path traversal {route}", requests=tried)

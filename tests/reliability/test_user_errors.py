@@ -160,7 +160,7 @@ async def test_editor_huge_then_no_face_then_good_photo(engine: EngineProcess, h
     assert editor.source is not None and editor.source.faces == ()
     assert "no face found" in shown(editor)
     assert editor.generate_button.disabled
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="no face"):
         await editor.generate("smile", 0.5)
     assert "no face" in shown(editor)
 

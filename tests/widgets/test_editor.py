@@ -289,7 +289,8 @@ async def test_api_key_never_in_widget_state_or_repr(engine, client):
     assert key and len(key) >= 16
     children: list[Widget] = [editor, editor.canvas, *editor.canvas._canvases, *editor._descendants()]
     for widget in children:
-        state = json.dumps(widget.get_state(), default=lambda b: b.hex() if isinstance(b, (bytes, memoryview)) else str(b))
+        state = json.dumps(widget.get_state(),
+                           default=lambda b: b.hex() if isinstance(b, (bytes, memoryview)) else str(b))
         assert key not in state, type(widget).__name__
     assert key not in repr(editor) and key not in editor.status.value
     assert not any("key" in name.lower() for name in editor.trait_names(sync=True))

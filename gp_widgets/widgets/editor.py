@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
-from PIL import Image
 
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.uploads import Photo, to_upload
-from ..imaging import PHOTO_MAX_SIDE, THUMB_MAX_SIDE, Encoded, encode_for_browser
+from ..imaging import PHOTO_MAX_SIDE, THUMB_MAX_SIDE, Encoded, encode_for_browser, open_rgb
 from .canvas import FaceCanvas
 from .labels import backend_name, error_line, faces_line, move_options, request_label, task_line
 from .loop import KernelLoop, Latest
@@ -53,9 +51,8 @@ class _Variant:
 
 def _encode(data: bytes, sides: Sequence[int]) -> list[Encoded]:
     """Decode once, encode for the browser at each max side (runs in a thread)."""
-    with Image.open(io.BytesIO(data)) as image:
-        image.load()
-        return [encode_for_browser(image, side) for side in sides]
+    image = open_rgb(data)
+    return [encode_for_browser(image, side) for side in sides]
 
 
 def _view(encoded: Encoded) -> _View:

@@ -23,6 +23,8 @@ from ..sweeps.records import COMPLETE, DOWNLOADING, FAILED, METRICS, PENDING, Ce
 from ..sweeps.runner import Source, SweepRunner
 from ..sweeps.spec import Cell, SweepSpec, param_label
 from .loop import KernelLoop, Latest
+from .pictures import Tile, tile_sheet
+from .static import StaticFallback
 
 if TYPE_CHECKING:
     import pandas
@@ -72,6 +74,15 @@ def _tile(text: str, color: tuple[int, int, int] = (120, 120, 120)) -> bytes:
     return out.getvalue()
 
 
+def _cell_text(rec: CellRecord) -> str:
+    """The status line under a cell: seconds when done, the error code when failed, else the state."""
+    if rec.status == COMPLETE:
+        return "view" if rec.seconds is None else f"{rec.seconds:.1f} s"
+    if rec.status == FAILED:
+        return rec.error_code or "failed"
+    return {"submitted": "running…", DOWNLOADING: "fetching…"}.get(rec.status, rec.status)
+
+
 class _CellView:
     """One cell: a thumbnail (placeholder until it arrives) over a button showing status or error code."""
 
@@ -85,12 +96,7 @@ class _CellView:
         self.box.add_class("gp-sweep-cell")
 
     def show(self, rec: CellRecord) -> None:
-        if rec.status == COMPLETE:
-            text = "view" if rec.seconds is None else f"{rec.seconds:.1f} s"
-        elif rec.status == FAILED:
-            text = rec.error_code or "failed"
-        else:
-            text = {"submitted": "running…", DOWNLOADING: "fetching…"}.get(rec.status, rec.status)
+        text = _cell_text(rec)
         with self.box.hold_sync():
             if rec.thumbnail is not None and self.image.value != rec.thumbnail:
                 self.image.value = rec.thumbnail
@@ -140,7 +146,8 @@ class SweepGrid(widgets.VBox):
         self.detail = widgets.HBox([self.detail_image, self.detail_meta], layout=widgets.Layout(display="none"))
         heading = widgets.HTML(f"<b>{html.escape(title or self._title())}</b>")
         bar = widgets.HBox([self.progress, self.progress_label, self.cancel_button])
-        super().__init__([heading, bar, self.status, self.grid, self.detail])
+        self._static = StaticFallback(self._picture, lambda: f"{self._title()}: {self.progress_label.value}", self._loop)
+        super().__init__([heading, bar, self.status, self.grid, self.detail, self._static.hider])
         self.add_class("gp-sweep-grid")
         self._render_progress()
 
@@ -167,6 +174,17 @@ class SweepGrid(widgets.VBox):
         return widgets.GridBox(children, layout=widgets.Layout(
             grid_template_columns=f"max-content repeat({n}, {CELL_PX + 6}px)", grid_gap="4px", overflow="auto"))
 
+    def _ipython_display_(self) -> None:
+        self._static.show(self)
+
+    def _picture(self) -> Image.Image:
+        """The grid as one picture (thumbnails, labels, each cell's status): what the saved notebook keeps."""
+        n = len(self.spec.params)
+        tiles = [Tile(r.thumbnail, _cell_text(r), r.status == FAILED) for r in self._records]
+        return tile_sheet([tiles[i:i + n] for i in range(0, len(tiles), n)],
+                          [self.spec.row_label(row) for row in self.spec.rows],
+                          [param_label(p) for p in self.spec.params], f"{self._title()} · {self.progress_label.value}")
+
     # -- running ----------------------------------------------------------------------------
 
     def _start(self, sources: list[Source], client: Client | AsyncClient | None, **options: Any) -> None:
@@ -187,6 +205,7 @@ class SweepGrid(widgets.VBox):
     def _finished(self) -> None:
         self._flush()
         self.cancel_button.disabled = True
+        self._static.refresh_soon()
 
     def _changed(self, rec: CellRecord) -> None:
         self._loop.call(self._mark, self._index[rec.cell])
@@ -255,6 +274,7 @@ class SweepGrid(widgets.VBox):
             await asyncio.shield(future)
         else:
             await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(_await(future), future.get_loop()))
+        await self._static.refresh()  # from the awaiting cell too, so an executing notebook saves the final grid
         return self.records
 
     def result(self, timeout: float | None = None) -> list[dict[str, Any]]:

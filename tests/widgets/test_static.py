@@ -140,3 +140,20 @@ def test_no_colab_no_call(monkeypatch):
     monkeypatch.setitem(sys.modules, "google.colab", None)  # import fails as outside Colab
     monkeypatch.setattr(colab, "_enabled", False)
     assert colab.enable_colab_widgets() is False
+
+
+async def test_grid_fallback_shows_thumbnails_labels_and_failures(client):
+    from gp_widgets import samples
+    from gp_widgets.widgets.grid import sweep
+
+    grid = sweep(samples.portrait(), moves=["smile", "MaleAsian"], params=[-1, 1], client=client)
+    pending = picture_of(grid._static.bundle())
+    await grid
+    bundle = grid._static.bundle()
+    done = picture_of(bundle)
+    assert len(bundle["text/html"]) <= MAX_OUTPUT_BYTES
+    assert bundle["text/plain"].startswith("Sweep: 2 moves × 2 params")
+    assert spread(done, (0.2, 0.1, 0.95, 0.5)) > 2 * spread(pending, (0.2, 0.1, 0.95, 0.5))  # smile row: faces
+    pixels = np.asarray(done).astype(int)
+    assert ((pixels[..., 0] - pixels[..., 1]) > 100).any()  # move_unavailable_offline in red
+    grid.close()

@@ -193,7 +193,9 @@ class FaceEditor(widgets.VBox):
         """
         await self.ready()
         self._set_controls(move, param, face)
-        return await asyncio.wrap_future(self._start_generate())
+        variant = await asyncio.wrap_future(self._start_generate())
+        await self._static.refresh()  # from the awaiting cell too, so an executing notebook saves the result
+        return variant
 
     def save(self, path: str | Path | None = None) -> Path:
         """Write the shown variant's PNG (full resolution, as downloaded); default name in the cwd."""

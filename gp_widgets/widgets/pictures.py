@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -24,8 +26,19 @@ PANEL_SIDE = 448
 MARGIN = 8
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
+@functools.lru_cache(maxsize=16)
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    """DejaVu Sans as matplotlib ships it (it has ×, · and …, which Pillow's own font lacks)."""
+    import matplotlib
+
+    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"), size)
+
+
+def _fit(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: float) -> str:
+    """``text`` shortened with … until it fits ``width`` pixels."""
+    while draw.textlength(text, font=font) > width and len(text) > 4:
+        text = text[:-2] + "…"
+    return text
 
 
 def decode(data: bytes) -> Image.Image:
@@ -70,7 +83,7 @@ def side_by_side(panels: Sequence[Panel], header: str, side: int = PANEL_SIDE) -
     width = sum(image.width for image in fitted) + MARGIN * (len(fitted) + 1)
     sheet = Image.new("RGB", (width, head + height + caption + MARGIN), BACKGROUND)
     draw = ImageDraw.Draw(sheet)
-    draw.text((MARGIN, 6), header, fill=INK, font=_font(15))
+    draw.text((MARGIN, 6), _fit(draw, header, _font(15), width - 2 * MARGIN), fill=INK, font=_font(15))
     x = MARGIN
     for image, panel in zip(fitted, panels):
         sheet.paste(image, (x, head))
@@ -101,10 +114,11 @@ def tile_sheet(rows: Sequence[Sequence[Tile]], row_labels: Sequence[str], col_la
     head, col_head, status = 26, 20, 16
     step_x, step_y = cell + 6, cell + status + 6
     n_cols = max((len(row) for row in rows), default=0)
-    width = round(label_width + n_cols * step_x + MARGIN)
+    header_width = min(probe.textlength(header, font=_font(15)) + 2 * MARGIN + 1, 2 * PANEL_SIDE)
+    width = round(max(label_width + n_cols * step_x + MARGIN, header_width))
     sheet = Image.new("RGB", (width, head + col_head + len(rows) * step_y + MARGIN), BACKGROUND)
     draw = ImageDraw.Draw(sheet)
-    draw.text((MARGIN, 6), header, fill=INK, font=_font(15))
+    draw.text((MARGIN, 6), _fit(draw, header, _font(15), width - 2 * MARGIN), fill=INK, font=_font(15))
     for c, label in enumerate(col_labels):
         draw.text((label_width + c * step_x + cell / 2, head + col_head / 2), label, fill=INK, font=label_font,
                   anchor="mm")
@@ -118,9 +132,10 @@ def tile_sheet(rows: Sequence[Sequence[Tile]], row_labels: Sequence[str], col_la
                 thumb = decode(tile.image)
                 thumb.thumbnail((cell, cell), Image.Resampling.LANCZOS)
                 sheet.paste(thumb, (left + (cell - thumb.width) // 2, top + (cell - thumb.height) // 2))
-            text = tile.text.replace("_", " ") if tile.failed else tile.text
-            while draw.textlength(text, font=small) > cell and len(text) > 4:
-                text = text[:-2] + "…"
+            if tile.failed:  # the code inside the tile, wrapped at underscores, as the live grid shows it
+                draw.multiline_text((left + cell / 2, top + cell / 2), tile.text.replace("_", "_\n"), fill=ERROR,
+                                    font=small, anchor="mm", align="center")
+            text = _fit(draw, "failed" if tile.failed else tile.text, small, cell)
             draw.text((left + cell / 2, top + cell + status / 2), text, fill=ERROR if tile.failed else MUTED,
                       font=small, anchor="mm")
     return sheet

@@ -19,7 +19,7 @@ def enable_colab_widgets() -> bool:
     if _enabled:
         return False
     try:
-        from google.colab import output
+        from google.colab import output  # type: ignore[import-not-found]
     except ImportError:
         return False
     output.enable_custom_widget_manager()

@@ -15,7 +15,7 @@ from ..imaging import fit_size, to_rgb
 from .canvas import BOX_COLOR, SELECTED_COLOR
 from .geometry import stroke_width, to_canvas
 
-__all__ = ["Panel", "Tile", "side_by_side", "tile_sheet", "decode"]
+__all__ = ["Panel", "Tile", "decode", "side_by_side", "tile_sheet"]
 
 BACKGROUND = (255, 255, 255)
 PLACEHOLDER = (236, 236, 236)

@@ -40,7 +40,7 @@ from PIL import Image
 from .colab import enable_colab_widgets
 from .loop import KernelLoop, Latest
 
-__all__ = ["StaticFallback", "fallback_html", "hide_css", "encode_jpeg", "STATIC_CLASS", "MAX_WIDTH"]
+__all__ = ["MAX_WIDTH", "STATIC_CLASS", "StaticFallback", "encode_jpeg", "fallback_html", "hide_css"]
 
 log = logging.getLogger("gp_widgets")
 
@@ -91,7 +91,7 @@ def _publish_update(bundle: dict[str, Any], display_id: str, parents: list[dict[
 
     publisher = getattr(get_ipython(), "display_pub", None)
     session = getattr(publisher, "session", None)
-    if session is None or not parents:
+    if publisher is None or session is None or not parents:
         from IPython.display import update_display
 
         update_display(bundle, raw=True, display_id=display_id)

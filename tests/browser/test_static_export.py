@@ -188,6 +188,18 @@ def test_saved_notebook_shows_live_widget_once(front_end, executed, page, jupyte
     assert _face_is_drawn(_pixels(static.screenshot()))
     run_all_cells(page)
     _assert_live_not_static(page)
+    # what Save would write: the editor's fallback output now shows the variant made in a later cell
+    page.wait_for_function("""() => {
+        const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+        for (let i = 0; i < cells.length; i++) {
+          const outputs = cells.get(i).outputs;
+          for (let j = 0; outputs && j < outputs.length; j++) {
+            const text = outputs.get(j).data['text/plain'];
+            if (outputs.get(j).data['text/html'] && String(text).includes('smile +0.80 · face 1: complete')) return true;
+          }
+        }
+        return false;
+      }""", timeout=30_000)
 
 
 @pytest.mark.timeout(600)

@@ -19,7 +19,13 @@ from PIL import Image
 
 from gp_widgets.widgets import FaceEditor, colab
 from gp_widgets.widgets.pictures import Panel, Tile, side_by_side, tile_sheet
-from gp_widgets.widgets.static import STATIC_CLASS, StaticFallback, encode_jpeg, fallback_html, hide_css
+from gp_widgets.widgets.static import (
+    STATIC_CLASS,
+    StaticFallback,
+    encode_jpeg,
+    fallback_html,
+    hide_css,
+)
 
 MAX_OUTPUT_BYTES = 300 * 1024
 VIEW = "application/vnd.jupyter.widget-view+json"

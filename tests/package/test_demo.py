@@ -1,0 +1,121 @@
+"""`gp-widgets demo`: the shipped notebooks, copies that are never overwritten, `--list`, and a
+real JupyterLab started by the command that serves the copies with the news pop-up off."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from gp_widgets import demo
+from gp_widgets.cli import main
+
+REPO_NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+
+
+def _run_cli(*argv: str) -> int:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(argv))
+    return exit_info.value.code
+
+
+def test_the_shipped_notebooks_are_the_repositorys():
+    assert [p.name for p in demo.shipped_notebooks()] == [p.name for p in REPO_NOTEBOOKS]
+    assert len(REPO_NOTEBOOKS) >= 4
+
+
+def test_copies_what_is_missing_and_keeps_edited_copies(tmp_path):
+    sources = demo.shipped_notebooks()
+    folder = tmp_path / "work"
+    folder.mkdir()
+    edited = folder / sources[0].name
+    edited.write_text('{"edited": true}')
+    work = demo.plan(folder, sources)
+    assert work.kept == (edited,)
+    assert [p.name for p in work.to_copy] == [p.name for p in sources[1:]]
+    demo.copy_notebooks(work)
+    assert edited.read_text() == '{"edited": true}'
+    for src in sources[1:]:
+        assert (folder / src.name).read_bytes() == src.read_bytes()
+    again = demo.plan(folder, sources)
+    assert again.to_copy == () and len(again.kept) == len(sources)
+
+
+def test_list_prints_the_notebooks_and_copies_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert _run_cli("demo", "--list") == 0
+    out = capsys.readouterr().out
+    assert f"notebooks in {tmp_path / demo.DEFAULT_FOLDER}:" in out
+    for nb in REPO_NOTEBOOKS:
+        assert f"  {nb.name}\n" in out
+    assert not (tmp_path / demo.DEFAULT_FOLDER).exists()
+
+
+def test_list_marks_kept_copies(tmp_path, capsys):
+    (tmp_path / REPO_NOTEBOOKS[1].name).write_text("{}")
+    assert _run_cli("demo", str(tmp_path), "--list") == 0
+    assert f"  {REPO_NOTEBOOKS[1].name}  (your copy, kept)" in capsys.readouterr().out
+
+
+def test_serve_refuses_options_meant_for_jupyterlab(capsys):
+    assert _run_cli("serve", "--no-browser") == 2
+    assert "unrecognized arguments: --no-browser" in capsys.readouterr().err
+
+
+def test_lab_env_uses_the_local_engine_and_the_demo_defaults():
+    env = demo.lab_env({"GP_API_KEY": "secret-key", "JUPYTER_CONFIG_PATH": "/elsewhere", "HOME": "/h"})
+    assert "GP_API_KEY" not in env and env["HOME"] == "/h"
+    assert env["JUPYTER_CONFIG_PATH"].split(":") == [str(demo.JUPYTER_CONFIG), "/elsewhere"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.load(response)
+
+
+@pytest.mark.timeout(120)
+def test_demo_opens_jupyterlab_on_the_copies_without_news(tmp_path, jupyter_env):
+    folder = tmp_path / "my demo"
+    port, token = _free_port(), "demo-test-token"
+    cmd = [sys.executable, "-m", "gp_widgets.cli", "demo", str(folder), "--no-browser", f"--port={port}",
+           "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"]
+    proc = subprocess.Popen(cmd, env=jupyter_env, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                _get_json(f"{base}/api/status?token={token}")
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline, "JupyterLab did not answer in 90 s"
+                time.sleep(0.5)
+        contents = _get_json(f"{base}/api/contents?token={token}")
+        assert sorted(c["name"] for c in contents["content"] if c["type"] == "notebook") == \
+            [p.name for p in REPO_NOTEBOOKS]
+        plugin = "@jupyterlab/apputils-extension:notification"
+        settings = _get_json(f"{base}/lab/api/settings/{plugin}?token={token}")
+        defaults = {k: v.get("default") for k, v in settings["schema"]["properties"].items()}
+        assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False
+        assert "fetchNews" not in settings["settings"], "the user's own settings were written to"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

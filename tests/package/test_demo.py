@@ -3,18 +3,15 @@ real JupyterLab started by the command that serves the copies with the news pop-
 
 from __future__ import annotations
 
-import json
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from gp_widgets import demo
 from gp_widgets.cli import main
+
+from .lab_server import serving
 
 REPO_NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 
@@ -74,48 +71,12 @@ def test_lab_env_uses_the_local_engine_and_the_demo_defaults():
     assert env["JUPYTER_CONFIG_PATH"].split(":") == [str(demo.JUPYTER_CONFIG), "/elsewhere"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get_json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return json.load(response)
-
-
 @pytest.mark.timeout(120)
 def test_demo_opens_jupyterlab_on_the_copies_without_news(tmp_path, jupyter_env):
     folder = tmp_path / "my demo"
-    port, token = _free_port(), "demo-test-token"
-    cmd = [sys.executable, "-m", "gp_widgets.cli", "demo", str(folder), "--no-browser", f"--port={port}",
-           "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"]
-    proc = subprocess.Popen(cmd, env=jupyter_env, cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                _get_json(f"{base}/api/status?token={token}")
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stdout.read()
-                assert time.monotonic() < deadline, "JupyterLab did not answer in 90 s"
-                time.sleep(0.5)
-        contents = _get_json(f"{base}/api/contents?token={token}")
-        assert sorted(c["name"] for c in contents["content"] if c["type"] == "notebook") == \
-            [p.name for p in REPO_NOTEBOOKS]
-        plugin = "@jupyterlab/apputils-extension:notification"
-        settings = _get_json(f"{base}/lab/api/settings/{plugin}?token={token}")
+    with serving([sys.executable, "-m", "gp_widgets.cli", "demo", str(folder)], jupyter_env, tmp_path) as lab:
+        assert lab.notebooks() == [p.name for p in REPO_NOTEBOOKS]
+        settings = lab.get("lab/api/settings/@jupyterlab/apputils-extension:notification")
         defaults = {k: v.get("default") for k, v in settings["schema"]["properties"].items()}
         assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False
         assert "fetchNews" not in settings["settings"], "the user's own settings were written to"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

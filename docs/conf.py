@@ -12,17 +12,21 @@ import json
 import os
 import shutil
 import sys
-import tomllib
 from pathlib import Path
 
 from sphinx.util import logging
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
 
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path[:0] = [str(ROOT)]  # gp_widgets and benchmarks from this checkout
 
-import gp_widgets  # noqa: E402
-from benchmarks import report  # noqa: E402
+import gp_widgets
+from benchmarks import report
 
 # The notebooks run on the local engine, whatever the shell that builds the docs has set.
 for _var in ("GP_API_KEY", "GP_BASE_URL"):
@@ -33,7 +37,7 @@ REPOSITORY = _project["urls"]["Source"]
 
 project = "gp_widgets"
 author = "The gp_widgets contributors"
-copyright = "2026, The gp_widgets contributors"  # noqa: A001 -- Sphinx's name
+copyright = "2026, The gp_widgets contributors"
 release = version = gp_widgets.__version__
 
 extensions = [

@@ -75,13 +75,14 @@ def _serve(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace, lab_args: list[str]) -> int:
     try:
         work = demo.plan(args.dir, demo.shipped_notebooks())
-    except demo.DemoNotFoundError as exc:
+    except OSError as exc:  # no notebooks shipped, or the folder cannot be read
         print(f"gp-widgets demo: {exc}", file=sys.stderr)
         return 1
     if args.list:
         print(f"notebooks in {work.folder}:")
         for path in work.notebooks:
-            print(f"  {path.name}" + ("  (your copy, kept)" if path in work.kept else ""))
+            note = "  (your copy, kept)" if path in work.kept else ""
+            print(f"  {path.name}{note}")
         return 0
     if importlib.util.find_spec("jupyterlab") is None:
         print("gp-widgets demo: JupyterLab is not installed; pip install 'gp_widgets[local,demo]'", file=sys.stderr)
@@ -92,7 +93,7 @@ def _demo(args: argparse.Namespace, lab_args: list[str]) -> int:
         print(f"gp-widgets demo: cannot copy the notebooks into {work.folder}: {exc}", file=sys.stderr)
         return 1
     for path in work.kept:
-        print(f"gp-widgets demo: keeping your copy of {path.name}")
+        print(f"gp-widgets demo: keeping your edited {path.name} (delete it to get the shipped version)")
     try:
         return subprocess.call(demo.lab_command(work.folder, lab_args), env=demo.lab_env(os.environ), cwd=work.folder)
     except KeyboardInterrupt:

@@ -2,23 +2,29 @@
 command that opens them.
 
 A wheel carries the notebooks as package data (``gp_widgets/notebooks``); a source checkout
-has them in the repository's top-level ``notebooks/``. Copies are never overwritten, so a
-user's edits survive running the demo again. JupyterLab starts with ``jupyter_config/`` on
+has them in the repository's top-level ``notebooks/``. The working folder keeps a record
+(``.gp-widgets-demo.json``) of what was copied: a copy the user has changed since, or a file
+the demo did not write, is never overwritten; a copy still as it was copied is refreshed when
+the shipped notebook changes. JupyterLab starts with ``jupyter_config/`` on
 ``JUPYTER_CONFIG_PATH``: its defaults turn off the news pop-up and the update check, without
 touching the user's own settings (which still win).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-import shutil
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .files import write_atomic
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_FOLDER = "gp-widgets-demo"
+RECORD = ".gp-widgets-demo.json"  # {notebook name: sha256 of the bytes the demo copied}
 JUPYTER_CONFIG = PACKAGE_DIR / "jupyter_config"
 _SEARCH = (PACKAGE_DIR / "notebooks", PACKAGE_DIR.parent / "notebooks")  # wheel, then source checkout
 
@@ -29,16 +35,17 @@ class DemoNotFoundError(FileNotFoundError):
 
 @dataclass(frozen=True)
 class Plan:
-    """What ``gp-widgets demo`` does in ``folder``: notebooks to copy, and copies it keeps."""
+    """What ``gp-widgets demo`` does in ``folder``."""
 
     folder: Path
-    to_copy: tuple[Path, ...]  # shipped notebooks with no copy in the folder yet
-    kept: tuple[Path, ...]  # copies already in the folder, left as they are
+    notebooks: tuple[Path, ...]  # every demo notebook, as the path of its copy in the folder
+    to_copy: tuple[Path, ...]  # shipped notebooks with no copy yet, or whose unedited copy is outdated
+    kept: tuple[Path, ...]  # copies the user changed (or the demo did not write): left alone
+    record: dict[str, str]  # the folder's record of the bytes the demo put there
 
-    @property
-    def notebooks(self) -> list[Path]:
-        """The notebooks JupyterLab will show, as paths inside ``folder``."""
-        return sorted([self.folder / src.name for src in self.to_copy] + list(self.kept))
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def shipped_notebooks() -> list[Path]:
@@ -50,21 +57,44 @@ def shipped_notebooks() -> list[Path]:
     raise DemoNotFoundError(f"no demo notebooks in {' or '.join(str(p) for p in _SEARCH)}")
 
 
+def _read_record(folder: Path) -> dict[str, str]:
+    try:
+        record = json.loads((folder / RECORD).read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in record.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(record, dict) else {}
+
+
 def plan(folder: Path, sources: Sequence[Path]) -> Plan:
-    """Which of ``sources`` to copy into ``folder``; an existing copy is kept, edited or not."""
+    """Which of ``sources`` to copy into ``folder``, and which copies to keep as they are."""
     folder = folder.resolve()
-    to_copy = tuple(src for src in sources if not (folder / src.name).exists())
-    kept = tuple(folder / src.name for src in sources if (folder / src.name).exists())
-    return Plan(folder, to_copy, kept)
+    record = _read_record(folder)
+    to_copy, kept = [], []
+    for src in sources:
+        dst = folder / src.name
+        if not dst.exists():
+            to_copy.append(src)
+            continue
+        copy_hash = _sha256(dst)
+        if copy_hash == _sha256(src):
+            record[src.name] = copy_hash  # already the shipped version
+            continue
+        if record.get(src.name) == copy_hash:
+            to_copy.append(src)  # unedited copy of an older shipped version
+        else:
+            kept.append(dst)
+    return Plan(folder, tuple(folder / src.name for src in sources), tuple(to_copy), tuple(kept), record)
 
 
 def copy_notebooks(demo: Plan) -> None:
-    """Create the working folder and copy the notebooks it lacks (never over an existing file)."""
+    """Create the working folder, copy the planned notebooks and update the record."""
     demo.folder.mkdir(parents=True, exist_ok=True)
+    record = dict(demo.record)
     for src in demo.to_copy:
-        dst = demo.folder / src.name
-        with open(dst, "xb") as out, open(src, "rb") as inp:  # "x": refuse to overwrite, even in a race
-            shutil.copyfileobj(inp, out)
+        data = src.read_bytes()
+        write_atomic(demo.folder / src.name, data)
+        record[src.name] = hashlib.sha256(data).hexdigest()
+    write_atomic(demo.folder / RECORD, json.dumps(record, indent=1, sort_keys=True).encode())
 
 
 def lab_command(folder: Path, lab_args: Sequence[str] = ()) -> list[str]:

@@ -27,6 +27,14 @@ def test_the_shipped_notebooks_are_the_repositorys():
     assert len(REPO_NOTEBOOKS) >= 4
 
 
+def _shipped(tmp_path: Path, **notebooks: str) -> list[Path]:
+    folder = tmp_path / "shipped"
+    folder.mkdir(exist_ok=True)
+    for name, text in notebooks.items():
+        (folder / f"{name}.ipynb").write_text(text)
+    return sorted(folder.glob("*.ipynb"))
+
+
 def test_copies_what_is_missing_and_keeps_edited_copies(tmp_path):
     sources = demo.shipped_notebooks()
     folder = tmp_path / "work"
@@ -36,12 +44,38 @@ def test_copies_what_is_missing_and_keeps_edited_copies(tmp_path):
     work = demo.plan(folder, sources)
     assert work.kept == (edited,)
     assert [p.name for p in work.to_copy] == [p.name for p in sources[1:]]
+    assert work.notebooks == tuple(folder / p.name for p in sources)
     demo.copy_notebooks(work)
     assert edited.read_text() == '{"edited": true}'
     for src in sources[1:]:
         assert (folder / src.name).read_bytes() == src.read_bytes()
     again = demo.plan(folder, sources)
-    assert again.to_copy == () and len(again.kept) == len(sources)
+    assert again.to_copy == () and again.kept == (edited,)
+
+
+def test_an_unedited_copy_follows_the_shipped_notebook_an_edited_one_stays(tmp_path):
+    folder = tmp_path / "work"
+    demo.copy_notebooks(demo.plan(folder, _shipped(tmp_path, a="a1", b="b1")))
+    assert (folder / "a.ipynb").read_text() == "a1"
+    (folder / "b.ipynb").write_text("b1, edited")
+    sources = _shipped(tmp_path, a="a2", b="b2")  # a newer release
+    work = demo.plan(folder, sources)
+    assert [p.name for p in work.to_copy] == ["a.ipynb"] and work.kept == (folder / "b.ipynb",)
+    demo.copy_notebooks(work)
+    assert (folder / "a.ipynb").read_text() == "a2"
+    assert (folder / "b.ipynb").read_text() == "b1, edited"
+    assert demo.plan(folder, sources).to_copy == ()
+
+
+def test_a_file_the_demo_did_not_write_is_never_overwritten(tmp_path):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "a.ipynb").write_text("mine")
+    (folder / demo.RECORD).write_text("not json")
+    work = demo.plan(folder, _shipped(tmp_path, a="a1"))
+    assert work.to_copy == () and work.kept == (folder / "a.ipynb",)
+    demo.copy_notebooks(work)
+    assert (folder / "a.ipynb").read_text() == "mine"
 
 
 def test_list_prints_the_notebooks_and_copies_nothing(tmp_path, capsys, monkeypatch):

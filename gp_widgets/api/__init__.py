@@ -3,7 +3,7 @@
 from . import errors
 from .aclient import AsyncClient
 from .client import Client
-from .models import Face, GalleryItem, Move, Task, TaskStatus, parse_face
+from .models import Face, GalleryItem, Move, Task, TaskStatus, check_param, parse_face
 from .polling import PollPolicy
 from .retry import RetryPolicy
 from .settings import DEFAULT_BASE_URL, Settings
@@ -18,6 +18,7 @@ __all__ = [
     "Task",
     "TaskStatus",
     "parse_face",
+    "check_param",
     "PollPolicy",
     "RetryPolicy",
     "DEFAULT_BASE_URL",

@@ -117,10 +117,10 @@ async def test_generate_shows_variant_and_saves_it(client, tmp_path):
     assert editor.current == variant and editor.variants == [variant]
     assert (editor.move.value, editor.param.value, editor.face.value) == ("smile", 0.8, 0)
     assert editor.status_text.startswith("smile +0.80 · face 1: complete")
-    shown = editor.result.children[0]
+    shown = editor.result.shown
     assert shown is editor._views[variant.id].image
     assert editor.result.layout.flex == editor.canvas.layout.flex == "0 1 512px"  # same scale
-    assert shown.layout.width == "100%" and shown.layout.height == "auto"
+    assert (editor.result.width, editor.result.height) == (editor.canvas.width, editor.canvas.height)
     assert len(editor.history.children) == 1
     assert not editor.save_button.disabled and not editor.chain_button.disabled
 
@@ -128,10 +128,34 @@ async def test_generate_shows_variant_and_saves_it(client, tmp_path):
     assert path.read_bytes() == await client.aio.download(variant)
     assert Image.open(path).size == (512, 600)  # full resolution, not the browser copy
 
-    editor.compare.value = True  # before / after
-    assert editor.result.children[0] is editor._views[editor.source.id].image
-    editor.compare.value = False
-    assert editor.result.children[0] is shown
+    editor.view.value = "diff"  # the heat map of |variant - original|
+    assert editor.result.mode == "diff" and editor.result.shown is editor._diffs[variant.id].image
+    editor.view.value = "variant"
+    assert editor.result.shown is shown
+    editor.close()
+
+
+async def test_generate_sends_exactly_the_param_given_even_outside_the_slider(client):
+    editor = FaceEditor(client=client)
+    variant = await editor.generate(move="smile", param=3.0)
+    assert variant.raw["data"]["param"] == 3.0 and variant.raw["data"]["move"] == "smile"
+    assert editor.param.value == 3.0 and editor.param.max >= 3.0  # the slider widened to show it
+    variant = await editor.generate(param=-7.5, face=0)
+    assert variant.raw["data"]["param"] == -7.5 and editor.param.min <= -7.5 == editor.param.value
+    assert editor.recipe.steps[-1].param == -7.5
+    editor.close()
+
+
+@pytest.mark.parametrize("param", [10.01, -11.0, float("nan"), float("inf")])
+async def test_params_the_api_refuses_are_refused_before_sending(client, param):
+    editor = FaceEditor(client=client)
+    await editor.ready()
+    with pytest.raises(gp.errors.InvalidInputError, match="param"):
+        await editor.generate(move="smile", param=param)
+    with pytest.raises(gp.errors.InvalidInputError, match="move"):
+        await editor.generate(move="frown", param=1.0)
+    assert editor._generating.future is None and editor.variants == []
+    assert editor.param.value == 1.0  # the controls are untouched
     editor.close()
 
 
@@ -240,7 +264,7 @@ async def test_history_click_shows_that_variant(client):
     second = await editor.generate(param=-0.5)
     assert editor.current == second
     editor.history.children[0].children[1].click()
-    assert editor.current == first and editor.result.children[0] is editor._views[first.id].image
+    assert editor.current == first and editor.result.shown is editor._views[first.id].image
     editor.close()
 
 

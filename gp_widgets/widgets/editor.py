@@ -277,6 +277,8 @@ class FaceEditor(widgets.VBox):
 
     def close(self) -> None:
         """Cancel running work and close every child widget."""
+        if "_loading" not in self.__dict__:  # __init__ refused its arguments: nothing was started
+            return
         self._closed = True
         self._loading.cancel()
         self._generating.cancel()

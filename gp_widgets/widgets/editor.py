@@ -153,7 +153,6 @@ class FaceEditor(widgets.VBox):
         self.chain_button = widgets.Button(description="Edit this result", icon="level-down", disabled=True)
         self.save_button = widgets.Button(description="Save", icon="download", disabled=True)
         self.result = CompareCanvas(self._loop)
-        self.canvas.tooltip = self.result.tooltip = KEYS_HELP
         self.history = widgets.HBox(layout=widgets.Layout(overflow="auto hidden", min_height="0"))
 
         for widget, name in ((self.status, "status"), (self.move, "move"), (self.param, "param"),

@@ -25,7 +25,7 @@ binder-check:
 	bash binder/check.sh
 
 docs-screenshots: $(STAMP)  # the README's pictures, taken by the browser tests
-	GP_UPDATE_DOCS=1 $(PY) -m pytest tests/browser/test_face_editor.py tests/browser/test_sweep_grid.py
+	GP_UPDATE_DOCS=1 $(PY) -m pytest tests/browser/test_face_editor.py tests/browser/test_editor_compare.py -k "not voila" tests/browser/test_sweep_grid.py
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -217,7 +217,7 @@ class CompareCanvas(Canvas):
         self._diff: widgets.Image | None = None
         self._crop: Rect | None = None
         self.add_class("gp-result-canvas")
-        _fits(self, self.width)
+        self.layout.width, self.layout.min_width, self.layout.height = "100%", "0", "auto"  # its pane sets the width
         self.on_client_ready(lambda: self._loop.call(self.redraw))
         self.on_mouse_down(self._on_mouse)
         self.on_mouse_up(self._on_mouse)
@@ -232,7 +232,6 @@ class CompareCanvas(Canvas):
              height: int) -> None:
         """Show a variant, its original and their heat map, all encoded at ``width`` x ``height``."""
         self.width, self.height = width, height
-        _fits(self, width)
         self._variant, self._original, self._diff = variant, original, diff
         self.redraw()
 

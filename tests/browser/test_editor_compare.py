@@ -16,6 +16,7 @@ from browser_harness import (
     REPO_ROOT,
     expect_widget_text,
     open_lab,
+    open_notebook7,
     open_voila,
     output_locator,
     run_all_cells,
@@ -52,7 +53,10 @@ async def _replay():
     variant = await asyncio.to_thread(gp.apply_recipe, gp.samples.astronaut(), recipe)
     picture.value = await asyncio.to_thread(gp.connect().download, variant)
     steps = " → ".join(f"{s.move} {s.param:+.2f}" for s in recipe)
-    replayed.value = f"replayed {len(recipe)} steps: {steps} · {variant.status}"
+    replayed.value = (f"replayed {len(recipe)} steps: {steps} · {variant.status} "
+                      f"(editor: {len(editor.variants)} variants, {editor.status_text}) "
+                      f"{[(v.move, v.param, v.item.id[:6], (v.item.source_id or '')[:6]) for v in editor._history]} "
+                      f"{ {k[:6]: len(r) for k, r in editor._recipes.items()} } shown={editor._shown.item.id[:6]}")
 
 
 replay.on_click(lambda _: asyncio.get_running_loop().create_task(_replay()))
@@ -197,3 +201,22 @@ def test_look_closely_in_voila(page, voila_server, notebook_root):
     keyboard_generate_and_chain(page)
     replay_recipe(page)
     zoom_swipe_diff(page, "look-closely-voila")
+
+
+def test_keys_in_notebook7(page, jupyter_server, notebook_root):
+    """Notebook 7's shell has its own shortcuts: keys on the focused editor still reach it, and only it."""
+    name = write_notebook(notebook_root, f"keys-nb7-{secrets.token_hex(3)}", CELLS[:2])
+    open_notebook7(page, jupyter_server, name)
+    run_all_cells(page)
+    expect_widget_text(page, ".gp-status", "1 face found", timeout=120_000)
+    canvas = wait_for_output(page, ".gp-face-canvas")
+    box = canvas.bounding_box()
+    canvas.click(position={"x": (FACE[0] + FACE[2] / 2) * box["width"], "y": (FACE[1] + FACE[3] / 2) * box["height"]})
+    cells = page.locator(".jp-Cell").count()
+    page.keyboard.press("ArrowRight")
+    expect_widget_text(page, ".gp-param", "+1.10")
+    page.keyboard.press("Enter")
+    status_is_complete(page, 1.1)
+    page.keyboard.press("c")
+    wait_for_output(page, ".gp-divider")
+    assert page.locator(".jp-Cell").count() == cells and page.locator(".jp-MarkdownCell").count() == 1

@@ -10,7 +10,7 @@ from PIL import Image
 
 from gp_widgets import samples
 from gp_widgets.local.app import APIError, parse_change, variant_id
-from gp_widgets.local.detect import Box, detect_faces, group_hits
+from gp_widgets.local.detect import detect_faces
 from gp_widgets.local.edits import EDIT_MOVES, apply_edit
 from gp_widgets.local.faults import FaultInjector, FaultSpec, FaultSpecError, parse_faults, pick_request_fault
 from gp_widgets.api.uploads import sniff
@@ -86,16 +86,6 @@ def test_edit_rejects_unknown_moves_and_tolerates_edge_boxes(photo):
         apply_edit(photo, BOX, "MaleAsian", 1)
     for box in ((0.9, 0.9, 0.5, 0.5), (-0.1, -0.1, 0.3, 0.3), (0.5, 0.5, 0.0, 0.0)):
         assert apply_edit(photo, box, "smile", 1).shape == photo.shape
-
-
-def test_group_hits_clusters_and_drops_lonely_hits():
-    face = [Box(10 + d, 10 + d, 40, 40) for d in range(4)] + [Box(12, 12, 30, 30)]
-    other = [Box(100 + d, 10, 36, 36) for d in range(4)]
-    lonely = [Box(200, 200, 24, 24)]
-    groups = group_hits(face + other + lonely)
-    assert [count for _, count in groups] == [5, 4]
-    assert groups[0][0].x < 20 and groups[1][0].x > 95
-    assert group_hits(other[:3]) == [] and group_hits([]) == []
 
 
 def test_detection_on_blank_and_noise():

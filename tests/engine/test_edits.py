@@ -6,12 +6,16 @@ its descriptor the identity distance to the original.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
 from gp_widgets import samples
 from gp_widgets.analysis.faces import descriptor, landmarks
+from gp_widgets.analysis.views import face_crop_box
 from gp_widgets.analysis.measures import (
     SAME_PERSON_THRESHOLD,
     identity_distance,
@@ -26,6 +30,7 @@ from gp_widgets.local.edits import (
     edit_face,
 )
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PARAMS = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0)
 
 
@@ -112,3 +117,53 @@ def test_displacements_follow_the_face_frame_and_flip_with_the_sign():
     turned = np.stack([100 - points[:, 1], points[:, 0]], axis=1)
     moved = displacements(turned, SMILE_SHAPE, 1.0)
     assert np.allclose(moved, np.stack([-up[:, 1], up[:, 0]], axis=1))
+
+
+def edit_strip(path: Path, param: float = 1.5, crop_px: int = 260) -> list[list[np.ndarray]]:
+    """The README's picture: per sample portrait, the face crop of the original and of each move at ``-param`` and
+    ``+param``; returns the crops (rows of cells) it drew."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from PIL import Image
+
+    columns = [("original", None, 0.0)] + [(f"{move} {sign * param:+g}", move, sign * param)
+                                           for move in ("smile", "age", "gender") for sign in (-1, 1)]
+    rows = []
+    for name in ("portrait", "astronaut"):
+        rgb = np.asarray(getattr(samples, name)())
+        (found,) = detect_faces(rgb)
+        box = (found["x"], found["y"], found["w"], found["h"])
+        crop = face_crop_box(box, (rgb.shape[1], rgb.shape[0]), margin=0.25)
+        rows.append([np.asarray(Image.fromarray(apply_edit(rgb, box, move, p) if move else rgb).crop(crop)
+                                .resize((crop_px, crop_px), Image.Resampling.LANCZOS)) for _, move, p in columns])
+    fig, axes = plt.subplots(len(rows), len(columns), figsize=(len(columns) * crop_px / 100, len(rows) * crop_px / 100 + 0.5),
+                             dpi=100, squeeze=False)
+    for r, cells in enumerate(rows):
+        for c, cell in enumerate(cells):
+            axes[r][c].imshow(cell)
+            axes[r][c].set_axis_off()
+            if r == 0:
+                axes[r][c].set_title(columns[c][0], fontsize=13)
+    fig.subplots_adjust(left=0.005, right=0.995, bottom=0.005, top=0.94, wspace=0.03, hspace=0.03)
+    fig.savefig(path)
+    plt.close(fig)
+    return rows
+
+
+def test_edit_strip_shows_each_move_both_ways(tmp_path):
+    """Each crop of the picture differs from the original and from its opposite; `GP_UPDATE_DOCS=1` publishes it."""
+    target = tmp_path / "engine-edits.png"
+    for cells in edit_strip(target):
+        original, *edited = (cell.astype(int) for cell in cells)
+        for minus, plus in zip(edited[::2], edited[1::2], strict=True):
+            assert np.abs(minus - original).mean() > 1.0 and np.abs(plus - original).mean() > 1.0
+            assert np.abs(plus - minus).mean() > 1.0
+    assert target.stat().st_size > 10_000
+    if os.environ.get("GP_UPDATE_DOCS") == "1":  # `make docs-screenshots`: 256 colours keep it small
+        from PIL import Image
+
+        docs = REPO_ROOT / "docs" / "engine-edits.png"
+        Image.open(target).convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT).save(docs, optimize=True)
+        assert docs.stat().st_size < 600_000

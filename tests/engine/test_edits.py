@@ -15,12 +15,12 @@ from scipy.stats import spearmanr
 
 from gp_widgets import samples
 from gp_widgets.analysis.faces import descriptor, landmarks
-from gp_widgets.analysis.views import face_crop_box
 from gp_widgets.analysis.measures import (
     SAME_PERSON_THRESHOLD,
     identity_distance,
     smile_score,
 )
+from gp_widgets.analysis.views import face_crop_box
 from gp_widgets.local.detect import detect_faces
 from gp_widgets.local.edits import (
     EDIT_MOVES,

@@ -99,7 +99,7 @@ def test_bad_fault_spec_is_a_clear_error(tmp_path):
 def test_unknown_detector_is_a_clear_error(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
     r = subprocess.run(serve_command("--port", "0", "--data-dir", str(tmp_path), "--detector", "lbp"),
-                       capture_output=True, text=True, env=env, timeout=60)
+                       check=False, capture_output=True, text=True, env=env, timeout=60)
     assert r.returncode == 2 and "--detector" in r.stderr and "Traceback" not in r.stderr
 
 

@@ -25,7 +25,8 @@ binder-check:
 	bash binder/check.sh
 
 docs-screenshots: $(STAMP)  # the README's pictures, taken by the browser tests
-	GP_UPDATE_DOCS=1 $(PY) -m pytest tests/browser/test_face_editor.py tests/browser/test_sweep_grid.py
+	GP_UPDATE_DOCS=1 $(PY) -m pytest tests/browser/test_face_editor.py tests/browser/test_sweep_grid.py \
+	  tests/engine/test_edits.py::test_edit_strip_shows_each_move_both_ways
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

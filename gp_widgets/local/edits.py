@@ -176,50 +176,64 @@ def warp_field(size: tuple[int, int], points: np.ndarray, moves: np.ndarray) -> 
     return dy.astype(np.float32), dx.astype(np.float32)
 
 
-def reshape(img: np.ndarray, region: Region, points: np.ndarray, move: str, s: float) -> np.ndarray:
-    """Warp the crop so that the landmarks (crop pixels) move as ``move`` says at strength ``s``."""
-    moves = displacements(points, SHAPES[move], s, unit_floor=0.25 * region.fw)
-    return _warp(img, *warp_field(img.shape[:2], points, moves))
+def face_uv(region: Region, points: np.ndarray) -> np.ndarray:
+    """Landmarks (crop pixels) in face-box units, as :meth:`Region.grid` measures pixels."""
+    return (np.asarray(points, dtype=np.float64) - (region.fx, region.fy)) / (region.fw, region.fh)
 
 
-def age(img: np.ndarray, region: Region, s: float, rng: np.random.Generator) -> np.ndarray:
-    """Older (s > 0): greyer, duller, wrinkle texture, deeper folds. Younger (s < 0): smooth, bright, fresh."""
+def _at(uv: np.ndarray, *indices: int) -> tuple[float, float]:
+    """The mean face-box position of some landmarks."""
+    cu, cv = uv[list(indices)].mean(axis=0)
+    return float(cu), float(cv)
+
+
+def age(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
+    """Older (s > 0): greyer, duller, creases on the forehead, at the eyes and along the nasolabial folds.
+    Younger (s < 0): smooth, bright, fresh. ``uv``: the landmarks in face-box units."""
     u, v = region.grid()
     a = abs(s)
     if s > 0:
         noise = rng.standard_normal(img.shape[:2]).astype(np.float32)
         lines = ndimage.gaussian_filter(noise, sigma=(0.7, max(2.0, region.fw / 40)))  # horizontal creases
         lines /= lines.std() + 1e-6
-        folds = (blob(u, v, 0.28, 0.45, 0.07, 0.05) + blob(u, v, 0.72, 0.45, 0.07, 0.05)  # under the eyes
-                 + blob(u, v, 0.33, 0.72, 0.05, 0.10) + blob(u, v, 0.67, 0.72, 0.05, 0.10)  # nasolabial folds
-                 + 0.6 * blob(u, v, 0.5, 0.12, 0.25, 0.06))  # forehead
+        (lu, lv), (ru, rv) = _at(uv, *range(36, 42)), _at(uv, *range(42, 48))
+        folds = (blob(u, v, lu, lv + 0.08, 0.07, 0.04) + blob(u, v, ru, rv + 0.08, 0.07, 0.04)  # under the eyes
+                 + blob(u, v, *_at(uv, 31, 48), 0.04, 0.09) + blob(u, v, *_at(uv, 35, 54), 0.04, 0.09))  # nasolabial
+        brow_u, brow_v = _at(uv, *range(17, 27))
+        forehead = blob(u, v, brow_u, brow_v - 0.12, 0.22, 0.06)
+        crows = blob(u, v, *_at(uv, 36), 0.04, 0.04) * (u < uv[36, 0]) + blob(u, v, *_at(uv, 45), 0.04, 0.04) * (u > uv[45, 0])
         out = _saturate(img, -0.22 * a)
         out = out + (150.0 - out) * (0.07 * a)  # greyer, flatter tone
         out = out * (1.0 - (0.10 * a * folds))[..., None]
-        out = out + (9.0 * a * lines * (0.4 + folds))[..., None]
-        return out
+        return out + (10.0 * a * lines * (0.15 + folds + forehead + crows))[..., None]
     soft = _blur(img, max(1.0, region.fw / 90))
-    glow = blob(u, v, 0.5, 0.5, 0.3, 0.35)[..., None]
+    glow = blob(u, v, *_at(uv, 30), 0.3, 0.35)[..., None]
     out = img + (soft - img) * min(1.0, 0.35 * a)
     out = _saturate(out, 0.18 * a)
     return out + (255.0 - out) * (0.09 * a * glow)
 
 
-def gender(img: np.ndarray, region: Region, s: float, rng: np.random.Generator) -> np.ndarray:
-    """Masculine (s > 0): heavier brows, jaw shading, stubble. Feminine (s < 0): smooth skin, red lips, blush."""
+def gender(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
+    """Masculine (s > 0): heavier brows, jaw shading, stubble. Feminine (s < 0): smooth skin, red lips, blush.
+    ``uv``: the landmarks in face-box units."""
     u, v = region.grid()
     a = abs(s)
+    mouth_u, mouth_v = _at(uv, *range(48, 60))
+    mouth_w = max(0.05, float(uv[54, 0] - uv[48, 0]) / 2)
     if s > 0:
-        lips = blob(u, v, 0.5, 0.8, 0.16, 0.05)
-        beard = np.clip(blob(u, v, 0.5, 0.95, 0.3, 0.1) + blob(u, v, 0.5, 0.71, 0.13, 0.025) - lips, 0.0, 1.0)
-        brows = blob(u, v, 0.3, 0.3, 0.1, 0.035) + blob(u, v, 0.7, 0.3, 0.1, 0.035)
-        jaw = blob(u, v, 0.12, 0.75, 0.06, 0.2) + blob(u, v, 0.88, 0.75, 0.06, 0.2)
+        lips = blob(u, v, mouth_u, mouth_v, mouth_w * 1.1, 0.05)
+        chin_u, chin_v = _at(uv, 7, 8, 9)
+        beard = np.clip(blob(u, v, chin_u, chin_v - 0.05, 0.3, 0.1) + blob(u, v, *_at(uv, 33, 51), mouth_w, 0.025)
+                        - lips, 0.0, 1.0)
+        brows = blob(u, v, *_at(uv, *range(17, 22)), 0.1, 0.035) + blob(u, v, *_at(uv, *range(22, 27)), 0.1, 0.035)
+        jaw = blob(u, v, *_at(uv, 4), 0.06, 0.2) + blob(u, v, *_at(uv, 12), 0.06, 0.2)
         stubble = ndimage.gaussian_filter((rng.random(img.shape[:2]) < 0.3).astype(np.float32), 0.5)
         shade = 1.0 - np.clip(0.45 * a * brows + 0.22 * a * jaw + 0.2 * a * beard * (0.4 + stubble), 0.0, 0.85)
         return _saturate(img, -0.08 * a) * shade[..., None]
     soft = _blur(img, max(1.0, region.fw / 70))
-    lips = blob(u, v, 0.5, 0.8, 0.13, 0.045)[..., None]
-    cheeks = (blob(u, v, 0.27, 0.62, 0.08, 0.07) + blob(u, v, 0.73, 0.62, 0.08, 0.07))[..., None]
+    lips = blob(u, v, mouth_u, mouth_v, mouth_w * 0.9, 0.045)[..., None]
+    (lu, lv), (ru, rv) = _at(uv, 36, 48), _at(uv, 45, 54)
+    cheeks = (blob(u, v, lu - 0.03, lv, 0.08, 0.07) + blob(u, v, ru + 0.03, rv, 0.08, 0.07))[..., None]
     out = img + (soft - img) * min(1.0, 0.5 * a)
     out = out + np.array([60.0, -22.0, -10.0], dtype=np.float32) * (0.5 * a) * lips
     out = out + np.array([28.0, -6.0, -2.0], dtype=np.float32) * (0.5 * a) * cheeks
@@ -239,11 +253,13 @@ def edit_face(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], 
     crop = out[region.top:region.bottom, region.left:region.right].astype(np.float32)
     s = strength(float(param))
     local = np.asarray(points, dtype=np.float64) - (region.left, region.top)
-    edited = reshape(crop, region, local, move, s)
+    moves = displacements(local, SHAPES[move], s, unit_floor=0.25 * region.fw)
+    edited = _warp(crop, *warp_field(crop.shape[:2], local, moves))
+    uv = face_uv(region, local + moves)  # textures go where the warp put the features
     if move == "age":
-        edited = age(edited, region, s, _rng(out.shape, move, region))
+        edited = age(edited, region, uv, s, _rng(out.shape, move, region))
     elif move == "gender":
-        edited = gender(edited, region, s, _rng(out.shape, move, region))
+        edited = gender(edited, region, uv, s, _rng(out.shape, move, region))
     mask = feather(*region.grid())[..., None]
     blended = crop + (np.clip(edited, 0.0, 255.0) - crop) * mask
     out[region.top:region.bottom, region.left:region.right] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)

@@ -31,11 +31,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def marked_engine(tmp_path_factory: pytest.TempPathFactory):
-    from gp_widgets.local.process import start_engine
-
-    with start_engine(data_dir=tmp_path_factory.mktemp("secrets"), workers=2, api_key=MARKER) as eng:
-        yield eng
+def marked_engine(engine_for):
+    """An engine whose key is the marker the tests look for everywhere it must not be."""
+    return engine_for(api_key=MARKER)
 
 
 def _walk(value, out: list[str]) -> None:

@@ -170,9 +170,8 @@ def warp_field(size: tuple[int, int], points: np.ndarray, moves: np.ndarray) -> 
     gy, gx = np.linspace(0, h - 1, WARP_GRID), np.linspace(0, w - 1, WARP_GRID)
     grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
     coarse = (spline(grid / scale) * scale).reshape(WARP_GRID, WARP_GRID, 2)
-    zoom = (h / WARP_GRID, w / WARP_GRID)
-    dx = ndimage.zoom(coarse[..., 0], zoom, order=1, grid_mode=True, mode="nearest")[:h, :w]
-    dy = ndimage.zoom(coarse[..., 1], zoom, order=1, grid_mode=True, mode="nearest")[:h, :w]
+    at = np.meshgrid(np.arange(h) * (WARP_GRID - 1) / (h - 1), np.arange(w) * (WARP_GRID - 1) / (w - 1), indexing="ij")
+    dx, dy = (ndimage.map_coordinates(coarse[..., k], at, order=1, mode="nearest") for k in (0, 1))
     return dy.astype(np.float32), dx.astype(np.float32)
 
 

@@ -232,10 +232,10 @@ def gender(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.ra
     soft = _blur(img, max(1.0, region.fw / 70))
     lips = blob(u, v, mouth_u, mouth_v, mouth_w * 0.9, 0.045)[..., None]
     (lu, lv), (ru, rv) = _at(uv, 36, 48), _at(uv, 45, 54)
-    cheeks = (blob(u, v, lu - 0.03, lv, 0.08, 0.07) + blob(u, v, ru + 0.03, rv, 0.08, 0.07))[..., None]
+    cheeks = (blob(u, v, lu - 0.03, lv, 0.11, 0.09) + blob(u, v, ru + 0.03, rv, 0.11, 0.09))[..., None]
     out = img + (soft - img) * min(1.0, 0.5 * a)
     out = out + np.array([60.0, -22.0, -10.0], dtype=np.float32) * (0.5 * a) * lips
-    out = out + np.array([28.0, -6.0, -2.0], dtype=np.float32) * (0.5 * a) * cheeks
+    out = out + np.array([18.0, -4.0, -1.0], dtype=np.float32) * (0.5 * a) * cheeks
     return out + (255.0 - out) * 0.05 * a
 
 

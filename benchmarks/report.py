@@ -70,7 +70,7 @@ def text_table(results: dict[str, dict[str, Any]]) -> str:
     header = ("key", "value", "target", "met")
     body = [(k, v, t, m.replace("**", "")) for k, v, t, m in rows(results)]
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(4)]
-    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths))  # noqa: E731
+    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True))  # noqa: E731
     return "\n".join([line(header), line(tuple("-" * w for w in widths)), *map(line, body)])
 
 
@@ -78,7 +78,8 @@ def markdown_table(doc: dict[str, Any]) -> str:
     m = doc["machine"]
     lines = [
         f"Measured {doc['date'][:10]} with `make bench` on {m['cpu_count']} CPUs, {m['platform']}, "
-        f"Python {m['python']} (full results: `benchmarks/results/latest.json`; method: the docstring of each module in `benchmarks/`).",
+        f"Python {m['python']} (full results: `benchmarks/results/latest.json`; "
+        "method: the docstring of each module in `benchmarks/`).",
         "",
         "| key | value | target | met |",
         "|---|---:|---:|:---:|",

@@ -15,7 +15,8 @@ from gp_widgets.demo import DEFAULT_FOLDER
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gp-widgets", description="Serve the local engine or open the demo notebooks.")
+    parser = argparse.ArgumentParser(prog="gp-widgets",
+                                     description="Serve the local engine or open the demo notebooks.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the generative.photos API locally")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")

@@ -94,7 +94,8 @@ def largest_face(item: GalleryItem) -> int:
     return -max(faces)[1]
 
 
-async def replay(aio: AsyncClient, photo: Photo | GalleryItem, recipe: Recipe, face: int | str = "largest") -> GalleryItem:
+async def replay(aio: AsyncClient, photo: Photo | GalleryItem, recipe: Recipe,
+                 face: int | str = "largest") -> GalleryItem:
     """Upload ``photo`` (unless uploaded), then apply each step to the previous result; the last variant.
 
     The recipe's first face becomes ``face`` (an index, or ``"largest"``); steps on another face keep their index.
@@ -128,7 +129,7 @@ def apply_recipe(
     if not isinstance(recipe, Recipe):
         recipe = Recipe.load(recipe)
     many = isinstance(photo_or_photos, (list, tuple))
-    photos: list[Any] = list(photo_or_photos) if many else [photo_or_photos]
+    photos: list[Any] = list(photo_or_photos) if isinstance(photo_or_photos, (list, tuple)) else [photo_or_photos]
     chosen = client or connect()
 
     async def run() -> list[GalleryItem]:

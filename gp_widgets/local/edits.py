@@ -200,7 +200,8 @@ def age(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.rando
                  + blob(u, v, *_at(uv, 31, 48), 0.04, 0.09) + blob(u, v, *_at(uv, 35, 54), 0.04, 0.09))  # nasolabial
         brow_u, brow_v = _at(uv, *range(17, 27))
         forehead = blob(u, v, brow_u, brow_v - 0.12, 0.22, 0.06)
-        crows = blob(u, v, *_at(uv, 36), 0.04, 0.04) * (u < uv[36, 0]) + blob(u, v, *_at(uv, 45), 0.04, 0.04) * (u > uv[45, 0])
+        crows = (blob(u, v, *_at(uv, 36), 0.04, 0.04) * (u < uv[36, 0])
+                 + blob(u, v, *_at(uv, 45), 0.04, 0.04) * (u > uv[45, 0]))
         out = _saturate(img, -0.22 * a)
         out = out + (150.0 - out) * (0.07 * a)  # greyer, flatter tone
         out = out * (1.0 - (0.10 * a * folds))[..., None]

@@ -123,7 +123,7 @@ class SweepGrid(widgets.VBox):
         self.cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning")
         self.cancel_button.on_click(lambda _: self.cancel())
         self.status = widgets.HTML()
-        self._views = [_CellView(self._tooltip(c), lambda i=i: self._loop.call(self._show_detail, i))
+        self._views = [_CellView(self._tooltip(c), functools.partial(self._loop.call, self._show_detail, i))
                        for i, c in enumerate(self.spec.cells)]
         self.grid = self._build_grid()
         self.detail_image = widgets.Image(format="jpeg", layout=widgets.Layout(max_width=f"{PHOTO_MAX_SIDE}px"))
@@ -145,6 +145,11 @@ class SweepGrid(widgets.VBox):
     def load(cls, path: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None) -> SweepGrid:
         """Reopen a saved sweep: thumbnails and figures come from the disk cache (nothing is fetched)."""
         return cls(SweepRun(SweepResult.load(path, cache_dir)))
+
+    @property
+    def cells(self) -> list[widgets.VBox]:
+        """The cell widgets, row-major as ``spec.cells``: each a thumbnail ``Image`` over a status ``Button``."""
+        return [view.box for view in self._views]
 
     # -- layout ---------------------------------------------------------------------------
 

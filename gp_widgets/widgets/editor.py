@@ -142,7 +142,8 @@ class FaceEditor(widgets.VBox):
         self.zoom = widgets.ToggleButton(description="zoom to face", icon="search-plus", disabled=True,
                                          tooltip="zoom both panes to the selected face (or double-click a box)")
         self.view = widgets.ToggleButtons(options=VIEWS, value="variant", disabled=True,
-                                          tooltips=["the variant", "drag across the result: original left, variant right",
+                                          tooltips=["the variant",
+                                                    "drag across the result: original left, variant right",
                                                     "|variant − original| as a heat map"],
                                           style={"button_width": "auto"})
         self.divider = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01, readout=False,
@@ -454,7 +455,8 @@ class FaceEditor(widgets.VBox):
         self._shown = entry
         item = entry.item
         after = self._views[item.id]
-        before = self._views.get(item.source_id or "") or self._views[self._source.id]
+        source_id = item.source_id or (self._source.id if self._source else "")
+        before = self._views[source_id]
         self.result.show(after.image, before.image, self._diffs[item.id].image, after.width, after.height)
         self.result.zoom(self.canvas.relative_crop)
         for box, variant in zip(self.history.children, self._history):

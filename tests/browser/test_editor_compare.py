@@ -22,7 +22,6 @@ from browser_harness import (
     run_all_cells,
     screenshot,
     wait_for_output,
-    widget_text,
     write_notebook,
 )
 from PIL import Image, ImageChops, ImageOps, ImageStat
@@ -116,7 +115,8 @@ def keyboard_generate_and_chain(page) -> None:
 def replay_recipe(page) -> None:
     """Click the notebook's replay button: the editor's recipe is applied to the astronaut."""
     wait_for_output(page, ".gp-test-replay").click()
-    expect_widget_text(page, ".gp-test-replayed", "replayed 2 steps: smile +1.00 → age +0.60 · complete", timeout=120_000)
+    expect_widget_text(page, ".gp-test-replayed", "replayed 2 steps: smile +1.00 → age +0.60 · complete",
+                       timeout=120_000)
     page.wait_for_function(
         """() => { const i = document.querySelector('.jp-OutputArea-output .gp-test-picture');
                    return !!(i && i.complete && i.naturalWidth === 512 && i.naturalHeight === 512); }""",
@@ -175,7 +175,8 @@ def zoom_swipe_diff(page, shot: str) -> Image.Image:
             break
         page.wait_for_timeout(300)
     stats = ImageStat.Stat(diff)
-    assert stats.mean[0] < 60 and diff.getextrema()[1] > 120, (stats.mean, diff.getextrema())  # dark, bright where edited
+    # dark where nothing changed, bright where the edit changed the face
+    assert stats.mean[0] < 60 and diff.getextrema()[1] > 120, (stats.mean, diff.getextrema())
     return Image.open(editor_png)
 
 

@@ -9,7 +9,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
-from .constants import PARAM_LIMIT
+from .constants import PARAM_LIMIT, TaskStatus
 from .errors import APIResponseError, InvalidInputError
 
 __all__ = ["Move", "TaskStatus", "Face", "Task", "GalleryItem", "parse_face", "check_param", "UNKNOWN_SIZE"]
@@ -41,16 +41,6 @@ class Move(str, Enum):
         return self in (Move.smile, Move.age, Move.gender)
 
 
-class TaskStatus(str, Enum):
-    waiting = "waiting"
-    inprogress = "inprogress"
-    complete = "complete"
-    failed = "failed"
-
-    def __str__(self) -> str:
-        return self.value
-
-
 def check_param(param: float) -> float:
     """``param`` as a float if the API accepts it (finite, ``|param| <= PARAM_LIMIT``); else ``InvalidInputError``."""
     try:
@@ -63,8 +53,6 @@ def check_param(param: float) -> float:
         raise InvalidInputError(f"|param| must be at most {PARAM_LIMIT:g}, got {value:g}")
     return value
 
-
-TERMINAL = frozenset({TaskStatus.complete.value, TaskStatus.failed.value})
 
 _EPS = 1e-6
 _BOX_KEYS = (("x", "y", "w", "h"), ("x", "y", "width", "height"))
@@ -175,11 +163,11 @@ class Task:
 
     @property
     def done(self) -> bool:
-        return self.status in TERMINAL
+        return self.status in (TaskStatus.complete, TaskStatus.failed)
 
     @property
     def failed(self) -> bool:
-        return self.status == TaskStatus.failed.value
+        return self.status == TaskStatus.failed
 
 
 @dataclass(frozen=True)

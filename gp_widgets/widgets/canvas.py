@@ -25,6 +25,7 @@ from .geometry import (
     unmap_point,
     view_transform,
 )
+from .ipycanvas_compat import forget_current_canvas
 from .loop import KernelLoop
 
 __all__ = ["BOX_COLOR", "SELECTED_COLOR", "CompareCanvas", "FaceCanvas", "KeyHandler"]
@@ -35,12 +36,6 @@ DIVIDER_COLOR = "#ffffff"
 DOUBLE_CLICK_SECONDS = 0.5
 PHOTO, BOXES, SELECTION = range(3)
 KeyHandler = Callable[[str, bool, bool, bool], None]
-
-
-def _force_switch(canvas: Canvas | MultiCanvas) -> None:
-    """ipycanvas' shared manager skips "switchCanvas" for the canvas it switched to last; a page
-    that connected since has no current canvas, so replays force the switch."""
-    canvas._canvas_manager._current_canvas = None
 
 
 def _fits(canvas: Canvas | MultiCanvas, width: int) -> None:
@@ -127,7 +122,7 @@ class FaceCanvas(MultiCanvas):
 
     def redraw(self) -> None:
         """Replay every layer (a newly opened page starts blank)."""
-        _force_switch(self)
+        forget_current_canvas()  # else a page that connected since draws nowhere (ipycanvas#322)
         with hold_canvas():
             layer = self[PHOTO]
             layer.clear()
@@ -242,7 +237,7 @@ class CompareCanvas(Canvas):
 
     def redraw(self) -> None:
         """Replay the drawing (a newly opened page starts blank)."""
-        _force_switch(self)
+        forget_current_canvas()  # else a page that connected since draws nowhere (ipycanvas#322)
         with hold_canvas():
             self.clear()
             if self._variant is None or self._original is None:

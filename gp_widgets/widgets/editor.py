@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import io
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,13 +19,15 @@ from ..analysis.views import diff_heatmap
 from ..api import AsyncClient, Client, GalleryItem, Move, check_param
 from ..api.errors import InvalidInputError
 from ..api.uploads import Photo, to_upload
-from ..imaging import PHOTO_MAX_SIDE, THUMB_MAX_SIDE, Encoded, decode_rgb, encode_for_browser, to_rgb
+from ..imaging import PHOTO_MAX_SIDE, THUMB_MAX_SIDE, Encoded, decode_rgb, encode_for_browser, open_rgb
 from ..recipes import Recipe
 from .canvas import CompareCanvas, FaceCanvas
 from .keys import KEYS_HELP, key_action
 from .labels import backend_name, error_line, faces_line, move_options, request_label, task_line
 from .loop import KernelLoop, Latest
+from .pictures import Panel, decode, side_by_side
 from .ranges import DEFAULT_RANGE, Range, parse_ranges, range_note, widened
+from .static import StaticFallback
 
 __all__ = ["FaceEditor"]
 
@@ -62,15 +63,13 @@ class _Variant:
 
 def _encode(data: bytes) -> Encoded:
     """A photo as the canvas shows it (runs in a thread)."""
-    with Image.open(io.BytesIO(data)) as image:
-        return encode_for_browser(image, PHOTO_MAX_SIDE)
+    return encode_for_browser(open_rgb(data), PHOTO_MAX_SIDE)
 
 
 def _encode_variant(original: bytes, variant: bytes) -> tuple[Encoded, Encoded, Encoded]:
     """The variant for the result pane and the history, and the heat map of |variant − original|
     (the grids' difference view) at the same size (runs in a thread)."""
-    with Image.open(io.BytesIO(variant)) as image:
-        rgb = to_rgb(image)
+    rgb = open_rgb(variant)
     before = decode_rgb(original)
     after = rgb if rgb.size == (before.shape[1], before.shape[0]) else \
         rgb.resize((before.shape[1], before.shape[0]), Image.Resampling.LANCZOS)
@@ -155,6 +154,7 @@ class FaceEditor(widgets.VBox):
         self.save_button = widgets.Button(description="Save", icon="download", disabled=True)
         self.result = CompareCanvas(self._loop)
         self.history = widgets.HBox(layout=widgets.Layout(overflow="auto hidden", min_height="0"))
+        self._static = StaticFallback(self._picture, lambda: f"FaceEditor: {self._status_text}", self._loop)
 
         for widget, name in ((self.status, "status"), (self.move, "move"), (self.param, "param"),
                              (self.face, "face"), (self.generate_button, "generate"), (self.result, "result"),
@@ -188,6 +188,7 @@ class FaceEditor(widgets.VBox):
             widgets.HBox([self.generate_button, self.auto, self.upload, self.zoom, self.view]),
             widgets.HBox([self.chain_button, self.save_button, self.help]),
             self.history,
+            self._static.hider,
         ])
         self.add_class("gp-face-editor")
         self._apply_range(self.move.value)
@@ -265,7 +266,9 @@ class FaceEditor(widgets.VBox):
         request = (move if move is not None else self.move.value,
                    param if param is not None else float(self.param.value),
                    face if face is not None else self.face.value)
-        return await asyncio.wrap_future(self._start_generate(request))
+        variant = await asyncio.wrap_future(self._start_generate(request))
+        await self._static.refresh()  # from the awaiting cell too, so an executing notebook saves the result
+        return variant
 
     def save(self, path: str | Path | None = None) -> Path:
         """Write the shown variant's PNG (full resolution, as downloaded); default name in the cwd."""
@@ -287,6 +290,18 @@ class FaceEditor(widgets.VBox):
         for child in self._descendants():
             child.close()
         super().close()
+
+    def _ipython_display_(self) -> None:
+        self._static.show(self)
+
+    def _picture(self) -> Image.Image:
+        """The photo with its face boxes beside the shown variant: what the saved notebook keeps."""
+        source, shown = self._source, self._shown
+        photo = decode(self._views[source.id].image.value) if source and source.id in self._views else None
+        variant = decode(self._views[shown.item.id].image.value) if shown else None
+        return side_by_side([Panel(photo, "photo", (source.faces or ()) if source else (), self.face.value),
+                             Panel(variant, shown.label if shown else "no variant yet")],
+                            f"FaceEditor · {self._status_text}")
 
     # -- loading a photo -----------------------------------------------------------------
 
@@ -330,6 +345,7 @@ class FaceEditor(widgets.VBox):
         self.canvas.show_faces(faces, "" if faces else faces_line(0, 0.0))
         self._sync_buttons()
         self._say(faces_line(len(faces), time.monotonic() - started))
+        self._static.refresh_soon()
 
     async def _fetch(self, photo: Photo | GalleryItem | None, filename: str | None) -> GalleryItem:
         """Upload (unless already uploaded) and make sure the browser view of the photo exists."""
@@ -462,6 +478,7 @@ class FaceEditor(widgets.VBox):
         for box, variant in zip(self.history.children, self._history):
             box.children[1].button_style = "info" if variant is entry else ""
         self._sync_buttons()
+        self._static.refresh_soon()
 
     # -- zoom, compare, keys -----------------------------------------------------------------
 
@@ -521,6 +538,7 @@ class FaceEditor(widgets.VBox):
 
     def _fail(self, exc: BaseException, what: str) -> None:
         self._say(f"{what}: {error_line(exc)}", error=True)
+        self._static.refresh_soon()
 
     def _descendants(self) -> list[widgets.Widget]:
         found: list[widgets.Widget] = []

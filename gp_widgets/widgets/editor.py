@@ -406,9 +406,11 @@ class FaceEditor(widgets.VBox):
     def _set_limits(self, limits: Range) -> None:
         quiet, self._quiet = self._quiet, True
         try:
-            with self.param.hold_trait_notifications():
-                self.param.min, self.param.max = -1e9, 1e9  # no clash between the old and the new limits
-                self.param.min, self.param.max = limits
+            lo, hi = limits
+            if lo > self.param.max:  # set the side that keeps min <= max at every step first
+                self.param.max, self.param.min = hi, lo
+            else:
+                self.param.min, self.param.max = lo, hi
         finally:
             self._quiet = quiet
 

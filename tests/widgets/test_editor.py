@@ -439,3 +439,8 @@ async def test_calibrated_ranges_set_the_slider_per_move(client):
     with pytest.raises(gp.errors.InvalidInputError):
         FaceEditor(client=client, ranges={"smile": (2, 1)})
     editor.close()
+    beyond = FaceEditor(client=client, ranges={"smile": (3.0, 5.0), "age": (-6.0, -4.0)})  # disjoint from ±2
+    assert (beyond.param.min, beyond.param.max) == (3.0, 5.0) and beyond.param.value == 3.0
+    beyond.move.value = "age"
+    assert (beyond.param.min, beyond.param.max) == (-6.0, -4.0) and beyond.param.value == -4.0
+    beyond.close()

@@ -138,7 +138,9 @@ class StaticFallback:
         """Display the live widget, then its fallback (call from the widget's ``_ipython_display_``)."""
         enable_colab_widgets()
         view = widget._repr_mimebundle_()
-        display({**view, "text/plain": self._describe()}, raw=True)
+        name = type(widget).__name__
+        display({**view, "text/plain": f"{name}: a live widget (it needs a running kernel); the picture below "
+                                        "shows its latest state"}, raw=True)
         display(self.bundle(), raw=True, display_id=self.display_id)
         parent = _current_parent()
         if parent is not None and parent.get("msg_id") not in {p.get("msg_id") for p in self._parents}:

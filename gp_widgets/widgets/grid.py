@@ -261,7 +261,9 @@ class SweepGrid(widgets.VBox):
 
     def result(self, timeout: float | None = None) -> list[dict[str, Any]]:
         """Block until the sweep is done and return the records (see :meth:`SweepRun.result`)."""
-        return self.run.result(timeout)
+        records = self.run.result(timeout)
+        self._static.refresh_now()
+        return records
 
     def to_dataframe(self) -> pandas.DataFrame:
         """The records as a pandas DataFrame (needs pandas)."""

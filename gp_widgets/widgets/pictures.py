@@ -58,7 +58,9 @@ def _draw_faces(image: Image.Image, faces: Sequence[Face], selected: int | None)
         x, y, w, h = to_canvas(face, *image.size)
         colour = SELECTED_COLOR if index == selected else BOX_COLOR
         draw.rectangle((x, y, x + w, y + h), outline=colour, width=line * (2 if index == selected else 1))
-        draw.text((x + line + 2, y + line), str(index + 1), fill=colour, font=font)
+        label = draw.textbbox((x, y), str(index + 1), font=font, anchor="lb")
+        draw.rectangle((label[0], label[1] - line, label[2] + 2 * line, label[3]), fill=colour)
+        draw.text((x + line, y), str(index + 1), fill="black", font=font, anchor="lb")
 
 
 def side_by_side(panels: Sequence[Panel], header: str, side: int = PANEL_SIDE) -> Image.Image:

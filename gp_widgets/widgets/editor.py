@@ -25,7 +25,7 @@ from .canvas import CompareCanvas, FaceCanvas
 from .keys import KEYS_HELP, key_action
 from .labels import backend_name, error_line, faces_line, move_options, request_label, task_line
 from .loop import KernelLoop, Latest
-from .pictures import Panel, decode, side_by_side
+from .pictures import Panel, side_by_side
 from .ranges import DEFAULT_RANGE, Range, parse_ranges, range_note, widened
 from .static import StaticFallback
 
@@ -135,7 +135,8 @@ class FaceEditor(widgets.VBox):
         )
         self.range_note = widgets.HTML()
         self.generate_button = widgets.Button(description="Generate", button_style="primary", icon="magic")
-        self.auto = widgets.ToggleButton(description="auto", icon="refresh", tooltip="generate when the slider is released")
+        self.auto = widgets.ToggleButton(description="auto", icon="refresh",
+                                         tooltip="generate when the slider is released")
         self.upload = widgets.FileUpload(accept="image/png,image/jpeg,.png,.jpg,.jpeg", multiple=False,
                                          description="Photo…")
         self.zoom = widgets.ToggleButton(description="zoom to face", icon="search-plus", disabled=True,
@@ -297,8 +298,8 @@ class FaceEditor(widgets.VBox):
     def _picture(self) -> Image.Image:
         """The photo with its face boxes beside the shown variant: what the saved notebook keeps."""
         source, shown = self._source, self._shown
-        photo = decode(self._views[source.id].image.value) if source and source.id in self._views else None
-        variant = decode(self._views[shown.item.id].image.value) if shown else None
+        photo = open_rgb(self._views[source.id].image.value) if source and source.id in self._views else None
+        variant = open_rgb(self._views[shown.item.id].image.value) if shown else None
         return side_by_side([Panel(photo, "photo", (source.faces or ()) if source else (), self.face.value),
                              Panel(variant, shown.label if shown else "no variant yet")],
                             f"FaceEditor · {self._status_text}")
@@ -477,7 +478,7 @@ class FaceEditor(widgets.VBox):
         before = self._views[source_id]
         self.result.show(after.image, before.image, self._diffs[item.id].image, after.width, after.height)
         self.result.zoom(self.canvas.relative_crop)
-        for box, variant in zip(self.history.children, self._history):
+        for box, variant in zip(self.history.children, self._history, strict=False):
             box.children[1].button_style = "info" if variant is entry else ""
         self._sync_buttons()
         self._static.refresh_soon()

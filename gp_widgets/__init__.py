@@ -13,7 +13,7 @@ from .api import AsyncClient, Client, Face, GalleryItem, Move, Task, errors
 from .connect import connect
 
 if TYPE_CHECKING:
-    from . import samples
+    from . import metrics, samples
     from .widgets import FaceEditor
     from .widgets.grid import SweepGrid, sweep
 
@@ -28,6 +28,7 @@ __all__ = [
     "Task",
     "connect",
     "errors",
+    "metrics",
     "samples",
     "sweep",
 ]
@@ -38,6 +39,7 @@ _LAZY = {
     "SweepGrid": ("gp_widgets.widgets.grid", "SweepGrid"),
     "sweep": ("gp_widgets.widgets.grid", "sweep"),
     "samples": ("gp_widgets.samples", None),
+    "metrics": ("gp_widgets.metrics", None),
 }
 
 

@@ -14,20 +14,31 @@ from PIL import Image, ImageDraw
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["contact_sheet", "metric_plot", "save_figure", "animate", "METRIC_LABELS"]
+__all__ = ["METRIC_LABELS", "PANELS", "animate", "contact_sheet", "research_plot", "save_figure"]
 
 METRIC_LABELS = {
     "mad_face": "mean |Δ| inside the face",
     "mad_outside": "mean |Δ| outside the face",
-    "ssim": "SSIM vs original",
+    "ssim_face": "SSIM of the face",
+    "identity": "identity distance (dlib)",
+    "smile": "Δ smile score (per IOD)",
+    "landmark_shift": "landmark shift outside the mouth (per IOD)",
+}
+PANELS = {
+    "target": "Target response: does the edit do what it says?",
+    "identity": "Identity: still the same person?",
+    "leakage": "Leakage: what else changed?",
 }
 _PAPER_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "font.size": 8}
 
 
 def contact_sheet(cells: Sequence[Sequence[Image.Image | str | None]], row_labels: Sequence[str],
                   col_labels: Sequence[str], *, title: str = "", xlabel: str = "param", ylabel: str = "move",
-                  cell_inches: float = 1.4, dpi: int = 150) -> Figure:
-    """Rows × columns of images; a string in place of an image is a failure code, drawn as a labelled grey cell."""
+                  cell_inches: float = 1.4, dpi: int = 150, diff_scale: float | None = None) -> Figure:
+    """Rows × columns of images; a string in place of an image is a failure code, drawn as a labelled grey cell.
+
+    With ``diff_scale`` the cells are difference maps on [0, ``diff_scale``] and a colour bar says so.
+    """
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
@@ -52,33 +63,64 @@ def contact_sheet(cells: Sequence[Sequence[Image.Image | str | None]], row_label
                     ax.set_ylabel(row_labels[r])
         fig.supxlabel(xlabel)
         fig.supylabel(ylabel)
+        if diff_scale is not None:
+            from matplotlib.cm import ScalarMappable
+            from matplotlib.colors import Normalize
+
+            from .analysis.views import DIFF_CMAP
+
+            bar = fig.colorbar(ScalarMappable(Normalize(0.0, diff_scale), DIFF_CMAP), ax=axes, shrink=0.8,
+                               fraction=0.04, pad=0.02)
+            bar.set_label("|variant − original| (0–1)")
         if title:
             fig.suptitle(title)
     return fig
 
 
-def metric_plot(series: Mapping[str, Mapping[str, Sequence[tuple[float, float]]]], *, title: str = "",
-                dpi: int = 100) -> Figure:
-    """One panel per metric; in each, one line per row label: ``series[metric][label] = [(param, value), ...]``."""
+def research_plot(panels: Mapping[str, Mapping[str, Sequence[tuple[float, float]]]],
+                  units: Mapping[str, str], *, threshold: float | None = None,
+                  limits: Mapping[str, tuple[float | None, float | None]] | None = None, title: str = "",
+                  dpi: int = 100) -> Figure:
+    """The three research questions against param, one line per row:
+    ``panels[kind][label] = [(param, value), ...]`` for kind in :data:`PANELS` (``target``, ``identity``,
+    ``leakage``); ``units[kind]`` labels the y axis. The identity panel draws ``threshold`` as a line and
+    marks each label's crossing from ``limits[label] = (negative, positive)``. NaN points are left out."""
+    import math
+
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
-    metrics = [m for m in series if series[m]]
     with rc_context(_PAPER_RC):
-        fig = Figure(figsize=(3.2 * max(1, len(metrics)), 2.8), dpi=dpi, layout="constrained")
-        axes = fig.subplots(1, max(1, len(metrics)), squeeze=False)[0]
-        for ax, metric in zip(axes, metrics):
-            for label, points in series[metric].items():
-                xs, ys = zip(*sorted(points)) if points else ((), ())
-                ax.plot(xs, ys, marker="o", markersize=3, label=label)
-            ax.set_title(METRIC_LABELS.get(metric, metric))
+        fig = Figure(figsize=(10.5, 3.2), dpi=dpi, layout="constrained")
+        axes = fig.subplots(1, len(PANELS), squeeze=False)[0]
+        colours = {}
+        for ax, (kind, heading) in zip(axes, PANELS.items()):
+            series = panels.get(kind, {})
+            for label, points in series.items():
+                xs, ys = zip(*sorted(p for p in points if not math.isnan(p[1]))) if points else ((), ())
+                (line,) = ax.plot(xs, ys, marker="o", markersize=3, label=label, color=colours.get(label))
+                colours[label] = line.get_color()
+            ax.set_title(heading)
             ax.set_xlabel("param")
-            ax.set_ylabel(metric)
+            ax.set_ylabel(units.get(kind, ""))
             ax.grid(alpha=0.3)
-        if metrics:
+            if not any(series.values()):
+                ax.text(0.5, 0.5, "not measured", ha="center", va="center", color="#777777", transform=ax.transAxes)
+        ident = axes[list(PANELS).index("identity")]
+        if threshold is not None:
+            ident.axhline(threshold, color="#b00020", linestyle="--", linewidth=1)
+            ident.annotate(f"same person < {threshold:g}", (0.01, threshold), xycoords=("axes fraction", "data"),
+                           xytext=(0, 3), textcoords="offset points", color="#b00020", fontsize=7)
+            for label, pair in (limits or {}).items():
+                for limit in pair:
+                    if limit is not None:
+                        ident.plot([limit], [threshold], marker="X", markersize=8, color=colours.get(label, "k"),
+                                   markeredgecolor="black", linestyle="none")
+                        ident.annotate(f"{limit:+.2f}", (limit, threshold), xytext=(0, -12),
+                                       textcoords="offset points", ha="center", fontsize=7)
+        handles = [h for ax in axes for h in ax.get_legend_handles_labels()[0]]
+        if handles:
             axes[0].legend(fontsize=7)
-        else:
-            axes[0].text(0.5, 0.5, "no completed variants yet", ha="center", va="center", transform=axes[0].transAxes)
         if title:
             fig.suptitle(title)
     return fig

@@ -25,8 +25,23 @@ from .models import AnalysisUnavailable
 from .views import face_crop_box
 
 __all__ = [
-    "BUILTINS", "Features", "FaceImage", "Metric", "MetricUnavailable", "Value", "as_metric", "evaluate",
-    "face_features", "face_key", "identity", "landmark_shift", "mad_face", "mad_outside", "metric_list", "smile", "ssim_face",
+    "BUILTINS",
+    "FaceImage",
+    "Features",
+    "Metric",
+    "MetricUnavailable",
+    "Value",
+    "as_metric",
+    "evaluate",
+    "face_features",
+    "face_key",
+    "identity",
+    "landmark_shift",
+    "mad_face",
+    "mad_outside",
+    "metric_list",
+    "smile",
+    "ssim_face",
 ]
 
 Box = tuple[float, float, float, float]
@@ -286,6 +301,6 @@ def evaluate(metric: Metric, original: np.ndarray, variant: np.ndarray, face_box
         return Value(math.nan, str(exc))
     except ImportError as exc:
         return Value(math.nan, f"missing dependency: {exc.name or exc}")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - a user's metric failing must not stop a sweep
         return Value(math.nan, f"{type(exc).__name__}: {exc}")
     return Value(value, None if math.isfinite(value) else "not a finite number")

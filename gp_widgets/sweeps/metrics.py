@@ -19,7 +19,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-from ..analysis.metrics import BUILTINS, FaceImage, Features, Metric, Value, evaluate, face_key
+from ..analysis.metrics import (
+    BUILTINS,
+    FaceImage,
+    Features,
+    Metric,
+    Value,
+    evaluate,
+    face_key,
+)
 from ..analysis.views import abs_diff, face_crop_box, heatmap
 from ..imaging import THUMB_MAX_SIDE, fit_size, to_rgb
 from .cache import VariantCache

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,14 +18,14 @@ from ..api.errors import (
 )
 from .spec import Cell
 
-__all__ = ["CellRecord", "SourceImage", "SweepStats", "Progress", "error_code", "FINAL", "METRICS"]
+__all__ = ["FINAL", "METRICS", "RECORD_FIELDS", "CellRecord", "Progress", "SourceImage", "SweepStats", "error_code"]
 
 PENDING, SUBMITTED, DOWNLOADING = "pending", "submitted", "downloading"
 COMPLETE, FAILED, CANCELLED = "complete", "failed", "cancelled"
 FINAL = frozenset({COMPLETE, FAILED, CANCELLED})
 METRICS = ("mad_face", "mad_outside", "ssim_face", "identity", "smile", "landmark_shift")
 """The built-in metrics' names: the metric columns of a sweep run with the default metrics."""
-_FIELDS = frozenset({"move", "param", "face", "image", "variant_id", "status", "error_code", "seconds", "metric_notes"})
+RECORD_FIELDS = frozenset({"move", "param", "face", "image", "variant_id", "status", "error_code", "seconds", "metric_notes"})
 
 
 def error_code(exc: BaseException) -> str:
@@ -69,21 +68,21 @@ class CellRecord:
         return self.status in FINAL
 
     def to_dict(self, with_image: bool = False, metrics: Sequence[str] = METRICS) -> dict[str, Any]:
-        """The record as a row: request, outcome, one column per metric (NaN when it could not run, with the
-        reasons in ``metric_notes``)."""
+        """The record as a row: request, outcome, one column per metric (None if not measured, NaN when the
+        metric could not run, with the reasons in ``metric_notes``)."""
         out: dict[str, Any] = {"move": self.cell.move, "param": self.cell.param, "face": self.cell.face}
         if with_image:
             out["image"] = self.cell.image
         out.update(variant_id=self.variant_id, status=self.status, error_code=self.error_code,
                    seconds=None if self.seconds is None else round(self.seconds, 3))
-        out.update({name: self.metrics.get(name, math.nan) for name in metrics})
+        out.update({name: self.metrics.get(name) for name in metrics})
         out["metric_notes"] = "; ".join(f"{k}: {v}" for k, v in self.notes.items()) or None
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CellRecord:
         cell = Cell(int(data.get("image", 0)), int(data["face"]), str(data["move"]), float(data["param"]))
-        metrics = {k: math.nan if v is None else float(v) for k, v in data.items() if k not in _FIELDS}
+        metrics = {k: float(v) for k, v in data.items() if k not in RECORD_FIELDS and v is not None}
         notes = dict(n.split(": ", 1) for n in (data.get("metric_notes") or "").split("; ") if ": " in n)
         return cls(cell, data["status"], data.get("variant_id"), data.get("error_code"), data.get("seconds"), metrics,
                    notes)

@@ -10,15 +10,31 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from ..analysis.metrics import Metric, metric_list
 from ..api import AsyncClient, Client, GalleryItem
-from ..api.errors import APIConnectionError, GPError, NotFoundError, ServerError, TaskFailedError
+from ..api.errors import (
+    APIConnectionError,
+    GPError,
+    NotFoundError,
+    ServerError,
+    TaskFailedError,
+)
 from ..api.uploads import Photo, to_upload
 from .cache import VariantCache
 from .gate import Gate, SweepRetry
-from ..analysis.metrics import Metric, metric_list
 from .metrics import DEFAULT_METRICS, Measurer, Original
 from .poller import Poller
-from .records import CANCELLED, COMPLETE, DOWNLOADING, FAILED, SUBMITTED, CellRecord, SourceImage, SweepStats, error_code
+from .records import (
+    CANCELLED,
+    COMPLETE,
+    DOWNLOADING,
+    FAILED,
+    SUBMITTED,
+    CellRecord,
+    SourceImage,
+    SweepStats,
+    error_code,
+)
 from .spec import SweepSpec
 
 __all__ = ["SweepRunner", "sweep_client"]

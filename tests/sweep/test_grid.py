@@ -40,8 +40,9 @@ async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, t
         [("smile", "complete", None)] * 3 + [("MaleAsian", "failed", "move_unavailable_offline")] * 3)
     await asyncio.sleep(0.3)  # let the last batched flush reach the widgets
     views = grid._views
-    thumbs = [r.thumbnail for r in grid._records[:3]]
-    assert all(t[:2] == b"\xff\xd8" and v.image.value == t for v, t in zip(views, thumbs))  # JPEG thumbnails
+    assert grid.view.value == "face"
+    thumbs = [r.face_thumbnail for r in grid._records[:3]]
+    assert all(t[:2] == b"\xff\xd8" and v.image.value == t for v, t in zip(views, thumbs))  # JPEG face crops
     assert len({v.image.value for v in views[3:]}) == 1 and views[3].image.value not in thumbs  # the code tile
     assert [v.button.description for v in views[3:]] == ["move_unavailable_offline"] * 3
     assert grid.progress.value == 6 and grid.progress_label.value.startswith("3 done · 3 failed · 6 total")
@@ -53,7 +54,9 @@ async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, t
     assert "smile" in grid.detail_meta.value and records[2]["variant_id"] in grid.detail_meta.value
 
     df = grid.to_dataframe()
-    assert df.shape == (6, 10) and set(df.status) == {"complete", "failed"}
+    assert df.shape == (6, 14) and set(df.status) == {"complete", "failed"}
+    assert {"identity", "smile", "landmark_shift", "ssim_face", "metric_notes"} <= set(df.columns)
+    assert df.identity.iloc[1] < 0.05 and df.identity[3:].isna().all()  # param 0 is the original; failed: NaN
 
     # figures, Agg
     fig = grid.to_figure(dpi=100, cell_inches=1.0)
@@ -67,7 +70,7 @@ async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, t
     assert Image.open(png).size[0] > 300
     metrics = grid.plot_metrics()
     metrics.canvas.draw()
-    assert {"param", "mad_face", "ssim"} <= set(texts(metrics))
+    assert {"param", "identity distance (dlib)", "Identity: still the same person?"} <= set(texts(metrics))
     gif = Image.open(grid.save_gif(tmp_path / "sweep.gif", tile=64))
     assert gif.format == "GIF" and gif.n_frames == 3
 
@@ -76,7 +79,7 @@ async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, t
     assert client.settings.api_key not in path.read_text()
     again = gp.SweepGrid.load(path)
     assert again.records == records and again.done and await again == records
-    assert again._views[0].image.value == again._records[0].thumbnail is not None
+    assert again._views[0].image.value == again._records[0].face_thumbnail is not None
     assert "move_unavailable_offline" in texts(again.to_figure(dpi=72))
     assert json.loads(path.read_text())["stats"]["puts"] == 6
 

@@ -41,11 +41,11 @@ def test_record_dict_shape_and_round_trip() -> None:
     d = rec.to_dict(with_image=True, metrics=["mad_face", "identity", "mine"])
     assert list(d) == ["move", "param", "face", "image", "variant_id", "status", "error_code", "seconds",
                        "mad_face", "identity", "mine", "metric_notes"]
-    assert d["seconds"] == 1.235 and math.isnan(d["mine"]) and d["metric_notes"] == "identity: no face found in the variant"
+    assert d["seconds"] == 1.235 and d["mine"] is None and d["metric_notes"] == "identity: no face found in the variant"
     assert "image" not in rec.to_dict()
     back = CellRecord.from_dict(d)
     assert (back.cell, back.status, back.notes) == (rec.cell, rec.status, rec.notes)
-    assert back.metrics["mad_face"] == 0.1 and math.isnan(back.metrics["identity"]) and math.isnan(back.metrics["mine"])
+    assert back.metrics["mad_face"] == 0.1 and math.isnan(back.metrics["identity"]) and "mine" not in back.metrics
 
 
 def test_progress_label_and_eta() -> None:

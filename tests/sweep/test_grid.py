@@ -9,6 +9,7 @@ import time
 
 import ipywidgets as widgets
 import matplotlib
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -47,6 +48,24 @@ async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, t
     assert [v.button.description for v in views[3:]] == ["move_unavailable_offline"] * 3
     assert grid.progress.value == 6 and grid.progress_label.value.startswith("3 done · 3 failed · 6 total")
 
+    # the view toggle: nothing downloaded again, every picture small
+    downloads = grid.stats["downloads"]
+    grid.view.value = "diff"
+    await asyncio.sleep(0.5)
+    diffs = [v.image.value for v in views[:3]]
+    assert diffs == [grid._diffs[i][1] for i in range(3)] and not set(diffs) & set(thumbs)
+    zero, strong = (np.asarray(Image.open(io.BytesIO(d)).convert("L")) for d in (diffs[1], diffs[2]))
+    assert zero.mean() < 5 < strong.mean()  # param 0 changes nothing; +1 lights the mouth up
+    grid.view.value = "photo"
+    await asyncio.sleep(0.2)
+    assert [v.image.value for v in views[:3]] == [r.thumbnail for r in grid._records[:3]]
+    assert views[3].image.value not in thumbs  # failed cells keep their code tile in every view
+    grid.view.value = "face"
+    await asyncio.sleep(0.2)
+    assert [v.image.value for v in views[:3]] == thumbs and grid.stats["downloads"] == downloads
+    assert max(len(t) for r in grid._records[:3] for t in (r.thumbnail, r.face_thumbnail)) <= 30_000
+    assert max(len(d) for d in diffs) <= 30_000
+
     views[2].button.click()  # the large view with its metadata
     await asyncio.sleep(0.5)
     assert grid.detail.layout.display is None
@@ -66,6 +85,11 @@ async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, t
     found = texts(fig)
     assert {"param", "move", "smile", "MaleAsian", "-1", "+1"} <= set(found)
     assert any("move_unavailable" in t for t in found) and any(t.startswith("Sweep:") for t in found)
+    diff_sheet = grid.to_figure(view="diff", dpi=100, cell_inches=1.0)
+    diff_sheet.canvas.draw()
+    assert "|variant − original| (0–1)" in texts(diff_sheet)  # the colour bar
+    with pytest.raises(ValueError, match="unknown view"):
+        grid.to_figure(view="faces")
     png = grid.savefig(tmp_path / "sweep.png", dpi=100)
     assert Image.open(png).size[0] > 300
     metrics = grid.plot_metrics()

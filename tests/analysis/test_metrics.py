@@ -14,7 +14,14 @@ import gp_widgets as gp
 from gp_widgets import samples
 from gp_widgets.analysis import models
 from gp_widgets.analysis.faces import detect, landmarks
-from gp_widgets.analysis.metrics import FaceImage, as_metric, evaluate, face_features, face_key, metric_list
+from gp_widgets.analysis.metrics import (
+    FaceImage,
+    as_metric,
+    evaluate,
+    face_features,
+    face_key,
+    metric_list,
+)
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from PIL import Image
 
-from gp_widgets.analysis.views import abs_diff, diff_heatmap, face_crop_box, heatmap, render_rows
+from gp_widgets.analysis.views import (
+    abs_diff,
+    diff_heatmap,
+    face_crop_box,
+    heatmap,
+    render_rows,
+)
 
 
 def test_face_crop_is_square_grown_and_inside_the_image():

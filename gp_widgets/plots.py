@@ -108,22 +108,30 @@ def research_plot(panels: Mapping[str, Mapping[str, Sequence[tuple[float, float]
                 ax.text(0.5, 0.5, "not measured", ha="center", va="center", color="#777777", transform=ax.transAxes)
         ident = axes[list(PANELS).index("identity")]
         if threshold is not None:
-            ident.axhline(threshold, color="#b00020", linestyle="--", linewidth=1)
-            ident.annotate(f"same person < {threshold:g}", (0.01, threshold), xycoords=("axes fraction", "data"),
-                           xytext=(0, 3), textcoords="offset points", color="#b00020", fontsize=7)
+            ident.axhline(threshold, color="#b00020", linestyle="--", linewidth=1, label=f"threshold {threshold:g}")
+            budget = []
             for label, pair in (limits or {}).items():
-                for limit in pair:
-                    if limit is not None:
-                        ident.plot([limit], [threshold], marker="X", markersize=8, color=colours.get(label, "k"),
-                                   markeredgecolor="black", linestyle="none")
-                        ident.annotate(f"{limit:+.2f}", (limit, threshold), xytext=(0, -12),
-                                       textcoords="offset points", ha="center", fontsize=7)
-        handles = [h for ax in axes for h in ax.get_legend_handles_labels()[0]]
-        if handles:
+                marks = [limit for limit in pair if limit is not None]
+                if marks:
+                    ident.plot(marks, [threshold] * len(marks), marker="X", markersize=8, linestyle="none",
+                               color=colours.get(label, "k"), markeredgecolor="black")
+                    budget.append((label, pair))
+            if budget:
+                ident.legend([*ident.get_lines()[-len(budget) - 1:]],
+                             [f"threshold {threshold:g}"] + [f"{label}: {_limits(pair)}" for label, pair in budget],
+                             fontsize=6, title="identity budget", title_fontsize=6)
+            else:
+                ident.text(0.5, 0.5, f"no move reaches {threshold:g}\nin the swept range", ha="center", va="center",
+                           color="#b00020", fontsize=7, transform=ident.transAxes)
+        if any(panels.get("target", {}).values()):
             axes[0].legend(fontsize=7)
         if title:
             fig.suptitle(title)
     return fig
+
+
+def _limits(pair: tuple[float | None, float | None]) -> str:
+    return " … ".join("none" if v is None else f"{v:+.2f}" for v in pair)
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int | None = None) -> None:

@@ -11,7 +11,7 @@ from typing import Literal, get_args
 import numpy as np
 from PIL import Image
 
-__all__ = ["DIFF_CMAP", "VIEWS", "View", "abs_diff", "check_view", "diff_heatmap", "face_crop_box", "heatmap",
+__all__ = ["DIFF_CMAP", "FACE_MARGIN", "VIEWS", "View", "abs_diff", "check_view", "diff_heatmap", "face_crop_box", "heatmap",
            "render_rows"]
 
 View = Literal["face", "photo", "diff"]
@@ -21,8 +21,12 @@ DIFF_CMAP = "inferno"
 
 Box = tuple[float, float, float, float]  # relative x, y, w, h
 
+FACE_MARGIN = 0.2
+"""How much a face view grows the detector's box on every side (of its larger side): brows to chin plus
+hairline and jaw, the face filling the cell."""
 
-def face_crop_box(box: Box, size: tuple[int, int], margin: float = 0.35) -> tuple[int, int, int, int]:
+
+def face_crop_box(box: Box, size: tuple[int, int], margin: float = FACE_MARGIN) -> tuple[int, int, int, int]:
     """The face's square neighbourhood in pixels (left, top, right, bottom) of an image of ``size = (w, h)``.
 
     The box is grown by ``margin`` of its larger side on every side, made square around its centre and

@@ -182,6 +182,7 @@ class _Builtin:
     role: str
     doc: str
     fn: Callable[[np.ndarray, np.ndarray, Box], float]
+    needs_faces: bool = False  # uses face_features(): a sweep computes those in its face worker process
 
     def compute(self, original: np.ndarray, variant: np.ndarray, face_box: Box) -> float:
         return self.fn(original, variant, face_box)
@@ -242,12 +243,12 @@ mad_outside = _Builtin("mad_outside", "0–1", False, "leakage", "mean |variant 
                        _mad_outside)
 ssim_face = _Builtin("ssim_face", "0–1", True, "", "structural similarity of the face box (grey)", _ssim_face)
 identity = _Builtin("identity", "descriptor distance", False, "identity",
-                    "Euclidean distance of dlib's 128-D descriptors; same person below 0.6", _identity)
+                    "Euclidean distance of dlib's 128-D descriptors; same person below 0.6", _identity, True)
 smile = _Builtin("smile", "per inter-ocular distance", True, "target",
-                 "change of mouth-corner elevation over the lip centre, per inter-ocular distance", _smile)
+                 "change of mouth-corner elevation over the lip centre, per inter-ocular distance", _smile, True)
 landmark_shift = _Builtin("landmark_shift", "per inter-ocular distance", False, "leakage",
                           "mean displacement of the 48 landmarks outside the mouth, per inter-ocular distance",
-                          _landmark_shift)
+                          _landmark_shift, True)
 
 BUILTINS: tuple[Metric, ...] = (mad_face, mad_outside, ssim_face, identity, smile, landmark_shift)
 """Every built-in metric, in the order tables show them."""

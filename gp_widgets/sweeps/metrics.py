@@ -28,9 +28,11 @@ from ..analysis.metrics import (
     evaluate,
     face_key,
 )
+from ..analysis.models import AnalysisUnavailable
 from ..analysis.views import abs_diff, face_crop_box, heatmap
 from ..imaging import THUMB_MAX_SIDE, fit_size, to_rgb
 from .cache import VariantCache
+from .faceworker import WorkerGone, worker
 
 __all__ = ["ANALYSIS_MAX_SIDE", "DEFAULT_METRICS", "Measured", "Measurer", "analysis_rgb", "diff_thumbnail",
            "shared_scale"]
@@ -76,6 +78,20 @@ def shared_scale(scales: Sequence[float | None]) -> float:
     """One colour scale for a grid's difference maps: the largest cell scale (each a 99th percentile)."""
     known = [s for s in scales if s is not None and math.isfinite(s)]
     return max(known, default=0.0) or 1.0 / 255.0
+
+
+def _features_elsewhere(image: FaceImage, box: Box) -> None:
+    """Fill ``image``'s features for ``box`` from the face worker process; left unfilled (the metrics then
+    compute in this thread, or say why they cannot) if dlib is missing or the worker cannot run."""
+    key = face_key(box)
+    if key in image.features:
+        return
+    try:
+        image.features[key] = worker.features(np.asarray(image), box)
+    except AnalysisUnavailable:
+        pass
+    except WorkerGone as exc:
+        log.warning("%s; measuring faces in this thread", exc)
 
 
 def _metric_key(metric: Metric) -> str | None:
@@ -153,6 +169,15 @@ class Measurer:
     def __init__(self, metrics: Sequence[Metric] = DEFAULT_METRICS, cache: VariantCache | None = None) -> None:
         self.metrics = tuple(metrics)
         self.cache = cache
+        self._faces = any(getattr(m, "needs_faces", False) for m in self.metrics)
+
+    def warm_up(self) -> None:
+        """Start the face worker and load its models while the first variants are on their way."""
+        if self._faces:
+            try:
+                worker.start()
+            except WorkerGone as exc:
+                log.warning("%s; faces will be measured in the sweep's thread", exc)
 
     def original(self, item_id: str, data: bytes) -> Original:
         sidecar = _Sidecar.read(self.cache, item_id)
@@ -187,6 +212,10 @@ class Measurer:
         variant = FaceImage.of(pixels, {face_key(box): known} if box is not None and known is not None else None)
         values: dict[str, Value] = {}
         measured = 0
+        todo = [m for m in self.metrics if _metric_key(m) not in sidecar.values]
+        if box is not None and any(getattr(m, "needs_faces", False) for m in todo):
+            for image in (original.pixels, variant):
+                _features_elsewhere(image, box)
         for metric in self.metrics:
             key = _metric_key(metric)
             if key is not None and key in sidecar.values:

@@ -130,6 +130,7 @@ class SweepRunner:
         settings = self._aio.settings
         self.cache = VariantCache(settings.base_url, settings.api_key, self._cache_dir)
         self._measurer = Measurer(self.metrics, self.cache)
+        await _cpu(self._measurer.warm_up)
 
     async def _gated_get(self, item: GalleryItem) -> GalleryItem:
         assert self._aio is not None

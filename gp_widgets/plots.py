@@ -93,7 +93,7 @@ def research_plot(panels: Mapping[str, Mapping[str, Sequence[tuple[float, float]
     with rc_context(_PAPER_RC):
         fig = Figure(figsize=(10.5, 3.2), dpi=dpi, layout="constrained")
         axes = fig.subplots(1, len(PANELS), squeeze=False)[0]
-        colours = {}
+        colours: dict[str, str] = {}
         for ax, (kind, heading) in zip(axes, PANELS.items()):
             series = panels.get(kind, {})
             for label, points in series.items():

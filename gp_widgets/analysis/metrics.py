@@ -55,10 +55,14 @@ class MetricUnavailable(Exception):
 class Metric(Protocol):
     """The metric protocol (see the module docstring)."""
 
-    name: str
-    unit: str
-    higher_is_better: bool
-    role: str
+    @property
+    def name(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def higher_is_better(self) -> bool: ...
+    @property
+    def role(self) -> str: ...
 
     def compute(self, original: np.ndarray, variant: np.ndarray, face_box: Box) -> float: ...
 
@@ -211,8 +215,8 @@ def _ssim_face(original: np.ndarray, variant: np.ndarray, box: Box) -> float:
     left, top, right, bottom = face_crop_box(box, (w, h), margin=0.0)
     if min(right - left, bottom - top) < 7:
         raise MetricUnavailable("face box smaller than SSIM's 7-pixel window")
-    a, b = (np.asarray(i)[top:bottom, left:right].astype(np.float32) @ np.float32([0.299, 0.587, 0.114])
-            for i in (original, variant))
+    luma = np.asarray([0.299, 0.587, 0.114], dtype=np.float32)
+    a, b = (np.asarray(i)[top:bottom, left:right].astype(np.float32) @ luma for i in (original, variant))
     return float(structural_similarity(a, b, data_range=255.0))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import threading
@@ -19,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FaceWorker", "WorkerGone", "worker"]
+__all__ = ["PROCESSES", "FaceWorker", "WorkerGone", "worker"]
 
 Box = tuple[float, float, float, float]
 
@@ -28,49 +29,43 @@ class WorkerGone(RuntimeError):
     """The face worker could not start or died; the caller measures in its own thread instead."""
 
 
-class FaceWorker:
-    """The child process, started on first use; :meth:`features` is safe from any thread (one at a time)."""
+PROCESSES = min(2, os.cpu_count() or 1)
+"""Face worker processes: two measure two variants at once where there are two cores."""
+
+
+class _Child:
+    """One child process, used by one thread at a time."""
 
     def __init__(self) -> None:
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._lock = threading.Lock()
+        self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self) -> None:
-        """Start the child now (it loads its models while the caller goes on)."""
-        with self._lock:
-            self._ensure()
-
-    def _ensure(self) -> subprocess.Popen[bytes]:
-        if self._proc is None or self._proc.poll() is not None:
+    def ensure(self) -> subprocess.Popen[bytes]:
+        if self.proc is None or self.proc.poll() is not None:
             try:
                 env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # what we import
-                self._proc = subprocess.Popen([sys.executable, "-m", "gp_widgets.analysis.worker"],
-                                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+                self.proc = subprocess.Popen([sys.executable, "-m", "gp_widgets.analysis.worker"],
+                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
             except OSError as exc:
                 raise WorkerGone(f"cannot start the face worker: {exc}") from exc
-        return self._proc
+        return self.proc
 
-    def features(self, image: np.ndarray, box: Box) -> Any:
-        """:func:`gp_widgets.analysis.metrics.face_features` of ``image`` at ``box``, computed in the child;
-        its exceptions (such as ``AnalysisUnavailable``) are raised here."""
-        with self._lock:
-            proc = self._ensure()
-            assert proc.stdin is not None and proc.stdout is not None
-            try:
-                pickle.dump((np.asarray(image), tuple(box)), proc.stdin, protocol=5)
-                proc.stdin.flush()
-                ok, value = pickle.load(proc.stdout)
-            except (OSError, EOFError, pickle.UnpicklingError) as exc:
-                self._proc = None
-                proc.kill()
-                raise WorkerGone(f"the face worker died: {exc!r}") from exc
+    def call(self, image: np.ndarray, box: Box) -> Any:
+        proc = self.ensure()
+        assert proc.stdin is not None and proc.stdout is not None
+        try:
+            pickle.dump((np.asarray(image), tuple(box)), proc.stdin, protocol=5)
+            proc.stdin.flush()
+            ok, value = pickle.load(proc.stdout)
+        except (OSError, EOFError, pickle.UnpicklingError) as exc:
+            self.proc = None
+            proc.kill()
+            raise WorkerGone(f"the face worker died: {exc!r}") from exc
         if not ok:
             raise value
         return value
 
     def close(self) -> None:
-        with self._lock:
-            proc, self._proc = self._proc, None
+        proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
             assert proc.stdin is not None
             proc.stdin.close()
@@ -80,6 +75,38 @@ class FaceWorker:
                 proc.kill()
 
 
+class FaceWorker:
+    """:data:`PROCESSES` children, started on first use; :meth:`features` is safe from any thread (a call
+    waits for a free child)."""
+
+    def __init__(self, processes: int = PROCESSES) -> None:
+        self._children = [_Child() for _ in range(processes)]
+        self._idle: queue.SimpleQueue[_Child] = queue.SimpleQueue()
+        for child in self._children:
+            self._idle.put(child)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the children now (they load their models while the caller goes on)."""
+        with self._lock:
+            for child in self._children:
+                child.ensure()
+
+    def features(self, image: np.ndarray, box: Box) -> Any:
+        """:func:`gp_widgets.analysis.metrics.face_features` of ``image`` at ``box``, computed in a child;
+        its exceptions (such as ``AnalysisUnavailable``) are raised here."""
+        child = self._idle.get()
+        try:
+            return child.call(image, box)
+        finally:
+            self._idle.put(child)
+
+    def close(self) -> None:
+        with self._lock:
+            for child in self._children:
+                child.close()
+
+
 worker = FaceWorker()
-"""The process's one face worker."""
+"""The process's face workers."""
 atexit.register(worker.close)

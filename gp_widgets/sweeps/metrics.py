@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -34,7 +35,7 @@ from ..imaging import THUMB_MAX_SIDE, fit_size, to_rgb
 from .cache import VariantCache
 from .faceworker import WorkerGone, worker
 
-__all__ = ["ANALYSIS_MAX_SIDE", "DEFAULT_METRICS", "Measured", "Measurer", "analysis_rgb", "diff_thumbnail",
+__all__ = ["ANALYSIS_MAX_SIDE", "DEFAULT_METRICS", "Measured", "Measurer", "Original", "Pending", "analysis_rgb", "diff_thumbnail",
            "shared_scale"]
 
 log = logging.getLogger("gp_widgets.sweep")
@@ -149,6 +150,23 @@ class Original:
     item_id: str
     pixels: FaceImage
     saved: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # its faces are measured once
+
+
+@dataclass
+class Pending:
+    """A decoded variant between :meth:`Measurer.decode` and :meth:`Measurer.finish`."""
+
+    item_id: str
+    original: Original | None
+    box: Box | None
+    photo: bytes
+    face: bytes
+    diff: np.ndarray | None = None
+    diff_scale: float | None = None
+    variant: FaceImage | None = None
+    sidecar: _Sidecar = field(default_factory=lambda: _Sidecar())
+    todo: list[Metric] = field(default_factory=list)  # metrics not in the cache
 
 
 @dataclass
@@ -185,7 +203,14 @@ class Measurer:
         return Original(item_id, FaceImage.of(analysis_rgb(data), known), set(sidecar.features))  # type: ignore[arg-type]
 
     def variant(self, item_id: str, data: bytes, original: Original | None, box: Box | None) -> Measured:
-        """Thumbnails, difference map and metric values of one variant (values from the cache when there)."""
+        """Thumbnails, difference map and metric values of one variant (values from the cache when there):
+        :meth:`decode`, :meth:`faces`, :meth:`finish` in a row."""
+        pending = self.decode(item_id, data, original, box)
+        self.faces(pending)
+        return self.finish(pending)
+
+    def decode(self, item_id: str, data: bytes, original: Original | None, box: Box | None) -> Pending:
+        """Decode once: thumbnails, difference map, the pixels to measure and what the cache already knows."""
         with Image.open(io.BytesIO(data)) as image:
             rgb = to_rgb(image)
             rgb.load()
@@ -195,42 +220,56 @@ class Measurer:
             pixels = np.asarray(Image.fromarray(pixels).resize(original.pixels.shape[1::-1], Image.Resampling.BILINEAR))
         height, width = pixels.shape[:2]
         left, top, right, bottom = (0, 0, width, height) if box is None else face_crop_box(box, (width, height))
-        face = _jpeg(pixels[top:bottom, left:right])
+        pending = Pending(item_id, original, box, photo, _jpeg(pixels[top:bottom, left:right]))
         if original is None:
-            return Measured(photo, face, None, None, {m.name: Value(math.nan, "original not available")
-                                                      for m in self.metrics})
+            return pending
         diff = abs_diff(np.asarray(original.pixels)[top:bottom, left:right], pixels[top:bottom, left:right])
-        diff_u8 = np.asarray(Image.fromarray((diff * 255).round().astype(np.uint8)).resize(
+        pending.diff = np.asarray(Image.fromarray((diff * 255).round().astype(np.uint8)).resize(
             fit_size(diff.shape[1], diff.shape[0], THUMB_MAX_SIDE), Image.Resampling.BILINEAR))
-        values, measured = self._values(item_id, original, pixels, box)
-        return Measured(photo, face, diff_u8, float(np.percentile(diff, 99)), values, measured)
+        pending.diff_scale = float(np.percentile(diff, 99))
+        pending.sidecar = _Sidecar.read(self.cache, item_id)
+        known = pending.sidecar.features.get(_box_key(box))
+        pending.variant = FaceImage.of(pixels, {face_key(box): known} if box is not None and known is not None else None)
+        pending.todo = [m for m in self.metrics if _metric_key(m) not in pending.sidecar.values]
+        return pending
 
-    def _values(self, item_id: str, original: Original, pixels: np.ndarray,
-                box: Box | None) -> tuple[dict[str, Value], int]:
-        sidecar = _Sidecar.read(self.cache, item_id)
-        known = sidecar.features.get(_box_key(box))
-        variant = FaceImage.of(pixels, {face_key(box): known} if box is not None and known is not None else None)
+    @staticmethod
+    def needs_faces(pending: Pending) -> bool:
+        """Whether :meth:`faces` has work: a face metric to compute for a variant with a face box."""
+        return (pending.variant is not None and pending.box is not None
+                and any(getattr(m, "needs_faces", False) for m in pending.todo))
+
+    def faces(self, pending: Pending) -> None:
+        """Landmarks and descriptors of the original (once) and the variant, from the face worker processes;
+        mostly waiting, so it may run on its own threads, several variants at once."""
+        if not self.needs_faces(pending):
+            return
+        assert pending.original is not None and pending.variant is not None and pending.box is not None
+        with pending.original.lock:
+            _features_elsewhere(pending.original.pixels, pending.box)
+        _features_elsewhere(pending.variant, pending.box)
+
+    def finish(self, pending: Pending) -> Measured:
+        """The metric values (computed ones written beside the variant's bytes)."""
+        original, variant, box, sidecar = pending.original, pending.variant, pending.box, pending.sidecar
+        if original is None or variant is None:
+            return Measured(pending.photo, pending.face, None, None,
+                            {m.name: Value(math.nan, "original not available") for m in self.metrics})
         values: dict[str, Value] = {}
-        measured = 0
-        todo = [m for m in self.metrics if _metric_key(m) not in sidecar.values]
-        if box is not None and any(getattr(m, "needs_faces", False) for m in todo):
-            for image in (original.pixels, variant):
-                _features_elsewhere(image, box)
         for metric in self.metrics:
             key = _metric_key(metric)
             if key is not None and key in sidecar.values:
                 values[metric.name] = sidecar.values[key]
                 continue
             values[metric.name] = value = evaluate(metric, original.pixels, variant, box)
-            measured += 1
             if key is not None:
                 sidecar.values[key] = value
-        if measured:
+        if pending.todo:
             if box is not None and face_key(box) in variant.features:
                 sidecar.features[_box_key(box)] = variant.features[face_key(box)]
-            sidecar.write(self.cache, item_id)
+            sidecar.write(self.cache, pending.item_id)
             self._save_original(original)
-        return values, measured
+        return Measured(pending.photo, pending.face, pending.diff, pending.diff_scale, values, len(pending.todo))
 
     def _save_original(self, original: Original) -> None:
         fresh = {_box_key(b): f for b, f in original.pixels.features.items()}

@@ -20,6 +20,7 @@ from ..api.errors import (
     TaskFailedError,
 )
 from ..api.uploads import Photo, to_upload
+from . import faceworker
 from .cache import VariantCache
 from .gate import Gate, SweepRetry
 from .metrics import DEFAULT_METRICS, Measurer, Original
@@ -228,7 +229,11 @@ class SweepRunner:
             source = self.inputs[cell.image]
             box = source.face_box(cell.face) if source else None
             assert self._measurer is not None
-            m = await _cpu(self._measurer.variant, item.id, data, self._originals.get(cell.image), box)
+            measurer = self._measurer
+            pending = await _cpu(measurer.decode, item.id, data, self._originals.get(cell.image), box)
+            if measurer.needs_faces(pending):
+                await asyncio.get_running_loop().run_in_executor(_FACES, measurer.faces, pending)
+            m = await _cpu(measurer.finish, pending)
             rec.thumbnail, rec.face_thumbnail, rec.diff_map, rec.diff_scale = m.photo, m.face, m.diff, m.diff_scale
             rec.metrics = {name: v.value for name, v in m.values.items()}
             rec.notes = {name: v.reason for name, v in m.values.items() if v.reason}
@@ -263,6 +268,8 @@ class SweepRunner:
 
 
 _CPU = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="gp-sweep-cpu")
+_FACES = concurrent.futures.ThreadPoolExecutor(max_workers=faceworker.PROCESSES, thread_name_prefix="gp-sweep-faces")
+"""Threads that wait on the face worker processes (one per process)."""
 
 
 async def _cpu(fn: Callable[..., T], *args: Any) -> T:

@@ -245,9 +245,12 @@ class Measurer:
         if not self.needs_faces(pending):
             return
         assert pending.original is not None and pending.variant is not None and pending.box is not None
+        original, variant, key = pending.original.pixels, pending.variant, face_key(pending.box)
         with pending.original.lock:
-            _features_elsewhere(pending.original.pixels, pending.box)
-        _features_elsewhere(pending.variant, pending.box)
+            _features_elsewhere(original, pending.box)
+        if key not in variant.features and key in original.features and np.array_equal(variant, original):
+            variant.features[key] = original.features[key]  # an unchanged image (param 0) has the same face
+        _features_elsewhere(variant, pending.box)
 
     def finish(self, pending: Pending) -> Measured:
         """The metric values (computed ones written beside the variant's bytes)."""

@@ -1,9 +1,8 @@
 """Benchmarks of gp_widgets: ratios and counts measured side by side in one run, on the local engine.
 
 ``python -m benchmarks`` (= ``make bench``) runs every module at full size, prints a table,
-writes ``benchmarks/results/latest.json`` and the table in README.md between the
-``<!-- bench:start -->`` / ``<!-- bench:end -->`` markers. ``--smoke`` runs everything at a
-size that takes seconds and writes nothing.
+writes ``benchmarks/results/latest.json``, from which ``make docs`` builds the documentation's
+benchmark page. ``--smoke`` runs everything at a size that takes seconds and writes nothing.
 
 Each module exposes ``KEYS`` and ``run(size="full" | "smoke") -> {key: entry}`` where an entry
 is ``{"value", "target", "op", "met", "unit", "detail"}`` (``target``/``met`` are None for
@@ -16,8 +15,8 @@ import importlib
 from types import ModuleType
 
 # in run order: the short ones first, the 1,000-variant sweep last
-MODULE_NAMES = ("compute", "browser_bytes", "polling", "loop_lag", "cache_rerun", "measurement", "sweep_speed",
-                "memory")
+MODULE_NAMES = ("compute", "detection", "browser_bytes", "polling", "loop_lag", "cache_rerun", "measurement",
+                "sweep_speed", "memory")
 
 
 def modules() -> list[ModuleType]:
@@ -30,6 +29,6 @@ ALL_KEYS = (
     "loop_lag_p99_ms",
     "photo_bytes", "thumb_bytes", "raw_rgba_bytes",
     "cache_rerun_requests", "cache_rerun_ratio",
-    "detect_ms_1mp", "edit_ms_1mp", "sweep_1000_rss_mb",
+    "detect_ms_1mp", "detect_ms_12mp", "detect_recall", "detect_false_positives", "edit_ms_1mp", "sweep_1000_rss_mb",
     "metrics_overhead_s", "identity_ms_per_face",
 )

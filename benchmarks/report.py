@@ -1,4 +1,4 @@
-"""The table, ``results/latest.json`` and the README section."""
+"""The table, ``results/latest.json``, and the README section (the documentation's page reads the JSON)."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from .connect import connect
 
 if TYPE_CHECKING:
     from . import metrics, samples
+    from .recipes import Recipe, apply_recipe
     from .widgets import FaceEditor
     from .widgets.grid import SweepGrid, sweep
 
@@ -24,8 +25,10 @@ __all__ = [
     "FaceEditor",
     "GalleryItem",
     "Move",
+    "Recipe",
     "SweepGrid",
     "Task",
+    "apply_recipe",
     "connect",
     "errors",
     "metrics",
@@ -40,6 +43,8 @@ _LAZY = {
     "sweep": ("gp_widgets.widgets.grid", "sweep"),
     "samples": ("gp_widgets.samples", None),
     "metrics": ("gp_widgets.metrics", None),
+    "Recipe": ("gp_widgets.recipes", "Recipe"),
+    "apply_recipe": ("gp_widgets.recipes", "apply_recipe"),
 }
 
 

@@ -1,18 +1,23 @@
-"""Figures for sweeps: a labelled contact sheet, metric curves, a GIF (matplotlib imported lazily, Agg-safe).
+"""Figures of a sweep's result: a labelled contact sheet, metric curves, a GIF (matplotlib imported lazily, Agg-safe).
 
-These take plain data (images, labels, numbers), not widgets, so they work on a loaded manifest too.
+Each takes a :class:`~gp_widgets.sweeps.result.SweepResult`, never a widget, so they work in a plain
+script, during a run, and on a loaded manifest.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw
 
+from .analysis.views import DIFF_CMAP, View
+from .sweeps.spec import param_label
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from .sweeps.result import SweepResult
 
 __all__ = ["METRIC_LABELS", "PANELS", "animate", "contact_sheet", "research_plot", "save_figure"]
 
@@ -32,16 +37,18 @@ PANELS = {
 _PAPER_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "font.size": 8}
 
 
-def contact_sheet(cells: Sequence[Sequence[Image.Image | str | None]], row_labels: Sequence[str],
-                  col_labels: Sequence[str], *, title: str = "", xlabel: str = "param", ylabel: str = "move",
-                  cell_inches: float = 1.4, dpi: int = 150, diff_scale: float | None = None) -> Figure:
-    """Rows × columns of images; a string in place of an image is a failure code, drawn as a labelled grey cell.
-
-    With ``diff_scale`` the cells are difference maps on [0, ``diff_scale``] and a colour bar says so.
-    """
+def contact_sheet(result: SweepResult, *, view: View = "face", title: str | None = None, cell_inches: float = 1.4,
+                  dpi: int = 150) -> Figure:
+    """Rows (moves) × columns (params) of variants in ``view``; a failed cell is a grey cell labelled with
+    its code; the ``"diff"`` view adds the colour bar of its one scale."""
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
+    spec = result.spec
+    cells, diff_scale = result.tile_rows(max(64, round(cell_inches * dpi)), view)
+    row_labels = [spec.row_label(r) for r in spec.rows]
+    col_labels = [param_label(p) for p in spec.params]
+    title = result.title() if title is None else title
     n_rows, n_cols = len(row_labels), len(col_labels)
     with rc_context(_PAPER_RC):
         fig = Figure(figsize=(cell_inches * n_cols + 1.2, cell_inches * n_rows + 0.9), dpi=dpi, layout="constrained")
@@ -61,13 +68,11 @@ def contact_sheet(cells: Sequence[Sequence[Image.Image | str | None]], row_label
                     ax.set_title(col_labels[c])
                 if c == 0:
                     ax.set_ylabel(row_labels[r])
-        fig.supxlabel(xlabel)
-        fig.supylabel(ylabel)
+        fig.supxlabel("param")
+        fig.supylabel("move")
         if diff_scale is not None:
             from matplotlib.cm import ScalarMappable
             from matplotlib.colors import Normalize
-
-            from .analysis.views import DIFF_CMAP
 
             bar = fig.colorbar(ScalarMappable(Normalize(0.0, diff_scale), DIFF_CMAP), ax=axes, shrink=0.8,
                                fraction=0.04, pad=0.02)
@@ -77,29 +82,53 @@ def contact_sheet(cells: Sequence[Sequence[Image.Image | str | None]], row_label
     return fig
 
 
-def research_plot(panels: Mapping[str, Mapping[str, Sequence[tuple[float, float]]]],
-                  units: Mapping[str, str], *, threshold: float | None = None,
-                  limits: Mapping[str, tuple[float | None, float | None]] | None = None, title: str = "",
+def _panels(result: SweepResult) -> tuple[dict[str, dict[str, list[tuple[float, float]]]], dict[str, str]]:
+    """The research plot's lines, ``panels[kind][label]``, and its y-axis labels, from the metrics measured."""
+    names = result.metric_names
+    leak = "landmark_shift" if "landmark_shift" in names else "mad_outside"
+    series = {m: result.series(m) for m in ("smile", "mad_face", "identity", leak)}
+    panels: dict[str, dict[str, list[tuple[float, float]]]] = {kind: {} for kind in PANELS}
+    for row in result.spec.rows:
+        label = result.spec.row_label(row)
+        smile = row.move == "smile" and "smile" in names
+        if points := series["smile" if smile else "mad_face"].get(row):
+            panels["target"][f"{label} ({'Δ smile' if smile else 'mean |Δ| face'})"] = points
+        for kind, metric in (("identity", "identity"), ("leakage", leak)):
+            if points := series[metric].get(row):
+                panels[kind][label] = points
+    units = {"target": "Δ smile per IOD · mean |Δ| (0–1)", "identity": METRIC_LABELS["identity"],
+             "leakage": METRIC_LABELS[leak]}
+    return panels, units
+
+
+def research_plot(result: SweepResult, *, threshold: float | None = None, title: str | None = None,
                   dpi: int = 100) -> Figure:
-    """The three research questions against param, one line per row:
-    ``panels[kind][label] = [(param, value), ...]`` for kind in :data:`PANELS` (``target``, ``identity``,
-    ``leakage``); ``units[kind]`` labels the y axis. The identity panel draws ``threshold`` as a line and
-    marks each label's crossing from ``limits[label] = (negative, positive)``. NaN points are left out."""
+    """The three research questions against param, one line per row: target response (Δ smile for
+    ``smile``, else the change inside the face), identity distance with ``threshold`` drawn and each row's
+    crossing marked (its budget in the legend), and leakage. NaN points are left out."""
     import math
 
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
+    panels, units = _panels(result)
+    limits: dict[str, tuple[float | None, float | None]] = {}
+    if threshold is not None and "identity" in result.metric_names:
+        budget = result.identity_budget(threshold)
+        limits = {result.spec.row_label(r): budget[r.move] for r in result.spec.rows}
+    title = result.title() if title is None else title
     with rc_context(_PAPER_RC):
         fig = Figure(figsize=(10.5, 3.2), dpi=dpi, layout="constrained")
         axes = fig.subplots(1, len(PANELS), squeeze=False)[0]
         colours: dict[str, str] = {}
         for ax, (kind, heading) in zip(axes, PANELS.items()):
-            series = panels.get(kind, {})
+            series = panels[kind]
             for label, points in series.items():
-                xs, ys = zip(*sorted(p for p in points if not math.isnan(p[1]))) if points else ((), ())
-                (line,) = ax.plot(xs, ys, marker="o", markersize=3, label=label, color=colours.get(label))
-                colours[label] = line.get_color()
+                clean = sorted(p for p in points if not math.isnan(p[1]))
+                xs, ys = zip(*clean) if clean else ((), ())
+                (line,) = ax.plot(xs, ys, marker="o", markersize=3, label=label,
+                                  color=colours.get(label.split(" (")[0]))
+                colours.setdefault(label.split(" (")[0], line.get_color())
             ax.set_title(heading)
             ax.set_xlabel("param")
             ax.set_ylabel(units.get(kind, ""))
@@ -107,23 +136,23 @@ def research_plot(panels: Mapping[str, Mapping[str, Sequence[tuple[float, float]
             if not any(series.values()):
                 ax.text(0.5, 0.5, "not measured", ha="center", va="center", color="#777777", transform=ax.transAxes)
         ident = axes[list(PANELS).index("identity")]
-        if threshold is not None:
-            ident.axhline(threshold, color="#b00020", linestyle="--", linewidth=1, label=f"threshold {threshold:g}")
-            budget = []
-            for label, pair in (limits or {}).items():
+        if threshold is not None and panels["identity"]:
+            ident.axhline(threshold, color="#b00020", linestyle="--", linewidth=1)
+            marked = []
+            for label, pair in limits.items():
                 marks = [limit for limit in pair if limit is not None]
                 if marks:
                     ident.plot(marks, [threshold] * len(marks), marker="X", markersize=8, linestyle="none",
                                color=colours.get(label, "k"), markeredgecolor="black")
-                    budget.append((label, pair))
-            if budget:
-                ident.legend([*ident.get_lines()[-len(budget) - 1:]],
-                             [f"threshold {threshold:g}"] + [f"{label}: {_limits(pair)}" for label, pair in budget],
+                    marked.append((label, pair))
+            if marked:
+                ident.legend(ident.get_lines()[-len(marked) - 1:],
+                             [f"threshold {threshold:g}"] + [f"{label}: {_limits(pair)}" for label, pair in marked],
                              fontsize=6, title="identity budget", title_fontsize=6)
             else:
                 ident.text(0.5, 0.5, f"no move reaches {threshold:g}\nin the swept range", ha="center", va="center",
                            color="#b00020", fontsize=7, transform=ident.transAxes)
-        if any(panels.get("target", {}).values()):
+        if panels["target"]:
             axes[0].legend(fontsize=7)
         if title:
             fig.suptitle(title)
@@ -142,11 +171,14 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int | None = Non
         fig.savefig(path, dpi=dpi or fig.dpi, bbox_inches="tight", facecolor="white")
 
 
-def animate(frames: Sequence[Sequence[Image.Image | str | None]], captions: Sequence[str],
-            path: str | os.PathLike[str], *, tile: int = 160, ms_per_frame: int = 500) -> None:
-    """A GIF: frame ``j`` tiles ``frames[j]`` side by side (one tile per move), captioned ``captions[j]``."""
-    if not frames:
-        raise ValueError("nothing to animate")
+def animate(result: SweepResult, path: str | os.PathLike[str], *, tile: int = 160, ms_per_frame: int = 500,
+            view: View = "face") -> None:
+    """A GIF: frame ``j`` shows every row at the ``j``-th param side by side in ``view``, captioned with the param."""
+    spec = result.spec
+    rows, _ = result.tile_rows(tile, view)
+    frames = [[row[j] for row in rows] for j in range(len(spec.params))]
+    labels = " | ".join(spec.row_label(r) for r in spec.rows)
+    captions = [f"param {param_label(p)}   ({labels})" for p in spec.params]
     width, bar = tile * max(len(f) for f in frames), 18
     out = []
     for tiles, caption in zip(frames, captions):

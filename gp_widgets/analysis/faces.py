@@ -9,7 +9,7 @@ import numpy as np
 
 from .models import DetectorKind, _dlib, using
 
-__all__ = ["Detection", "describe", "descriptor", "detect", "landmarks", "to_pixels"]
+__all__ = ["Detection", "describe", "descriptor", "detect", "landmarks", "resize", "to_pixels"]
 
 Box = tuple[float, float, float, float]  # relative x, y, w, h
 
@@ -100,3 +100,13 @@ def descriptor(image: np.ndarray, box: Box) -> np.ndarray:
     """dlib's 128-D face descriptor of the face in relative ``box``; faces of one person lie within
     0.6 of each other (Euclidean), per dlib's documentation."""
     return describe(image, box)[1]
+
+
+def resize(image: np.ndarray, scale: float) -> np.ndarray:
+    """An RGB image scaled by ``scale`` with dlib's bilinear resize (fast; no anti-aliasing when shrinking)."""
+    rgb = _rgb(image)
+    height, width = rgb.shape[:2]
+    rows, cols = max(1, round(height * scale)), max(1, round(width * scale))
+    if (rows, cols) == (height, width):
+        return rgb
+    return np.asarray(_dlib().resize_image(rgb, rows, cols))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import math
 import random
 import time
 from collections.abc import Callable
@@ -13,16 +12,18 @@ from urllib.parse import quote
 
 import httpx
 
+from .constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WAIT_TIMEOUT, ClientState
 from .errors import (
     APIConnectionError,
     APIResponseError,
     APITimeoutError,
+    ClientClosedError,
     InvalidInputError,
     TaskFailedError,
     WaitTimeoutError,
     status_error,
 )
-from .models import Face, GalleryItem, Move
+from .models import Face, GalleryItem, Move, check_param
 from .polling import PollPolicy, faces_ready, task_done
 from .retry import RetryPolicy, parse_retry_after
 from .settings import Settings
@@ -57,14 +58,17 @@ def _face(item: ItemRef, face: FaceRef) -> str:
 
 class AsyncClient:
     """Async client for the generative.photos API, bound to the event loop that first uses it
-    (and to the next one once that loop is closed, as with successive ``asyncio.run``)."""
+    (and to the next one once that loop is closed, as with successive ``asyncio.run``).
+
+    ``state`` is ``open`` until :meth:`aclose`; a closed client raises :class:`ClientClosedError`.
+    """
 
     def __init__(
         self,
         api_key: str | None = None,
         base_url: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 4,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         *,
         poll: PollPolicy | None = None,
         retry: RetryPolicy | None = None,
@@ -77,6 +81,16 @@ class AsyncClient:
         self._http: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._rng = random.Random()
+        self._sizes: dict[str, tuple[int, int]] = {}  # image sizes this client has seen, by item id
+        self.state = ClientState.open
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state is ClientState.closed
+
+    def _check_open(self) -> None:
+        if self.is_closed:
+            raise ClientClosedError("this client is closed; make a new one (gp.connect() or gp.Client(...))")
 
     @property
     def backend(self) -> str:
@@ -85,6 +99,7 @@ class AsyncClient:
 
     def with_options(self, *, poll: PollPolicy | None = None, retry: RetryPolicy | None = None) -> AsyncClient:
         """A new client with this one's configuration (not bound to any loop yet), some policies changed."""
+        self._check_open()
         s = self.settings
         return AsyncClient(
             s.api_key, s.base_url, s.timeout, s.max_retries,
@@ -95,6 +110,7 @@ class AsyncClient:
         return f"{type(self).__name__}(base_url={self.settings.base_url!r}, backend={self.backend!r})"
 
     def _client(self) -> httpx.AsyncClient:
+        self._check_open()
         loop = asyncio.get_running_loop()
         if self._loop is not None and loop is not self._loop:
             if not self._loop.is_closed():
@@ -103,7 +119,7 @@ class AsyncClient:
                     "use client.aio (one per loop) or make a new one"
                 )
             self._http = None  # its loop is gone; start afresh on this one
-        if self._http is None or self._http.is_closed:
+        if self._http is None:
             headers = {"Accept": "application/json"}
             if self.settings.api_key:
                 headers["Authorization"] = self.settings.api_key
@@ -118,8 +134,21 @@ class AsyncClient:
         return self._http
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
+        """Close the connections; the client refuses every call afterwards (closing twice is fine)."""
+        http = self._shut()
+        if http is not None:
+            await http.aclose()
+
+    def _shut(self) -> httpx.AsyncClient | None:
+        """Mark the client closed at once; returns its connection pool, for the caller to close on its loop."""
+        self.state = ClientState.closed
+        http, self._http = self._http, None
+        return http
+
+    @property
+    def bound_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop the connections belong to (None before the first request)."""
+        return self._loop
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -157,10 +186,7 @@ class AsyncClient:
         return response
 
     async def _request(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        async for attempt in self.retry.retrying(method, "/" + path):
-            with attempt:
-                return await self._send_once(method, path, **kw)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await self.retry.call(method, "/" + path, self._send_once, method, path, **kw)
 
     async def _item(self, method: str, path: str, **kw: Any) -> GalleryItem:
         response = await self._request(method, path, **kw)
@@ -171,7 +197,15 @@ class AsyncClient:
             raise APIResponseError(
                 f"{method} /{path} answered {response.status_code} with {kind}, not JSON: {response.text[:80]!r}"
             ) from None
-        return GalleryItem.parse(payload)
+        return self._sized(GalleryItem.parse(payload))
+
+    def _sized(self, item: GalleryItem) -> GalleryItem:
+        """Place pixel face boxes with the size this client knows (its upload, a download, the source's)."""
+        if item.width and item.height:
+            self._sizes[item.id] = (item.width, item.height)
+            return item
+        size = self._sizes.get(item.id) or self._sizes.get(item.source_id or "")
+        return item.with_size(*size) if size else item
 
     # -- the API ---------------------------------------------------------------------
 
@@ -179,27 +213,33 @@ class AsyncClient:
         """Upload a photo (path, bytes, binary file, PIL image or numpy array)."""
         file = await asyncio.to_thread(to_upload, photo, filename)
         files = {"object": (file.filename, file.content, file.content_type)}
-        return await self._item("POST", "teams/me/gallery", files=files)
+        size = _image_size(file.content)
+        item = await self._item("POST", "teams/me/gallery", files=files)
+        if size and item.id not in self._sizes:
+            self._sizes[item.id] = size
+            item = item.with_size(*size)
+        return item
 
     async def get(self, item: ItemRef) -> GalleryItem:
         """The current state of a photo or variant."""
         return await self._item("GET", f"teams/me/gallery/{_id(item)}")
 
     async def edit(self, item: ItemRef, move: Move | str, param: float = 1.0, face: FaceRef = 0) -> GalleryItem:
-        """Ask for a variant (idempotent: the same request gives the same variant id)."""
-        param = float(param)
-        if not math.isfinite(param):
-            raise InvalidInputError(f"param must be finite, got {param}")
-        body = {"move": str(move), "param": param}
+        """Ask for a variant (idempotent: the same request gives the same variant id).
+
+        A param the API would refuse (non-finite, ``|param| > PARAM_LIMIT``) raises
+        :class:`InvalidInputError` before anything is sent.
+        """
+        body = {"move": str(move), "param": check_param(param)}
         return await self._item("PUT", f"teams/me/gallery/{_id(item)}/faces/{_face(item, face)}", json=body)
 
     async def wait_for_faces(
-        self, item: ItemRef, timeout: float = 300.0, on_update: OnUpdate | None = None
+        self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None
     ) -> GalleryItem:
         """Poll until face detection has run; ``.faces`` is then a tuple (maybe empty)."""
         return await self._poll(item, faces_ready, timeout, on_update, "face detection")
 
-    async def wait(self, item: ItemRef, timeout: float = 300.0, on_update: OnUpdate | None = None) -> GalleryItem:
+    async def wait(self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None) -> GalleryItem:
         """Poll until the variant is complete; raise :class:`TaskFailedError` if it failed."""
         done = await self._poll(item, task_done, timeout, on_update, "variant")
         if done.task.failed:
@@ -233,12 +273,28 @@ class AsyncClient:
     async def download(self, item: ItemRef) -> bytes:
         """The original bytes of an upload, or the PNG of a complete variant."""
         response = await self._request("GET", f"teams/me/gallery/{_id(item)}/pixels/original/bytes")
+        size = _image_size(response.content)
+        if size:
+            self._sizes.setdefault(item.id if isinstance(item, GalleryItem) else str(item), size)
         return response.content
 
     async def image(self, item: ItemRef) -> Image.Image:
         """The photo or variant as a decoded PIL image (decoded off the event loop)."""
         data = await self.download(item)
         return await asyncio.to_thread(_decode, data)
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """Upright ``(width, height)`` read from the image header alone; None if it is not an image."""
+    from PIL import Image, UnidentifiedImageError
+
+    from ..imaging import upright_size
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return upright_size(image)
+    except (UnidentifiedImageError, OSError):
+        return None
 
 
 def _decode(data: bytes) -> Image.Image:

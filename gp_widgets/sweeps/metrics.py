@@ -31,7 +31,7 @@ from ..analysis.metrics import (
 )
 from ..analysis.models import AnalysisUnavailable
 from ..analysis.views import abs_diff, face_crop_box, heatmap
-from ..imaging import THUMB_MAX_SIDE, fit_size, to_rgb
+from ..imaging import THUMB_MAX_SIDE, fit_size, open_rgb
 from .cache import VariantCache
 from .faceworker import WorkerGone, worker
 
@@ -56,8 +56,7 @@ def _analysis(image: Image.Image) -> np.ndarray:
 
 def analysis_rgb(data: bytes) -> np.ndarray:
     """A photo's pixels at the analysis size, upright."""
-    with Image.open(io.BytesIO(data)) as image:
-        return _analysis(to_rgb(image))
+    return _analysis(open_rgb(data))
 
 
 def _jpeg(pixels: np.ndarray, max_side: int = THUMB_MAX_SIDE) -> bytes:
@@ -211,9 +210,7 @@ class Measurer:
 
     def decode(self, item_id: str, data: bytes, original: Original | None, box: Box | None) -> Pending:
         """Decode once: thumbnails, difference map, the pixels to measure and what the cache already knows."""
-        with Image.open(io.BytesIO(data)) as image:
-            rgb = to_rgb(image)
-            rgb.load()
+        rgb = open_rgb(data)
         pixels = _analysis(rgb)
         photo = _jpeg(np.asarray(rgb))
         if original is not None and pixels.shape != original.pixels.shape:

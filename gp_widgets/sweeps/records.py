@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from ..api.constants import CellStatus
 from ..api.errors import (
     APIConnectionError,
     APIResponseError,
@@ -18,14 +19,13 @@ from ..api.errors import (
 )
 from .spec import Cell
 
-__all__ = ["FINAL", "METRICS", "RECORD_FIELDS", "CellRecord", "Progress", "SourceImage", "SweepStats", "error_code"]
+__all__ = ["METRICS", "RECORD_FIELDS", "CellRecord", "Progress", "SourceImage", "SweepStats", "error_code"]
 
-PENDING, SUBMITTED, DOWNLOADING = "pending", "submitted", "downloading"
-COMPLETE, FAILED, CANCELLED = "complete", "failed", "cancelled"
-FINAL = frozenset({COMPLETE, FAILED, CANCELLED})
 METRICS = ("mad_face", "mad_outside", "ssim_face", "identity", "smile", "landmark_shift")
 """The built-in metrics' names: the metric columns of a sweep run with the default metrics."""
-RECORD_FIELDS = frozenset({"move", "param", "face", "image", "variant_id", "status", "error_code", "seconds", "metric_notes"})
+RECORD_FIELDS = frozenset({"move", "param", "face", "image", "variant_id", "status", "error_code", "seconds",
+                           "metric_notes"})
+"""The columns of a record that are not metrics."""
 
 
 def error_code(exc: BaseException) -> str:
@@ -52,7 +52,7 @@ class CellRecord:
     """One cell: its request, where it stands, and what is kept of its result (a thumbnail, numbers)."""
 
     cell: Cell
-    status: str = PENDING
+    status: CellStatus = CellStatus.pending
     variant_id: str | None = None
     error_code: str | None = None
     seconds: float | None = None
@@ -63,9 +63,12 @@ class CellRecord:
     diff_map: Any = field(default=None, repr=False)  # |Δ| over the face crop, uint8 array, coloured per view
     diff_scale: float | None = None  # the diff map's 99th percentile (0–1), for the grid's shared scale
 
+    def __post_init__(self) -> None:
+        self.status = CellStatus(self.status)
+
     @property
     def final(self) -> bool:
-        return self.status in FINAL
+        return self.status.final
 
     def to_dict(self, with_image: bool = False, metrics: Sequence[str] = METRICS) -> dict[str, Any]:
         """The record as a row: request, outcome, one column per metric (None if not measured, NaN when the
@@ -73,7 +76,7 @@ class CellRecord:
         out: dict[str, Any] = {"move": self.cell.move, "param": self.cell.param, "face": self.cell.face}
         if with_image:
             out["image"] = self.cell.image
-        out.update(variant_id=self.variant_id, status=self.status, error_code=self.error_code,
+        out.update(variant_id=self.variant_id, status=self.status.value, error_code=self.error_code,
                    seconds=None if self.seconds is None else round(self.seconds, 3))
         out.update({name: self.metrics.get(name) for name in metrics})
         out["metric_notes"] = "; ".join(f"{k}: {v}" for k, v in self.notes.items()) or None
@@ -84,8 +87,8 @@ class CellRecord:
         cell = Cell(int(data.get("image", 0)), int(data["face"]), str(data["move"]), float(data["param"]))
         metrics = {k: float(v) for k, v in data.items() if k not in RECORD_FIELDS and v is not None}
         notes = dict(n.split(": ", 1) for n in (data.get("metric_notes") or "").split("; ") if ": " in n)
-        return cls(cell, data["status"], data.get("variant_id"), data.get("error_code"), data.get("seconds"), metrics,
-                   notes)
+        return cls(cell, CellStatus(data["status"]), data.get("variant_id"), data.get("error_code"), data.get("seconds"),
+                   metrics, notes)
 
 
 @dataclass
@@ -113,6 +116,16 @@ class SweepStats:
             "notice_delay_median": round(statistics.median(delays), 3) if delays else None,
         }
 
+    def to_json(self) -> dict[str, Any]:
+        """Every counter as it is (the manifest keeps these; :meth:`to_dict` is the summary)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SweepStats:
+        """The counters of :meth:`to_json` (keys it does not know, such as a summary's, are ignored)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -125,8 +138,8 @@ class Progress:
 
     @classmethod
     def of(cls, records: list[CellRecord], elapsed: float) -> Progress:
-        failed = sum(r.status in (FAILED, CANCELLED) for r in records)
-        done = sum(r.status == COMPLETE for r in records)
+        failed = sum(r.status in (CellStatus.failed, CellStatus.cancelled) for r in records)
+        done = sum(r.status == CellStatus.complete for r in records)
         return cls(done, failed, len(records), elapsed)
 
     @property

@@ -42,7 +42,7 @@ async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, t
     await asyncio.sleep(0.3)  # let the last batched flush reach the widgets
     views = grid._views
     assert grid.view.value == "face"
-    thumbs = [r.face_thumbnail for r in grid._records[:3]]
+    thumbs = [r.face_thumbnail for r in grid.sweep_result.records[:3]]
     assert all(t[:2] == b"\xff\xd8" and v.image.value == t for v, t in zip(views, thumbs))  # JPEG face crops
     assert len({v.image.value for v in views[3:]}) == 1 and views[3].image.value not in thumbs  # the code tile
     assert [v.button.description for v in views[3:]] == ["move_unavailable_offline"] * 3
@@ -58,12 +58,13 @@ async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, t
     assert zero.mean() < 5 < strong.mean()  # param 0 changes nothing; +1 lights the mouth up
     grid.view.value = "photo"
     await asyncio.sleep(0.2)
-    assert [v.image.value for v in views[:3]] == [r.thumbnail for r in grid._records[:3]]
+    assert [v.image.value for v in views[:3]] == [r.thumbnail for r in grid.sweep_result.records[:3]]
     assert views[3].image.value not in thumbs  # failed cells keep their code tile in every view
     grid.view.value = "face"
     await asyncio.sleep(0.2)
     assert [v.image.value for v in views[:3]] == thumbs and grid.stats["downloads"] == downloads
-    assert max(len(t) for r in grid._records[:3] for t in (r.thumbnail, r.face_thumbnail)) <= 30_000
+    records_ = grid.sweep_result.records[:3]
+    assert max(len(t) for r in records_ for t in (r.thumbnail, r.face_thumbnail)) <= 30_000
     assert max(len(d) for d in diffs) <= 30_000
 
     views[2].button.click()  # the large view with its metadata
@@ -75,7 +76,7 @@ async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, t
     df = grid.to_dataframe()
     assert df.shape == (6, 14) and set(df.status) == {"complete", "failed"}
     assert {"identity", "smile", "landmark_shift", "ssim_face", "metric_notes"} <= set(df.columns)
-    assert df.identity.iloc[1] < 0.05 and df.identity[3:].isna().all()  # param 0 is the original; failed: NaN
+    assert df.identity.iloc[1] < 0.05 and df.identity[3:].isna().all()  # param 0 is the original; failed: none
 
     # figures, Agg
     fig = grid.to_figure(dpi=100, cell_inches=1.0)
@@ -103,7 +104,7 @@ async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, t
     assert client.settings.api_key not in path.read_text()
     again = gp.SweepGrid.load(path)
     assert again.records == records and again.done and await again == records
-    assert again._views[0].image.value == again._records[0].face_thumbnail is not None
+    assert again._views[0].image.value == again.sweep_result.records[0].face_thumbnail is not None
     assert "move_unavailable_offline" in texts(again.to_figure(dpi=72))
     assert json.loads(path.read_text())["stats"]["puts"] == 6
 

@@ -35,7 +35,7 @@ async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path
     assert smile[0.0]["identity"] < 0.05 and smile[0.0]["smile"] == 0.0  # param 0 is the original
     assert smile[1.0]["smile"] > 0 > smile[-1.0]["smile"]  # the smile move moves the mouth corners its way
     assert runner.measured == 8 * 6
-    stats = runner.stats.to_dict()
+    stats = runner.result.stats.to_dict()
     assert stats["uploads"] == 1 and stats["downloads"] == 8 and stats["puts"] == 12
     assert stats["gets_per_variant"] <= 6
 
@@ -43,7 +43,7 @@ async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path
     records2 = await again.run()
     assert [r.variant_id for r in records2] == [r.variant_id for r in records]
     assert [r.status for r in records2] == [r.status for r in records]
-    assert again.stats.uploads == 0 and again.stats.downloads == 0 and again.stats.cache_hits == 8
+    assert again.result.stats.uploads == 0 and again.result.stats.downloads == 0 and again.result.stats.cache_hits == 8
     assert again.measured == 0  # landmarks, descriptors and values come from beside the cached bytes
     assert [r.metrics for r in records2] == [r.metrics for r in records]
 
@@ -64,14 +64,14 @@ async def test_429s_pause_the_whole_sweep_and_are_waited_out(tmp_path, portrait)
         runner = SweepRunner([portrait], SweepSpec.build(["smile"], [-1, 0.5, 1]), aio, cache_dir=tmp_path / "c")
         records = await runner.run()
     assert [r.status for r in records] == ["complete"] * 3
-    assert runner.stats.rate_limited >= 1 and runner.stats.paused_seconds >= 0.9  # the engine says Retry-After: 1
+    assert runner.result.stats.rate_limited >= 1 and runner.result.stats.paused_seconds >= 0.9  # the engine says Retry-After: 1
 
 
 async def test_cancel_marks_unfinished_cells_and_returns(aio, portrait, tmp_path) -> None:
     spec = SweepSpec.build(["smile", "age"], [-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2])
     runner = SweepRunner([portrait], spec, aio, cache_dir=tmp_path, concurrency=2)
     task = asyncio.create_task(runner.run())
-    while not any(r.status == "complete" for r in runner.records):
+    while not any(r.status == "complete" for r in runner.result.records):
         await asyncio.sleep(0.02)
     runner.cancel()
     records = await task

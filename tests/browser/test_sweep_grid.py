@@ -73,8 +73,8 @@ def _cells_after(page, view: str, ready: str) -> list[dict]:
 
 def test_the_view_toggle_switches_the_cells_between_face_photo_and_diff(page, jupyter_server, notebook_root) -> None:
     name = write_notebook(notebook_root, f"sweep-views-{os.getpid()}", [
-        "import gp_widgets as gp\n"
-        "grid = gp.sweep(gp.samples.portrait(), moves=['smile'], params=[-1, 0, 1])\ngrid",
+        ("import gp_widgets as gp\n"
+         "grid = gp.sweep(gp.samples.portrait(), moves=['smile'], params=[-1, 0, 1])\ngrid"),
         "await grid",
     ])
     open_lab(page, jupyter_server, name)

@@ -13,7 +13,7 @@ from .api import AsyncClient, Client, Face, GalleryItem, Move, Task, errors
 from .connect import connect
 
 if TYPE_CHECKING:
-    from . import samples
+    from . import metrics, samples
     from .recipes import Recipe, apply_recipe
     from .widgets import FaceEditor
     from .widgets.grid import SweepGrid, sweep
@@ -31,6 +31,7 @@ __all__ = [
     "apply_recipe",
     "connect",
     "errors",
+    "metrics",
     "samples",
     "sweep",
 ]
@@ -41,6 +42,7 @@ _LAZY = {
     "SweepGrid": ("gp_widgets.widgets.grid", "SweepGrid"),
     "sweep": ("gp_widgets.widgets.grid", "sweep"),
     "samples": ("gp_widgets.samples", None),
+    "metrics": ("gp_widgets.metrics", None),
     "Recipe": ("gp_widgets.recipes", "Recipe"),
     "apply_recipe": ("gp_widgets.recipes", "apply_recipe"),
 }

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..files import write_atomic
 from .cache import VariantCache
-from .records import CellRecord, SourceImage, SweepStats
+from .records import METRICS, RECORD_FIELDS, CellRecord, SourceImage, SweepStats
 from .result import SweepResult
 from .spec import SweepSpec
 
@@ -52,6 +52,7 @@ def from_json(data: dict[str, Any], cache_dir: str | os.PathLike[str] | None = N
         inputs=[None if i is None else SourceImage.from_json(i) for i in data.get("inputs", [])],
         cache=cache,
         stats=SweepStats.from_json(data.get("stats", {})),
+        metric_names=tuple(k for k in (data["records"] or [{}])[0] if k not in RECORD_FIELDS) or METRICS,
     )
 
 

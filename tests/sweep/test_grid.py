@@ -10,6 +10,7 @@ import time
 
 import ipywidgets as widgets
 import matplotlib
+import numpy as np
 import pytest
 from PIL import Image
 from waiting import until
@@ -57,12 +58,33 @@ async def test_cells_fill_in_with_thumbnails_and_failure_codes(finished) -> None
     assert [(r["move"], r["status"], r["error_code"]) for r in records] == (
         [("smile", "complete", None)] * 3 + [("MaleAsian", "failed", CODE)] * 3)
     cells = shown(finished)
-    assert all(image[:2] == b"\xff\xd8" for image, _ in cells[:3])  # JPEG thumbnails
+    assert finished.view.value == "face"
+    assert [image for image, _ in cells[:3]] == [r.face_thumbnail for r in finished.sweep_result.records[:3]]
+    assert all(image[:2] == b"\xff\xd8" for image, _ in cells[:3])  # JPEG face crops
     assert len({image for image, _ in cells[:3]}) == 3
     assert len({image for image, _ in cells[3:]}) == 1 and cells[3][0] not in {i for i, _ in cells[:3]}  # the code tile
     assert [text for _, text in cells[3:]] == [CODE] * 3 and all(text.endswith(" s") for _, text in cells[:3])
     assert finished.progress_label.value.startswith("3 done · 3 failed · 6 total")
     assert finished.cancel_button.disabled
+
+
+async def test_the_view_toggle_switches_pictures_without_downloading_again(finished) -> None:
+    faces = [image for image, _ in shown(finished)]
+    downloads = finished.stats["downloads"]
+    finished.view.value = "diff"
+    await until(lambda: shown(finished)[0][0] != faces[0], what="the difference maps to be drawn")
+    diffs = [image for image, _ in shown(finished)[:3]]
+    assert not set(diffs) & set(faces)
+    zero, strong = (np.asarray(Image.open(io.BytesIO(d)).convert("L")) for d in (diffs[1], diffs[2]))
+    assert zero.mean() < 5 < strong.mean()  # param 0 changes nothing; +1 lights the mouth up
+    assert [image for image, _ in shown(finished)[3:]] == faces[3:]  # failed cells keep their code tile
+    finished.view.value = "photo"
+    photos = [r.thumbnail for r in finished.sweep_result.records[:3]]
+    await until(lambda: [image for image, _ in shown(finished)[:3]] == photos, what="the whole photos")
+    finished.view.value = "face"
+    await until(lambda: [image for image, _ in shown(finished)] == faces, what="the face crops again")
+    assert finished.stats["downloads"] == downloads
+    assert max(len(p) for p in diffs + photos + faces) <= 30_000  # every thumbnail stays small
 
 
 async def test_clicking_a_cell_shows_it_large_with_its_metadata(finished) -> None:
@@ -76,7 +98,9 @@ async def test_clicking_a_cell_shows_it_large_with_its_metadata(finished) -> Non
 
 async def test_table_and_figures(finished, tmp_path) -> None:
     df = finished.to_dataframe()
-    assert df.shape == (6, 10) and set(df.status) == {"complete", "failed"}
+    assert df.shape == (6, 14) and set(df.status) == {"complete", "failed"}
+    assert {"identity", "smile", "landmark_shift", "ssim_face", "metric_notes"} <= set(df.columns)
+    assert df.identity.iloc[1] < 0.05 and df.identity[3:].isna().all()  # param 0 is the original; failed: none
     fig = finished.to_figure(dpi=100, cell_inches=1.0)
     fig.canvas.draw()
     width, height = fig.canvas.get_width_height()
@@ -84,10 +108,15 @@ async def test_table_and_figures(finished, tmp_path) -> None:
     found = texts(fig)
     assert {"param", "move", "smile", "MaleAsian", "-1", "+1"} <= set(found)
     assert any("move_unavailable" in t for t in found) and any(t.startswith("Sweep:") for t in found)
+    diff_sheet = finished.to_figure(view="diff", dpi=100, cell_inches=1.0)
+    diff_sheet.canvas.draw()
+    assert "|variant − original| (0–1)" in texts(diff_sheet)  # the colour bar
+    with pytest.raises(ValueError, match="unknown view"):
+        finished.to_figure(view="faces")
     assert Image.open(finished.savefig(tmp_path / "sweep.png", dpi=100)).size[0] > 300
     metrics = finished.plot_metrics()
     metrics.canvas.draw()
-    assert {"param", "mad_face", "ssim"} <= set(texts(metrics))
+    assert {"param", "identity distance (dlib)", "Identity: still the same person?"} <= set(texts(metrics))
     gif = Image.open(finished.save_gif(tmp_path / "sweep.gif", tile=64))
     assert gif.format == "GIF" and gif.n_frames == 3
 

@@ -437,7 +437,9 @@ class FaceEditor(widgets.VBox):
             variant = await self._aio.edit(source, move, param, face)
 
             def on_update(item: GalleryItem) -> None:
-                self._say(task_line(what, item.status or "waiting", time.monotonic() - started))
+                # "complete" is said once the variant is shown; until then it is on its way
+                state = "downloading" if item.task.done and not item.task.failed else item.status or "waiting"
+                self._say(task_line(what, state, time.monotonic() - started))
 
             variant = await self._aio.wait(variant, on_update=on_update)
             if variant.id not in self._bytes:

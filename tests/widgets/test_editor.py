@@ -444,3 +444,24 @@ async def test_calibrated_ranges_set_the_slider_per_move(client):
     beyond.move.value = "age"
     assert (beyond.param.min, beyond.param.max) == (-6.0, -4.0) and beyond.param.value == -4.0
     beyond.close()
+
+
+async def test_status_says_complete_only_once_the_variant_and_its_recipe_are_shown(client):
+    editor = FaceEditor(client=client)
+    await editor.ready()
+    seen: list[tuple[str, bool, int]] = []
+    editor.status.observe(
+        lambda _: seen.append((editor.status_text, editor.current is not None, len(editor.recipe))), "value")
+    key_down(editor.canvas, "Enter")
+    await until(lambda: "complete" in editor.status_text)
+    await settled(editor)
+    editor.chain_button.click()
+    await until(lambda: "1 face found" in editor.status_text)
+    editor.move.value = "age"
+    key_down(editor.canvas, "Enter")
+    await until(lambda: "age" in editor.status_text and "complete" in editor.status_text)
+    await settled(editor)
+    completes = [(shown, steps) for text, shown, steps in seen if "complete" in text]
+    assert completes == [(True, 1), (True, 2)], seen
+    assert any("downloading" in text for text, _, _ in seen)
+    editor.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ class EngineConfig:
     host: str = "127.0.0.1"
     port: int = 8765
     task_timeout: float = 120.0
+    rate_limit: float | None = None  # requests per second per team (token bucket); None = unlimited
 
     def __post_init__(self) -> None:
         if isinstance(self.api_keys, str):
@@ -35,5 +37,7 @@ class EngineConfig:
             raise ValueError("at least one non-empty API key is required")
         if self.latency < 0 or self.workers < 1 or self.task_timeout <= 0:
             raise ValueError("latency must be >= 0, workers >= 1, task_timeout > 0")
+        if self.rate_limit is not None and not (math.isfinite(self.rate_limit) and self.rate_limit > 0):
+            raise ValueError("rate_limit must be a positive number of requests per second")
         object.__setattr__(self, "data_dir", Path(self.data_dir))
         object.__setattr__(self, "api_keys", tuple(self.api_keys))

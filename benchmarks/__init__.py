@@ -16,7 +16,8 @@ import importlib
 from types import ModuleType
 
 # in run order: the short ones first, the 1,000-variant sweep last
-MODULE_NAMES = ("compute", "browser_bytes", "polling", "loop_lag", "cache_rerun", "sweep_speed", "memory")
+MODULE_NAMES = ("compute", "browser_bytes", "polling", "rate_limit", "loop_lag", "cache_rerun", "sweep_speed",
+                "memory")
 
 
 def modules() -> list[ModuleType]:
@@ -26,6 +27,7 @@ def modules() -> list[ModuleType]:
 ALL_KEYS = (
     "sweep_ratio", "naive_speedup",
     "polls_per_variant_3s", "polls_per_variant_05s", "notice_delay_median_s",
+    "rate_limit_ratio", "rate_limited_share",
     "loop_lag_p99_ms",
     "photo_bytes", "thumb_bytes", "raw_rgba_bytes",
     "cache_rerun_requests", "cache_rerun_ratio",

@@ -1,10 +1,9 @@
-"""Sweep-wide flow control: after a 429 every request of the sweep waits, and concurrency halves."""
+"""Sweep-wide flow control: a limit on variants in flight, and requests paced to the service's rate."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import TypeVar
 
 from ..api.errors import RateLimitError
 from ..api.retry import RetryPolicy
+from .pacing import Pacer
 
 __all__ = ["Gate", "SweepRetry"]
 
@@ -27,95 +27,63 @@ class SweepRetry(RetryPolicy):
 
 
 class Gate:
-    """A shared pause plus an AIMD limit on variants in flight.
+    """Every request of a sweep goes through :meth:`call`; every variant in flight holds a :meth:`slot`.
 
-    A :class:`RateLimitError` (or ``Retry-After``) sets one pause for the whole sweep and
-    halves the limit (once per pause); every ``limit`` successes add one slot back.
+    A 429 makes every request wait out its ``Retry-After`` and from then on requests are spaced
+    to the rate the service was seen to allow (see :class:`Pacer`), rather than sent in bursts
+    that the service refuses.
     """
 
-    def __init__(self, concurrency: int, *, default_pause: float = 1.0, max_pause: float = 60.0,
-                 max_attempts: int = 10, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, concurrency: int, *, max_attempts: int = 10, pacer: Pacer | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
-        self.maximum = self.limit = concurrency
-        self.active = 0
-        self.pause_until = 0.0
-        self.rate_limited = 0
-        self.paused_seconds = 0.0
-        self._default_pause, self._max_pause, self._max_attempts = default_pause, max_pause, max_attempts
-        self._clock = clock
-        self._successes = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self.limit = concurrency
+        self.pacer = pacer or Pacer()
+        self._max_attempts, self._clock = max_attempts, clock
+        self._slots = asyncio.Semaphore(concurrency)
 
-    # -- pure decisions -------------------------------------------------------------------
+    @property
+    def rate_limited(self) -> int:
+        """429s met so far."""
+        return self.pacer.refused
 
-    def on_rate_limit(self, retry_after: float | None) -> float:
-        """Record a 429; returns the pause it set (seconds from now)."""
-        now = self._clock()
-        self.rate_limited += 1
-        wait = min(self._max_pause, retry_after if retry_after is not None else self._default_pause)
-        if now >= self.pause_until:  # the first 429 of a burst cuts the limit; the rest only extend
-            self.limit = max(1, self.limit // 2)
-            self._successes = 0
-        until = now + wait
-        if until > self.pause_until:
-            self.paused_seconds += until - max(now, self.pause_until)
-            self.pause_until = until
-        return wait
+    @property
+    def paused_seconds(self) -> float:
+        """Seconds every request was held by a ``Retry-After``."""
+        return self.pacer.paused
 
-    def on_success(self) -> None:
-        """Additive increase: one more slot after ``limit`` successes, up to the maximum."""
-        if self.limit >= self.maximum:
-            return
-        self._successes += 1
-        if self._successes >= self.limit:
-            self.limit += 1
-            self._successes = 0
-            self._wake()
-
-    # -- async ------------------------------------------------------------------------------
-
-    async def clear(self) -> None:
-        """Wait out the sweep-wide pause, if any."""
-        while (wait := self.pause_until - self._clock()) > 0:
+    async def _turn(self) -> None:
+        """Wait for this request's paced turn (and past any ``Retry-After``)."""
+        while True:
+            now = self._clock()
+            wait = self.pacer.reserve(now) - now
+            if wait <= 0:
+                return
             await asyncio.sleep(wait)
+            if self._clock() >= self.pacer.barrier:
+                return
 
     async def call(self, fn: Callable[..., Awaitable[T]], *args: object) -> T:
-        """``await fn(*args)`` after the pause; a 429 pauses everyone and the call is retried."""
+        """``await fn(*args)`` in its paced turn; a 429 is waited out and the call retried."""
         for attempt in range(self._max_attempts):
-            await self.clear()
+            await self._turn()
             try:
-                return await fn(*args)
+                result = await fn(*args)
             except RateLimitError as exc:
+                self.pacer.on_refused(self._clock(), exc.retry_after)
                 if attempt + 1 >= self._max_attempts:
                     raise
-                self.on_rate_limit(exc.retry_after)
+                continue
+            except BaseException:
+                self.pacer.on_accepted(self._clock())  # answered (or failed) without a 429: not the limit
+                raise
+            self.pacer.on_accepted(self._clock())
+            return result
         raise AssertionError("unreachable")  # pragma: no cover
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Hold one of ``limit`` slots (a variant in flight) for the block."""
-        while self.active >= self.limit:
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                await waiter
-            except BaseException:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-                self._wake()  # pass a wake-up we may have received on to the next waiter
-                raise
-        self.active += 1
-        try:
+        async with self._slots:
             yield
-        finally:
-            self.active -= 1
-            self._wake()
-
-    def _wake(self) -> None:
-        for _ in range(max(0, self.limit - self.active)):
-            while self._waiters and self._waiters[0].done():
-                self._waiters.popleft()
-            if not self._waiters:
-                return
-            self._waiters.popleft().set_result(None)

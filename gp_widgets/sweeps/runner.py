@@ -41,7 +41,7 @@ class SweepRunner:
     """Runs one sweep on the current event loop; ``records`` fill in as cells finish.
 
     Failures (a failed task, any :class:`GPError`, a timeout) land in their cell with a code
-    and never stop the sweep; a 429 pauses every request of the sweep (see :class:`Gate`).
+    and never stop the sweep; a 429 paces every request of the sweep to the allowed rate (see :class:`Gate`).
     """
 
     def __init__(self, sources: Sequence[Source], spec: SweepSpec, client: Client | AsyncClient | None = None, *,
@@ -208,7 +208,6 @@ class SweepRunner:
             rec.thumbnail, rec.metrics = await _cpu(
                 process_variant, data, self._originals.get(cell.image), box)
             rec.seconds = time.monotonic() - started
-            self.gate.on_success()
             self._set(rec, COMPLETE)
         except asyncio.CancelledError:
             self._set(rec, CANCELLED)

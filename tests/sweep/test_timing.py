@@ -140,6 +140,6 @@ def test_before_learning_one_scout_polls_closely_and_the_others_wait() -> None:
     model = DurationModel()
     assert next_due(model, 0.0, 0.0, 0, scout=True) == T.tick
     assert next_due(model, 0.0, 30.0, 40, scout=True) == 30.0 + T.scout_gain * 30.0  # long tasks: few polls
-    assert next_due(model, 0.0, 1.0, 1, scout=False) == 1.0 + T.maximum
+    assert next_due(model, 0.0, 1.0, 1, scout=False) == 1.0 + T.patience  # they wait for the scout
     learned_model = learned(3.0)
     assert next_due(learned_model, 0.0, 1.0, 1, scout=False) == next_due(learned_model, 0.0, 1.0, 1, scout=True)

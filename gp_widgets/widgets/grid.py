@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_string import HTMLStyle
 from PIL import Image
 
 from ..api import AsyncClient, Client, Move
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["SweepGrid", "sweep"]
 
 FLUSH_SECONDS = 0.15
+FIRST_CELLS = 96  # cells built before gp.sweep(...) returns; the rest follow in batches on the loop
+BATCH_CELLS = 128
 CELL_PX = 104
 _STYLE = {PENDING: "", "submitted": "info", DOWNLOADING: "info", COMPLETE: "success", FAILED: "danger",
           "cancelled": "warning"}
@@ -72,16 +75,28 @@ def _tile(text: str, color: tuple[int, int, int] = (120, 120, 120)) -> bytes:
     return out.getvalue()
 
 
+class _CellLayouts:
+    """The layouts and button style every cell (and row label) of one grid shares: one widget each,
+    not one per cell, so a grid of 1,000 cells opens about half as many widgets."""
+
+    def __init__(self) -> None:
+        self.image = widgets.Layout(width=f"{CELL_PX}px", height=f"{CELL_PX}px", object_fit="contain",
+                                    border="1px solid #ddd")
+        self.button = widgets.Layout(width=f"{CELL_PX}px", height="24px")
+        self.box = widgets.Layout(align_items="center")
+        self.label = widgets.Layout(align_self="center")
+        self.style = widgets.ButtonStyle()
+        self.text = HTMLStyle()
+
+
 class _CellView:
     """One cell: a thumbnail (placeholder until it arrives) over a button showing status or error code."""
 
-    def __init__(self, label: str, on_click: Callable[[], None]) -> None:
-        self.image = widgets.Image(value=_tile("…"), format="jpeg", layout=widgets.Layout(
-            width=f"{CELL_PX}px", height=f"{CELL_PX}px", object_fit="contain", border="1px solid #ddd"))
-        self.button = widgets.Button(description="queued", tooltip=label,
-                                     layout=widgets.Layout(width=f"{CELL_PX}px", height="24px"))
+    def __init__(self, label: str, on_click: Callable[[], None], layouts: _CellLayouts) -> None:
+        self.image = widgets.Image(value=_tile("…"), format="jpeg", layout=layouts.image)
+        self.button = widgets.Button(description="queued", tooltip=label, layout=layouts.button, style=layouts.style)
         self.button.on_click(lambda _: on_click())
-        self.box = widgets.VBox([self.image, self.button], layout=widgets.Layout(align_items="center"))
+        self.box = widgets.VBox([self.image, self.button], layout=layouts.box)
         self.box.add_class("gp-sweep-cell")
 
     def show(self, rec: CellRecord) -> None:
@@ -132,8 +147,9 @@ class SweepGrid(widgets.VBox):
         self.cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning")
         self.cancel_button.on_click(lambda _: self.cancel())
         self.status = widgets.HTML()
-        self._views = [_CellView(self._tooltip(c), lambda i=i: self._loop.call(self._show_detail, i))
-                       for i, c in enumerate(spec.cells)]
+        self._cells = spec.cells  # computed on each access
+        self._layouts = _CellLayouts()
+        self._views: list[_CellView] = []
         self.grid = self._build_grid()
         self.detail_image = widgets.Image(format="jpeg", layout=widgets.Layout(max_width=f"{PHOTO_MAX_SIDE}px"))
         self.detail_meta = widgets.HTML()
@@ -155,17 +171,44 @@ class SweepGrid(widgets.VBox):
         return f"{self.spec.row_label(cell.row)} @ {param_label(cell.param)}"
 
     def _build_grid(self) -> widgets.GridBox:
+        """The header row (the param labels in one widget spanning the columns) and the first cells; the
+        others are added by :meth:`_grow` once the loop turns, so that a sweep of thousands of cells
+        returns at once."""
         spec, n = self.spec, len(self.spec.params)
-        head = [widgets.HTML("<i>move \\ param</i>")]
-        head += [widgets.HTML(f"<b>{param_label(p)}</b>", layout=widgets.Layout(justify_content="center"))
-                 for p in spec.params]
-        children: list[widgets.Widget] = head
-        for r, row in enumerate(spec.rows):
-            children.append(widgets.HTML(f"<b>{html.escape(spec.row_label(row))}</b>",
-                                         layout=widgets.Layout(align_self="center")))
-            children.extend(v.box for v in self._views[r * n:(r + 1) * n])
-        return widgets.GridBox(children, layout=widgets.Layout(
-            grid_template_columns=f"max-content repeat({n}, {CELL_PX + 6}px)", grid_gap="4px", overflow="auto"))
+        columns = f"repeat({n}, {CELL_PX + 6}px)"
+        labels = "".join(f"<b style='text-align:center'>{param_label(p)}</b>" for p in spec.params)
+        head = [widgets.HTML("<i>move \\ param</i>", style=self._layouts.text),
+                widgets.HTML(f"<div style='display:grid; grid-template-columns:{columns}; gap:4px'>{labels}</div>",
+                             layout=widgets.Layout(grid_column="2 / -1", margin="0"), style=self._layouts.text)]
+        grid = widgets.GridBox(head, layout=widgets.Layout(
+            grid_template_columns=f"max-content {columns}", grid_gap="4px", overflow="auto"))
+        grid.children += self._more_views(FIRST_CELLS)
+        if len(self._views) < len(self._cells):
+            self._loop.loop.call_soon_threadsafe(self._grow)
+        return grid
+
+    def _more_views(self, count: int) -> tuple[widgets.Widget, ...]:
+        """Build the next ``count`` cell views (with their row labels), showing their records' state."""
+        spec, cells, n = self.spec, self._cells, len(self.spec.params)
+        out: list[widgets.Widget] = []
+        start = len(self._views)
+        for i in range(start, min(start + count, len(cells))):
+            if i % n == 0:
+                out.append(widgets.HTML(f"<b>{html.escape(spec.row_label(spec.rows[i // n]))}</b>",
+                                        layout=self._layouts.label, style=self._layouts.text))
+            view = _CellView(self._tooltip(cells[i]), lambda i=i: self._loop.call(self._show_detail, i),
+                             self._layouts)
+            if self._records[i].status != PENDING:
+                view.show(self._records[i])
+            self._views.append(view)
+            out.append(view.box)
+        return tuple(out)
+
+    def _grow(self) -> None:
+        """Add one batch of cells to the grid; again on the next loop turn until all are there."""
+        self.grid.children += self._more_views(BATCH_CELLS)
+        if len(self._views) < len(self._cells):
+            self._loop.loop.call_soon_threadsafe(self._grow)
 
     # -- running ----------------------------------------------------------------------------
 
@@ -203,7 +246,8 @@ class SweepGrid(widgets.VBox):
             self._flush_handle = None
         dirty, self._dirty = self._dirty, set()
         for i in sorted(dirty):
-            self._views[i].show(self._records[i])
+            if i < len(self._views):  # a cell not built yet shows its record when it is
+                self._views[i].show(self._records[i])
         self._render_progress()
 
     def _render_progress(self) -> None:

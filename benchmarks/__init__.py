@@ -17,7 +17,7 @@ from types import ModuleType
 
 # in run order: the short ones first, the 1,000-variant sweep last
 MODULE_NAMES = ("compute", "browser_bytes", "polling", "rate_limit", "loop_lag", "cache_rerun", "sweep_speed",
-                "memory")
+                "memory", "browser")
 
 
 def modules() -> list[ModuleType]:
@@ -32,4 +32,5 @@ ALL_KEYS = (
     "photo_bytes", "thumb_bytes", "raw_rgba_bytes",
     "cache_rerun_requests", "cache_rerun_ratio",
     "detect_ms_1mp", "edit_ms_1mp", "sweep_1000_rss_mb",
+    "editor_overhead_ms", "grid_build_ms_1000", "grid_paint_s_231", "grid_bytes_231", "editor_page_mb",
 )

@@ -2,45 +2,11 @@
 
 from __future__ import annotations
 
-import statistics
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from ..api.polling import DurationModel
 
 __all__ = ["DurationModel", "PollTiming", "next_due"]
-
-
-@dataclass
-class DurationModel:
-    """Learns how long variants take from submission to completion, over a recent window.
-
-    Observations use the server's ``completed_at`` when it has one (exact, independent of
-    how often we polled), so the estimate does not drift with our own polling interval.
-    """
-
-    window: int = 32
-    _samples: deque[float] = field(default_factory=deque, repr=False)
-
-    def observe(self, seconds: float) -> None:
-        self._samples.append(max(0.0, seconds))
-        while len(self._samples) > self.window:
-            self._samples.popleft()
-
-    @property
-    def count(self) -> int:
-        return len(self._samples)
-
-    @property
-    def expected(self) -> float | None:
-        """The median duration seen, or None before the first completion."""
-        return statistics.median(self._samples) if self._samples else None
-
-    @property
-    def spread(self) -> float:
-        """A robust spread: 1.5 × the median absolute deviation (0 with fewer than 2 samples)."""
-        if len(self._samples) < 2:
-            return 0.0
-        mid = statistics.median(self._samples)
-        return 1.5 * statistics.median(abs(s - mid) for s in self._samples)
 
 
 @dataclass(frozen=True)

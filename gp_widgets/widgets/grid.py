@@ -177,9 +177,10 @@ class SweepGrid(widgets.VBox):
         spec, n = self.spec, len(self.spec.params)
         columns = f"repeat({n}, {CELL_PX + 6}px)"
         labels = "".join(f"<b style='text-align:center'>{param_label(p)}</b>" for p in spec.params)
+        # grid_area, not grid_column: JupyterLab's widget manager does not apply grid_column
         head = [widgets.HTML("<i>move \\ param</i>", style=self._layouts.text),
                 widgets.HTML(f"<div style='display:grid; grid-template-columns:{columns}; gap:4px'>{labels}</div>",
-                             layout=widgets.Layout(grid_column="2 / -1", margin="0"), style=self._layouts.text)]
+                             layout=widgets.Layout(grid_area=f"1 / 2 / 2 / {n + 2}"), style=self._layouts.text)]
         grid = widgets.GridBox(head, layout=widgets.Layout(
             grid_template_columns=f"max-content {columns}", grid_gap="4px", overflow="auto"))
         grid.children += self._more_views(FIRST_CELLS)

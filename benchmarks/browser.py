@@ -192,7 +192,7 @@ def _editor_runs(session: _Session, cdp: Any, timed: int, total: int) -> dict[st
         handle.press("ArrowLeft")
         page.wait_for_function("(b) => document.querySelector('.gp-face-editor .gp-param .widget-readout')"
                                ".textContent !== b", arg=before)
-        param = round(float(readout.inner_text()), 2)
+        param = round(float(readout.inner_text().replace("\u2212", "-")), 2)  # the readout shows U+2212
         page.evaluate("() => { window.__gpClick = null; }")
         button.click()
         painted, src = page.wait_for_function(RESULT_JS, arg=src, polling="raf", timeout=TIMEOUT).json_value()

@@ -13,10 +13,12 @@ from urllib.parse import quote
 
 import httpx
 
+from .constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WAIT_TIMEOUT, ClientState
 from .errors import (
     APIConnectionError,
     APIResponseError,
     APITimeoutError,
+    ClientClosedError,
     InvalidInputError,
     TaskFailedError,
     WaitTimeoutError,
@@ -57,14 +59,17 @@ def _face(item: ItemRef, face: FaceRef) -> str:
 
 class AsyncClient:
     """Async client for the generative.photos API, bound to the event loop that first uses it
-    (and to the next one once that loop is closed, as with successive ``asyncio.run``)."""
+    (and to the next one once that loop is closed, as with successive ``asyncio.run``).
+
+    ``state`` is ``open`` until :meth:`aclose`; a closed client raises :class:`ClientClosedError`.
+    """
 
     def __init__(
         self,
         api_key: str | None = None,
         base_url: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 4,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         *,
         poll: PollPolicy | None = None,
         retry: RetryPolicy | None = None,
@@ -78,6 +83,15 @@ class AsyncClient:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._rng = random.Random()
         self._durations = DurationModel()  # how long this client's variants took: when to look next time
+        self.state = ClientState.open
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state is ClientState.closed
+
+    def _check_open(self) -> None:
+        if self.is_closed:
+            raise ClientClosedError("this client is closed; make a new one (gp.connect() or gp.Client(...))")
 
     @property
     def backend(self) -> str:
@@ -86,6 +100,7 @@ class AsyncClient:
 
     def with_options(self, *, poll: PollPolicy | None = None, retry: RetryPolicy | None = None) -> AsyncClient:
         """A new client with this one's configuration (not bound to any loop yet), some policies changed."""
+        self._check_open()
         s = self.settings
         return AsyncClient(
             s.api_key, s.base_url, s.timeout, s.max_retries,
@@ -96,6 +111,7 @@ class AsyncClient:
         return f"{type(self).__name__}(base_url={self.settings.base_url!r}, backend={self.backend!r})"
 
     def _client(self) -> httpx.AsyncClient:
+        self._check_open()
         loop = asyncio.get_running_loop()
         if self._loop is not None and loop is not self._loop:
             if not self._loop.is_closed():
@@ -104,7 +120,7 @@ class AsyncClient:
                     "use client.aio (one per loop) or make a new one"
                 )
             self._http = None  # its loop is gone; start afresh on this one
-        if self._http is None or self._http.is_closed:
+        if self._http is None:
             headers = {"Accept": "application/json"}
             if self.settings.api_key:
                 headers["Authorization"] = self.settings.api_key
@@ -119,8 +135,21 @@ class AsyncClient:
         return self._http
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
+        """Close the connections; the client refuses every call afterwards (closing twice is fine)."""
+        http = self._shut()
+        if http is not None:
+            await http.aclose()
+
+    def _shut(self) -> httpx.AsyncClient | None:
+        """Mark the client closed at once; returns its connection pool, for the caller to close on its loop."""
+        self.state = ClientState.closed
+        http, self._http = self._http, None
+        return http
+
+    @property
+    def bound_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop the connections belong to (None before the first request)."""
+        return self._loop
 
     async def __aenter__(self) -> AsyncClient:
         return self
@@ -158,10 +187,7 @@ class AsyncClient:
         return response
 
     async def _request(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        async for attempt in self.retry.retrying(method, "/" + path):
-            with attempt:
-                return await self._send_once(method, path, **kw)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await self.retry.call(method, "/" + path, self._send_once, method, path, **kw)
 
     async def _item(self, method: str, path: str, **kw: Any) -> GalleryItem:
         response = await self._request(method, path, **kw)
@@ -195,12 +221,12 @@ class AsyncClient:
         return await self._item("PUT", f"teams/me/gallery/{_id(item)}/faces/{_face(item, face)}", json=body)
 
     async def wait_for_faces(
-        self, item: ItemRef, timeout: float = 300.0, on_update: OnUpdate | None = None
+        self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None
     ) -> GalleryItem:
         """Poll until face detection has run; ``.faces`` is then a tuple (maybe empty)."""
         return await self._poll(item, faces_ready, timeout, on_update, "face detection")
 
-    async def wait(self, item: ItemRef, timeout: float = 300.0, on_update: OnUpdate | None = None) -> GalleryItem:
+    async def wait(self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None) -> GalleryItem:
         """Poll until the variant is complete; raise :class:`TaskFailedError` if it failed.
 
         Once a variant has finished, the next waits sleep until just before the expected finish

@@ -1,4 +1,8 @@
-"""Sweep-wide flow control: a limit on variants in flight, and requests paced to the service's rate."""
+"""Sweep-wide flow control: a limit on variants in flight, and requests paced to the service's rate.
+
+Both retry policies of a sweep live here, as :class:`RetryPolicy` subclasses: ``SweepRetry`` (the
+sweep client's: 429s left to the gate, uploads retried) and ``RateLimitRetry`` (the gate's own).
+"""
 
 from __future__ import annotations
 
@@ -6,24 +10,48 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ..api.errors import RateLimitError
+import tenacity
+
+from ..api.errors import APIConnectionError, RateLimitError, ServerError
 from ..api.retry import RetryPolicy
 from .pacing import Pacer
 
-__all__ = ["Gate", "SweepRetry"]
+__all__ = ["Gate", "RateLimitRetry", "SweepRetry"]
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class SweepRetry(RetryPolicy):
-    """The client's retry policy minus 429s, which the sweep's :class:`Gate` handles for everyone."""
+    """The client's retry policy minus 429s, which the sweep's :class:`Gate` handles for everyone.
+
+    An upload (POST) that reached the server and failed with a 5xx or a dropped connection is
+    retried too: the client does not, but for a sweep a duplicate upload is harmless.
+    """
 
     def should_retry(self, method: str, exc: BaseException) -> bool:
-        return not isinstance(exc, RateLimitError) and super().should_retry(method, exc)
+        if isinstance(exc, RateLimitError):
+            return False
+        if method == "POST" and isinstance(exc, (ServerError, APIConnectionError)):
+            return True
+        return super().should_retry(method, exc)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateLimitRetry(RetryPolicy):
+    """The gate's policy: only 429s, each recorded by ``gate`` (which paces every request from then on)."""
+
+    gate: Gate = field(compare=False, repr=False)
+
+    def should_retry(self, method: str, exc: BaseException) -> bool:
+        return isinstance(exc, RateLimitError)
+
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        return self.gate.on_rate_limit(getattr(exc, "retry_after", None))
 
 
 class Gate:
@@ -34,13 +62,14 @@ class Gate:
     that the service refuses.
     """
 
-    def __init__(self, concurrency: int, *, max_attempts: int = 10, pacer: Pacer | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, concurrency: int, *, max_pause: float = 60.0, max_attempts: int = 10,
+                 pacer: Pacer | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
         self.limit = concurrency
         self.pacer = pacer or Pacer()
-        self._max_attempts, self._clock = max_attempts, clock
+        self.retry = RateLimitRetry(gate=self, max_retries=max_attempts - 1)
+        self._max_pause, self._clock = max_pause, clock
         self._slots = asyncio.Semaphore(concurrency)
 
     @property
@@ -52,6 +81,11 @@ class Gate:
     def paused_seconds(self) -> float:
         """Seconds every request was held by a ``Retry-After``."""
         return self.pacer.paused
+
+    def on_rate_limit(self, retry_after: float | None) -> float:
+        """Record a 429; returns the wait it imposes (seconds from now)."""
+        capped = None if retry_after is None else min(self._max_pause, retry_after)
+        return self.pacer.on_refused(self._clock(), capped)
 
     async def _turn(self) -> None:
         """Wait for this request's paced turn (and past any ``Retry-After``)."""
@@ -66,21 +100,19 @@ class Gate:
 
     async def call(self, fn: Callable[..., Awaitable[T]], *args: object) -> T:
         """``await fn(*args)`` in its paced turn; a 429 is waited out and the call retried."""
-        for attempt in range(self._max_attempts):
-            await self._turn()
-            try:
-                result = await fn(*args)
-            except RateLimitError as exc:
-                self.pacer.on_refused(self._clock(), exc.retry_after)
-                if attempt + 1 >= self._max_attempts:
-                    raise
-                continue
-            except BaseException:
-                self.pacer.on_accepted(self._clock())  # answered (or failed) without a 429: not the limit
-                raise
-            self.pacer.on_accepted(self._clock())
-            return result
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await self.retry.call("", getattr(fn, "__name__", "call"), self._in_turn, fn, *args)
+
+    async def _in_turn(self, fn: Callable[..., Awaitable[T]], *args: object) -> T:
+        await self._turn()
+        try:
+            result = await fn(*args)
+        except RateLimitError:
+            raise  # recorded by RateLimitRetry.wait
+        except BaseException:
+            self.pacer.on_accepted(self._clock())  # answered (or failed) without a 429: not the limit
+            raise
+        self.pacer.on_accepted(self._clock())
+        return result
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:

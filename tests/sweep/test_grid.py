@@ -41,7 +41,7 @@ async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, t
         [("smile", "complete", None)] * 3 + [("MaleAsian", "failed", "move_unavailable_offline")] * 3)
     await asyncio.sleep(0.3)  # let the last batched flush reach the widgets
     views = grid._views
-    thumbs = [r.thumbnail for r in grid._records[:3]]
+    thumbs = [r.thumbnail for r in grid.sweep_result.records[:3]]
     assert all(t[:2] == b"\xff\xd8" and v.image.value == t for v, t in zip(views, thumbs))  # JPEG thumbnails
     assert len({v.image.value for v in views[3:]}) == 1 and views[3].image.value not in thumbs  # the code tile
     assert [v.button.description for v in views[3:]] == ["move_unavailable_offline"] * 3
@@ -77,7 +77,7 @@ async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, t
     assert client.settings.api_key not in path.read_text()
     again = gp.SweepGrid.load(path)
     assert again.records == records and again.done and await again == records
-    assert again._views[0].image.value == again._records[0].thumbnail is not None
+    assert again._views[0].image.value == again.sweep_result.records[0].thumbnail is not None
     assert "move_unavailable_offline" in texts(again.to_figure(dpi=72))
     assert json.loads(path.read_text())["stats"]["puts"] == 6
 
@@ -114,16 +114,18 @@ async def test_result_inside_a_running_loop(client, portrait, tmp_path) -> None:
 
 
 async def test_a_big_grid_returns_with_its_first_cells_and_builds_the_rest_in_batches() -> None:
+    from gp_widgets.sweeps.result import SweepResult
+    from gp_widgets.sweeps.run import SweepRun
     from gp_widgets.sweeps.spec import SweepSpec
     from gp_widgets.widgets.grid import FIRST_CELLS
 
-    spec = SweepSpec.build(["smile", "age", "gender"], [round(0.01 * i, 2) for i in range(1, 101)])
-    grid = gp.SweepGrid(spec)
-    assert len(grid._views) == FIRST_CELLS < len(spec.cells)
-    grid._records[250].status, grid._records[250].error_code = "failed", "boom"  # finished before its view exists
+    result = SweepResult(SweepSpec.build(["smile", "age", "gender"], [round(0.01 * i, 2) for i in range(1, 101)]))
+    grid = gp.SweepGrid(SweepRun(result))
+    assert len(grid._views) == FIRST_CELLS < len(result.records)
+    result.records[250].status, result.records[250].error_code = "failed", "boom"  # done before its view exists
     grid._mark(250)
     for _ in range(200):
-        if len(grid._views) == len(spec.cells):
+        if len(grid._views) == len(result.records):
             break
         await asyncio.sleep(0.01)
     assert len(grid._views) == 300

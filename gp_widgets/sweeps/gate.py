@@ -62,12 +62,12 @@ class Gate:
     that the service refuses.
     """
 
-    def __init__(self, concurrency: int, *, max_pause: float = 60.0, max_attempts: int = 10,
-                 pacer: Pacer | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, concurrency: int, *, default_pause: float = 1.0, max_pause: float = 60.0,
+                 max_attempts: int = 10, clock: Callable[[], float] = time.monotonic) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
         self.limit = concurrency
-        self.pacer = pacer or Pacer()
+        self.pacer = Pacer(default_wait=default_pause)  # a 429 without Retry-After waits default_pause
         self.retry = RateLimitRetry(gate=self, max_retries=max_attempts - 1)
         self._max_pause, self._clock = max_pause, clock
         self._slots = asyncio.Semaphore(concurrency)

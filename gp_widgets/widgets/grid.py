@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 __all__ = ["SweepGrid", "sweep"]
 
 FLUSH_SECONDS = 0.15
-FIRST_CELLS = 96  # cells built before gp.sweep(...) returns; the rest follow in batches on the loop
-BATCH_CELLS = 128
+FIRST_CELLS = 32  # cells built before gp.sweep(...) returns; the rest follow in batches on the loop
+BATCH_CELLS = 32  # per turn of the loop: short enough not to stall the kernel
 CELL_PX = 104
 _STYLE = {CellStatus.submitted: "info", CellStatus.downloading: "info", CellStatus.complete: "success",
           CellStatus.failed: "danger", CellStatus.cancelled: "warning"}
@@ -50,8 +50,8 @@ def sweep(*args: Any, on_progress: Callable[[Progress], Any] | None = None, **kw
 
 
 @functools.lru_cache(maxsize=64)
-def _tile(text: str, color: tuple[int, int, int] = (120, 120, 120)) -> bytes:
-    """A small grey JPEG with ``text`` (wrapped at underscores): the placeholder or a failure code."""
+def _tile(text: str, color: tuple[int, int, int] = (176, 0, 32)) -> bytes:
+    """A small grey JPEG with ``text`` (wrapped at underscores): a failed cell's error code."""
     from PIL import ImageDraw, ImageFont
 
     image = Image.new("RGB", (CELL_PX, CELL_PX), (236, 236, 236))
@@ -91,10 +91,10 @@ class _CellLayouts:
 
 
 class _CellView:
-    """One cell: a thumbnail (placeholder until it arrives) over a button showing status or error code."""
+    """One cell: a thumbnail (an empty frame until it arrives) over a button showing status or error code."""
 
     def __init__(self, label: str, on_click: Callable[[], None], layouts: _CellLayouts) -> None:
-        self.image = widgets.Image(value=_tile("…"), format="jpeg", layout=layouts.image)
+        self.image = widgets.Image(value=b"", format="jpeg", layout=layouts.image)  # empty until it has a picture
         self.button = widgets.Button(description=_LABEL[CellStatus.pending], tooltip=label, layout=layouts.button,
                                      style=layouts.style)
         self.button.on_click(lambda _: on_click())
@@ -107,7 +107,7 @@ class _CellView:
             if thumbnail is not None and self.image.value != thumbnail:
                 self.image.value = thumbnail
             elif rec.status == CellStatus.failed:
-                self.image.value = _tile(text, (176, 0, 32))
+                self.image.value = _tile(text)
             self.button.tooltip = f"{self.button.tooltip.split(' — ')[0]} — {text}"
             self.button.description = text
             self.button.button_style = _STYLE.get(rec.status, "")

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["SweepGrid", "sweep"]
 
 FLUSH_SECONDS = 0.15
-FIRST_CELLS = 32  # cells built before gp.sweep(...) returns; the rest follow in batches on the loop
+FIRST_CELLS = 32  # a grid this small is built before gp.sweep(...) returns; bigger ones in batches on the loop
 BATCH_CELLS = 32  # per turn of the loop: short enough not to stall the kernel
 CELL_PX = 104
 _STYLE = {CellStatus.submitted: "info", CellStatus.downloading: "info", CellStatus.complete: "success",
@@ -103,11 +103,11 @@ class _CellView:
 
     def show(self, rec: CellRecord, thumbnail: bytes | None) -> None:
         text = _cell_text(rec)
-        with self.box.hold_sync():
-            if thumbnail is not None and self.image.value != thumbnail:
-                self.image.value = thumbnail
-            elif rec.status == CellStatus.failed:
-                self.image.value = _tile(text)
+        if thumbnail is not None and self.image.value != thumbnail:
+            self.image.value = thumbnail
+        elif rec.status == CellStatus.failed:
+            self.image.value = _tile(text)
+        with self.button.hold_sync():  # one message for the three traits (a hold covers only its own widget)
             self.button.tooltip = f"{self.button.tooltip.split(' — ')[0]} — {text}"
             self.button.description = text
             self.button.button_style = _STYLE.get(rec.status, "")
@@ -169,9 +169,9 @@ class SweepGrid(widgets.VBox):
         return f"{self.spec.row_label(cell.row)} @ {param_label(cell.param)}"
 
     def _build_grid(self) -> widgets.GridBox:
-        """The header row (the param labels in one widget spanning the columns) and the first cells; the
-        others are added by :meth:`_grow` once the loop turns, so that a sweep of thousands of cells
-        returns at once."""
+        """The header row (the param labels in one widget spanning the columns), and the cells of a small
+        grid; a bigger grid's cells are added by :meth:`_grow` once the loop turns, so that a sweep of
+        thousands of cells returns at once."""
         spec, n = self.spec, len(self.spec.params)
         columns = f"repeat({n}, {CELL_PX + 6}px)"
         labels = "".join(f"<b style='text-align:center'>{param_label(p)}</b>" for p in spec.params)
@@ -181,7 +181,8 @@ class SweepGrid(widgets.VBox):
                              layout=widgets.Layout(grid_area=f"1 / 2 / 2 / {n + 2}"), style=self._layouts.text)]
         grid = widgets.GridBox(head, layout=widgets.Layout(
             grid_template_columns=f"max-content {columns}", grid_gap="4px", overflow="auto"))
-        grid.children += self._more_views(FIRST_CELLS)
+        if len(self._cells) <= FIRST_CELLS:  # a small grid is complete at once; a big one fills in as the loop turns
+            grid.children += self._more_views(FIRST_CELLS)
         if len(self._views) < len(self._cells):
             self._loop.loop.call_soon_threadsafe(self._grow)
         return grid

@@ -100,6 +100,8 @@ PAINTED_JS = """(n) => {
   return Date.now();
 }"""
 RESULT_JS = """(previous) => {
+  const status = document.querySelector('.gp-face-editor .gp-status').textContent;
+  if (/failed|error|timed out/i.test(status)) return [null, status];
   const img = document.querySelector('.gp-face-editor .gp-result img');
   return img && img.src !== previous && img.complete && img.naturalWidth > 0 ? [Date.now(), img.src] : false;
 }"""
@@ -196,6 +198,8 @@ def _editor_runs(session: _Session, cdp: Any, timed: int, total: int) -> dict[st
         page.evaluate("() => { window.__gpClick = null; }")
         button.click()
         painted, src = page.wait_for_function(RESULT_JS, arg=src, polling="raf", timeout=TIMEOUT).json_value()
+        if painted is None:
+            raise RuntimeError(f"generate {param:+.2f} did not complete: {src}")
         clicks.append((round(param, 2), page.evaluate("() => window.__gpClick"), painted))
     rss1, heap1 = _memory(page, cdp)
     session.run(4)  # the engine's task times of every variant

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test docs bench binder-check docs-screenshots clean
+.PHONY: demo lint test docs bench binder-check docs-screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/gp-widgets demo
 
-test: $(STAMP)
+lint: $(STAMP)  # ruff (lint + import order; not the formatter) and mypy (strict on api/ and sweeps/)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 docs: $(STAMP)  # the documentation site, offline, warnings as errors -> docs/_build/html/index.html
@@ -30,6 +34,8 @@ binder-check:
 docs-screenshots: $(STAMP)  # the README's pictures, taken by the browser tests
 	GP_UPDATE_DOCS=1 $(PY) -m pytest tests/browser/test_face_editor.py tests/browser/test_sweep_grid.py \
 		tests/browser/test_static_export.py -k "face_editor or sweep_grid or 03_parameter_sweeps"
+	GP_UPDATE_DOCS=1 $(PY) -m pytest tests/browser/test_editor_compare.py -k "jupyterlab"
+	GP_UPDATE_DOCS=1 $(PY) -m pytest tests/engine/test_edits.py::test_edit_strip_shows_each_move_both_ways
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache docs/_build docs/_generated docs/notebooks

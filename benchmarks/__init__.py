@@ -15,8 +15,8 @@ import importlib
 from types import ModuleType
 
 # in run order: the short ones first, the 1,000-variant sweep last
-MODULE_NAMES = ("compute", "browser_bytes", "polling", "rate_limit", "loop_lag", "cache_rerun", "sweep_speed",
-                "memory", "browser")
+MODULE_NAMES = ("compute", "detection", "browser_bytes", "polling", "rate_limit", "loop_lag", "cache_rerun",
+                "sweep_speed", "memory", "browser")
 
 
 def modules() -> list[ModuleType]:
@@ -30,6 +30,6 @@ ALL_KEYS = (
     "loop_lag_p99_ms",
     "photo_bytes", "thumb_bytes", "raw_rgba_bytes",
     "cache_rerun_requests", "cache_rerun_ratio",
-    "detect_ms_1mp", "edit_ms_1mp", "sweep_1000_rss_mb",
+    "detect_ms_1mp", "detect_ms_12mp", "detect_recall", "detect_false_positives", "edit_ms_1mp", "sweep_1000_rss_mb",
     "editor_overhead_ms", "grid_build_ms_1000", "grid_paint_s_231", "grid_bytes_231", "editor_page_mb",
 )

@@ -14,6 +14,7 @@ from .connect import connect
 
 if TYPE_CHECKING:
     from . import samples
+    from .recipes import Recipe, apply_recipe
     from .widgets import FaceEditor
     from .widgets.grid import SweepGrid, sweep
 
@@ -24,8 +25,10 @@ __all__ = [
     "FaceEditor",
     "GalleryItem",
     "Move",
+    "Recipe",
     "SweepGrid",
     "Task",
+    "apply_recipe",
     "connect",
     "errors",
     "samples",
@@ -38,6 +41,8 @@ _LAZY = {
     "SweepGrid": ("gp_widgets.widgets.grid", "SweepGrid"),
     "sweep": ("gp_widgets.widgets.grid", "sweep"),
     "samples": ("gp_widgets.samples", None),
+    "Recipe": ("gp_widgets.recipes", "Recipe"),
+    "apply_recipe": ("gp_widgets.recipes", "apply_recipe"),
 }
 
 

@@ -15,7 +15,8 @@ from gp_widgets.demo import DEFAULT_FOLDER
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gp-widgets", description="Serve the local engine or open the demo notebooks.")
+    parser = argparse.ArgumentParser(prog="gp-widgets",
+                                     description="Serve the local engine or open the demo notebooks.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the generative.photos API locally")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
@@ -29,6 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--rate-limit", type=float, default=None, metavar="N",
                        help="requests per second per team (token bucket); beyond it: 429 with Retry-After")
     serve.add_argument("--seed", type=int, default=0, help="seed of the fault draws")
+    serve.add_argument("--detector", choices=("hog", "cnn"), default="hog",
+                       help="dlib's face detector: hog (fast, default) or cnn (MMOD; slower, finds more poses)")
     serve.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
     demo = commands.add_parser(
         "demo", help="copy the demo notebooks into a folder and open JupyterLab there",
@@ -58,7 +61,7 @@ def _serve(args: argparse.Namespace) -> int:
         parse_faults(args.faults)
         config = EngineConfig(data_dir=data_dir, api_keys=keys or [load_or_create_key(data_dir)],
                               latency=args.latency, workers=args.workers, faults=args.faults, seed=args.seed,
-                              rate_limit=args.rate_limit, host=args.host, port=args.port)
+                              detector=args.detector, rate_limit=args.rate_limit, host=args.host, port=args.port)
     except (FaultSpecError, ValueError) as exc:
         print(f"gp-widgets serve: {exc}", file=sys.stderr)
         return 2
@@ -96,6 +99,7 @@ def _demo(args: argparse.Namespace, lab_args: list[str]) -> int:
         return 1
     for path in work.kept:
         print(f"gp-widgets demo: keeping your edited {path.name} (delete it to get the shipped version)")
+    print(f"gp-widgets demo: {len(work.notebooks)} notebooks in {work.folder}; opening JupyterLab there")
     try:
         return subprocess.call(demo.lab_command(work.folder, lab_args), env=demo.lab_env(os.environ), cwd=work.folder)
     except KeyboardInterrupt:

@@ -7,7 +7,7 @@ script, during a run, and on a loaded manifest.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageDraw
 
@@ -15,6 +15,7 @@ from .sweeps.spec import param_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
     from .sweeps.result import SweepResult
 
@@ -25,7 +26,7 @@ METRIC_LABELS = {
     "mad_outside": "mean |Δ| outside the face",
     "ssim": "SSIM vs original",
 }
-_PAPER_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "font.size": 8}
+_PAPER_RC: dict[RcKeyType, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "font.size": 8}
 
 
 def contact_sheet(result: SweepResult, *, title: str | None = None, cell_inches: float = 1.4,
@@ -86,9 +87,9 @@ def metric_plot(result: SweepResult, *, title: str | None = None, dpi: int = 100
     with rc_context(_PAPER_RC):
         fig = Figure(figsize=(3.2 * max(1, len(metrics)), 2.8), dpi=dpi, layout="constrained")
         axes = fig.subplots(1, max(1, len(metrics)), squeeze=False)[0]
-        for ax, metric in zip(axes, metrics):
+        for ax, metric in zip(axes, metrics, strict=False):  # one empty panel when no metric yet
             for label, points in series[metric].items():
-                xs, ys = zip(*sorted(points)) if points else ((), ())
+                xs, ys = zip(*sorted(points), strict=True) if points else ((), ())
                 ax.plot(xs, ys, marker="o", markersize=3, label=label)
             ax.set_title(METRIC_LABELS.get(metric, metric))
             ax.set_xlabel("param")
@@ -120,7 +121,7 @@ def animate(result: SweepResult, path: str | os.PathLike[str], *, tile: int = 16
     captions = [f"param {param_label(p)}   ({labels})" for p in spec.params]
     width, bar = tile * max(len(f) for f in frames), 18
     out = []
-    for tiles, caption in zip(frames, captions):
+    for tiles, caption in zip(frames, captions, strict=True):
         canvas = Image.new("RGB", (width, tile + bar), "white")
         draw = ImageDraw.Draw(canvas)
         for i, cell in enumerate(tiles):

@@ -1,11 +1,15 @@
 """Forks: the Binder badge in the README is the one place that names the repository, and binder/
-works from wherever it is cloned, so pointing the badge at a fork is all a fork has to change."""
+works from wherever it is cloned, so pointing the badge at a fork is all a fork has to change.
+The package's ``[project.urls]`` name the canonical repository on purpose: they are what an index shows
+for the published package, and a fork that publishes does so under its own name and URLs."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 from pathlib import Path
+
+import tomllib
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BADGE = re.compile(r"https://mybinder\.org/v2/gh/(?P<path>[^/\s]+/[^/\s]+)/(?P<ref>[^?\s)]+)")
@@ -21,6 +25,14 @@ def _tracked_text_files() -> list[Path]:
     return files
 
 
+def _text_without_package_urls(path: Path) -> str:
+    text = path.read_text(errors="ignore")
+    if path.relative_to(REPO_ROOT) == Path("pyproject.toml"):
+        for url in tomllib.loads(text)["project"]["urls"].values():
+            text = text.replace(url, "")
+    return text
+
+
 def test_the_badge_is_the_only_place_naming_the_repository():
     readme = (REPO_ROOT / "README.md").read_text()
     badges = BADGE.findall(readme)
@@ -28,7 +40,7 @@ def test_the_badge_is_the_only_place_naming_the_repository():
     repo_path = badges[0][0]
     assert "point the badge at your fork" in readme.lower()
     elsewhere = [str(p.relative_to(REPO_ROOT)) for p in _tracked_text_files()
-                 if p.name != "README.md" and repo_path.lower() in p.read_text(errors="ignore").lower()]
+                 if p.name != "README.md" and repo_path.lower() in _text_without_package_urls(p).lower()]
     assert not elsewhere, f"{repo_path} is hard-coded in {elsewhere}"
     assert readme.count(repo_path) == 1
 

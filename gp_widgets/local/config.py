@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from ..files import cache_home
 
@@ -28,6 +29,7 @@ class EngineConfig:
     host: str = "127.0.0.1"
     port: int = 8765
     task_timeout: float = 120.0
+    detector: Literal["hog", "cnn"] = "hog"
     rate_limit: float | None = None  # requests per second per team (token bucket); None = unlimited
 
     def __post_init__(self) -> None:
@@ -37,6 +39,8 @@ class EngineConfig:
             raise ValueError("at least one non-empty API key is required")
         if self.latency < 0 or self.workers < 1 or self.task_timeout <= 0:
             raise ValueError("latency must be >= 0, workers >= 1, task_timeout > 0")
+        if self.detector not in ("hog", "cnn"):
+            raise ValueError(f"detector must be 'hog' or 'cnn', got {self.detector!r}")
         if self.rate_limit is not None and not (math.isfinite(self.rate_limit) and self.rate_limit > 0):
             raise ValueError("rate_limit must be a positive number of requests per second")
         object.__setattr__(self, "data_dir", Path(self.data_dir))

@@ -78,9 +78,10 @@ class VariantCache:
     def upload_id(self, sha256: str) -> str | None:
         """The document id this photo (by content hash) was uploaded as, if known."""
         try:
-            return json.loads((self.dir / "uploads" / f"{sha256}.json").read_text())["id"]
+            doc_id = json.loads((self.dir / "uploads" / f"{sha256}.json").read_text())["id"]
         except (FileNotFoundError, ValueError, KeyError, TypeError):
             return None
+        return doc_id if isinstance(doc_id, str) else None
 
     def remember_upload(self, sha256: str, item_id: str) -> None:
         write_atomic(self.dir / "uploads" / f"{sha256}.json", json.dumps({"id": item_id}).encode())

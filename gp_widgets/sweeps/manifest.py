@@ -42,7 +42,9 @@ def from_json(data: dict[str, Any], cache_dir: str | os.PathLike[str] | None = N
     spec = SweepSpec.from_json(data["spec"])
     backend = data.get("backend") or {}
     root = cache_dir if cache_dir is not None else data.get("cache_dir")
-    cache = VariantCache.at(backend["base_url"], backend.get("team"), root) if backend.get("base_url") and root else None
+    cache = None
+    if backend.get("base_url") and root:
+        cache = VariantCache.at(backend["base_url"], backend.get("team"), root)
     saved = {rec.cell: rec for rec in map(CellRecord.from_dict, data["records"])}
     return SweepResult(
         spec,

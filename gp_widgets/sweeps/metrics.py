@@ -57,7 +57,7 @@ def variant_metrics(original: np.ndarray, variant: np.ndarray, box: Box | None) 
     except ImportError:
         return out
     gray = [np.asarray(Image.fromarray(a).convert("L"), dtype=np.float32) for a in (original, variant)]
-    out["ssim"] = float(structural_similarity(gray[0], gray[1], data_range=255.0))
+    out["ssim"] = float(structural_similarity(gray[0], gray[1], data_range=255.0))  # type: ignore[no-untyped-call]
     return out
 
 

@@ -74,7 +74,8 @@ class CellRecord:
     def from_dict(cls, data: dict[str, Any]) -> CellRecord:
         cell = Cell(int(data.get("image", 0)), int(data["face"]), str(data["move"]), float(data["param"]))
         metrics = {k: float(data[k]) for k in METRICS if data.get(k) is not None}
-        return cls(cell, CellStatus(data["status"]), data.get("variant_id"), data.get("error_code"), data.get("seconds"), metrics)
+        return cls(cell, CellStatus(data["status"]), data.get("variant_id"), data.get("error_code"),
+                   data.get("seconds"), metrics)
 
 
 @dataclass

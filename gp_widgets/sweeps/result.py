@@ -112,8 +112,9 @@ class SweepResult:
 
     def title(self) -> str:
         s = self.spec
-        return f"Sweep: {len(s.moves)} moves × {len(s.params)} params" + (
-            f" × {s.n_images} images" if s.n_images > 1 else "") + (f" × {len(s.faces)} faces" if len(s.faces) > 1 else "")
+        images = f" × {s.n_images} images" if s.n_images > 1 else ""
+        faces = f" × {len(s.faces)} faces" if len(s.faces) > 1 else ""
+        return f"Sweep: {len(s.moves)} moves × {len(s.params)} params{images}{faces}"
 
     def to_figure(self, dpi: int = 150, cell_inches: float = 1.4, title: str | None = None) -> Figure:
         """A labelled contact sheet (rows moves, columns params; failed cells show their code)."""

@@ -40,8 +40,7 @@ def start_sweep(image_or_item: Source | Sequence[Source], moves: Sequence[Move |
     of them (rows then repeat per image). With ``client=None``, ``gp.connect()`` is used.
     Returns at once; ``await run`` (or ``run.result()``) gives the records.
     """
-    several = isinstance(image_or_item, (list, tuple))
-    sources = list(image_or_item) if several else [image_or_item]
+    sources: list[Source] = list(image_or_item) if isinstance(image_or_item, (list, tuple)) else [image_or_item]
     spec = SweepSpec.build(moves, params, faces, n_images=len(sources))
     return SweepRun.start(SweepRunner(sources, spec, client, concurrency=concurrency, cache_dir=cache_dir,
                                       timeout=timeout))

@@ -139,10 +139,12 @@ class SweepRunner:
         else:
             upload = await asyncio.to_thread(to_upload, source)
             data, sha = upload.content, hashlib.sha256(upload.content).hexdigest()
-            doc = await self._known_upload(sha)
-            if doc is None:
+            known = await self._known_upload(sha)
+            if known is None:
                 doc = await self._upload(upload.content, upload.filename)
                 await asyncio.to_thread(cache.remember_upload, sha, doc.id)
+            else:
+                doc = known
         if doc.faces is None:
             doc = await self.gate.call(aio.wait_for_faces, doc, self._timeout)
         data = data or await self._bytes(doc)

@@ -163,6 +163,12 @@ class SweepGrid(widgets.VBox):
         """Reopen a saved sweep: thumbnails and figures come from the disk cache (nothing is fetched)."""
         return cls(SweepRun(SweepResult.load(path, cache_dir)))
 
+    @property
+    def cells(self) -> list[widgets.VBox]:
+        """The cell widgets built so far, row-major as ``spec.cells``: each a thumbnail ``Image`` over a status
+        ``Button`` (a grid of more than ``FIRST_CELLS`` cells builds them as the loop turns)."""
+        return [view.box for view in self._views]
+
     # -- layout ---------------------------------------------------------------------------
 
     def _tooltip(self, cell: Cell) -> str:
@@ -196,7 +202,7 @@ class SweepGrid(widgets.VBox):
             if i % n == 0:
                 out.append(widgets.HTML(f"<b>{html.escape(spec.row_label(spec.rows[i // n]))}</b>",
                                         layout=self._layouts.label, style=self._layouts.text))
-            view = _CellView(self._tooltip(cells[i]), lambda i=i: self._loop.call(self._show_detail, i),
+            view = _CellView(self._tooltip(cells[i]), functools.partial(self._loop.call, self._show_detail, i),
                              self._layouts)
             rec = result.records[i]
             if rec.status != CellStatus.pending:

@@ -25,7 +25,8 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def make(handler: Handler, **kw: object) -> gp.AsyncClient:
-    client = gp.AsyncClient(api_key=KEY, base_url="https://svc.test/api/v0", transport=httpx.MockTransport(handler), **kw)
+    client = gp.AsyncClient(api_key=KEY, base_url="https://svc.test/api/v0", transport=httpx.MockTransport(handler),
+                            **kw)
     client.retry = dataclasses.replace(client.retry, backoff_initial=0.001, backoff_max=0.01)
     return client
 
@@ -75,7 +76,8 @@ async def test_retry_after_seconds_is_honoured(header: str, expected: float, cap
     sleeps: list[float] = []
     with caplog.at_level(logging.INFO, logger="gp_widgets"):
         item = await client.get("doc1")
-    sleeps = [float(r.getMessage().split(" in ")[1].split(" s")[0]) for r in caplog.records if "retry" in r.getMessage()]
+    messages = [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
+    sleeps = [float(m.split(" in ")[1].split(" s")[0]) for m in messages]
     assert item.id == "doc1" and sleeps == [expected]
 
 
@@ -223,6 +225,21 @@ async def test_non_finite_param_and_bad_face_are_refused_before_sending() -> Non
     with pytest.raises(errors.InvalidInputError):
         await client.edit("doc1", "smile", 1.0, face=-1)
     assert seen == []
+
+
+@pytest.mark.parametrize("param", [10.5, -11, float("inf"), float("-inf"), "many"])
+async def test_params_the_api_refuses_are_refused_before_sending(param: object) -> None:
+    handler, seen = script(ok())
+    with pytest.raises(errors.InvalidInputError, match="param"):
+        await make(handler).edit("doc1", "smile", param)  # type: ignore[arg-type]
+    assert seen == []
+
+
+@pytest.mark.parametrize("param", [10, -10, 0, 9.99])
+async def test_params_up_to_the_limit_are_sent_as_given(param: float) -> None:
+    handler, seen = script(ok())
+    await make(handler).edit("doc1", "smile", param)
+    assert json.loads(seen[0].content) == {"move": "smile", "param": float(param)}
 
 
 def test_key_is_never_in_a_repr() -> None:

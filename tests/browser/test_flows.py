@@ -22,10 +22,10 @@ import pytest
 from browser_harness import (
     copy_notebook,
     expect_widget_text,
-    output_box,
     open_lab,
     open_notebook7,
     open_voila,
+    output_box,
     output_locator,
     run_all_cells,
     screenshot,
@@ -35,7 +35,7 @@ from browser_harness import (
     write_notebook,
 )
 from PIL import Image, ImageChops, ImageStat
-from test_face_editor import FACE, TOLERANCE, colour_bbox, rgb, status_is_complete
+from test_face_editor import FACE, TOLERANCE, colour_bbox, rgb, status_is_complete, wait_for_result
 
 from gp_widgets.widgets.canvas import SELECTED_COLOR
 
@@ -69,7 +69,7 @@ def wait_for_face_boxes(page) -> Image.Image:
     while True:
         png = canvas.screenshot()
         drawn = colour_bbox(png, rgb(SELECTED_COLOR))
-        if drawn is not None and all(abs(a - b) < TOLERANCE for a, b in zip(drawn, FACE)):
+        if drawn is not None and all(abs(a - b) < TOLERANCE for a, b in zip(drawn, FACE, strict=True)):
             break
         if time.monotonic() > deadline:
             raise AssertionError(f"face box not drawn over the face: {drawn} (expected {FACE})")
@@ -125,12 +125,8 @@ def generate_nudged(page, expected: float = NOTEBOOK_PARAM + 0.05) -> None:
     status_is_complete(page, expected)
     assert "failed" not in widget_text(page, ".gp-status")
     # the variant (512x600 PNG from the local engine) is shown beside the photo ...
-    page.wait_for_function(
-        """() => { const i = document.querySelector('.jp-OutputArea-output .gp-result img');
-                   return !!(i && i.complete && i.naturalWidth === 512 && i.naturalHeight === 600); }""",
-        timeout=60_000,
-    )
-    result = output_box(page, ".gp-result img")
+    wait_for_result(page)
+    result = output_box(page, ".gp-result-canvas")
     canvas = output_box(page, ".gp-face-canvas")
     assert result and canvas and result["width"] > 50 and result["x"] > canvas["x"] + canvas["width"] - 1
     # ... and joins the history strip

@@ -194,8 +194,8 @@ def test_saved_notebook_shows_live_widget_once(front_end, executed, page, jupyte
         for (let i = 0; i < cells.length; i++) {
           const outputs = cells.get(i).outputs;
           for (let j = 0; outputs && j < outputs.length; j++) {
-            const text = outputs.get(j).data['text/plain'];
-            if (outputs.get(j).data['text/html'] && String(text).includes('smile +0.80 · face 1: complete')) return true;
+            const data = outputs.get(j).data;
+            if (data['text/html'] && String(data['text/plain']).includes('smile +0.80 · face 1: complete')) return true;
           }
         }
         return false;

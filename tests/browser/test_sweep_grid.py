@@ -6,7 +6,15 @@ import os
 import shutil
 
 import pytest
-from browser_harness import REPO_ROOT, copy_notebook, expect_widget_text, open_lab, output_locator, run_all_cells, screenshot
+from browser_harness import (
+    REPO_ROOT,
+    copy_notebook,
+    expect_widget_text,
+    open_lab,
+    output_locator,
+    run_all_cells,
+    screenshot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +30,8 @@ def test_sweep_notebook_fills_the_grid(page, jupyter_server, notebook_root) -> N
     grid.wait_for(state="visible")
     expect_widget_text(page, ".gp-sweep-grid", "27 done · 9 failed · 36 total")
     thumbs = grid.locator(".gp-sweep-cell img[src^='blob:']")
-    page.wait_for_function("n => document.querySelectorAll(\".gp-sweep-grid .gp-sweep-cell img[src^='blob:']\").length >= n",
-                           arg=27)
+    page.wait_for_function(
+        "n => document.querySelectorAll(\".gp-sweep-grid .gp-sweep-cell img[src^='blob:']\").length >= n", arg=27)
     assert thumbs.count() >= 27
     failed = grid.locator(".gp-sweep-failed")
     assert failed.count() == 9

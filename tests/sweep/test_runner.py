@@ -9,9 +9,9 @@ from collections import Counter
 from PIL import Image
 
 from gp_widgets.api import AsyncClient
+from gp_widgets.imaging import THUMB_MAX_SIDE
 from gp_widgets.local.process import start_engine
 from gp_widgets.sweeps import SweepRunner, SweepSpec
-from gp_widgets.imaging import THUMB_MAX_SIDE
 
 
 async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path) -> None:
@@ -58,7 +58,8 @@ async def test_429s_are_waited_out_and_the_sweep_completes(tmp_path, portrait) -
         runner = SweepRunner([portrait], SweepSpec.build(["smile"], [-1, 0.5, 1]), aio, cache_dir=tmp_path / "c")
         records = await runner.run()
     assert [r.status for r in records] == ["complete"] * 3
-    assert runner.result.stats.rate_limited >= 1 and runner.result.stats.paused_seconds >= 0.9  # the engine says Retry-After: 1
+    stats = runner.result.stats
+    assert stats.rate_limited >= 1 and stats.paused_seconds >= 0.9  # the engine says Retry-After: 1
 
 
 async def test_cancel_marks_unfinished_cells_and_returns(aio, portrait, tmp_path) -> None:

@@ -20,8 +20,9 @@ def test_cells_are_row_major_and_labelled() -> None:
 
 
 @pytest.mark.parametrize("kwargs", [
-    dict(moves=["grin"], params=[1]), dict(moves=["smile"], params=[11]), dict(moves=["smile"], params=[float("nan")]),
-    dict(moves=["smile", "smile"], params=[1]), dict(moves=["smile"], params=[]), dict(moves=["smile"], params=[1], faces=[-1]),
+    dict(moves=["grin"], params=[1]), dict(moves=["smile"], params=[11]),
+    dict(moves=["smile"], params=[float("nan")]), dict(moves=["smile", "smile"], params=[1]),
+    dict(moves=["smile"], params=[]), dict(moves=["smile"], params=[1], faces=[-1]),
 ])
 def test_bad_specs_are_refused(kwargs) -> None:
     with pytest.raises(ValueError):

@@ -5,8 +5,9 @@ two engines (``--latency 0.5`` for the editor, no latency for the sweeps) and wr
 measures to a JSON file. Clocks: the kernel's ``time.time()``, the engine's ``completed_at`` /
 ``created_at`` and the page's ``Date.now()`` are the same machine clock.
 
-* ``editor_overhead_ms``: click on Generate (the page's own click event) → the variant painted in
-  the result pane (its ``<img>`` decoded), minus the engine's task time for that variant
+* ``editor_overhead_ms``: click on Generate (the page's own click event) → the variant painted on
+  the result canvas (the first draw of a new picture on a canvas after the click), minus the
+  engine's task time for that variant
   (``completed_at - created_at``); median of 10 generates with distinct params.
 * ``grid_build_ms_1000``: how long ``gp.sweep(...)`` of 3 moves × 334 params (1,002 cells) holds
   the calling cell, timed in the kernel around the call.
@@ -98,11 +99,26 @@ PAINTED_JS = """(n) => {
   }
   return Date.now();
 }"""
-RESULT_JS = """(previous) => {
+DRAWS_JS = """(() => {  // the time of every first draw of a picture on a canvas (the editor's result is a canvas)
+  window.__gpDraws = [];
+  const seen = new WeakSet();
+  for (const proto of [window.CanvasRenderingContext2D, window.OffscreenCanvasRenderingContext2D]) {
+    if (!proto) continue;
+    const draw = proto.prototype.drawImage;
+    proto.prototype.drawImage = function (source, ...rest) {
+      const picture = !(source instanceof HTMLCanvasElement)
+        && !(window.OffscreenCanvas && source instanceof OffscreenCanvas);
+      if (picture && !seen.has(source)) { seen.add(source); window.__gpDraws.push(Date.now()); }
+      return draw.call(this, source, ...rest);
+    };
+  }
+})()"""
+RESULT_JS = """() => {
   const status = document.querySelector('.gp-face-editor .gp-status').textContent;
   if (/failed|error|timed out/i.test(status)) return [null, status];
-  const img = document.querySelector('.gp-face-editor .gp-result img');
-  return img && img.src !== previous && img.complete && img.naturalWidth > 0 ? [Date.now(), img.src] : false;
+  const click = window.__gpClick;
+  const drawn = click ? window.__gpDraws.find(t => t >= click) : undefined;
+  return drawn && /complete/.test(status) ? [drawn, status] : false;
 }"""
 CLICK_JS = """() => document.addEventListener('click', (e) => {
   if (e.target.closest('.gp-generate')) window.__gpClick = Date.now();
@@ -163,7 +179,8 @@ class _Session:
         self.page.evaluate(RUN_CELL_JS, index)
         self.page.wait_for_function(
             "(i) => { const c = window.jupyterapp.shell.currentWidget.content.widgets[i];"
-            " return c.model.executionCount !== null && !c.node.querySelector('.jp-InputPrompt').textContent.includes('*'); }",
+            " return c.model.executionCount !== null"
+            " && !c.node.querySelector('.jp-InputPrompt').textContent.includes('*'); }",
             arg=index, timeout=TIMEOUT)
         error = self.page.evaluate(
             "(i) => { const c = window.jupyterapp.shell.currentWidget.content.widgets[i];"
@@ -186,7 +203,6 @@ def _editor_runs(session: _Session, cdp: Any, timed: int, total: int) -> dict[st
     button = page.locator(".gp-face-editor button.gp-generate")
     rss0, heap0 = _memory(page, cdp)
     clicks: list[tuple[float, float, float]] = []  # (param, click, painted) in ms since the epoch
-    src = ""
     for _ in range(total):  # a step of the slider (0.05) left before each Generate: a new variant each time
         before = readout.inner_text()
         handle.focus()
@@ -196,15 +212,15 @@ def _editor_runs(session: _Session, cdp: Any, timed: int, total: int) -> dict[st
         param = round(float(readout.inner_text().replace("\u2212", "-")), 2)  # the readout shows U+2212
         page.evaluate("() => { window.__gpClick = null; }")
         button.click()
-        painted, src = page.wait_for_function(RESULT_JS, arg=src, polling="raf", timeout=TIMEOUT).json_value()
+        painted, status = page.wait_for_function(RESULT_JS, polling="raf", timeout=TIMEOUT).json_value()
         if painted is None:
-            raise RuntimeError(f"generate {param:+.2f} did not complete: {src}")
+            raise RuntimeError(f"generate {param:+.2f} did not complete: {status}")
         clicks.append((round(param, 2), page.evaluate("() => window.__gpClick"), painted))
     rss1, heap1 = _memory(page, cdp)
     session.run(4)  # the engine's task times of every variant
     tasks = session.recorded()["tasks"]
     variants = session.recorded()["shown"]
-    by_param = {round(p, 2): tasks[v] for v, p in zip(tasks, variants)}
+    by_param = {round(p, 2): tasks[v] for v, p in zip(tasks, variants, strict=True)}
     overheads = [(painted - click) - 1000.0 * by_param[p] for p, click, painted in clicks[:timed]]
     return {"overheads_ms": [round(o, 1) for o in overheads], "generates": len(clicks),
             "rss_growth_mb": (rss1 - rss0) / 1e6, "rss_before_mb": round(rss0 / 1e6, 1),
@@ -248,6 +264,7 @@ def measure(size: str) -> dict[str, Any]:
                             (time.time(), len(payload if isinstance(payload, bytes) else payload.encode()))))
 
                     page.on("websocket", on_socket)
+                    page.add_init_script(DRAWS_JS)
                     bh.open_lab(page, server, name)
                     session = _Session(page, out)
                     session.run(0)

@@ -54,14 +54,15 @@ def percentile(values: Sequence[float], q: float) -> float:
 # -- the engine ----------------------------------------------------------------------------------
 
 @contextlib.contextmanager
-def engine(*, latency: float = 0.0, workers: int = 2, data_dir: str | None = None) -> Iterator[Any]:
+def engine(*, latency: float = 0.0, workers: int = 2, data_dir: str | None = None,
+           rate_limit: float | None = None) -> Iterator[Any]:
     """A fresh engine child process (as ``gp.connect()`` starts it) with its own data dir."""
     from gp_widgets.local.process import start_engine
 
     with contextlib.ExitStack() as stack:
         if data_dir is None:
             data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="gp-bench-engine-"))
-        proc = start_engine(data_dir=data_dir, latency=latency, workers=workers)
+        proc = start_engine(data_dir=data_dir, latency=latency, workers=workers, rate_limit=rate_limit)
         stack.callback(proc.stop)
         yield proc
 
@@ -111,6 +112,10 @@ class Counters:
             elif m == "GET":
                 out["get"] += n
         return out
+
+    def refused(self) -> int:
+        """Gallery API requests answered 429."""
+        return self.total(lambda m, p, s: p.startswith(GALLERY) and s == 429)
 
     def item_gets(self, item_ids: Sequence[str]) -> int:
         """GETs of ``/teams/me/gallery/{id}`` (status polls) for these ids only."""

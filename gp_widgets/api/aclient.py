@@ -6,7 +6,7 @@ import asyncio
 import io
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -24,7 +24,7 @@ from .errors import (
     status_error,
 )
 from .models import Face, GalleryItem, Move, check_param
-from .polling import PollPolicy, faces_ready, task_done
+from .polling import DurationModel, PollPolicy, faces_ready, predicted_delay, service_seconds, task_done
 from .retry import RetryPolicy, parse_retry_after
 from .settings import Settings
 from .uploads import Photo, to_upload
@@ -81,6 +81,7 @@ class AsyncClient:
         self._http: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._rng = random.Random()
+        self._durations = DurationModel()  # how long this client's variants took: when to look next time
         self._sizes: dict[str, tuple[int, int]] = {}  # image sizes this client has seen, by item id
         self.state = ClientState.open
 
@@ -242,8 +243,14 @@ class AsyncClient:
     async def wait(
         self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None
     ) -> GalleryItem:
-        """Poll until the variant is complete; raise :class:`TaskFailedError` if it failed."""
-        done = await self._poll(item, task_done, timeout, on_update, "variant")
+        """Poll until the variant is complete; raise :class:`TaskFailedError` if it failed.
+
+        Once a variant has finished, the next waits sleep until just before the expected finish
+        and then look often, so the result is seen soon after it exists, with few requests.
+        """
+        started = time.time()
+        done = await self._poll(item, task_done, timeout, on_update, "variant", started)
+        self._durations.observe(service_seconds(done) or time.time() - started)
         if done.task.failed:
             raise TaskFailedError(done.task.error_code, done)
         return done
@@ -255,7 +262,9 @@ class AsyncClient:
         timeout: float,
         on_update: OnUpdate | None,
         what: str,
+        started: float | None = None,
     ) -> GalleryItem:
+        """Poll ``item`` until ``ready``; with ``started`` (unix time), on the learned schedule of variants."""
         deadline = time.monotonic() + timeout
         current = item if isinstance(item, GalleryItem) and ready(item) else await self.get(item)
         n = 0
@@ -265,7 +274,11 @@ class AsyncClient:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise WaitTimeoutError(current, timeout, what)
-            await asyncio.sleep(min(self.poll.delay(n, self._rng), remaining))
+            if started is None:
+                delay = self.poll.delay(n, self._rng)
+            else:
+                delay = predicted_delay(self.poll, self._durations, _task_age(current, started), n, rng=self._rng)
+            await asyncio.sleep(min(delay, remaining))
             n += 1
             current = await self.get(current)
         if on_update is not None:
@@ -314,3 +327,14 @@ def _error_code(response: httpx.Response) -> str | None:
         return None
     code = payload.get("code") if isinstance(payload, dict) else None
     return code if isinstance(code, str) else None
+
+
+def _task_age(item: GalleryItem, started: float) -> float:
+    """Seconds since the variant's task was queued: the server's ``created_at`` when it is plausible
+    on our clock (the local engine shares it), else since we started waiting."""
+    now = time.time()
+    data = item.raw.get("data") if isinstance(item.raw, Mapping) else None
+    created = data.get("created_at") if isinstance(data, Mapping) else None
+    if isinstance(created, (int, float)) and started - 60.0 <= created <= now:
+        return now - created
+    return now - started

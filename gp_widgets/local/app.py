@@ -32,6 +32,7 @@ from gp_widgets.api.constants import PARAM_LIMIT, TaskStatus
 from gp_widgets.local.config import EngineConfig
 from gp_widgets.local.faults import FaultInjector, parse_faults
 from gp_widgets.local.images import MAX_BYTES, ImageRejected, inspect_upload
+from gp_widgets.local.ratelimit import RateLimiter, retry_after_header
 from gp_widgets.local.store import Item, Store
 from gp_widgets.local.worker import MOVES, Worker
 
@@ -50,9 +51,9 @@ _STATUS_CODES = {400: "invalid_body", 401: "unauthorized", 404: "not_found", 405
 class APIError(Exception):
     """An error answer: HTTP status plus API code."""
 
-    def __init__(self, status: int, code: str) -> None:
+    def __init__(self, status: int, code: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(code)
-        self.status, self.code = status, code
+        self.status, self.code, self.headers = status, code, headers
 
 
 def error_response(status: int, code: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
@@ -196,9 +197,11 @@ def create_app(config: EngineConfig) -> Starlette:
                     editor=apply_edit)
     keys = [(key.encode(), team_id(key)) for key in config.api_keys]
     stats = Stats()
+    limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
     openapi = resources.files("gp_widgets.local").joinpath("openapi.json").read_bytes()
 
-    def authorize(request: Request) -> str:
+    def authorize(request: Request, *, limited: bool = True) -> str:
+        """The caller's team; with ``--rate-limit``, a request beyond the team's rate is a 429."""
         header = request.headers.get("authorization", "").strip()
         token = header[7:].strip() if header[:7].lower() == "bearer " else header
         team = None
@@ -207,6 +210,9 @@ def create_app(config: EngineConfig) -> Starlette:
                 team = tid
         if team is None:
             raise APIError(401, "unauthorized")
+        wait = limiter.take(team) if limiter is not None and limited else 0.0
+        if wait > 0:
+            raise APIError(429, "rate_limited", {"Retry-After": retry_after_header(wait)})
         return team
 
     def lookup(team: str, item_id: str) -> Item:
@@ -292,12 +298,12 @@ def create_app(config: EngineConfig) -> Starlette:
         return Response(openapi, media_type="application/json")
 
     async def get_stats(request: Request) -> Response:
-        authorize(request)
+        authorize(request, limited=False)  # the engine's own counters: not part of the emulated service
         return JSONResponse({"requests": stats.snapshot(), "variants": store.status_counts()})
 
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, APIError)
-        return error_response(exc.status, exc.code)
+        return error_response(exc.status, exc.code, exc.headers)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

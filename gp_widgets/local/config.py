@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ class EngineConfig:
     port: int = 8765
     task_timeout: float = 120.0
     detector: Literal["hog", "cnn"] = "hog"
+    rate_limit: float | None = None  # requests per second per team (token bucket); None = unlimited
 
     def __post_init__(self) -> None:
         if isinstance(self.api_keys, str):
@@ -39,5 +41,7 @@ class EngineConfig:
             raise ValueError("latency must be >= 0, workers >= 1, task_timeout > 0")
         if self.detector not in ("hog", "cnn"):
             raise ValueError(f"detector must be 'hog' or 'cnn', got {self.detector!r}")
+        if self.rate_limit is not None and not (math.isfinite(self.rate_limit) and self.rate_limit > 0):
+            raise ValueError("rate_limit must be a positive number of requests per second")
         object.__setattr__(self, "data_dir", Path(self.data_dir))
         object.__setattr__(self, "api_keys", tuple(self.api_keys))

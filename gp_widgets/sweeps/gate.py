@@ -1,4 +1,4 @@
-"""Sweep-wide flow control: after a 429 every request of the sweep waits, and concurrency halves.
+"""Sweep-wide flow control: a limit on variants in flight, and requests paced to the service's rate.
 
 Both retry policies of a sweep live here, as :class:`RetryPolicy` subclasses: ``SweepRetry`` (the
 sweep client's: 429s left to the gate, uploads retried) and ``RateLimitRetry`` (the gate's own).
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import tenacity
 
 from ..api.errors import APIConnectionError, RateLimitError, ServerError
 from ..api.retry import RetryPolicy
+from .pacing import Pacer
 
 __all__ = ["Gate", "RateLimitRetry", "SweepRetry"]
 
@@ -42,7 +42,7 @@ class SweepRetry(RetryPolicy):
 
 @dataclass(frozen=True, kw_only=True)
 class RateLimitRetry(RetryPolicy):
-    """The gate's policy: only 429s, each recorded by ``gate`` (pausing the whole sweep) and waited out."""
+    """The gate's policy: only 429s, each recorded by ``gate`` (which paces every request from then on)."""
 
     gate: Gate = field(compare=False, repr=False)
 
@@ -55,92 +55,67 @@ class RateLimitRetry(RetryPolicy):
 
 
 class Gate:
-    """A shared pause plus an AIMD limit on variants in flight.
+    """Every request of a sweep goes through :meth:`call`; every variant in flight holds a :meth:`slot`.
 
-    A :class:`RateLimitError` (or ``Retry-After``) sets one pause for the whole sweep and
-    halves the limit (once per pause); every ``limit`` successes add one slot back.
+    A 429 makes every request wait out its ``Retry-After`` and from then on requests are spaced
+    to the rate the service was seen to allow (see :class:`Pacer`), rather than sent in bursts
+    that the service refuses.
     """
 
     def __init__(self, concurrency: int, *, default_pause: float = 1.0, max_pause: float = 60.0,
                  max_attempts: int = 10, clock: Callable[[], float] = time.monotonic) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be >= 1")
-        self.maximum = self.limit = concurrency
-        self.active = 0
-        self.pause_until = 0.0
-        self.rate_limited = 0
-        self.paused_seconds = 0.0
-        self._default_pause, self._max_pause = default_pause, max_pause
+        self.limit = concurrency
+        self.pacer = Pacer(default_wait=default_pause)  # a 429 without Retry-After waits default_pause
         self.retry = RateLimitRetry(gate=self, max_retries=max_attempts - 1)
-        self._clock = clock
-        self._successes = 0
-        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._max_pause, self._clock = max_pause, clock
+        self._slots = asyncio.Semaphore(concurrency)
 
-    # -- pure decisions -------------------------------------------------------------------
+    @property
+    def rate_limited(self) -> int:
+        """429s met so far."""
+        return self.pacer.refused
+
+    @property
+    def paused_seconds(self) -> float:
+        """Seconds every request was held by a ``Retry-After``."""
+        return self.pacer.paused
 
     def on_rate_limit(self, retry_after: float | None) -> float:
-        """Record a 429; returns the pause it set (seconds from now)."""
-        now = self._clock()
-        self.rate_limited += 1
-        wait = min(self._max_pause, retry_after if retry_after is not None else self._default_pause)
-        if now >= self.pause_until:  # the first 429 of a burst cuts the limit; the rest only extend
-            self.limit = max(1, self.limit // 2)
-            self._successes = 0
-        until = now + wait
-        if until > self.pause_until:
-            self.paused_seconds += until - max(now, self.pause_until)
-            self.pause_until = until
-        return wait
+        """Record a 429; returns the wait it imposes (seconds from now)."""
+        capped = None if retry_after is None else min(self._max_pause, retry_after)
+        return self.pacer.on_refused(self._clock(), capped)
 
-    def on_success(self) -> None:
-        """Additive increase: one more slot after ``limit`` successes, up to the maximum."""
-        if self.limit >= self.maximum:
-            return
-        self._successes += 1
-        if self._successes >= self.limit:
-            self.limit += 1
-            self._successes = 0
-            self._wake()
-
-    # -- async ------------------------------------------------------------------------------
-
-    async def clear(self) -> None:
-        """Wait out the sweep-wide pause, if any."""
-        while (wait := self.pause_until - self._clock()) > 0:
+    async def _turn(self) -> None:
+        """Wait for this request's paced turn (and past any ``Retry-After``)."""
+        while True:
+            now = self._clock()
+            wait = self.pacer.reserve(now) - now
+            if wait <= 0:
+                return
             await asyncio.sleep(wait)
+            if self._clock() >= self.pacer.barrier:
+                return
 
     async def call(self, fn: Callable[..., Awaitable[T]], *args: object) -> T:
-        """``await fn(*args)`` after the pause; a 429 pauses everyone and the call is retried."""
-        return await self.retry.call("", getattr(fn, "__name__", "call"), self._after_pause, fn, *args)
+        """``await fn(*args)`` in its paced turn; a 429 is waited out and the call retried."""
+        return await self.retry.call("", getattr(fn, "__name__", "call"), self._in_turn, fn, *args)
 
-    async def _after_pause(self, fn: Callable[..., Awaitable[T]], *args: object) -> T:
-        await self.clear()
-        return await fn(*args)
+    async def _in_turn(self, fn: Callable[..., Awaitable[T]], *args: object) -> T:
+        await self._turn()
+        try:
+            result = await fn(*args)
+        except RateLimitError:
+            raise  # recorded by RateLimitRetry.wait
+        except BaseException:
+            self.pacer.on_accepted(self._clock())  # answered (or failed) without a 429: not the limit
+            raise
+        self.pacer.on_accepted(self._clock())
+        return result
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Hold one of ``limit`` slots (a variant in flight) for the block."""
-        while self.active >= self.limit:
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                await waiter
-            except BaseException:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
-                self._wake()  # pass a wake-up we may have received on to the next waiter
-                raise
-        self.active += 1
-        try:
+        async with self._slots:
             yield
-        finally:
-            self.active -= 1
-            self._wake()
-
-    def _wake(self) -> None:
-        for _ in range(max(0, self.limit - self.active)):
-            while self._waiters and self._waiters[0].done():
-                self._waiters.popleft()
-            if not self._waiters:
-                return
-            self._waiters.popleft().set_result(None)

@@ -100,6 +100,7 @@ class Poller:
             except Exception as exc:  # a bug must fail its cell, not stop the poller and hang the sweep
                 if not watch.future.done():
                     watch.future.set_exception(exc)
+                    self._reschedule()  # if it was the scout, another takes over
                 return
         now = time.monotonic()
         if watch.future.done():

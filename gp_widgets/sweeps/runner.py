@@ -43,7 +43,7 @@ class SweepRunner:
     """Runs one sweep on the current event loop, filling in its :class:`SweepResult` as cells finish.
 
     Failures (a failed task, any :class:`GPError`, a timeout) land in their cell with a code
-    and never stop the sweep; a 429 pauses every request of the sweep (see :class:`Gate`).
+    and never stop the sweep; a 429 paces every request of the sweep to the allowed rate (see :class:`Gate`).
     """
 
     def __init__(self, sources: Sequence[Source], spec: SweepSpec, client: Client | AsyncClient | None = None, *,
@@ -220,7 +220,6 @@ class SweepRunner:
             rec.notes = {name: v.reason for name, v in m.values.items() if v.reason}
             self.measured += m.measured
             rec.seconds = time.monotonic() - started
-            self.gate.on_success()
             self._set(rec, CellStatus.complete)
         except asyncio.CancelledError:
             self._set(rec, CellStatus.cancelled)

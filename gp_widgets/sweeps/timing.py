@@ -2,58 +2,25 @@
 
 from __future__ import annotations
 
-import statistics
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from ..api.polling import DurationModel
 
 __all__ = ["DurationModel", "PollTiming", "next_due"]
 
 
-@dataclass
-class DurationModel:
-    """Learns how long variants take from submission to completion, over a recent window.
-
-    Observations use the server's ``completed_at`` when it has one (exact, independent of
-    how often we polled), so the estimate does not drift with our own polling interval.
-    """
-
-    window: int = 32
-    _samples: deque[float] = field(default_factory=deque, repr=False)
-
-    def observe(self, seconds: float) -> None:
-        self._samples.append(max(0.0, seconds))
-        while len(self._samples) > self.window:
-            self._samples.popleft()
-
-    @property
-    def count(self) -> int:
-        return len(self._samples)
-
-    @property
-    def expected(self) -> float | None:
-        """The median duration seen, or None before the first completion."""
-        return statistics.median(self._samples) if self._samples else None
-
-    @property
-    def spread(self) -> float:
-        """A robust spread: 1.5 × the median absolute deviation (0 with fewer than 2 samples)."""
-        if len(self._samples) < 2:
-            return 0.0
-        mid = statistics.median(self._samples)
-        return 1.5 * statistics.median(abs(s - mid) for s in self._samples)
-
-
 @dataclass(frozen=True)
 class PollTiming:
-    """Knobs: ``tick`` near the expected finish; the scout's and the others' pace before anything
-    is learned; a cap."""
+    """Knobs: ``tick`` near the expected finish; the scout's pace before anything is learned and how
+    long the others wait for it (``patience``, in case the scout is stuck); a cap once learned."""
 
     tick: float = 0.2
     initial: float = 0.25
     factor: float = 1.6
     maximum: float = 2.0
     late_gain: float = 0.5
-    scout_gain: float = 0.1
+    scout_gain: float = 0.08
+    patience: float = 10.0
 
 
 def next_due(
@@ -69,7 +36,9 @@ def next_due(
 
     Before any completion, one variant, the *scout*, is watched closely (every ``tick``,
     growing to ``scout_gain`` × its age, so a long task costs few polls) while the others
-    wait ``maximum``: the scout's completion teaches the duration to all. ``scout=None``
+    wait for it (up to ``patience``): the scout's completion teaches the duration to all, and
+    the poller then looks at once at every variant that is likely done, so a variant costs
+    about one poll beyond the scout's. ``scout=None``
     (no scout in play) is a plain geometric backoff. After learning: sleep until just before
     the expected finish (``submitted + expected - spread``), then poll every ``tick``; once
     the variant is later than expected, the interval grows with the lateness (up to ``maximum``).
@@ -80,7 +49,7 @@ def next_due(
             return now + min(timing.maximum, timing.initial * timing.factor**polls)
         if scout:
             return now + max(timing.tick, timing.scout_gain * (now - submitted))
-        return now + timing.maximum
+        return now + timing.patience
     spread = max(model.spread, timing.tick)
     start = submitted + expected - spread
     if now < start - timing.tick / 2:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
+from ipywidgets.widgets.widget_string import HTMLStyle
 from PIL import Image
 
 from ..analysis.measures import SAME_PERSON_THRESHOLD
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["SweepGrid", "sweep"]
 
 FLUSH_SECONDS = 0.15
+FIRST_CELLS = 32  # a grid this small is built before gp.sweep(...) returns; bigger ones in batches on the loop
+BATCH_CELLS = 32  # per turn of the loop: short enough not to stall the kernel
 CELL_PX = 104
 _STYLE = {CellStatus.submitted: "info", CellStatus.downloading: "info", CellStatus.complete: "success",
           CellStatus.failed: "danger", CellStatus.cancelled: "warning"}
@@ -52,8 +55,8 @@ def sweep(*args: Any, on_progress: Callable[[Progress], Any] | None = None, view
 
 
 @functools.lru_cache(maxsize=64)
-def _tile(text: str, color: tuple[int, int, int] = (120, 120, 120)) -> bytes:
-    """A small grey JPEG with ``text`` (wrapped at underscores): the placeholder or a failure code."""
+def _tile(text: str, color: tuple[int, int, int] = (176, 0, 32)) -> bytes:
+    """A small grey JPEG with ``text`` (wrapped at underscores): a failed cell's error code."""
     from PIL import ImageDraw, ImageFont
 
     image = Image.new("RGB", (CELL_PX, CELL_PX), (236, 236, 236))
@@ -78,25 +81,38 @@ def _cell_text(rec: CellRecord) -> str:
     return _LABEL.get(rec.status, str(rec.status))
 
 
-class _CellView:
-    """One cell: a thumbnail (placeholder until it arrives) over a button showing status or error code."""
+class _CellLayouts:
+    """The layouts and styles every cell (and row label) of one grid shares: one widget each,
+    not one per cell, so a grid of 1,000 cells opens about half as many widgets."""
 
-    def __init__(self, label: str, on_click: Callable[[], None]) -> None:
-        self.image = widgets.Image(value=_tile("…"), format="jpeg", layout=widgets.Layout(
-            width=f"{CELL_PX}px", height=f"{CELL_PX}px", object_fit="contain", border="1px solid #ddd"))
-        self.button = widgets.Button(description=_LABEL[CellStatus.pending], tooltip=label,
-                                     layout=widgets.Layout(width=f"{CELL_PX}px", height="24px"))
+    def __init__(self) -> None:
+        self.image = widgets.Layout(width=f"{CELL_PX}px", height=f"{CELL_PX}px", object_fit="contain",
+                                    border="1px solid #ddd")
+        self.button = widgets.Layout(width=f"{CELL_PX}px", height="24px")
+        self.box = widgets.Layout(align_items="center")
+        self.label = widgets.Layout(align_self="center")
+        self.style = widgets.ButtonStyle()
+        self.text = HTMLStyle()
+
+
+class _CellView:
+    """One cell: a thumbnail (an empty frame until it arrives) over a button showing status or error code."""
+
+    def __init__(self, label: str, on_click: Callable[[], None], layouts: _CellLayouts) -> None:
+        self.image = widgets.Image(value=b"", format="jpeg", layout=layouts.image)  # empty until it has a picture
+        self.button = widgets.Button(description=_LABEL[CellStatus.pending], tooltip=label, layout=layouts.button,
+                                     style=layouts.style)
         self.button.on_click(lambda _: on_click())
-        self.box = widgets.VBox([self.image, self.button], layout=widgets.Layout(align_items="center"))
+        self.box = widgets.VBox([self.image, self.button], layout=layouts.box)
         self.box.add_class("gp-sweep-cell")
 
     def show(self, rec: CellRecord, thumbnail: bytes | None) -> None:
         text = _cell_text(rec)
-        with self.box.hold_sync():
-            if thumbnail is not None and self.image.value != thumbnail:
-                self.image.value = thumbnail
-            elif rec.status == CellStatus.failed:
-                self.image.value = _tile(text, (176, 0, 32))
+        if thumbnail is not None and self.image.value != thumbnail:
+            self.image.value = thumbnail
+        elif rec.status == CellStatus.failed:
+            self.image.value = _tile(text)
+        with self.button.hold_sync():  # one message for the three traits (a hold covers only its own widget)
             self.button.tooltip = f"{self.button.tooltip.split(' — ')[0]} — {text}"
             self.button.description = text
             self.button.button_style = _STYLE.get(rec.status, "")
@@ -130,18 +146,19 @@ class SweepGrid(widgets.VBox):
         self.cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning")
         self.cancel_button.on_click(lambda _: self.cancel())
         self.status = widgets.HTML()
-        self._views = [_CellView(self._tooltip(c), functools.partial(self._loop.call, self._show_detail, i))
-                       for i, c in enumerate(self.spec.cells)]
+        self._cells = self.spec.cells  # computed on each access
+        self._layouts = _CellLayouts()
+        self.view = widgets.ToggleButtons(options=VIEWS, value=check_view(view), description="view",
+                                          tooltips=["the face, cropped alike in every cell of a row", "the whole photo",
+                                                    "|variant − original| over the face, one colour scale"],
+                                          style={"button_width": "64px"})
+        self._views: list[_CellView] = []
         self.grid = self._build_grid()
         self.detail_image = widgets.Image(format="jpeg", layout=widgets.Layout(max_width=f"{PHOTO_MAX_SIDE}px"))
         self.detail_meta = widgets.HTML()
         self.detail = widgets.HBox([self.detail_image, self.detail_meta], layout=widgets.Layout(display="none"))
         heading = widgets.HTML(f"<b>{html.escape(title or self.sweep_result.title())}</b>")
         bar = widgets.HBox([self.progress, self.progress_label, self.cancel_button])
-        self.view = widgets.ToggleButtons(options=VIEWS, value=check_view(view), description="view",
-                                          tooltips=["the face, cropped alike in every cell of a row", "the whole photo",
-                                                    "|variant − original| over the face, one colour scale"],
-                                          style={"button_width": "64px"})
         self.view.observe(lambda change: self._loop.call(self._show_all), names="value")
         self._static = StaticFallback(self._picture, self._describe, self._loop)
         super().__init__([heading, bar, self.view, self.status, self.grid, self.detail, self._static.hider])
@@ -160,7 +177,8 @@ class SweepGrid(widgets.VBox):
 
     @property
     def cells(self) -> list[widgets.VBox]:
-        """The cell widgets, row-major as ``spec.cells``: each a thumbnail ``Image`` over a status ``Button``."""
+        """The cell widgets built so far, row-major as ``spec.cells``: each a thumbnail ``Image`` over a status
+        ``Button`` (a grid of more than ``FIRST_CELLS`` cells builds them as the loop turns)."""
         return [view.box for view in self._views]
 
     # -- layout ---------------------------------------------------------------------------
@@ -169,17 +187,47 @@ class SweepGrid(widgets.VBox):
         return f"{self.spec.row_label(cell.row)} @ {param_label(cell.param)}"
 
     def _build_grid(self) -> widgets.GridBox:
+        """The header row (the param labels in one widget spanning the columns), and the cells of a small
+        grid; a bigger grid's cells are added by :meth:`_grow` once the loop turns, so that a sweep of
+        thousands of cells returns at once."""
         spec, n = self.spec, len(self.spec.params)
-        head = [widgets.HTML("<i>move \\ param</i>")]
-        head += [widgets.HTML(f"<b>{param_label(p)}</b>", layout=widgets.Layout(justify_content="center"))
-                 for p in spec.params]
-        children: list[widgets.Widget] = head
-        for r, row in enumerate(spec.rows):
-            children.append(widgets.HTML(f"<b>{html.escape(spec.row_label(row))}</b>",
-                                         layout=widgets.Layout(align_self="center")))
-            children.extend(v.box for v in self._views[r * n:(r + 1) * n])
-        return widgets.GridBox(children, layout=widgets.Layout(
-            grid_template_columns=f"max-content repeat({n}, {CELL_PX + 6}px)", grid_gap="4px", overflow="auto"))
+        columns = f"repeat({n}, {CELL_PX + 6}px)"
+        labels = "".join(f"<b style='text-align:center'>{param_label(p)}</b>" for p in spec.params)
+        # grid_area, not grid_column: JupyterLab's widget manager does not apply grid_column
+        head = [widgets.HTML("<i>move \\ param</i>", style=self._layouts.text),
+                widgets.HTML(f"<div style='display:grid; grid-template-columns:{columns}; gap:4px'>{labels}</div>",
+                             layout=widgets.Layout(grid_area=f"1 / 2 / 2 / {n + 2}"), style=self._layouts.text)]
+        grid = widgets.GridBox(head, layout=widgets.Layout(
+            grid_template_columns=f"max-content {columns}", grid_gap="4px", overflow="auto"))
+        if len(self._cells) <= FIRST_CELLS:  # a small grid is complete at once; a big one fills in as the loop turns
+            grid.children += self._more_views(FIRST_CELLS)
+        if len(self._views) < len(self._cells):
+            self._loop.loop.call_soon_threadsafe(self._grow)
+        return grid
+
+    def _more_views(self, count: int) -> tuple[widgets.Widget, ...]:
+        """Build the next ``count`` cell views (with their row labels), showing their records' state."""
+        spec, cells, n, result = self.spec, self._cells, len(self.spec.params), self.sweep_result
+        out: list[widgets.Widget] = []
+        start = len(self._views)
+        for i in range(start, min(start + count, len(cells))):
+            if i % n == 0:
+                out.append(widgets.HTML(f"<b>{html.escape(spec.row_label(spec.rows[i // n]))}</b>",
+                                        layout=self._layouts.label, style=self._layouts.text))
+            view = _CellView(self._tooltip(cells[i]), functools.partial(self._loop.call, self._show_detail, i),
+                             self._layouts)
+            rec = result.records[i]
+            if rec.status != CellStatus.pending:
+                view.show(rec, self._cell_picture(i))
+            self._views.append(view)
+            out.append(view.box)
+        return tuple(out)
+
+    def _grow(self) -> None:
+        """Add one batch of cells to the grid; again on the next loop turn until all are there."""
+        self.grid.children += self._more_views(BATCH_CELLS)
+        if len(self._views) < len(self._cells):
+            self._loop.loop.call_soon_threadsafe(self._grow)
 
     # -- static fallback (what a saved notebook shows without a kernel) ----------------------------
 
@@ -226,7 +274,8 @@ class SweepGrid(widgets.VBox):
         dirty, self._dirty = self._dirty, set()
         result = self.sweep_result
         for i in sorted(dirty):
-            self._views[i].show(result.records[i], self._cell_picture(i))
+            if i < len(self._views):  # a cell not built yet shows its record when it is built
+                self._views[i].show(result.records[i], self._cell_picture(i))
         if self.view.value == "diff" and dirty:
             self._refresh_diffs()
         self._render_progress()
@@ -245,8 +294,8 @@ class SweepGrid(widgets.VBox):
         return rec.face_thumbnail or result.thumbnail(rec)
 
     def _show_all(self) -> None:
-        for i, rec in enumerate(self.sweep_result.records):
-            self._views[i].show(rec, self._cell_picture(i))
+        for i, view in enumerate(self._views):  # the cells built so far
+            view.show(self.sweep_result.records[i], self._cell_picture(i))
         if self.view.value == "diff":
             self._refresh_diffs()
         self._static.refresh_soon()
@@ -265,7 +314,7 @@ class SweepGrid(widgets.VBox):
         coloured = await asyncio.to_thread(lambda: [diff_thumbnail(d, scale) for _, d in todo])
         for (i, _), data in zip(todo, coloured, strict=False):
             self._diffs[i] = (scale, data)
-            if self.view.value == "diff":
+            if self.view.value == "diff" and i < len(self._views):
                 self._views[i].show(self.sweep_result.records[i], data)
 
     def _render_progress(self) -> None:

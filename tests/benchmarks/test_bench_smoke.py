@@ -23,7 +23,7 @@ from benchmarks import report  # noqa: E402
 pytestmark = pytest.mark.timeout(180)
 
 
-@pytest.mark.parametrize("name", benchmarks.MODULE_NAMES)
+@pytest.mark.parametrize("name", [n for n in benchmarks.MODULE_NAMES if n != "browser"])  # tests/browser runs it
 def test_benchmark_smoke(name: str) -> None:
     module = importlib.import_module(f"benchmarks.{name}")
     results = module.run("smoke")

@@ -203,6 +203,7 @@ def test_put_is_idempotent_and_variant_completes(engine, face_doc):
     assert data["task"] == {"status": "complete"}
     assert data["source"] == doc_id and data["move"] == "smile" and data["param"] == 1.0
     assert data["faces"] == face_doc["data"]["faces"] and isinstance(data["completed_at"], float)
+    assert data["created_at"] <= data["completed_at"]  # when it was queued, so its service time is known
     r = engine.session.get(engine.url(f"/teams/me/gallery/{first['id']}/pixels/original/bytes"))
     assert r.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(r.content)).size == (face_doc["data"]["width"], face_doc["data"]["height"])

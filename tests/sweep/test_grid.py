@@ -47,7 +47,8 @@ async def test_grid_returns_at_once_with_a_row_per_move_and_a_column_per_param(c
     grid = gp.sweep(portrait, moves=MOVES, params=PARAMS, client=client, cache_dir=tmp_path)
     assert time.monotonic() - started < 0.5 and not grid.done
     assert isinstance(grid, widgets.VBox) and isinstance(grid.grid, widgets.GridBox)
-    assert len(grid.grid.children) == (1 + 3) * (1 + 2)  # header row + a row per move, header column + params
+    # the header row (a corner and the param labels spanning the columns), then a label and 3 cells per move
+    assert len(grid.grid.children) == 2 + 2 * (1 + 3)
     assert len(grid.cells) == 6
     records = await grid
     assert grid.done and records == grid.records
@@ -159,3 +160,29 @@ async def test_result_inside_a_running_loop(client, portrait, tmp_path) -> None:
     grid = gp.sweep(portrait, moves=["smile"], params=[0.25], client=client, cache_dir=tmp_path)
     assert [r["status"] for r in grid.result(timeout=60)] == ["complete"]  # nest-asyncio2, this call only
     await asyncio.sleep(0)  # the loop still runs afterwards
+
+
+async def test_a_big_grid_returns_with_its_first_cells_and_builds_the_rest_in_batches() -> None:
+    from gp_widgets.sweeps.result import SweepResult
+    from gp_widgets.sweeps.run import SweepRun
+    from gp_widgets.sweeps.spec import SweepSpec
+    from gp_widgets.widgets.grid import FIRST_CELLS
+
+    result = SweepResult(SweepSpec.build(["smile", "age", "gender"], [round(0.01 * i, 2) for i in range(1, 101)]))
+    grid = gp.SweepGrid(SweepRun(result))
+    assert grid.cells == [] and len(result.records) > FIRST_CELLS  # nothing built before the loop turns
+    result.records[250].status, result.records[250].error_code = "failed", "boom"  # done before its view exists
+    grid._mark(250)
+    for _ in range(200):
+        if len(grid.cells) == len(result.records):
+            break
+        await asyncio.sleep(0.01)
+    assert len(grid.cells) == 300
+    children = grid.grid.children
+    assert len(children) == 2 + 3 * (1 + 100)
+    labels = [children[2 + r * 101].value for r in range(3)]
+    assert labels == ["<b>smile</b>", "<b>age</b>", "<b>gender</b>"]  # each row starts with its label
+    assert grid.cells == [c for i, c in enumerate(children[2:]) if i % 101]
+    await asyncio.sleep(0.3)  # the batched flush
+    assert grid.cells[250].children[1].description == "boom"
+    assert "+0.5" in children[1].value and "+1" in children[1].value  # the param labels in one header widget

@@ -58,7 +58,7 @@ async def test_faults_end_every_cell_complete_or_failed_with_a_code(faulty_engin
     assert sum(r.status == "complete" for r in records) >= len(records) // 2
 
 
-async def test_429s_pause_the_whole_sweep_and_are_waited_out(tmp_path, portrait) -> None:
+async def test_429s_are_waited_out_and_the_sweep_completes(tmp_path, portrait) -> None:
     with start_engine(data_dir=tmp_path / "engine", latency=0.05, workers=4, faults="http_429=0.3", seed=3) as engine:
         aio = AsyncClient(api_key=engine.api_key, base_url=engine.base_url)
         runner = SweepRunner([portrait], SweepSpec.build(["smile"], [-1, 0.5, 1]), aio, cache_dir=tmp_path / "c")

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from gp_widgets.local.ratelimit import RateLimiter
 from gp_widgets.sweeps.gate import Gate
+from gp_widgets.sweeps.pacing import Pacer
 from gp_widgets.sweeps.timing import DurationModel, PollTiming, next_due
 
 T = PollTiming()
@@ -65,18 +67,55 @@ def test_next_due_is_always_in_the_future_and_bounded(durations, submitted, ahea
     assert now < due <= max(now + T.maximum, submitted + max(durations, default=0.0))
 
 
-def test_a_429_burst_halves_the_limit_once_and_pauses_everyone() -> None:
+def test_unpaced_until_a_refusal_then_spaced_past_retry_after() -> None:
+    pacer = Pacer()
+    assert [pacer.reserve(0.0) for _ in range(3)] == [0.0, 0.0, 0.0]  # no limit met: no pacing
+    for t in (0.0, 0.1, 0.2, 0.3):
+        pacer.on_accepted(t)
+    pacer.on_refused(0.4, 0.25)
+    pacer.on_refused(0.41, 0.2)  # same burst: waits, but sets nothing new
+    assert pacer.refused == 2 and pacer.barrier == pytest.approx(0.65)
+    assert pacer.rate == pytest.approx(pacer.decrease * 4)  # 4 accepted over the last second
+    first = pacer.reserve(0.5)
+    assert first == pytest.approx(0.65)  # nobody before the Retry-After
+    assert pacer.reserve(0.5) == pytest.approx(first + 1 / pacer.rate)  # then spaced 1/rate apart
+
+
+def test_a_random_refusal_cuts_the_rate_at_most_two_steps() -> None:
+    pacer = Pacer(rate=10.0)
+    pacer.on_accepted(99.5)
+    pacer.on_refused(100.0, 0.0)  # one request lately (a mostly idle client): not evidence of a 1/s limit
+    assert pacer.rate == pytest.approx(10.0 * pacer.decrease**2)
+    idle = Pacer(rate=10.0)
+    idle.on_refused(100.0, 0.0)  # nothing accepted at all: one step down
+    assert idle.rate == pytest.approx(10.0 * idle.decrease)
+
+
+def _simulate(rate: float, seconds: float, pacer: Pacer) -> tuple[int, int]:
+    """A client with requests always queued, against the engine's own token bucket; (accepted, refused)."""
     clock = [0.0]
-    gate = Gate(8, clock=lambda: clock[0])
-    gate.on_rate_limit(2.0)
-    gate.on_rate_limit(1.0)  # same burst: extends nothing, cuts nothing
-    assert gate.limit == 4 and gate.pause_until == 2.0 and gate.rate_limited == 2
-    clock[0] = 3.0
-    gate.on_rate_limit(None)  # a new burst, default pause
-    assert gate.limit == 2 and gate.pause_until == 4.0
-    for _ in range(2 + 3):
-        gate.on_success()
-    assert gate.limit == 4  # additive increase: +1 per `limit` successes
+    limiter = RateLimiter(rate, clock=lambda: clock[0])
+    accepted = refused = 0
+    while clock[0] < seconds:
+        clock[0] = max(clock[0], pacer.reserve(clock[0]))
+        if clock[0] < pacer.barrier:
+            continue
+        wait = limiter.take("team")
+        if wait:
+            refused += 1
+            pacer.on_refused(clock[0], wait)
+        else:
+            accepted += 1
+            pacer.on_accepted(clock[0])
+        clock[0] += 0.002  # the request's round trip
+    return accepted, refused
+
+
+@pytest.mark.parametrize("rate", [2.0, 5.0, 20.0])
+def test_paced_client_uses_most_of_a_token_bucket_and_is_rarely_refused(rate: float) -> None:
+    accepted, refused = _simulate(rate, 120.0, Pacer())
+    assert accepted >= 0.85 * rate * 120  # close to what the limit allows
+    assert refused <= 0.1 * (accepted + refused)
 
 
 async def test_slots_admit_at_most_the_limit() -> None:
@@ -94,13 +133,13 @@ async def test_slots_admit_at_most_the_limit() -> None:
             inside -= 1
 
     await asyncio.gather(*(job() for _ in range(10)))
-    assert peak == 2 and gate.active == 0
+    assert peak == 2
 
 
 def test_before_learning_one_scout_polls_closely_and_the_others_wait() -> None:
     model = DurationModel()
     assert next_due(model, 0.0, 0.0, 0, scout=True) == T.tick
     assert next_due(model, 0.0, 30.0, 40, scout=True) == 30.0 + T.scout_gain * 30.0  # long tasks: few polls
-    assert next_due(model, 0.0, 1.0, 1, scout=False) == 1.0 + T.maximum
+    assert next_due(model, 0.0, 1.0, 1, scout=False) == 1.0 + T.patience  # they wait for the scout
     learned_model = learned(3.0)
     assert next_due(learned_model, 0.0, 1.0, 1, scout=False) == next_due(learned_model, 0.0, 1.0, 1, scout=True)

@@ -1,0 +1,315 @@
+"""What a person feels in a real browser: JupyterLab in Chromium, driven by the Playwright harness.
+
+One JupyterLab server, one page, one notebook whose cells run one at a time; the kernel starts
+two engines (``--latency 0.5`` for the editor, no latency for the sweeps) and writes what it
+measures to a JSON file. Clocks: the kernel's ``time.time()``, the engine's ``completed_at`` /
+``created_at`` and the page's ``Date.now()`` are the same machine clock.
+
+* ``editor_overhead_ms``: click on Generate (the page's own click event) → the variant painted on
+  the result canvas (the first draw of a new picture on a canvas after the click), minus the
+  engine's task time for that variant
+  (``completed_at - created_at``); median of 10 generates with distinct params.
+* ``grid_build_ms_1000``: how long ``gp.sweep(...)`` of 3 moves × 334 params (1,002 cells) holds
+  the calling cell, timed in the kernel around the call.
+* ``grid_paint_s_231``: 11 moves × 21 params, every variant already in the disk cache (a first
+  sweep filled it): from the moment the cell starts executing to every cell painted in the page
+  (its thumbnail or failure tile decoded and its status final); ``grid_bytes_231``: the bytes of
+  every websocket frame the page received in that time.
+* ``editor_page_mb``: Chromium's memory (RSS of all its processes, after a forced garbage
+  collection) after 50 generates in one editor minus before the first; the page's JS heap growth
+  is in the details.
+
+Needs Chromium (``GP_CHROMIUM``, default ``/usr/bin/chromium``) and Playwright. Without them the
+module says why and reports nothing -- or fails when ``GP_REQUIRE_BROWSER=1``, as the tests do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ._common import check_size, metric, params_between
+
+KEYS = ("editor_overhead_ms", "grid_build_ms_1000", "grid_paint_s_231", "grid_bytes_231", "editor_page_mb")
+
+CONFIG = {
+    "full": {"timed": 10, "generates": 50, "build": (("smile", "age", "gender"), 334), "paint": (None, 21)},
+    "smoke": {"timed": 2, "generates": 3, "build": (("smile",), 12), "paint": (("smile", "age"), 3)},
+}
+HARNESS = Path(__file__).resolve().parent.parent / "tests" / "browser"
+TIMEOUT = 180_000  # ms
+
+SETUP = """\
+import json, time
+from pathlib import Path
+import gp_widgets as gp
+from gp_widgets.local.process import start_engine
+
+OUT = Path({out!r})
+def record(**values):
+    data = json.loads(OUT.read_text()) if OUT.exists() else {{}}
+    data.update(values)
+    OUT.write_text(json.dumps(data))
+
+slow = start_engine(data_dir={slow_dir!r}, latency=0.5, workers=2)
+fast = start_engine(data_dir={fast_dir!r}, latency=0.0, workers=2)
+slow_client = gp.Client(api_key=slow.api_key, base_url=slow.base_url)
+fast_client = gp.Client(api_key=fast.api_key, base_url=fast.base_url)
+photo = gp.samples.portrait()
+doc = fast_client.wait_for_faces(fast_client.upload(photo))
+PAINT = dict(moves={paint_moves}, params={paint_params}, client=fast_client, cache_dir={cache_dir!r})
+warm = await gp.sweep(doc, **PAINT)  # fills the disk cache: the measured grid needs no service time
+assert all(r["status"] in ("complete", "failed") for r in warm), warm
+record(ready=True)
+"""
+PAINT = """\
+record(paint_started=time.time())
+grid231 = gp.sweep(doc, **PAINT)
+grid231"""
+BUILD = """\
+params = {params}
+started = time.perf_counter()
+grid1000 = gp.sweep(doc, moves={moves}, params=params, client=fast_client, cache_dir={cache_dir!r})
+record(build_s=time.perf_counter() - started, build_cells=len(grid1000.spec.cells))
+grid1000.cancel()  # only the call is measured; not displayed, so the page stays free for the editor"""
+EDITOR = """\
+editor = gp.FaceEditor(photo, client=slow_client)
+editor"""
+TASK_TIMES = """\
+record(tasks={v.id: v.raw["data"]["completed_at"] - v.raw["data"]["created_at"] for v in editor.variants},
+       shown=[v.raw["data"]["param"] for v in editor.variants])"""
+
+RUN_CELL_JS = """async (index) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  panel.content.activeCellIndex = index;
+  await window.jupyterapp.commands.execute('notebook:run-cell');
+}"""
+PAINTED_JS = """(n) => {
+  const cells = document.querySelectorAll('.gp-sweep-grid .gp-sweep-cell');
+  if (cells.length < n) return false;
+  for (const cell of cells) {
+    const img = cell.querySelector('img'), text = cell.querySelector('button').textContent;
+    if (!img || !img.complete || !img.naturalWidth || /queued|running|fetching/.test(text)) return false;
+  }
+  return Date.now();
+}"""
+DRAWS_JS = """(() => {  // the time of every first draw of a picture on a canvas (the editor's result is a canvas)
+  window.__gpDraws = [];
+  const seen = new WeakSet();
+  for (const proto of [window.CanvasRenderingContext2D, window.OffscreenCanvasRenderingContext2D]) {
+    if (!proto) continue;
+    const draw = proto.prototype.drawImage;
+    proto.prototype.drawImage = function (source, ...rest) {
+      const picture = !(source instanceof HTMLCanvasElement)
+        && !(window.OffscreenCanvas && source instanceof OffscreenCanvas);
+      if (picture && !seen.has(source)) { seen.add(source); window.__gpDraws.push(Date.now()); }
+      return draw.call(this, source, ...rest);
+    };
+  }
+})()"""
+RESULT_JS = """() => {
+  const status = document.querySelector('.gp-face-editor .gp-status').textContent;
+  if (/failed|error|timed out/i.test(status)) return [null, status];
+  const click = window.__gpClick;
+  const drawn = click ? window.__gpDraws.find(t => t >= click) : undefined;
+  return drawn && /complete/.test(status) ? [drawn, status] : false;
+}"""
+CLICK_JS = """() => document.addEventListener('click', (e) => {
+  if (e.target.closest('.gp-generate')) window.__gpClick = Date.now();
+}, true)"""
+
+
+def _require(reason: str) -> None:
+    """Fail under ``GP_REQUIRE_BROWSER=1``; else say why nothing is measured."""
+    if os.environ.get("GP_REQUIRE_BROWSER", "").strip().lower() not in ("", "0", "false", "no"):
+        raise RuntimeError(f"browser benchmarks cannot run: {reason} [GP_REQUIRE_BROWSER=1]")
+    print(f"[bench] browser benchmarks skipped: {reason}", file=sys.stderr, flush=True)
+
+
+def _jupyter_env(home: Path) -> dict[str, str]:
+    """os.environ for the server and its kernels, isolated from the user's Jupyter set-up, no service key."""
+    env = {k: v for k, v in os.environ.items() if k not in ("GP_API_KEY", "GP_BASE_URL")}
+    for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
+                     ("JUPYTER_RUNTIME_DIR", "runtime"), ("JUPYTERLAB_SETTINGS_DIR", "lab-settings"),
+                     ("JUPYTERLAB_WORKSPACES_DIR", "lab-workspaces"), ("IPYTHONDIR", "ipython")):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        env[var] = str(home / sub)
+    root = str(HARNESS.parent.parent)
+    env.update(JUPYTER_PLATFORM_DIRS="1", PYTHONUNBUFFERED="1",
+               PYTHONPATH=os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p),
+               PATH=os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", ""))))
+    return env
+
+
+def _chromium_rss(root_pid: int) -> int:
+    """Resident bytes of every Chromium process under ``root_pid``."""
+    import psutil
+
+    total = 0
+    for proc in psutil.Process(root_pid).children(recursive=True):
+        try:
+            if "chrom" in proc.name().lower():
+                total += proc.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def _memory(page: Any, cdp: Any) -> tuple[int, int]:
+    """(Chromium RSS, the page's used JS heap) after a forced garbage collection."""
+    cdp.send("HeapProfiler.collectGarbage")
+    page.wait_for_timeout(500)
+    heap = next(m["value"] for m in cdp.send("Performance.getMetrics")["metrics"] if m["name"] == "JSHeapUsedSize")
+    return _chromium_rss(os.getpid()), int(heap)
+
+
+class _Session:
+    """The page and the notebook: run cell ``i`` and wait for it; read what the kernel recorded."""
+
+    def __init__(self, page: Any, out: Path) -> None:
+        self.page, self.out = page, out
+
+    def run(self, index: int) -> None:
+        self.page.evaluate(RUN_CELL_JS, index)
+        self.page.wait_for_function(
+            "(i) => { const c = window.jupyterapp.shell.currentWidget.content.widgets[i];"
+            " return c.model.executionCount !== null"
+            " && !c.node.querySelector('.jp-InputPrompt').textContent.includes('*'); }",
+            arg=index, timeout=TIMEOUT)
+        error = self.page.evaluate(
+            "(i) => { const c = window.jupyterapp.shell.currentWidget.content.widgets[i];"
+            " const e = c.model.outputs.toJSON().find(o => o.output_type === 'error');"
+            " return e ? e.ename + ': ' + e.evalue : null; }", index)
+        if error:
+            raise RuntimeError(f"notebook cell {index} failed: {error}")
+
+    def recorded(self) -> dict[str, Any]:
+        return json.loads(self.out.read_text()) if self.out.exists() else {}
+
+
+def _editor_runs(session: _Session, cdp: Any, timed: int, total: int) -> dict[str, Any]:
+    """``total`` generates with distinct params by typing in the slider's readout and clicking Generate."""
+    page = session.page
+    page.locator(".gp-face-editor .gp-status").filter(has_text="found").wait_for(timeout=TIMEOUT)
+    page.evaluate(CLICK_JS)
+    handle = page.locator(".gp-face-editor .gp-param .noUi-handle")
+    readout = page.locator(".gp-face-editor .gp-param .widget-readout")
+    button = page.locator(".gp-face-editor button.gp-generate")
+    rss0, heap0 = _memory(page, cdp)
+    clicks: list[tuple[float, float, float]] = []  # (param, click, painted) in ms since the epoch
+    for _ in range(total):  # a step of the slider (0.05) left before each Generate: a new variant each time
+        before = readout.inner_text()
+        handle.focus()
+        handle.press("ArrowLeft")
+        page.wait_for_function("(b) => document.querySelector('.gp-face-editor .gp-param .widget-readout')"
+                               ".textContent !== b", arg=before)
+        param = round(float(readout.inner_text().replace("\u2212", "-")), 2)  # the readout shows U+2212
+        page.evaluate("() => { window.__gpClick = null; }")
+        button.click()
+        painted, status = page.wait_for_function(RESULT_JS, polling="raf", timeout=TIMEOUT).json_value()
+        if painted is None:
+            raise RuntimeError(f"generate {param:+.2f} did not complete: {status}")
+        clicks.append((round(param, 2), page.evaluate("() => window.__gpClick"), painted))
+    rss1, heap1 = _memory(page, cdp)
+    session.run(4)  # the engine's task times of every variant
+    tasks = session.recorded()["tasks"]
+    variants = session.recorded()["shown"]
+    by_param = {round(p, 2): tasks[v] for v, p in zip(tasks, variants, strict=True)}
+    overheads = [(painted - click) - 1000.0 * by_param[p] for p, click, painted in clicks[:timed]]
+    return {"overheads_ms": [round(o, 1) for o in overheads], "generates": len(clicks),
+            "rss_growth_mb": (rss1 - rss0) / 1e6, "rss_before_mb": round(rss0 / 1e6, 1),
+            "heap_growth_mb": round((heap1 - heap0) / 1e6, 2)}
+
+
+def measure(size: str) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(HARNESS))
+    import browser_harness as bh
+
+    cfg = CONFIG[size]
+    paint_moves, n_paint = cfg["paint"]
+    build_moves, n_build = cfg["build"]
+    with tempfile.TemporaryDirectory(prefix="gp-bench-browser-") as tmp:
+        work = Path(tmp)
+        root = work / "notebooks"
+        root.mkdir()
+        out = work / "measured.json"
+        setup = SETUP.format(out=str(out), slow_dir=str(work / "slow"), fast_dir=str(work / "fast"),
+                             cache_dir=str(work / "cache"),
+                             paint_moves="list(gp.Move)" if paint_moves is None else repr(list(paint_moves)),
+                             paint_params=params_between(-2.0, 2.0, n_paint))
+        build = BUILD.format(params=params_between(-2.0, 2.0, n_build), moves=list(build_moves),
+                             cache_dir=str(work / "cache-build"))
+        name = bh.write_notebook(root, "bench", [setup, PAINT, build, EDITOR, TASK_TIMES])
+        server = bh.start_jupyter_server(_jupyter_env(work / "home"), root, work)
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=bh.CHROMIUM, args=bh.CHROMIUM_ARGS)
+                try:
+                    page = browser.new_context(viewport=bh.VIEWPORT).new_page()
+                    page.set_default_timeout(TIMEOUT)
+                    cdp = page.context.new_cdp_session(page)
+                    cdp.send("Performance.enable")
+                    frames: list[tuple[float, int]] = []
+
+                    def on_socket(ws: Any) -> None:
+                        ws.on("framereceived", lambda payload: frames.append(
+                            (time.time(), len(payload if isinstance(payload, bytes) else payload.encode()))))
+
+                    page.on("websocket", on_socket)
+                    page.add_init_script(DRAWS_JS)
+                    bh.open_lab(page, server, name)
+                    session = _Session(page, out)
+                    session.run(0)
+                    page.wait_for_timeout(1000)  # let the page settle before measuring
+                    session.run(1)
+                    done = page.wait_for_function(PAINTED_JS, arg=len(paint_moves or range(11)) * n_paint,
+                                                  polling="raf", timeout=TIMEOUT).json_value() / 1000.0
+                    started = session.recorded()["paint_started"]
+                    window = sorted((n for t, n in frames if started <= t <= done), reverse=True)
+                    painted_bytes, largest = sum(window), window[:5]
+                    bh.screenshot(page, "bench-grid-231")
+                    session.run(2)
+                    session.run(3)
+                    editor = _editor_runs(session, cdp, cfg["timed"], cfg["generates"])
+                    bh.screenshot(page, "bench-editor")
+                finally:
+                    browser.close()
+        finally:
+            server.stop()
+        got = session.recorded()
+    return {"paint_s": done - started, "paint_bytes": painted_bytes, "paint_frames": len(window),
+            "largest_frames": largest, "build_s": got["build_s"],
+            "build_cells": got["build_cells"], "paint_cells": len(paint_moves or range(11)) * n_paint, **editor}
+
+
+def run(size: str = "full") -> dict[str, Any]:
+    check_size(size)
+    chromium = os.environ.get("GP_CHROMIUM", "/usr/bin/chromium")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        _require("playwright is not installed")
+        return {}
+    if not Path(chromium).exists():
+        _require(f"Chromium not found at {chromium} (set GP_CHROMIUM)")
+        return {}
+    m = measure(size)
+    overheads = m.pop("overheads_ms")
+    return {
+        "editor_overhead_ms": metric(statistics.median(overheads), 150.0, "<=", "ms", overheads_ms=overheads,
+                                     engine_latency_s=0.5),
+        "grid_build_ms_1000": metric(1000.0 * m["build_s"], 300.0, "<=", "ms", cells=m["build_cells"]),
+        "grid_paint_s_231": metric(m["paint_s"], 2.0, "<=", "s", cells=m["paint_cells"]),
+        "grid_bytes_231": metric(m["paint_bytes"], 3e6, "<=", "bytes", cells=m["paint_cells"],
+                                 frames=m["paint_frames"], largest_frames=m["largest_frames"]),
+        "editor_page_mb": metric(m["rss_growth_mb"], 200.0, "<=", "MB", generates=m["generates"],
+                                 rss_before_mb=m["rss_before_mb"], js_heap_growth_mb=m["heap_growth_mb"]),
+    }

@@ -1,0 +1,43 @@
+"""The browser benchmarks at smoke size: they drive JupyterLab in Chromium and return every key.
+
+Behaviour only (numbers finite, targets judged); speed itself is shown by ``make bench``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+from browser_harness import CHROMIUM, REPO_ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+
+def test_browser_benchmarks_run_and_report_every_key(require_or_skip) -> None:
+    if not Path(CHROMIUM).exists():
+        require_or_skip(f"Chromium not found at {CHROMIUM} (set GP_CHROMIUM)")
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    from benchmarks import browser
+
+    results = browser.run("smoke")
+    assert set(results) == set(browser.KEYS)
+    for key, entry in results.items():
+        assert math.isfinite(entry["value"]) and entry["value"] >= 0, key
+        assert entry["met"] in (True, False), key
+    assert results["grid_bytes_231"]["value"] > 0  # the thumbnails did reach the page
+
+
+def test_without_chromium_the_benchmark_fails_loudly_when_required(monkeypatch) -> None:
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    from benchmarks import browser
+
+    monkeypatch.setenv("GP_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setenv("GP_REQUIRE_BROWSER", "1")
+    with pytest.raises(RuntimeError, match="Chromium not found"):
+        browser.run("smoke")
+    monkeypatch.setenv("GP_REQUIRE_BROWSER", "0")
+    assert browser.run("smoke") == {}  # said why on stderr, measured nothing

@@ -70,7 +70,8 @@ class Item:
         if self.faces is not None:
             data["faces"] = self.faces
         if self.kind == "variant":
-            data.update(source=self.source, face=self.face, move=self.move, param=self.param, created_at=self.created_at)
+            data.update(source=self.source, face=self.face, move=self.move, param=self.param,
+                        created_at=self.created_at)
             if self.completed_at is not None:
                 data["completed_at"] = self.completed_at
         return {"id": self.id, "data": data}

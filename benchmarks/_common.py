@@ -153,6 +153,15 @@ async def prepared(aio: Any, photo: Any) -> Any:
     return doc
 
 
+async def prepared_portrait(proc: Any) -> Any:
+    """The sample portrait uploaded to the engine ``proc`` and detected, through a client of its own."""
+    aio = async_client(proc)
+    try:
+        return await prepared(aio, portrait())
+    finally:
+        await aio.aclose()
+
+
 # -- sweeps ------------------------------------------------------------------------------------------
 
 @dataclass

@@ -27,8 +27,7 @@ from ._common import (
     engine,
     metric,
     params_between,
-    portrait,
-    prepared,
+    prepared_portrait,
     run_async,
     run_sweep,
     warm_up,
@@ -43,11 +42,7 @@ CONFIG = {
 
 
 async def _sweep(proc: Any, n: int) -> Any:
-    aio = async_client(proc)
-    try:
-        doc = await prepared(aio, portrait())
-    finally:
-        await aio.aclose()
+    doc = await prepared_portrait(proc)
     before = counters(proc)
     run = await run_sweep(doc, ("smile",), params_between(-2.0, 2.0, n), async_client(proc), concurrency=n,
                           via="runner")

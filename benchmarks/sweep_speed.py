@@ -25,8 +25,7 @@ from ._common import (
     engine,
     metric,
     params_between,
-    portrait,
-    prepared,
+    prepared_portrait,
     run_async,
     run_sweep,
     warm_up,
@@ -64,11 +63,7 @@ def naive(proc: Any, doc_id: str, cells: list[tuple[str, float]]) -> float:
 
 
 async def _ours(proc: Any, moves: tuple[str, ...], params: list[float], concurrency: int) -> Any:
-    aio = async_client(proc)
-    try:
-        doc = await prepared(aio, portrait())
-    finally:
-        await aio.aclose()
+    doc = await prepared_portrait(proc)
     started = time.time()
     run = await run_sweep(doc, moves, params, async_client(proc), concurrency=concurrency)
     run.require_complete()
@@ -76,11 +71,7 @@ async def _ours(proc: Any, moves: tuple[str, ...], params: list[float], concurre
 
 
 async def _upload(proc: Any) -> str:
-    aio = async_client(proc)
-    try:
-        return (await prepared(aio, portrait())).id
-    finally:
-        await aio.aclose()
+    return (await prepared_portrait(proc)).id
 
 
 def run(size: str = "full") -> dict[str, Any]:

@@ -65,7 +65,7 @@ class Bisection:
             raise ValueError(f"need 0 < resolution <= limit, got resolution={self.resolution}, limit={self.limit}")
         if not math.isfinite(self.threshold):
             raise ValueError("threshold must be finite")
-        self._steps = int(math.floor(self.limit / self.resolution + 1e-9))
+        self._steps = math.floor(self.limit / self.resolution + 1e-9)
 
     def _param(self, step: int) -> float:
         return self.sign * round(step * self.resolution, 10)

@@ -7,7 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from gp_widgets.sweeps.aggregate import RateMeter, curves, failures_by_code, mean_interval
+from gp_widgets.sweeps.aggregate import (
+    RateMeter,
+    curves,
+    failures_by_code,
+    mean_interval,
+)
 
 
 def test_interval_matches_the_textbook_t_interval() -> None:

@@ -51,7 +51,7 @@ def test_nan_counts_as_unsafe_and_higher_is_better_flips_the_side() -> None:
 def test_observing_another_param_or_reading_early_is_an_error() -> None:
     search = Bisection(1, 0.6)
     with pytest.raises(RuntimeError):
-        search.result
+        _ = search.result
     assert search.next_param() == 10.0
     with pytest.raises(ValueError):
         search.observe(5.0, 0.1)

@@ -1,0 +1,115 @@
+"""A study's CPU work (decoding, thumbnails, landmarks, descriptors, metrics) on a ``concurrent.futures.Executor``.
+
+The default is a process pool sized to the machine; ``distributed.Client(...).get_executor()`` spreads the
+same work over a Dask cluster. What crosses to a worker is picklable: top-level functions, bytes, tuples and
+metric objects defined at module level (the built-ins are). Each worker process decodes an original once
+(:func:`original_image` keeps the last few) and loads dlib's models once (``analysis.models``). Network work
+stays on the kernel's event loop: :func:`run` only awaits the executor's future.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+from PIL import Image
+
+from ..imaging import THUMB_MAX_SIDE, encode_for_browser, to_rgb
+from .metrics import analysis_rgb
+
+__all__ = ["Measured", "MetricLike", "default_executor", "measure_variant", "original_image",
+           "prepare_original", "run"]
+
+T = TypeVar("T")
+Box = tuple[float, float, float, float]
+
+class MetricLike(Protocol):
+    """What :func:`measure_variant` needs of a metric (the ``gp.metrics`` protocol has more)."""
+
+    name: str
+
+    def compute(self, original: np.ndarray, variant: np.ndarray, face_box: Box) -> float: ...
+
+
+def default_executor(max_workers: int | None = None) -> ProcessPoolExecutor:
+    """A process pool with one worker per core, started with ``spawn``: forking a kernel that runs threads
+    (ipykernel's, the event loop's) can copy a held lock into the child and hang it."""
+    workers = max_workers or os.cpu_count() or 1
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+async def run(executor: Executor, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` on ``executor``, awaited on the running loop; cancelling the await cancels the job if it
+    has not started."""
+    future = executor.submit(fn, *args)
+    try:
+        return await asyncio.wrap_future(future)
+    except asyncio.CancelledError:
+        future.cancel()
+        raise
+
+
+def prepare_original(data: bytes) -> bytes:
+    """An original photo (any size, JPEG or PNG, EXIF-rotated) as a PNG at the analysis size: what every
+    variant of that photo is measured against, small enough to send with each job."""
+    out = io.BytesIO()
+    Image.fromarray(analysis_rgb(data)).save(out, format="PNG", compress_level=1)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=8)
+def original_image(data: bytes) -> np.ndarray:
+    """The pixels of a :func:`prepare_original` PNG, decoded once per worker process (read-only)."""
+    with Image.open(io.BytesIO(data)) as image:
+        pixels = np.asarray(to_rgb(image))
+    pixels.setflags(write=False)
+    return pixels
+
+
+@dataclass(frozen=True)
+class Measured:
+    """What the kernel keeps of a variant: a JPEG thumbnail and numbers (NaN with a reason when a metric
+    could not run)."""
+
+    thumbnail: bytes = field(repr=False)
+    values: dict[str, float]
+    reasons: dict[str, str]
+
+
+def _evaluate(metric: MetricLike, original: np.ndarray, variant: np.ndarray, box: Box | None) -> tuple[float, str | None]:
+    if box is None:
+        return math.nan, "no face box"
+    try:
+        value = float(metric.compute(original, variant, box))
+    except Exception as exc:  # noqa: BLE001 -- a metric that fails loses its number, never the variant
+        return math.nan, f"{type(exc).__name__}: {exc}"
+    return (value, None) if math.isfinite(value) else (math.nan, "not a finite number")
+
+
+def measure_variant(original: bytes, variant: bytes, box: Box | None, metrics: Sequence[MetricLike],
+                    thumb_side: int = THUMB_MAX_SIDE) -> Measured:
+    """Decode a variant once, on a worker: its thumbnail, and each metric against ``original`` (from
+    :func:`prepare_original`) at the same size. The variant's pixels never leave the worker."""
+    before = original_image(original)
+    with Image.open(io.BytesIO(variant)) as image:
+        rgb = to_rgb(image)
+        rgb.load()
+    thumbnail = encode_for_browser(rgb, thumb_side, quality=80).data
+    size = (before.shape[1], before.shape[0])
+    after = np.asarray(rgb if rgb.size == size else rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0))
+    values: dict[str, float] = {}
+    reasons: dict[str, str] = {}
+    for metric in metrics:
+        values[metric.name], reason = _evaluate(metric, before, after, box)
+        if reason is not None:
+            reasons[metric.name] = reason
+    return Measured(thumbnail, values, reasons)

@@ -9,7 +9,6 @@ event loop; decoding and metrics on an executor (a process pool by default).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import math
 from collections.abc import Coroutine, Sequence
 from concurrent.futures import Executor
@@ -17,8 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..api import AsyncClient, Client, GalleryItem, Move
-from ..api.errors import GPError, NotFoundError, TaskFailedError
-from ..api.uploads import to_upload
+from ..api.errors import GPError, TaskFailedError
 from .cache import VariantCache
 from .calibrate import Bisection, Crossing, SignSummary, summarize
 from .compute import (
@@ -28,6 +26,7 @@ from .compute import (
     prepare_original,
     run,
 )
+from .documents import cached_bytes, open_document
 from .photos import resolve_photos
 from .records import error_code
 from .spec import _move
@@ -123,30 +122,6 @@ class _Calibrator:
         self.search, self.timeout = search, timeout
         self.slots = asyncio.Semaphore(concurrency)
 
-    async def _bytes(self, item: GalleryItem) -> bytes:
-        data = await asyncio.to_thread(self.cache.get, item.id)
-        if data is None:
-            data = await self.aio.download(item)
-            await asyncio.to_thread(self.cache.put, item.id, data)
-        return data
-
-    async def _document(self, source: Any) -> tuple[GalleryItem, bytes]:
-        if isinstance(source, GalleryItem):
-            return source, await self._bytes(source)
-        upload = await asyncio.to_thread(to_upload, source)
-        sha = hashlib.sha256(upload.content).hexdigest()
-        known = await asyncio.to_thread(self.cache.upload_id, sha)
-        doc = None
-        if known is not None:
-            try:
-                doc = await self.aio.get(known)
-            except NotFoundError:
-                doc = None
-        if doc is None:
-            doc = await self.aio.upload(upload.content, upload.filename)
-            await asyncio.to_thread(self.cache.remember_upload, sha, doc.id)
-        return doc, upload.content
-
     async def _value(self, doc: GalleryItem, face: int, original: bytes, box: tuple[float, ...], param: float) -> float:
         async with self.slots:
             variant = await self.aio.edit(doc, self.move, param, face)
@@ -154,7 +129,7 @@ class _Calibrator:
                 variant = await self.aio.wait(variant, self.timeout)
             elif variant.task.failed:
                 raise TaskFailedError(variant.task.error_code, variant)
-            data = await self._bytes(variant)
+            data = await cached_bytes(self.aio, self.cache, variant)
         measured = await run(self.executor, measure_variant, original, data, box, (self.metric,))
         return measured.values[self.metric.name]
 
@@ -168,7 +143,7 @@ class _Calibrator:
         doc_id = None
         try:
             async with self.slots:
-                doc, data = await self._document(source)
+                doc, data, _ = await open_document(self.aio, self.cache, source)
                 doc_id = doc.id
                 if doc.faces is None:
                     doc = await self.aio.wait_for_faces(doc, self.timeout)

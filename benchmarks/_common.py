@@ -212,7 +212,7 @@ async def run_sweep(source: Any, moves: Sequence[str], params: Sequence[float], 
         started = time.perf_counter()
         cells = await runner.run()
         wall = time.perf_counter() - started
-        return SweepRun([r.to_dict() for r in cells], wall, runner.stats.to_dict(), noticed,
+        return SweepRun([r.to_dict() for r in cells], wall, runner.result.stats.to_dict(), noticed,
                         via="gp_widgets.sweeps.SweepRunner")
 
 

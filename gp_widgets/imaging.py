@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-__all__ = ["Encoded", "fit_size", "to_rgb", "decode_rgb", "upright_size", "encode_for_browser", "PHOTO_MAX_SIDE", "THUMB_MAX_SIDE"]
+__all__ = ["Encoded", "fit_size", "to_rgb", "open_rgb", "decode_rgb", "upright_size", "encode_for_browser", "PHOTO_MAX_SIDE", "THUMB_MAX_SIDE"]
 
 PHOTO_MAX_SIDE = 768
 THUMB_MAX_SIDE = 160
@@ -44,10 +44,17 @@ def to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
+def open_rgb(data: bytes) -> Image.Image:
+    """Encoded bytes to an upright RGB image, fully loaded (the file is closed)."""
+    with Image.open(io.BytesIO(data)) as image:
+        rgb = to_rgb(image)
+        rgb.load()
+        return rgb
+
+
 def decode_rgb(data: bytes) -> np.ndarray:
     """Encoded bytes to an upright HxWx3 ``uint8`` array."""
-    with Image.open(io.BytesIO(data)) as image:
-        return np.asarray(to_rgb(image))
+    return np.asarray(open_rgb(data))
 
 
 _TRANSPOSED = {5, 6, 7, 8}  # EXIF orientations that swap width and height

@@ -1,31 +1,28 @@
-"""Figures for sweeps: a labelled contact sheet, metric curves, a GIF (matplotlib imported lazily, Agg-safe).
+"""Figures of a sweep's result: a labelled contact sheet, metric curves, a GIF (matplotlib imported lazily, Agg-safe).
 
-These take plain data (images, labels, numbers), not widgets, so they work on a loaded manifest too.
+Each takes a :class:`~gp_widgets.sweeps.result.SweepResult`, never a widget, so they work in a plain
+script, during a run, and on a loaded manifest.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw
+
+from .sweeps.spec import param_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from .sweeps.aggregate import CurvePoint
     from .sweeps.calibration import Calibration
+    from .sweeps.result import SweepResult
 
-__all__ = [
-    "METRIC_LABELS",
-    "animate",
-    "calibration_figure",
-    "contact_sheet",
-    "metric_plot",
-    "save_figure",
-    "study_figure",
-]
+__all__ = ["METRIC_LABELS", "animate", "calibration_figure", "contact_sheet", "metric_plot", "metric_series",
+           "save_figure", "study_figure"]
 
 METRIC_LABELS = {
     "mad_face": "mean |Δ| inside the face",
@@ -35,13 +32,17 @@ METRIC_LABELS = {
 _PAPER_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "font.size": 8}
 
 
-def contact_sheet(cells: Sequence[Sequence[Image.Image | str | None]], row_labels: Sequence[str],
-                  col_labels: Sequence[str], *, title: str = "", xlabel: str = "param", ylabel: str = "move",
-                  cell_inches: float = 1.4, dpi: int = 150) -> Figure:
-    """Rows × columns of images; a string in place of an image is a failure code, drawn as a labelled grey cell."""
+def contact_sheet(result: SweepResult, *, title: str | None = None, cell_inches: float = 1.4,
+                  dpi: int = 150) -> Figure:
+    """Rows (moves) × columns (params) of variants; a failed cell is a grey cell labelled with its code."""
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
+    spec = result.spec
+    cells = result.tile_rows(max(64, round(cell_inches * dpi)))
+    row_labels = [spec.row_label(r) for r in spec.rows]
+    col_labels = [param_label(p) for p in spec.params]
+    title = result.title() if title is None else title
     n_rows, n_cols = len(row_labels), len(col_labels)
     with rc_context(_PAPER_RC):
         fig = Figure(figsize=(cell_inches * n_cols + 1.2, cell_inches * n_rows + 0.9), dpi=dpi, layout="constrained")
@@ -61,19 +62,30 @@ def contact_sheet(cells: Sequence[Sequence[Image.Image | str | None]], row_label
                     ax.set_title(col_labels[c])
                 if c == 0:
                     ax.set_ylabel(row_labels[r])
-        fig.supxlabel(xlabel)
-        fig.supylabel(ylabel)
+        fig.supxlabel("param")
+        fig.supylabel("move")
         if title:
             fig.suptitle(title)
     return fig
 
 
-def metric_plot(series: Mapping[str, Mapping[str, Sequence[tuple[float, float]]]], *, title: str = "",
-                dpi: int = 100) -> Figure:
-    """One panel per metric; in each, one line per row label: ``series[metric][label] = [(param, value), ...]``."""
+def metric_series(result: SweepResult) -> dict[str, dict[str, list[tuple[float, float]]]]:
+    """``series[metric][row label] = [(param, value), ...]`` over the cells that have the metric."""
+    series: dict[str, dict[str, list[tuple[float, float]]]] = {}
+    for rec in result.records:
+        label = result.spec.row_label(rec.cell.row)
+        for metric, value in rec.metrics.items():
+            series.setdefault(metric, {}).setdefault(label, []).append((rec.cell.param, value))
+    return series
+
+
+def metric_plot(result: SweepResult, *, title: str | None = None, dpi: int = 100) -> Figure:
+    """One panel per metric; in each, one line per row: the metric against param."""
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
+    series = metric_series(result)
+    title = result.title() if title is None else title
     metrics = [m for m in series if series[m]]
     with rc_context(_PAPER_RC):
         fig = Figure(figsize=(3.2 * max(1, len(metrics)), 2.8), dpi=dpi, layout="constrained")
@@ -103,11 +115,13 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int | None = Non
         fig.savefig(path, dpi=dpi or fig.dpi, bbox_inches="tight", facecolor="white")
 
 
-def animate(frames: Sequence[Sequence[Image.Image | str | None]], captions: Sequence[str],
-            path: str | os.PathLike[str], *, tile: int = 160, ms_per_frame: int = 500) -> None:
-    """A GIF: frame ``j`` tiles ``frames[j]`` side by side (one tile per move), captioned ``captions[j]``."""
-    if not frames:
-        raise ValueError("nothing to animate")
+def animate(result: SweepResult, path: str | os.PathLike[str], *, tile: int = 160, ms_per_frame: int = 500) -> None:
+    """A GIF: frame ``j`` shows every row at the ``j``-th param side by side, captioned with the param."""
+    spec = result.spec
+    rows = result.tile_rows(tile)
+    frames = [[row[j] for row in rows] for j in range(len(spec.params))]
+    labels = " | ".join(spec.row_label(r) for r in spec.rows)
+    captions = [f"param {param_label(p)}   ({labels})" for p in spec.params]
     width, bar = tile * max(len(f) for f in frames), 18
     out = []
     for tiles, caption in zip(frames, captions):

@@ -3,10 +3,11 @@
 from . import errors
 from .aclient import AsyncClient
 from .client import Client
-from .models import Face, GalleryItem, Move, Task, TaskStatus, parse_face
+from .constants import DEFAULT_BASE_URL, CellStatus, TaskStatus
+from .models import Face, GalleryItem, Move, Task, parse_face
 from .polling import PollPolicy
 from .retry import RetryPolicy
-from .settings import DEFAULT_BASE_URL, Settings
+from .settings import Settings
 
 __all__ = [
     "errors",
@@ -17,6 +18,7 @@ __all__ = [
     "Move",
     "Task",
     "TaskStatus",
+    "CellStatus",
     "parse_face",
     "PollPolicy",
     "RetryPolicy",

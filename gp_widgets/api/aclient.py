@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 import httpx
 
+from .constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WAIT_TIMEOUT
 from .errors import (
     APIConnectionError,
     APIResponseError,
@@ -63,8 +64,8 @@ class AsyncClient:
         self,
         api_key: str | None = None,
         base_url: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 4,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         *,
         poll: PollPolicy | None = None,
         retry: RetryPolicy | None = None,
@@ -157,10 +158,7 @@ class AsyncClient:
         return response
 
     async def _request(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        async for attempt in self.retry.retrying(method, "/" + path):
-            with attempt:
-                return await self._send_once(method, path, **kw)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await self.retry.call(method, "/" + path, self._send_once, method, path, **kw)
 
     async def _item(self, method: str, path: str, **kw: Any) -> GalleryItem:
         response = await self._request(method, path, **kw)
@@ -194,12 +192,12 @@ class AsyncClient:
         return await self._item("PUT", f"teams/me/gallery/{_id(item)}/faces/{_face(item, face)}", json=body)
 
     async def wait_for_faces(
-        self, item: ItemRef, timeout: float = 300.0, on_update: OnUpdate | None = None
+        self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None
     ) -> GalleryItem:
         """Poll until face detection has run; ``.faces`` is then a tuple (maybe empty)."""
         return await self._poll(item, faces_ready, timeout, on_update, "face detection")
 
-    async def wait(self, item: ItemRef, timeout: float = 300.0, on_update: OnUpdate | None = None) -> GalleryItem:
+    async def wait(self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None) -> GalleryItem:
         """Poll until the variant is complete; raise :class:`TaskFailedError` if it failed."""
         done = await self._poll(item, task_done, timeout, on_update, "variant")
         if done.task.failed:

@@ -10,6 +10,7 @@ import httpx
 
 from . import portal
 from .aclient import AsyncClient, FaceRef, ItemRef, OnUpdate
+from .constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WAIT_TIMEOUT
 from .models import GalleryItem, Move
 from .polling import PollPolicy
 from .retry import RetryPolicy
@@ -32,8 +33,8 @@ class Client:
         self,
         api_key: str | None = None,
         base_url: str | None = None,
-        timeout: float = 30.0,
-        max_retries: int = 4,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         *,
         poll: PollPolicy | None = None,
         retry: RetryPolicy | None = None,
@@ -88,11 +89,11 @@ class Client:
         """Ask for a variant (idempotent: the same request gives the same variant id)."""
         return portal.run(self._on_portal.edit(item, move, param, face))
 
-    def wait_for_faces(self, item: ItemRef, timeout: float = 300.0, on_update: OnUpdate | None = None) -> GalleryItem:
+    def wait_for_faces(self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None) -> GalleryItem:
         """Block until face detection has run; ``on_update`` is called from a background thread."""
         return portal.run(self._on_portal.wait_for_faces(item, timeout, on_update))
 
-    def wait(self, item: ItemRef, timeout: float = 300.0, on_update: OnUpdate | None = None) -> GalleryItem:
+    def wait(self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None) -> GalleryItem:
         """Block until the variant is complete; raise ``TaskFailedError`` if it failed."""
         return portal.run(self._on_portal.wait(item, timeout, on_update))
 

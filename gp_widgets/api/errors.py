@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .constants import PARAM_LIMIT
+
 if TYPE_CHECKING:
     from .models import GalleryItem
 
 __all__ = [
+    "HINTS",
+    "hint",
     "GPError",
     "InvalidInputError",
     "APIConnectionError",
@@ -24,20 +28,26 @@ __all__ = [
     "WaitTimeoutError",
 ]
 
-_HINTS = {
-    "unauthorized": "the API rejected the key; check GP_API_KEY or the api_key argument",
+HINTS = {
+    "unauthorized": "the API key was rejected; check GP_API_KEY or the api_key argument",
     "invalid_move": "unknown move; see gp.Move for the 11 moves",
-    "invalid_param": "param must be a finite number with |param| <= 10",
+    "invalid_param": f"param must be a finite number with |param| <= {PARAM_LIMIT:g}",
     "faces_not_ready": "faces are not detected yet; call wait_for_faces() first",
     "face_not_found": "no face with that index in this photo",
     "not_ready": "the variant is not complete yet; call wait() first",
-    "image_too_large": "the photo is over the size limit (20 MB or 40 megapixels)",
+    "image_too_large": "the photo is too large (over 20 MB or 40 megapixels)",
     "unsupported_image": "only PNG and JPEG photos are accepted",
     "invalid_image": "the photo could not be decoded (empty or truncated?)",
     "missing_filename": "the upload needs a non-empty filename",
-    "rate_limited": "too many requests; slow down",
-    "move_unavailable_offline": "this move needs the generative.photos service (set GP_API_KEY)",
+    "rate_limited": "too many requests; try again in a moment",
+    "move_unavailable_offline": "this move needs the service (set GP_API_KEY)",
 }
+"""What to tell a person about each API error code: the one table errors, widgets and sweeps use."""
+
+
+def hint(code: str | None) -> str:
+    """The user-facing hint for an API error ``code`` ('' when there is none)."""
+    return HINTS.get(code or "", "")
 
 
 class GPError(Exception):
@@ -88,9 +98,9 @@ class APIStatusError(GPError):
         self.body = body
         self.retry_after = retry_after
         where = f" ({method} {path})" if method else ""
-        hint = _HINTS.get(code or "", "")
+        advice = hint(code)
         label = code or "no error code in the response"
-        super().__init__(f"{status_code} {label}{where}" + (f": {hint}" if hint else ""))
+        super().__init__(f"{status_code} {label}{where}" + (f": {advice}" if advice else ""))
 
 
 class BadRequestError(APIStatusError):
@@ -123,8 +133,8 @@ class TaskFailedError(GPError):
     def __init__(self, code: str | None, item: GalleryItem) -> None:
         self.code = code
         self.item = item
-        hint = _HINTS.get(code or "", "")
-        super().__init__(f"variant {item.id} failed: {code or 'no error code'}" + (f" ({hint})" if hint else ""))
+        advice = hint(code)
+        super().__init__(f"variant {item.id} failed: {code or 'no error code'}" + (f" ({advice})" if advice else ""))
 
 
 class WaitTimeoutError(GPError):

@@ -9,6 +9,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
+from .constants import TaskStatus
 from .errors import APIResponseError
 
 __all__ = ["Move", "TaskStatus", "Face", "Task", "GalleryItem", "parse_face"]
@@ -37,18 +38,6 @@ class Move(str, Enum):
         """Whether the embedded local engine emulates this move (the demographic ones it does not)."""
         return self in (Move.smile, Move.age, Move.gender)
 
-
-class TaskStatus(str, Enum):
-    waiting = "waiting"
-    inprogress = "inprogress"
-    complete = "complete"
-    failed = "failed"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-TERMINAL = frozenset({TaskStatus.complete.value, TaskStatus.failed.value})
 
 _EPS = 1e-6
 _BOX_KEYS = (("x", "y", "w", "h"), ("x", "y", "width", "height"))
@@ -147,11 +136,11 @@ class Task:
 
     @property
     def done(self) -> bool:
-        return self.status in TERMINAL
+        return self.status in (TaskStatus.complete, TaskStatus.failed)
 
     @property
     def failed(self) -> bool:
-        return self.status == TaskStatus.failed.value
+        return self.status == TaskStatus.failed
 
 
 @dataclass(frozen=True)

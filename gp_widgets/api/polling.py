@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from .constants import POLL_FACTOR, POLL_INITIAL, POLL_JITTER, POLL_MAXIMUM
 from .models import GalleryItem
 
 __all__ = ["PollPolicy", "faces_ready", "task_done"]
@@ -14,10 +15,10 @@ __all__ = ["PollPolicy", "faces_ready", "task_done"]
 class PollPolicy:
     """Intervals start near ``initial`` and grow by ``factor`` up to ``maximum``, with ±``jitter``."""
 
-    initial: float = 0.25
-    maximum: float = 2.0
-    factor: float = 1.5
-    jitter: float = 0.15
+    initial: float = POLL_INITIAL
+    maximum: float = POLL_MAXIMUM
+    factor: float = POLL_FACTOR
+    jitter: float = POLL_JITTER
 
     def delay(self, n: int, rng: random.Random | None = None) -> float:
         """Seconds to sleep before the ``n``-th re-poll (``n`` from 0)."""

@@ -1,15 +1,18 @@
-"""One background event loop per process on which the sync ``Client`` runs its coroutines."""
+"""One background event loop per process on which the sync ``Client`` runs its coroutines, and the
+hand-off of work to the loop that owns it (the kernel's, else this one)."""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["loop", "run"]
+__all__ = ["Future", "KernelLoop", "loop", "run"]
 
 T = TypeVar("T")
+Future = asyncio.Future[Any] | concurrent.futures.Future[Any]
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
@@ -46,3 +49,37 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     except BaseException:
         future.cancel()
         raise
+
+
+class KernelLoop:
+    """The loop running where this was created (a notebook's kernel loop); without one, the portal loop.
+
+    ipykernel 7 may deliver comm messages on a subshell thread, so work is handed over
+    with ``call_soon_threadsafe`` / ``run_coroutine_threadsafe`` whenever the caller is
+    not on the loop's own thread.
+    """
+
+    def __init__(self) -> None:
+        try:
+            self.loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.loop = loop()
+
+    def _on_loop(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self.loop
+        except RuntimeError:
+            return False
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> Future:
+        """Schedule ``coro`` on the loop; returns a task (on the loop) or a thread-safe future."""
+        if self._on_loop():
+            return self.loop.create_task(coro)
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def call(self, fn: Any, *args: Any) -> None:
+        """Call ``fn(*args)`` on the loop's thread."""
+        if self._on_loop():
+            fn(*args)
+        else:
+            self.loop.call_soon_threadsafe(fn, *args)

@@ -1,19 +1,28 @@
-"""When to retry a request and how long to wait: one policy, applied through tenacity."""
+"""When to retry and how long to wait: one policy class, applied through tenacity, for every retry in the project.
+
+:class:`RetryPolicy` is the client's; the sweeps subclass it (``SweepRetry``, ``RateLimitRetry``)
+rather than writing loops of their own.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
 
 import tenacity
 
+from .constants import DEFAULT_MAX_RETRIES
 from .errors import APIConnectionError, APIStatusError, GPError
 
 __all__ = ["RetryPolicy", "parse_retry_after"]
 
 log = logging.getLogger("gp_widgets")
+
+T = TypeVar("T")
 
 _RETRY_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -44,7 +53,7 @@ class RetryPolicy:
     retried only when it never reached the server, or was refused with 429.
     """
 
-    max_retries: int = 4
+    max_retries: int = DEFAULT_MAX_RETRIES
     backoff_initial: float = 0.5
     backoff_max: float = 8.0
     retry_after_cap: float = 60.0
@@ -58,7 +67,8 @@ class RetryPolicy:
             return exc.status_code in _RETRY_STATUS
         return False
 
-    def _wait(self, state: tenacity.RetryCallState) -> float:
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        """Seconds to sleep before the next attempt."""
         exc = state.outcome.exception() if state.outcome else None
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
@@ -78,10 +88,17 @@ class RetryPolicy:
 
         return tenacity.AsyncRetrying(
             stop=tenacity.stop_after_attempt(self.max_retries + 1),
-            wait=self._wait,
+            wait=self.wait,
             retry=tenacity.retry_if_exception(
                 lambda exc: isinstance(exc, GPError) and self.should_retry(method, exc)
             ),
             before_sleep=before_sleep,
             reraise=True,
         )
+
+    async def call(self, method: str, path: str, fn: Callable[..., Awaitable[T]], *args: Any, **kw: Any) -> T:
+        """``await fn(*args, **kw)``, retried as this policy says (``method`` and ``path`` name the request)."""
+        async for attempt in self.retrying(method, path):
+            with attempt:
+                return await fn(*args, **kw)
+        raise AssertionError("unreachable")  # pragma: no cover

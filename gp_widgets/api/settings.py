@@ -7,9 +7,9 @@ import os
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-__all__ = ["DEFAULT_BASE_URL", "Settings"]
+from .constants import DEFAULT_BASE_URL, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 
-DEFAULT_BASE_URL = "https://app.generative.photos/api/v0"
+__all__ = ["Settings"]
 
 
 @dataclass(frozen=True)
@@ -18,12 +18,13 @@ class Settings:
 
     base_url: str
     api_key: str | None = field(default=None, repr=False)
-    timeout: float = 30.0
-    max_retries: int = 4
+    timeout: float = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
 
     @classmethod
     def resolve(
-        cls, api_key: str | None = None, base_url: str | None = None, timeout: float = 30.0, max_retries: int = 4
+        cls, api_key: str | None = None, base_url: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
     ) -> Settings:
         key = api_key if api_key is not None else os.environ.get("GP_API_KEY") or None
         url = base_url or os.environ.get("GP_BASE_URL") or DEFAULT_BASE_URL

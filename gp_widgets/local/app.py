@@ -26,6 +26,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gp_widgets.api.constants import PARAM_LIMIT, TaskStatus
 from gp_widgets.local.config import EngineConfig
 from gp_widgets.local.faults import FaultInjector, parse_faults
 from gp_widgets.local.images import MAX_BYTES, ImageRejected, inspect_upload
@@ -39,7 +40,6 @@ FACE_RE = re.compile(r"^[0-9]{1,9}$")
 BODY_CAP = MAX_BYTES + 64 * 1024  # the file plus multipart framing
 DRAIN_CAP = 4 * BODY_CAP  # read (and drop) this much of an oversized body so the client sees the 413
 JSON_CAP = 64 * 1024
-MAX_PARAM = 10.0
 _STATUS_CODES = {400: "invalid_body", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
                  409: "not_ready", 413: "image_too_large", 415: "unsupported_image", 429: "rate_limited",
                  500: "internal_error", 503: "service_unavailable"}
@@ -87,7 +87,7 @@ def parse_change(raw: bytes) -> tuple[str, float]:
         value = float(param)
     except OverflowError:
         raise APIError(400, "invalid_param") from None
-    if not math.isfinite(value) or abs(value) > MAX_PARAM:
+    if not math.isfinite(value) or abs(value) > PARAM_LIMIT:
         raise APIError(400, "invalid_param")
     return body["move"], value + 0.0
 
@@ -264,7 +264,7 @@ def create_app(config: EngineConfig) -> Starlette:
                 raise APIError(400, "invalid_body")
         move, param = parse_change(raw)
         face = parse_face_index(faceid)
-        if source.status != "complete":
+        if source.status != TaskStatus.complete:
             raise APIError(409, "not_ready")
         if source.faces is None:
             raise APIError(409, "faces_not_ready")
@@ -279,7 +279,7 @@ def create_app(config: EngineConfig) -> Starlette:
     async def get_bytes(request: Request) -> Response:
         team = authorize(request)
         item = lookup(team, request.path_params["doc_id"])
-        if item.status != "complete":
+        if item.status != TaskStatus.complete:
             raise APIError(409, "not_ready")
         data = await asyncio.to_thread(store.read_bytes, team, item.id)
         return Response(data, media_type=item.content_type)

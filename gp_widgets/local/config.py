@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..files import cache_home
+
 
 def default_data_dir() -> Path:
     """``$XDG_CACHE_HOME/gp_widgets/engine`` (``~/.cache`` when unset)."""
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(cache) / "gp_widgets" / "engine"
+    return cache_home() / "engine"
 
 
 @dataclass(frozen=True)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..api.constants import TaskStatus
+from ..files import write_atomic
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -114,8 +115,8 @@ class Store:
         with self._lock:
             self._db.execute(
                 "INSERT INTO items (team, id, kind, content_type, width, height, status, created_at)"
-                " VALUES (?, ?, 'upload', ?, ?, ?, 'complete', ?)",
-                (team, item_id, content_type, width, height, now),
+                " VALUES (?, ?, 'upload', ?, ?, ?, ?, ?)",
+                (team, item_id, content_type, width, height, TaskStatus.complete.value, now),
             )
         return self.get(team, item_id)  # type: ignore[return-value]
 
@@ -125,9 +126,9 @@ class Store:
             cur = self._db.execute(
                 "INSERT OR IGNORE INTO items (team, id, kind, content_type, width, height, faces, source,"
                 " face, move, param, status, created_at) VALUES (?, ?, 'variant', 'image/png', ?, ?, ?, ?, ?, ?, ?,"
-                " 'waiting', ?)",
+                " ?, ?)",
                 (team, item_id, source.width, source.height, json.dumps(source.faces), source.id, face, move,
-                 param, time.time()),
+                 param, TaskStatus.waiting.value, time.time()),
             )
             created = cur.rowcount == 1
         return self.get(team, item_id), created  # type: ignore[return-value]
@@ -136,18 +137,19 @@ class Store:
         with self._lock:
             self._db.execute("UPDATE items SET faces=? WHERE team=? AND id=?", (json.dumps(faces), team, item_id))
 
-    def set_status(self, team: str, item_id: str, status: str, error: str | None = None) -> None:
-        completed = time.time() if status in ("complete", "failed") else None
+    def set_status(self, team: str, item_id: str, status: TaskStatus, error: str | None = None) -> None:
+        completed = time.time() if status in (TaskStatus.complete, TaskStatus.failed) else None
         with self._lock:
             self._db.execute(
                 "UPDATE items SET status=?, error=?, completed_at=? WHERE team=? AND id=?",
-                (status, error, completed, team, item_id),
+                (status.value, error, completed, team, item_id),
             )
 
     def unfinished_variants(self) -> list[Item]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT * FROM items WHERE kind='variant' AND status IN ('waiting', 'inprogress') ORDER BY created_at"
+                "SELECT * FROM items WHERE kind='variant' AND status IN (?, ?) ORDER BY created_at",
+                (TaskStatus.waiting.value, TaskStatus.inprogress.value),
             ).fetchall()
         return [_row_to_item(r) for r in rows]
 
@@ -169,19 +171,7 @@ class Store:
         return self.files / team / item_id
 
     def write_bytes(self, team: str, item_id: str, data: bytes) -> None:
-        """Write atomically: a temp file in the same directory, fsync, then os.replace."""
-        folder = self.files / team
-        folder.mkdir(exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path_for(team, item_id))
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(self.path_for(team, item_id), data)
 
     def read_bytes(self, team: str, item_id: str) -> bytes:
         return self.path_for(team, item_id).read_bytes()

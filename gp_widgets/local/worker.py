@@ -9,9 +9,10 @@ from collections.abc import Callable
 
 import numpy as np
 
+from gp_widgets.api.constants import TaskStatus
 from gp_widgets.api.models import Move
-from gp_widgets.local.faults import FaultInjector
 from gp_widgets.imaging import decode_rgb
+from gp_widgets.local.faults import FaultInjector
 from gp_widgets.local.images import encode_png
 from gp_widgets.local.store import Item, Store
 
@@ -47,7 +48,7 @@ class Worker:
     async def start(self) -> None:
         """Start the loops and resume what a previous run left unfinished."""
         for item in self.store.unfinished_variants():
-            self.store.set_status(item.team, item.id, "waiting")
+            self.store.set_status(item.team, item.id, TaskStatus.waiting)
             self.submit_variant(item.team, item.id)
         for item in self.store.uploads_without_faces():
             self.submit_detection(item.team, item.id)
@@ -88,10 +89,10 @@ class Worker:
 
     async def _run_variant(self, team: str, item_id: str) -> None:
         item = self.store.get(team, item_id)
-        if item is None or item.status not in ("waiting", "inprogress"):
+        if item is None or item.status not in (TaskStatus.waiting, TaskStatus.inprogress):
             return
         started = time.monotonic()
-        self.store.set_status(team, item_id, "inprogress")
+        self.store.set_status(team, item_id, TaskStatus.inprogress)
         png, error = None, None
         try:
             png = await asyncio.wait_for(self._generate(item), self.task_timeout)
@@ -107,9 +108,9 @@ class Worker:
             await asyncio.sleep(remaining)
         if png is not None:
             await asyncio.to_thread(self.store.write_bytes, team, item_id, png)
-            self.store.set_status(team, item_id, "complete")
+            self.store.set_status(team, item_id, TaskStatus.complete)
         else:
-            self.store.set_status(team, item_id, "failed", error)
+            self.store.set_status(team, item_id, TaskStatus.failed, error)
 
     async def _generate(self, item: Item) -> bytes:
         if item.move in DEMOGRAPHIC_MOVES:

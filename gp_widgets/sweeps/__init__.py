@@ -1,7 +1,10 @@
-"""Parameter sweeps without widgets: spec, async runner, one shared poller, flow control, disk cache, manifest."""
+"""Parameter sweeps without widgets: spec, async runner, the result, one shared poller, flow control, disk cache,
+manifest."""
 
 from .cache import VariantCache, default_cache_dir, team_key
 from .records import CellRecord, Progress, SourceImage, SweepStats
+from .result import SweepResult
+from .run import SweepRun, start_sweep
 from .runner import SweepRunner
 from .spec import Cell, Row, SweepSpec
 
@@ -11,10 +14,13 @@ __all__ = [
     "Progress",
     "Row",
     "SourceImage",
+    "SweepResult",
+    "SweepRun",
     "SweepRunner",
     "SweepSpec",
     "SweepStats",
     "VariantCache",
     "default_cache_dir",
+    "start_sweep",
     "team_key",
 ]

@@ -6,9 +6,10 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from ..files import cache_home, write_atomic
 
 __all__ = ["VariantCache", "default_cache_dir", "team_key"]
 
@@ -17,8 +18,7 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
 
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/gp_widgets/variants``, else ``~/.cache/gp_widgets/variants``."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "gp_widgets" / "variants"
+    return cache_home() / "variants"
 
 
 def _digest(text: str, n: int = 16) -> str:
@@ -35,18 +35,6 @@ def backend_key(base_url: str) -> str:
     parts = urlsplit(base_url)
     host = re.sub(r"[^A-Za-z0-9.-]+", "_", parts.netloc or "unknown")
     return f"{host}-{_digest(base_url.rstrip('/'), 10)}"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
 
 
 class VariantCache:
@@ -85,7 +73,7 @@ class VariantCache:
             return None
 
     def put(self, item_id: str, data: bytes) -> None:
-        _write_atomic(self.path(item_id), data)
+        write_atomic(self.path(item_id), data)
 
     def upload_id(self, sha256: str) -> str | None:
         """The document id this photo (by content hash) was uploaded as, if known."""
@@ -95,4 +83,4 @@ class VariantCache:
             return None
 
     def remember_upload(self, sha256: str, item_id: str) -> None:
-        _write_atomic(self.dir / "uploads" / f"{sha256}.json", json.dumps({"id": item_id}).encode())
+        write_atomic(self.dir / "uploads" / f"{sha256}.json", json.dumps({"id": item_id}).encode())

@@ -1,4 +1,8 @@
-"""Sweep-wide flow control: after a 429 every request of the sweep waits, and concurrency halves."""
+"""Sweep-wide flow control: after a 429 every request of the sweep waits, and concurrency halves.
+
+Both retry policies of a sweep live here, as :class:`RetryPolicy` subclasses: ``SweepRetry`` (the
+sweep client's: 429s left to the gate, uploads retried) and ``RateLimitRetry`` (the gate's own).
+"""
 
 from __future__ import annotations
 
@@ -7,23 +11,47 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ..api.errors import RateLimitError
+import tenacity
+
+from ..api.errors import APIConnectionError, RateLimitError, ServerError
 from ..api.retry import RetryPolicy
 
-__all__ = ["Gate", "SweepRetry"]
+__all__ = ["Gate", "RateLimitRetry", "SweepRetry"]
 
 T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class SweepRetry(RetryPolicy):
-    """The client's retry policy minus 429s, which the sweep's :class:`Gate` handles for everyone."""
+    """The client's retry policy minus 429s, which the sweep's :class:`Gate` handles for everyone.
+
+    An upload (POST) that reached the server and failed with a 5xx or a dropped connection is
+    retried too: the client does not, but for a sweep a duplicate upload is harmless.
+    """
 
     def should_retry(self, method: str, exc: BaseException) -> bool:
-        return not isinstance(exc, RateLimitError) and super().should_retry(method, exc)
+        if isinstance(exc, RateLimitError):
+            return False
+        if method == "POST" and isinstance(exc, (ServerError, APIConnectionError)):
+            return True
+        return super().should_retry(method, exc)
+
+
+@dataclass(frozen=True, kw_only=True)
+class RateLimitRetry(RetryPolicy):
+    """The gate's policy: only 429s, each recorded by ``gate`` (pausing the whole sweep) and waited out."""
+
+    gate: Gate = field(compare=False, repr=False)
+
+    def should_retry(self, method: str, exc: BaseException) -> bool:
+        return isinstance(exc, RateLimitError)
+
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        return self.gate.on_rate_limit(getattr(exc, "retry_after", None))
 
 
 class Gate:
@@ -42,7 +70,8 @@ class Gate:
         self.pause_until = 0.0
         self.rate_limited = 0
         self.paused_seconds = 0.0
-        self._default_pause, self._max_pause, self._max_attempts = default_pause, max_pause, max_attempts
+        self._default_pause, self._max_pause = default_pause, max_pause
+        self.retry = RateLimitRetry(gate=self, max_retries=max_attempts - 1)
         self._clock = clock
         self._successes = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
@@ -82,15 +111,11 @@ class Gate:
 
     async def call(self, fn: Callable[..., Awaitable[T]], *args: object) -> T:
         """``await fn(*args)`` after the pause; a 429 pauses everyone and the call is retried."""
-        for attempt in range(self._max_attempts):
-            await self.clear()
-            try:
-                return await fn(*args)
-            except RateLimitError as exc:
-                if attempt + 1 >= self._max_attempts:
-                    raise
-                self.on_rate_limit(exc.retry_after)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return await self.retry.call("", getattr(fn, "__name__", "call"), self._after_pause, fn, *args)
+
+    async def _after_pause(self, fn: Callable[..., Awaitable[T]], *args: object) -> T:
+        await self.clear()
+        return await fn(*args)
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:

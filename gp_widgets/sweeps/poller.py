@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from ..api import GalleryItem
+from ..api.constants import DEFAULT_WAIT_TIMEOUT
 from ..api.errors import GPError, NotFoundError, WaitTimeoutError
 from .records import SweepStats
 from .timing import DurationModel, PollTiming, next_due
@@ -38,7 +39,7 @@ class Poller:
     per variant and fail that variant after ``max_errors`` in a row (a 404 at once).
     """
 
-    def __init__(self, get: Getter, stats: SweepStats, *, timeout: float = 300.0, timing: PollTiming = PollTiming(),
+    def __init__(self, get: Getter, stats: SweepStats, *, timeout: float = DEFAULT_WAIT_TIMEOUT, timing: PollTiming = PollTiming(),
                  model: DurationModel | None = None, max_errors: int = 3, max_parallel: int = 16) -> None:
         self._get, self._stats, self._timeout, self._timing = get, stats, timeout, timing
         self.model = model or DurationModel()

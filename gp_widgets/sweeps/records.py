@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from ..api.constants import CellStatus
 from ..api.errors import (
     APIConnectionError,
     APIResponseError,
@@ -17,11 +18,8 @@ from ..api.errors import (
 )
 from .spec import Cell
 
-__all__ = ["CellRecord", "SourceImage", "SweepStats", "Progress", "error_code", "FINAL", "METRICS"]
+__all__ = ["CellRecord", "SourceImage", "SweepStats", "Progress", "error_code", "METRICS"]
 
-PENDING, SUBMITTED, DOWNLOADING = "pending", "submitted", "downloading"
-COMPLETE, FAILED, CANCELLED = "complete", "failed", "cancelled"
-FINAL = frozenset({COMPLETE, FAILED, CANCELLED})
 METRICS = ("mad_face", "mad_outside", "ssim")
 
 
@@ -49,22 +47,25 @@ class CellRecord:
     """One cell: its request, where it stands, and what is kept of its result (a thumbnail, numbers)."""
 
     cell: Cell
-    status: str = PENDING
+    status: CellStatus = CellStatus.pending
     variant_id: str | None = None
     error_code: str | None = None
     seconds: float | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     thumbnail: bytes | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        self.status = CellStatus(self.status)
+
     @property
     def final(self) -> bool:
-        return self.status in FINAL
+        return self.status.final
 
     def to_dict(self, with_image: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {"move": self.cell.move, "param": self.cell.param, "face": self.cell.face}
         if with_image:
             out["image"] = self.cell.image
-        out.update(variant_id=self.variant_id, status=self.status, error_code=self.error_code,
+        out.update(variant_id=self.variant_id, status=self.status.value, error_code=self.error_code,
                    seconds=None if self.seconds is None else round(self.seconds, 3))
         out.update({name: self.metrics.get(name) for name in METRICS})
         return out
@@ -73,7 +74,7 @@ class CellRecord:
     def from_dict(cls, data: dict[str, Any]) -> CellRecord:
         cell = Cell(int(data.get("image", 0)), int(data["face"]), str(data["move"]), float(data["param"]))
         metrics = {k: float(data[k]) for k in METRICS if data.get(k) is not None}
-        return cls(cell, data["status"], data.get("variant_id"), data.get("error_code"), data.get("seconds"), metrics)
+        return cls(cell, CellStatus(data["status"]), data.get("variant_id"), data.get("error_code"), data.get("seconds"), metrics)
 
 
 @dataclass
@@ -101,6 +102,16 @@ class SweepStats:
             "notice_delay_median": round(statistics.median(delays), 3) if delays else None,
         }
 
+    def to_json(self) -> dict[str, Any]:
+        """Every counter as it is (the manifest keeps these; :meth:`to_dict` is the summary)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SweepStats:
+        """The counters of :meth:`to_json` (keys it does not know, such as a summary's, are ignored)."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
 
 @dataclass(frozen=True)
 class Progress:
@@ -113,8 +124,8 @@ class Progress:
 
     @classmethod
     def of(cls, records: list[CellRecord], elapsed: float) -> Progress:
-        failed = sum(r.status in (FAILED, CANCELLED) for r in records)
-        done = sum(r.status == COMPLETE for r in records)
+        failed = sum(r.status in (CellStatus.failed, CellStatus.cancelled) for r in records)
+        done = sum(r.status == CellStatus.complete for r in records)
         return cls(done, failed, len(records), elapsed)
 
     @property

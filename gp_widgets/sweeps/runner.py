@@ -13,13 +13,15 @@ from typing import Any, TypeVar
 import numpy as np
 
 from ..api import AsyncClient, Client, GalleryItem
-from ..api.errors import APIConnectionError, GPError, NotFoundError, ServerError, TaskFailedError
+from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
+from ..api.errors import GPError, NotFoundError, TaskFailedError
 from ..api.uploads import Photo, to_upload
 from .cache import VariantCache
 from .gate import Gate, SweepRetry
 from .metrics import analysis_rgb, process_variant
 from .poller import Poller
-from .records import CANCELLED, COMPLETE, DOWNLOADING, FAILED, SUBMITTED, CellRecord, SourceImage, SweepStats, error_code
+from .records import CellRecord, SourceImage, error_code
+from .result import SweepResult
 from .spec import SweepSpec
 
 __all__ = ["SweepRunner", "sweep_client"]
@@ -38,24 +40,22 @@ def sweep_client(client: Client | AsyncClient) -> AsyncClient:
 
 
 class SweepRunner:
-    """Runs one sweep on the current event loop; ``records`` fill in as cells finish.
+    """Runs one sweep on the current event loop, filling in its :class:`SweepResult` as cells finish.
 
     Failures (a failed task, any :class:`GPError`, a timeout) land in their cell with a code
     and never stop the sweep; a 429 pauses every request of the sweep (see :class:`Gate`).
     """
 
     def __init__(self, sources: Sequence[Source], spec: SweepSpec, client: Client | AsyncClient | None = None, *,
-                 concurrency: int = 8, cache_dir: Any = None, timeout: float = 300.0,
+                 concurrency: int = 8, cache_dir: Any = None, timeout: float = DEFAULT_WAIT_TIMEOUT,
                  on_change: OnChange | None = None) -> None:
         if len(sources) != spec.n_images:
             raise ValueError(f"spec expects {spec.n_images} images, got {len(sources)}")
         self.spec, self.sources, self.client = spec, list(sources), client
-        self.records = [CellRecord(cell) for cell in spec.cells]
-        self.inputs: list[SourceImage | None] = [None] * spec.n_images
-        self.stats = SweepStats()
+        self.result = SweepResult(spec)
         self.gate = Gate(concurrency)
-        self.cache: VariantCache | None = None
-        self._cache_dir, self._timeout, self._on_change = cache_dir, timeout, on_change
+        self.on_change = on_change
+        self._cache_dir, self._timeout = cache_dir, timeout
         self._originals: dict[int, np.ndarray] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._cancelled = False
@@ -65,16 +65,17 @@ class SweepRunner:
     # -- public -------------------------------------------------------------------------
 
     async def run(self) -> list[CellRecord]:
-        """Run every cell; returns the records (cancelled cells marked ``cancelled``)."""
+        """Run every cell; returns the records (cancelled cells marked ``cancelled``) of :attr:`result`."""
         started = time.monotonic()
         try:
             await self._connect()
         except Exception as exc:  # no backend at all: every cell shows why
             log.warning("sweep could not connect: %s", exc)
-            self._fail_all(range(len(self.records)), error_code(exc))
-            return self.records
+            self._fail_all(range(len(self.result.records)), error_code(exc))
+            return self.result.records
         assert self._aio is not None
-        self._poller = Poller(self._gated_get, self.stats, timeout=self._timeout)
+        stats = self.result.stats
+        self._poller = Poller(self._gated_get, stats, timeout=self._timeout)
         poller = asyncio.create_task(self._poller.run())
         try:
             if not self._cancelled:
@@ -85,13 +86,13 @@ class SweepRunner:
             await asyncio.gather(poller, return_exceptions=True)
             await self._aio.aclose()
             self._originals.clear()
-            for rec in self.records:
+            for rec in self.result.records:
                 if not rec.final:
-                    self._set(rec, CANCELLED)
-            self.stats.rate_limited = self.gate.rate_limited
-            self.stats.paused_seconds = self.gate.paused_seconds
-            self.stats.wall_seconds = time.monotonic() - started
-        return self.records
+                    self._set(rec, CellStatus.cancelled)
+            stats.rate_limited = self.gate.rate_limited
+            stats.paused_seconds = self.gate.paused_seconds
+            stats.wall_seconds = time.monotonic() - started
+        return self.result.records
 
     def cancel(self) -> None:
         """Stop: cells not finished become ``cancelled`` (call on the loop the sweep runs on)."""
@@ -109,14 +110,15 @@ class SweepRunner:
             client = self.client = await asyncio.to_thread(connect)
         self._aio = sweep_client(client)
         settings = self._aio.settings
-        self.cache = VariantCache(settings.base_url, settings.api_key, self._cache_dir)
+        self.result.cache = VariantCache(settings.base_url, settings.api_key, self._cache_dir)
 
     async def _gated_get(self, item: GalleryItem) -> GalleryItem:
         assert self._aio is not None
         return await self.gate.call(self._aio.get, item)
 
     async def _image(self, index: int) -> None:
-        cells = [i for i, rec in enumerate(self.records) if rec.cell.image == index]
+        records = self.result.records
+        cells = [i for i, rec in enumerate(records) if rec.cell.image == index]
         try:
             doc = await self._prepare(index, self.sources[index])
         except asyncio.CancelledError:
@@ -126,12 +128,12 @@ class SweepRunner:
                 log.exception("sweep: preparing image %d failed", index)
             self._fail_all(cells, error_code(exc))
             return
-        await asyncio.gather(*(self._cell(doc, self.records[i]) for i in cells), return_exceptions=True)
+        await asyncio.gather(*(self._cell(doc, records[i]) for i in cells), return_exceptions=True)
 
     async def _prepare(self, index: int, source: Source) -> GalleryItem:
         """Upload once (or reuse the upload of the same bytes), detect faces once, decode the original."""
-        assert self._aio is not None and self.cache is not None
-        aio, cache, data, sha = self._aio, self.cache, None, None
+        assert self._aio is not None and self.result.cache is not None
+        aio, cache, data, sha = self._aio, self.result.cache, None, None
         if isinstance(source, GalleryItem):
             doc = source
         else:
@@ -148,26 +150,18 @@ class SweepRunner:
             await asyncio.to_thread(cache.put, doc.id, data)
         self._originals[index] = await _cpu(analysis_rgb, data)
         faces = tuple((f.x, f.y, f.w, f.h) for f in doc.faces or ())
-        self.inputs[index] = SourceImage(index, doc.id, sha, doc.width, doc.height, faces)
+        self.result.inputs[index] = SourceImage(index, doc.id, sha, doc.width, doc.height, faces)
         return doc
 
-    async def _upload(self, content: bytes, filename: str, attempts: int = 4) -> GalleryItem:
-        """POST the photo; the client does not retry a POST that reached the server, but for a sweep
-        a duplicate upload is harmless, so 5xx and dropped connections are retried here."""
+    async def _upload(self, content: bytes, filename: str) -> GalleryItem:
+        """POST the photo (the sweep client retries it on 5xx and dropped connections, see :class:`SweepRetry`)."""
         assert self._aio is not None
-        for attempt in range(attempts):
-            try:
-                self.stats.uploads += 1
-                return await self.gate.call(self._aio.upload, content, filename)
-            except (ServerError, APIConnectionError):
-                if attempt + 1 >= attempts:
-                    raise
-                await asyncio.sleep(0.5 * 2**attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+        self.result.stats.uploads += 1
+        return await self.gate.call(self._aio.upload, content, filename)
 
     async def _known_upload(self, sha: str) -> GalleryItem | None:
-        assert self._aio is not None and self.cache is not None
-        doc_id = await asyncio.to_thread(self.cache.upload_id, sha)
+        assert self._aio is not None and self.result.cache is not None
+        doc_id = await asyncio.to_thread(self.result.cache.upload_id, sha)
         if doc_id is None:
             return None
         try:
@@ -177,14 +171,15 @@ class SweepRunner:
 
     async def _bytes(self, item: GalleryItem) -> bytes:
         """From the disk cache, else downloaded (and cached)."""
-        assert self._aio is not None and self.cache is not None
-        data = await asyncio.to_thread(self.cache.get, item.id)
+        cache, stats = self.result.cache, self.result.stats
+        assert self._aio is not None and cache is not None
+        data = await asyncio.to_thread(cache.get, item.id)
         if data is not None:
-            self.stats.cache_hits += 1
+            stats.cache_hits += 1
             return data
         data = await self.gate.call(self._aio.download, item)
-        self.stats.downloads += 1
-        await asyncio.to_thread(self.cache.put, item.id, data)
+        stats.downloads += 1
+        await asyncio.to_thread(cache.put, item.id, data)
         return data
 
     async def _cell(self, doc: GalleryItem, rec: CellRecord) -> None:
@@ -193,47 +188,48 @@ class SweepRunner:
         try:
             async with self.gate.slot():
                 started, wall = time.monotonic(), time.time()
-                self._set(rec, SUBMITTED)
+                self._set(rec, CellStatus.submitted)
                 item = await self.gate.call(self._aio.edit, doc, cell.move, cell.param, cell.face)
-                self.stats.puts += 1
+                self.result.stats.puts += 1
                 rec.variant_id = item.id
                 if not item.task.done:
                     item = await self._poller.wait(item, wall)
             if item.task.failed:
                 raise TaskFailedError(item.task.error_code, item)
-            self._set(rec, DOWNLOADING)
+            self._set(rec, CellStatus.downloading)
             data = await self._bytes(item)
-            source = self.inputs[cell.image]
+            source = self.result.inputs[cell.image]
             box = source.face_box(cell.face) if source else None
             rec.thumbnail, rec.metrics = await _cpu(
                 process_variant, data, self._originals.get(cell.image), box)
             rec.seconds = time.monotonic() - started
             self.gate.on_success()
-            self._set(rec, COMPLETE)
+            self._set(rec, CellStatus.complete)
         except asyncio.CancelledError:
-            self._set(rec, CANCELLED)
+            self._set(rec, CellStatus.cancelled)
             raise
         except Exception as exc:
             if not isinstance(exc, GPError):
                 log.exception("sweep cell %s failed unexpectedly", cell)
             rec.error_code = error_code(exc)
             rec.seconds = None if started is None else time.monotonic() - started
-            self._set(rec, FAILED)
+            self._set(rec, CellStatus.failed)
 
     # -- bookkeeping ----------------------------------------------------------------------
 
-    def _set(self, rec: CellRecord, status: str) -> None:
+    def _set(self, rec: CellRecord, status: CellStatus) -> None:
         rec.status = status
-        if self._on_change is not None:
+        if self.on_change is not None:
             try:
-                self._on_change(rec)
+                self.on_change(rec)
             except Exception:
                 log.exception("sweep on_change callback failed")
 
     def _fail_all(self, indices: Any, code: str) -> None:
         for i in indices:
-            self.records[i].error_code = code
-            self._set(self.records[i], FAILED)
+            rec = self.result.records[i]
+            rec.error_code = code
+            self._set(rec, CellStatus.failed)
 
 
 _CPU = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="gp-sweep-cpu")

@@ -7,11 +7,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..api import Move
+from ..api.constants import PARAM_LIMIT
 
 __all__ = ["Cell", "Row", "SweepSpec", "param_label"]
-
-MAX_PARAM = 10.0
-
 
 @dataclass(frozen=True, order=True)
 class Row:
@@ -46,8 +44,8 @@ def _move(value: Move | str) -> str:
 
 def _param(value: float) -> float:
     param = float(value)
-    if not math.isfinite(param) or abs(param) > MAX_PARAM:
-        raise ValueError(f"param must be finite with |param| <= {MAX_PARAM:g}, got {value!r}")
+    if not math.isfinite(param) or abs(param) > PARAM_LIMIT:
+        raise ValueError(f"param must be finite with |param| <= {PARAM_LIMIT:g}, got {value!r}")
     return param
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .cache import _write_atomic as write_atomic
+from ..files import write_atomic
 
 if TYPE_CHECKING:
     import pandas

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from ..api import Move
+from ..api.errors import hint
 
 __all__ = ["move_options", "backend_name", "request_label", "task_line", "error_line", "faces_line"]
-
-_HINTS = {
-    "move_unavailable_offline": "this move needs the service (set GP_API_KEY)",
-    "unsupported_image": "only PNG and JPEG photos are accepted",
-    "invalid_image": "the photo could not be decoded",
-    "image_too_large": "the photo is too large",
-    "face_not_found": "no face with that index in this photo",
-    "rate_limited": "too many requests; try again in a moment",
-    "unauthorized": "the API key was rejected",
-}
-
 
 def move_options(backend: str) -> list[tuple[str, str]]:
     """Dropdown options ``(label, move)`` for the 11 moves; moves the local engine cannot do are marked."""
@@ -50,5 +40,5 @@ def error_line(exc: BaseException) -> str:
     """``failed: <code> — <hint>`` for API errors with a code, else ``failed: <message>``."""
     code = getattr(exc, "code", None)
     if code:
-        return f"failed: {code} — {_HINTS.get(code) or exc}"
+        return f"failed: {code} — {hint(code) or exc}"
     return f"failed: {exc or type(exc).__name__}"

@@ -104,25 +104,10 @@ def blob_problems(data_dir: str | os.PathLike[str]) -> list[str]:
 
 async def run_sweep(source: Any, moves: list[str], params: list[float], faces: tuple[int, ...], client: Any,
                     concurrency: int = 8, cache_dir: Any = None) -> tuple[list[dict], Any]:
-    """Run a sweep; ``gp.sweep`` when it exists, else the widget-less ``SweepRunner``.
-
-    Returns (records as dicts, the object that ran it)."""
-    sweep = getattr(gp, "sweep", None)
-    if callable(sweep):
-        kw: dict[str, Any] = {}
-        if cache_dir is not None:
-            import inspect
-            if "cache_dir" in inspect.signature(sweep).parameters:
-                kw["cache_dir"] = cache_dir
-        grid = sweep(source, moves=moves, params=params, faces=faces, client=client, concurrency=concurrency, **kw)
-        records = await grid
-        return [r if isinstance(r, dict) else r.to_dict() for r in records], grid
-    from gp_widgets.sweeps import SweepRunner, SweepSpec
-
-    runner = SweepRunner([source], SweepSpec.build(moves, params, faces), client, concurrency=concurrency,
-                         cache_dir=cache_dir)
-    records = await runner.run()
-    return [r.to_dict() for r in records], runner
+    """Run a sweep through ``gp.sweep``; returns (records as dicts, the grid that ran it)."""
+    grid = gp.sweep(source, moves=moves, params=params, faces=faces, client=client, concurrency=concurrency,
+                    cache_dir=cache_dir)
+    return await grid, grid
 
 
 async def until(predicate: Any, timeout: float = 30.0, what: str = "condition") -> None:

@@ -61,13 +61,13 @@ async def test_fault_soak_200_variant_sweep(engines, tmp_path, portrait_small, c
 
     gate_mod.Gate.on_rate_limit = spy
     try:
-        records, runner = await asyncio.wait_for(
+        records, grid = await asyncio.wait_for(
             run_sweep(doc, MOVES, PARAMS, (0,), aio, concurrency=8, cache_dir=tmp_path / "cache"), timeout=140)
     finally:
         gate_mod.Gate.on_rate_limit = original
 
     assert len(records) == 200
-    sweep_stats = runner.stats if isinstance(runner.stats, dict) else runner.stats.to_dict()
+    sweep_stats = grid.stats
     print("sweep stats:", sweep_stats)
     statuses = Counter(r["status"] for r in records)
     assert set(statuses) <= {"complete", "failed"}, statuses

@@ -40,7 +40,7 @@ async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, t
         [("smile", "complete", None)] * 3 + [("MaleAsian", "failed", "move_unavailable_offline")] * 3)
     await asyncio.sleep(0.3)  # let the last batched flush reach the widgets
     views = grid._views
-    thumbs = [r.thumbnail for r in grid._records[:3]]
+    thumbs = [r.thumbnail for r in grid.sweep_result.records[:3]]
     assert all(t[:2] == b"\xff\xd8" and v.image.value == t for v, t in zip(views, thumbs))  # JPEG thumbnails
     assert len({v.image.value for v in views[3:]}) == 1 and views[3].image.value not in thumbs  # the code tile
     assert [v.button.description for v in views[3:]] == ["move_unavailable_offline"] * 3
@@ -76,7 +76,7 @@ async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, t
     assert client.settings.api_key not in path.read_text()
     again = gp.SweepGrid.load(path)
     assert again.records == records and again.done and await again == records
-    assert again._views[0].image.value == again._records[0].thumbnail is not None
+    assert again._views[0].image.value == again.sweep_result.records[0].thumbnail is not None
     assert "move_unavailable_offline" in texts(again.to_figure(dpi=72))
     assert json.loads(path.read_text())["stats"]["puts"] == 6
 

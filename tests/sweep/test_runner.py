@@ -31,7 +31,7 @@ async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path
     smile = {r.cell.param: r.metrics for r in records if r.cell.move == "smile"}
     assert smile[0.0]["mad_face"] < 1e-3 < smile[1.0]["mad_face"]  # identity at 0, visible at 1
     assert smile[1.0]["mad_outside"] < smile[1.0]["mad_face"]  # the edit stays on the face
-    stats = runner.stats.to_dict()
+    stats = runner.result.stats.to_dict()
     assert stats["uploads"] == 1 and stats["downloads"] == 8 and stats["puts"] == 12
     assert stats["gets_per_variant"] <= 6
 
@@ -39,7 +39,7 @@ async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path
     records2 = await again.run()
     assert [r.variant_id for r in records2] == [r.variant_id for r in records]
     assert [r.status for r in records2] == [r.status for r in records]
-    assert again.stats.uploads == 0 and again.stats.downloads == 0 and again.stats.cache_hits == 8
+    assert again.result.stats.uploads == 0 and again.result.stats.downloads == 0 and again.result.stats.cache_hits == 8
 
 
 async def test_faults_end_every_cell_complete_or_failed_with_a_code(faulty_engine, portrait, tmp_path) -> None:
@@ -58,14 +58,14 @@ async def test_429s_pause_the_whole_sweep_and_are_waited_out(tmp_path, portrait)
         runner = SweepRunner([portrait], SweepSpec.build(["smile"], [-1, 0.5, 1]), aio, cache_dir=tmp_path / "c")
         records = await runner.run()
     assert [r.status for r in records] == ["complete"] * 3
-    assert runner.stats.rate_limited >= 1 and runner.stats.paused_seconds >= 0.9  # the engine says Retry-After: 1
+    assert runner.result.stats.rate_limited >= 1 and runner.result.stats.paused_seconds >= 0.9  # the engine says Retry-After: 1
 
 
 async def test_cancel_marks_unfinished_cells_and_returns(aio, portrait, tmp_path) -> None:
     spec = SweepSpec.build(["smile", "age"], [-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2])
     runner = SweepRunner([portrait], spec, aio, cache_dir=tmp_path, concurrency=2)
     task = asyncio.create_task(runner.run())
-    while not any(r.status == "complete" for r in runner.records):
+    while not any(r.status == "complete" for r in runner.result.records):
         await asyncio.sleep(0.02)
     runner.cancel()
     records = await task

@@ -1,0 +1,49 @@
+"""One vocabulary: the statuses, the param limit and the hints agree with the engine's published contract."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+from gp_widgets.api.constants import PARAM_LIMIT, CellStatus, TaskStatus
+from gp_widgets.api.errors import HINTS, BadRequestError, hint
+from gp_widgets.sweeps.records import CellRecord
+from gp_widgets.sweeps.spec import Cell, SweepSpec
+from gp_widgets.widgets.labels import error_line
+
+
+def _openapi() -> dict:
+    return json.loads(resources.files("gp_widgets.local").joinpath("openapi.json").read_text())
+
+
+def test_task_statuses_are_the_contract_s() -> None:
+    schema = _openapi()["components"]["schemas"]
+    assert [s.value for s in TaskStatus] == schema["task"]["properties"]["status"]["enum"]
+
+
+def test_every_hint_is_for_a_code_the_contract_knows() -> None:
+    schema = _openapi()["components"]["schemas"]
+    codes = set(schema["error"]["properties"]["code"]["enum"]) | set(schema["taskError"]["properties"]["code"]["enum"])
+    assert set(HINTS) <= codes
+
+
+def test_statuses_print_and_compare_as_their_values() -> None:
+    assert f"{TaskStatus.inprogress}" == "inprogress" and TaskStatus.complete == "complete"
+    assert json.dumps([CellStatus.cancelled]) == '["cancelled"]'
+    assert CellRecord(Cell(0, 0, "smile", 1.0), "failed").status is CellStatus.failed
+    assert [s for s in CellStatus if s.final] == [CellStatus.complete, CellStatus.failed, CellStatus.cancelled]
+
+
+def test_the_param_limit_is_one_number() -> None:
+    SweepSpec.build(["smile"], [PARAM_LIMIT, -PARAM_LIMIT])
+    with pytest.raises(ValueError, match=f"<= {PARAM_LIMIT:g}"):
+        SweepSpec.build(["smile"], [PARAM_LIMIT + 0.5])
+    assert f"{PARAM_LIMIT:g}" in hint("invalid_param")
+
+
+def test_errors_and_widgets_word_a_code_the_same_way() -> None:
+    exc = BadRequestError(400, "invalid_param")
+    assert str(exc).endswith(hint("invalid_param")) and error_line(exc) == f"failed: invalid_param — {hint('invalid_param')}"
+    assert hint(None) == "" and hint("no_such_code") == ""

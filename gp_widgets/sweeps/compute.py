@@ -1,4 +1,4 @@
-"""A study's CPU work (decoding, thumbnails, landmarks, descriptors, metrics) on a ``concurrent.futures.Executor``.
+"""A study's CPU work (decoding, landmarks, descriptors, metrics) on a ``concurrent.futures.Executor``.
 
 The default is a process pool sized to the machine; ``distributed.Client(...).get_executor()`` spreads the
 same work over a Dask cluster. What crosses to a worker is picklable: top-level functions, bytes, tuples and
@@ -16,14 +16,14 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from PIL import Image
 
-from ..imaging import THUMB_MAX_SIDE, encode_for_browser, to_rgb
+from ..imaging import to_rgb
 from .metrics import analysis_rgb
 
 __all__ = ["Measured", "MetricLike", "default_executor", "measure_variant", "original_image",
@@ -77,10 +77,8 @@ def original_image(data: bytes) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Measured:
-    """What the kernel keeps of a variant: a JPEG thumbnail and numbers (NaN with a reason when a metric
-    could not run)."""
+    """What the kernel keeps of a variant: numbers (NaN with a reason when a metric could not run)."""
 
-    thumbnail: bytes = field(repr=False)
     values: dict[str, float]
     reasons: dict[str, str]
 
@@ -95,15 +93,14 @@ def _evaluate(metric: MetricLike, original: np.ndarray, variant: np.ndarray, box
     return (value, None) if math.isfinite(value) else (math.nan, "not a finite number")
 
 
-def measure_variant(original: bytes, variant: bytes, box: Box | None, metrics: Sequence[MetricLike],
-                    thumb_side: int = THUMB_MAX_SIDE) -> Measured:
-    """Decode a variant once, on a worker: its thumbnail, and each metric against ``original`` (from
-    :func:`prepare_original`) at the same size. The variant's pixels never leave the worker."""
+def measure_variant(original: bytes, variant: bytes, box: Box | None, metrics: Sequence[MetricLike]) -> Measured:
+    """Decode a variant once, on a worker, and measure each metric against ``original`` (from
+    :func:`prepare_original`) at the same size. The variant's pixels never leave the worker; a variant that
+    does not decode raises (``OSError`` or ``ValueError``), so a damaged cache entry is not trusted."""
     before = original_image(original)
     with Image.open(io.BytesIO(variant)) as image:
         rgb = to_rgb(image)
         rgb.load()
-    thumbnail = encode_for_browser(rgb, thumb_side, quality=80).data
     size = (before.shape[1], before.shape[0])
     after = np.asarray(rgb if rgb.size == size else rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0))
     values: dict[str, float] = {}
@@ -112,4 +109,4 @@ def measure_variant(original: bytes, variant: bytes, box: Box | None, metrics: S
         values[metric.name], reason = _evaluate(metric, before, after, box)
         if reason is not None:
             reasons[metric.name] = reason
-    return Measured(thumbnail, values, reasons)
+    return Measured(values, reasons)

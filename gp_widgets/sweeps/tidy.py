@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import pandas
 
 __all__ = ["COLUMNS", "FORMAT", "StudyFileError", "load_table", "manifest_path", "metric_definition",
-           "new_manifest", "save_table", "to_dataframe"]
+           "new_manifest", "save_table", "to_dataframe", "url_host"]
 
 FORMAT = "gp_widgets.study/1"
 COLUMNS = ("photo", "face", "move", "param", "status", "error_code", "variant_id", "seconds")
@@ -76,16 +76,19 @@ def metric_definition(metric: Any) -> dict[str, Any]:
             "role": getattr(metric, "role", ""), "definition": doc}
 
 
-def _host(base_url: str | None) -> str | None:
+def url_host(base_url: str | None) -> str | None:
+    """The host (and port) of a base URL: what a manifest records of the backend (no path, no credentials)."""
     if not base_url:
         return None
     parts = urlsplit(base_url)
     return parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
 
 
-def new_manifest(*, spec: Mapping[str, Any], metrics: Sequence[Any], backend: str | None, base_url: str | None,
-                 photos: Sequence[Mapping[str, Any]], cache_dir: str | None = None) -> dict[str, Any]:
-    """A manifest for a study's table: ``photos`` describe the inputs (sha256, doc id, face boxes, name)."""
+def new_manifest(*, spec: Mapping[str, Any], metrics: Sequence[Mapping[str, Any]], backend: str | None,
+                 host: str | None, photos: Sequence[Mapping[str, Any]], cache_dir: str | None = None
+                 ) -> dict[str, Any]:
+    """A manifest for a study's table: ``metrics`` as :func:`metric_definition` gives them, ``photos``
+    describing the inputs (sha256, doc id, face boxes, name)."""
     from .. import __version__
 
     return {
@@ -93,9 +96,9 @@ def new_manifest(*, spec: Mapping[str, Any], metrics: Sequence[Any], backend: st
         "version": __version__,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "backend": backend,
-        "host": _host(base_url),
+        "host": host,
         "spec": dict(spec),
-        "metrics": [metric_definition(m) for m in metrics],
+        "metrics": [dict(m) for m in metrics],
         "photos": [dict(p) for p in photos],
         "cache_dir": cache_dir,
     }

@@ -18,6 +18,7 @@ from gp_widgets.sweeps.tidy import (
     new_manifest,
     save_table,
     to_dataframe,
+    url_host,
 )
 
 
@@ -43,7 +44,7 @@ METRICS = ["identity", "mad_face"]
 
 def manifest(base_url: str = "https://user:secret@api.generative.photos:8443/api/v0") -> dict:
     return new_manifest(spec={"moves": ["smile", "age"], "params": [-1.0, 1.0], "faces": "largest"},
-                        metrics=[Identity()], backend="remote", base_url=base_url,
+                        metrics=[metric_definition(Identity())], backend="remote", host=url_host(base_url),
                         photos=[{"index": 0, "sha256": "ab"}, {"index": 1, "sha256": "cd"}])
 
 

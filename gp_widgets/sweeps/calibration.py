@@ -27,8 +27,10 @@ from .compute import (
     run,
 )
 from .documents import cached_bytes, open_document
+from .gate import Gate
 from .photos import resolve_photos
 from .records import error_code
+from .runner import sweep_client
 from .spec import _move
 
 if TYPE_CHECKING:
@@ -120,16 +122,17 @@ class _Calibrator:
                  search: dict[str, Any], concurrency: int, timeout: float) -> None:
         self.aio, self.cache, self.executor, self.move, self.metric = aio, cache, executor, move, metric
         self.search, self.timeout = search, timeout
-        self.slots = asyncio.Semaphore(concurrency)
+        self.gate = Gate(concurrency)
 
     async def _value(self, doc: GalleryItem, face: int, original: bytes, box: tuple[float, ...], param: float) -> float:
-        async with self.slots:
-            variant = await self.aio.edit(doc, self.move, param, face)
+        call = self.gate.call
+        async with self.gate.slot():
+            variant = await call(self.aio.edit, doc, self.move, param, face)
             if not variant.task.done:
-                variant = await self.aio.wait(variant, self.timeout)
+                variant = await call(self.aio.wait, variant, self.timeout)
             elif variant.task.failed:
                 raise TaskFailedError(variant.task.error_code, variant)
-            data = await cached_bytes(self.aio, self.cache, variant)
+            data = await cached_bytes(self.aio, self.cache, variant, call)
         measured = await run(self.executor, measure_variant, original, data, box, (self.metric,))
         return measured.values[self.metric.name]
 
@@ -142,11 +145,11 @@ class _Calibrator:
     async def photo(self, index: int, source: Any) -> PhotoCalibration:
         doc_id = None
         try:
-            async with self.slots:
-                doc, data, _ = await open_document(self.aio, self.cache, source)
+            async with self.gate.slot():
+                doc, data, _ = await open_document(self.aio, self.cache, source, self.gate.call)
                 doc_id = doc.id
                 if doc.faces is None:
-                    doc = await self.aio.wait_for_faces(doc, self.timeout)
+                    doc = await self.gate.call(self.aio.wait_for_faces, doc, self.timeout)
             if not doc.faces:
                 return PhotoCalibration(index, doc_id, None, None, "no_face")
             face = _largest(doc.faces)
@@ -179,7 +182,7 @@ async def calibrate_async(photos: Any, move: Move | str, metric: MetricLike, thr
         from ..connect import connect
 
         client = await asyncio.to_thread(connect)
-    aio = client.aio if isinstance(client, Client) else client
+    aio = sweep_client(client)
     cache = VariantCache(aio.settings.base_url, aio.settings.api_key, cache_dir)
     own = executor is None
     pool = default_executor() if executor is None else executor
@@ -187,6 +190,7 @@ async def calibrate_async(photos: Any, move: Move | str, metric: MetricLike, thr
         work = _Calibrator(aio, cache, pool, move, metric, search, concurrency, timeout)
         results = await asyncio.gather(*(work.photo(i, s) for i, s in enumerate(sources)))
     finally:
+        await aio.aclose()
         if own:
             pool.shutdown(wait=False, cancel_futures=True)
     return Calibration(move, metric.name, float(threshold), float(limit), tuple(results))

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from ..api import AsyncClient, GalleryItem
-from ..api.errors import APIConnectionError, NotFoundError, ServerError
+from ..api.errors import NotFoundError
 from ..api.uploads import to_upload
 from .cache import VariantCache
 
@@ -33,13 +33,12 @@ async def cached_bytes(aio: AsyncClient, cache: VariantCache, item: GalleryItem,
     return data
 
 
-async def open_document(aio: AsyncClient, cache: VariantCache, source: Any, call: Call = direct,
-                        attempts: int = 4) -> tuple[GalleryItem, bytes, str | None]:
+async def open_document(aio: AsyncClient, cache: VariantCache, source: Any, call: Call = direct
+                        ) -> tuple[GalleryItem, bytes, str | None]:
     """``(document, original bytes, sha256)`` for a photo or an uploaded item (sha256 None then).
 
-    A photo whose bytes were uploaded before (the cache remembers the id by content hash) is not sent again.
-    A POST that fails with a 5xx or a dropped connection is retried here (a duplicate upload is harmless;
-    the client itself does not retry a POST that may have reached the server).
+    A photo whose bytes were uploaded before (the cache remembers the id by content hash) is not sent
+    again. Pass a sweep client (:func:`~gp_widgets.sweeps.runner.sweep_client`) to have a failed upload retried.
     """
     if isinstance(source, GalleryItem):
         return source, await cached_bytes(aio, cache, source, call), None
@@ -51,13 +50,6 @@ async def open_document(aio: AsyncClient, cache: VariantCache, source: Any, call
             return await call(aio.get, known), upload.content, sha
         except NotFoundError:
             pass
-    for attempt in range(attempts):
-        try:
-            doc = await call(aio.upload, upload.content, upload.filename)
-            break
-        except (ServerError, APIConnectionError):
-            if attempt + 1 >= attempts:
-                raise
-            await asyncio.sleep(0.5 * 2**attempt)
+    doc = await call(aio.upload, upload.content, upload.filename)
     await asyncio.to_thread(cache.remember_upload, sha, doc.id)
     return doc, upload.content, sha

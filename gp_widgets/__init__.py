@@ -14,8 +14,11 @@ from .connect import connect
 
 if TYPE_CHECKING:
     from . import samples
+    from .sweeps.calibration import calibrate
+    from .sweeps.study import Study
     from .widgets import FaceEditor
     from .widgets.grid import SweepGrid, sweep
+    from .widgets.study import StudyView, study
 
 __all__ = [
     "AsyncClient",
@@ -24,11 +27,15 @@ __all__ = [
     "FaceEditor",
     "GalleryItem",
     "Move",
+    "Study",
+    "StudyView",
     "SweepGrid",
     "Task",
+    "calibrate",
     "connect",
     "errors",
     "samples",
+    "study",
     "sweep",
 ]
 __version__ = "0.1.0"
@@ -38,6 +45,10 @@ _LAZY = {
     "SweepGrid": ("gp_widgets.widgets.grid", "SweepGrid"),
     "sweep": ("gp_widgets.widgets.grid", "sweep"),
     "samples": ("gp_widgets.samples", None),
+    "Study": ("gp_widgets.sweeps.study", "Study"),
+    "StudyView": ("gp_widgets.widgets.study", "StudyView"),
+    "study": ("gp_widgets.widgets.study", "study"),
+    "calibrate": ("gp_widgets.sweeps.calibration", "calibrate"),
 }
 
 

@@ -157,7 +157,7 @@ def study_figure(points: Sequence[CurvePoint], metrics: Sequence[str], *, title:
                 line = sorted((p.param, p.interval) for p in points if p.metric == metric and p.move == move)
                 xs = [x for x, _ in line]
                 n = max(i.n for _, i in line)
-                drawn = ax.plot(xs, [i.mean for _, i in line], marker="o", markersize=3, label=f"{move} ({n} photos)")
+                drawn = ax.plot(xs, [i.mean for _, i in line], marker="o", markersize=3, label=f"{move} (n={n})")
                 ax.fill_between(xs, [i.low for _, i in line], [i.high for _, i in line], alpha=0.2,
                                 color=drawn[0].get_color(), linewidth=0)
             ax.set_title(METRIC_LABELS.get(metric, metric))

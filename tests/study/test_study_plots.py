@@ -13,7 +13,7 @@ def test_study_figure_has_a_line_and_a_band_per_move_and_metric() -> None:
             for p in range(3) for m in ("smile", "age") for x in (-1.0, 0.0, 1.0)]
     fig = study_figure(curves(rows, ["identity"]), ["identity", "mad_face"])
     identity, empty = fig.axes[:2]
-    assert [line.get_label() for line in identity.get_lines()] == ["age (3 photos)", "smile (3 photos)"]
+    assert [line.get_label() for line in identity.get_lines()] == ["age (n=3)", "smile (n=3)"]
     assert len(identity.collections) == 2  # the bands
     assert list(identity.get_lines()[0].get_ydata()) == [2.0, 0.0, 2.0]
     assert empty.texts[0].get_text() == "no completed variants yet"

@@ -4,12 +4,12 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench binder-check docs-screenshots clean
+.PHONY: demo test docs bench binder-check docs-screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[local,analysis,study,demo,test]'
+	$(PY) -m pip install -q -e '.[local,analysis,study,demo,test,docs]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -18,6 +18,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+docs: $(STAMP)  # the documentation site, offline, warnings as errors -> docs/_build/html/index.html
+	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html
+
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
@@ -25,7 +28,8 @@ binder-check:
 	bash binder/check.sh
 
 docs-screenshots: $(STAMP)  # the README's pictures, taken by the browser tests
-	GP_UPDATE_DOCS=1 $(PY) -m pytest tests/browser/test_face_editor.py tests/browser/test_sweep_grid.py
+	GP_UPDATE_DOCS=1 $(PY) -m pytest tests/browser/test_face_editor.py tests/browser/test_sweep_grid.py \
+		tests/browser/test_static_export.py -k "face_editor or sweep_grid or 03_parameter_sweeps"
 
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache
+	rm -rf $(VENV) test-artifacts .pytest_cache docs/_build docs/_generated docs/notebooks

@@ -1,9 +1,8 @@
 """Benchmarks of gp_widgets: ratios and counts measured side by side in one run, on the local engine.
 
 ``python -m benchmarks`` (= ``make bench``) runs every module at full size, prints a table,
-writes ``benchmarks/results/latest.json`` and the table in README.md between the
-``<!-- bench:start -->`` / ``<!-- bench:end -->`` markers. ``--smoke`` runs everything at a
-size that takes seconds and writes nothing.
+writes ``benchmarks/results/latest.json``, from which ``make docs`` builds the documentation's
+benchmark page. ``--smoke`` runs everything at a size that takes seconds and writes nothing.
 
 Each module exposes ``KEYS`` and ``run(size="full" | "smoke") -> {key: entry}`` where an entry
 is ``{"value", "target", "op", "met", "unit", "detail"}`` (``target``/``met`` are None for

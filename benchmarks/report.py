@@ -1,4 +1,4 @@
-"""The table, ``results/latest.json`` and the README section."""
+"""The table, ``results/latest.json`` and the Markdown table of the documentation's benchmark page."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
-README = ROOT / "README.md"
-START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
 def machine() -> dict[str, Any]:
@@ -92,15 +90,3 @@ def write_json(doc: dict[str, Any], path: Path = RESULTS) -> Path:
     path.write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n")
     return path
 
-
-def update_readme(table: str, path: Path = README) -> None:
-    """Replace what is between the markers; add a "## Benchmarks" section with them at the end if absent."""
-    text = path.read_text() if path.exists() else ""
-    block = f"{START}\n{table}\n{END}"
-    if START in text and END in text and text.index(START) < text.index(END):
-        head, rest = text.split(START, 1)
-        _, tail = rest.split(END, 1)
-        text = head + block + tail
-    else:
-        text = text.rstrip("\n") + ("\n\n" if text.strip() else "") + "## Benchmarks\n\n" + block + "\n"
-    path.write_text(text)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from gp_widgets import demo
+from gp_widgets.demo import DEFAULT_FOLDER
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,8 +28,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--faults", default=None, help='e.g. "http_500=0.1,http_429=0.05,drop=0.02,task_fail=0.05"')
     serve.add_argument("--seed", type=int, default=0, help="seed of the fault draws")
     serve.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
-    demo = commands.add_parser("demo", help="open the demo notebooks in JupyterLab")
-    demo.add_argument("lab_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
+    demo = commands.add_parser(
+        "demo", help="copy the demo notebooks into a folder and open JupyterLab there",
+        epilog="Other options (e.g. --no-browser, --port=8890) are passed on to jupyter lab.")
+    demo.add_argument("dir", nargs="?", type=Path, default=Path(DEFAULT_FOLDER),
+                      help=f"working folder (default: ./{DEFAULT_FOLDER}); copies already there are kept")
+    demo.add_argument("--list", action="store_true", help="print the notebooks it would open, and stop")
     return parser
 
 
@@ -64,20 +72,42 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace) -> int:
-    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
-    env = {k: v for k, v in os.environ.items() if k != "GP_API_KEY"}  # so the local engine is used
-    cmd = [sys.executable, "-m", "jupyterlab", *(["--notebook-dir", str(notebooks)] if notebooks.is_dir() else []),
-           *(["--allow-root"] if os.name == "posix" and os.geteuid() == 0 else []), *args.lab_args]
+def _demo(args: argparse.Namespace, lab_args: list[str]) -> int:
     try:
-        return subprocess.call(cmd, env=env)
+        work = demo.plan(args.dir, demo.shipped_notebooks())
+    except OSError as exc:  # no notebooks shipped, or the folder cannot be read
+        print(f"gp-widgets demo: {exc}", file=sys.stderr)
+        return 1
+    if args.list:
+        print(f"notebooks in {work.folder}:")
+        for path in work.notebooks:
+            note = "  (your copy, kept)" if path in work.kept else ""
+            print(f"  {path.name}{note}")
+        return 0
+    if importlib.util.find_spec("jupyterlab") is None:
+        print("gp-widgets demo: JupyterLab is not installed; pip install 'gp_widgets[local,demo]'", file=sys.stderr)
+        return 1
+    try:
+        demo.copy_notebooks(work)
+    except OSError as exc:
+        print(f"gp-widgets demo: cannot copy the notebooks into {work.folder}: {exc}", file=sys.stderr)
+        return 1
+    for path in work.kept:
+        print(f"gp-widgets demo: keeping your edited {path.name} (delete it to get the shipped version)")
+    try:
+        return subprocess.call(demo.lab_command(work.folder, lab_args), env=demo.lab_env(os.environ), cwd=work.folder)
     except KeyboardInterrupt:
         return 0
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = _parser().parse_args(argv)
-    sys.exit(_serve(args) if args.command == "serve" else _demo(args))
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "demo":
+        sys.exit(_demo(args, extra))
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    sys.exit(_serve(args))
 
 
 if __name__ == "__main__":

@@ -13,11 +13,12 @@ from urllib.parse import quote
 
 import httpx
 
-from .constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WAIT_TIMEOUT
+from .constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WAIT_TIMEOUT, ClientState
 from .errors import (
     APIConnectionError,
     APIResponseError,
     APITimeoutError,
+    ClientClosedError,
     InvalidInputError,
     TaskFailedError,
     WaitTimeoutError,
@@ -58,7 +59,10 @@ def _face(item: ItemRef, face: FaceRef) -> str:
 
 class AsyncClient:
     """Async client for the generative.photos API, bound to the event loop that first uses it
-    (and to the next one once that loop is closed, as with successive ``asyncio.run``)."""
+    (and to the next one once that loop is closed, as with successive ``asyncio.run``).
+
+    ``state`` is ``open`` until :meth:`aclose`; a closed client raises :class:`ClientClosedError`.
+    """
 
     def __init__(
         self,
@@ -78,6 +82,15 @@ class AsyncClient:
         self._http: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._rng = random.Random()
+        self.state = ClientState.open
+
+    @property
+    def is_closed(self) -> bool:
+        return self.state is ClientState.closed
+
+    def _check_open(self) -> None:
+        if self.is_closed:
+            raise ClientClosedError("this client is closed; make a new one (gp.connect() or gp.Client(...))")
 
     @property
     def backend(self) -> str:
@@ -86,6 +99,7 @@ class AsyncClient:
 
     def with_options(self, *, poll: PollPolicy | None = None, retry: RetryPolicy | None = None) -> AsyncClient:
         """A new client with this one's configuration (not bound to any loop yet), some policies changed."""
+        self._check_open()
         s = self.settings
         return AsyncClient(
             s.api_key, s.base_url, s.timeout, s.max_retries,
@@ -96,6 +110,7 @@ class AsyncClient:
         return f"{type(self).__name__}(base_url={self.settings.base_url!r}, backend={self.backend!r})"
 
     def _client(self) -> httpx.AsyncClient:
+        self._check_open()
         loop = asyncio.get_running_loop()
         if self._loop is not None and loop is not self._loop:
             if not self._loop.is_closed():
@@ -104,7 +119,7 @@ class AsyncClient:
                     "use client.aio (one per loop) or make a new one"
                 )
             self._http = None  # its loop is gone; start afresh on this one
-        if self._http is None or self._http.is_closed:
+        if self._http is None:
             headers = {"Accept": "application/json"}
             if self.settings.api_key:
                 headers["Authorization"] = self.settings.api_key
@@ -119,8 +134,21 @@ class AsyncClient:
         return self._http
 
     async def aclose(self) -> None:
-        if self._http is not None:
-            await self._http.aclose()
+        """Close the connections; the client refuses every call afterwards (closing twice is fine)."""
+        http = self._shut()
+        if http is not None:
+            await http.aclose()
+
+    def _shut(self) -> httpx.AsyncClient | None:
+        """Mark the client closed at once; returns its connection pool, for the caller to close on its loop."""
+        self.state = ClientState.closed
+        http, self._http = self._http, None
+        return http
+
+    @property
+    def bound_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop the connections belong to (None before the first request)."""
+        return self._loop
 
     async def __aenter__(self) -> AsyncClient:
         return self

@@ -10,7 +10,7 @@ import httpx
 
 from . import portal
 from .aclient import AsyncClient, FaceRef, ItemRef, OnUpdate
-from .constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WAIT_TIMEOUT
+from .constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WAIT_TIMEOUT, ClientState
 from .models import GalleryItem, Move
 from .polling import PollPolicy
 from .retry import RetryPolicy
@@ -27,6 +27,8 @@ class Client:
     """Blocking client for the generative.photos API; ``client.aio`` is its async twin.
 
     Safe to call inside a running loop (a Jupyter cell): calls run on a background loop.
+    ``state`` is ``open`` until :meth:`close`, which also closes every ``aio`` copy handed out;
+    a closed client raises :class:`ClientClosedError`.
     """
 
     def __init__(
@@ -44,6 +46,15 @@ class Client:
             api_key, base_url, timeout, max_retries, poll=poll, retry=retry, transport=transport
         )
         self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncClient] = weakref.WeakKeyDictionary()
+        self._copies: weakref.WeakSet[AsyncClient] = weakref.WeakSet()
+
+    @property
+    def state(self) -> ClientState:
+        return self._on_portal.state
+
+    @property
+    def is_closed(self) -> bool:
+        return self._on_portal.is_closed
 
     @property
     def settings(self) -> Settings:
@@ -60,10 +71,14 @@ class Client:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
-            return self._on_portal.with_options()
-        if loop not in self._per_loop:
-            self._per_loop[loop] = self._on_portal.with_options()
-        return self._per_loop[loop]
+            loop = None
+        aio = self._per_loop.get(loop) if loop is not None else None
+        if aio is None:
+            aio = self._on_portal.with_options()  # raises ClientClosedError once closed
+            self._copies.add(aio)
+            if loop is not None:
+                self._per_loop[loop] = aio
+        return aio
 
     def __repr__(self) -> str:
         return f"Client(base_url={self.settings.base_url!r}, backend={self.backend!r})"
@@ -75,7 +90,13 @@ class Client:
         self.close()
 
     def close(self) -> None:
-        portal.run(self._on_portal.aclose())
+        """Close the connections of this client and of every ``aio`` copy it made (closing twice is fine)."""
+        for aio in list(self._copies):
+            _close_on_its_loop(aio)
+        self._copies.clear()
+        self._per_loop.clear()
+        if not self._on_portal.is_closed:
+            portal.run(self._on_portal.aclose())
 
     def upload(self, photo: Photo, filename: str | None = None) -> GalleryItem:
         """Upload a photo (path, bytes, binary file, PIL image or numpy array)."""
@@ -104,3 +125,21 @@ class Client:
     def image(self, item: ItemRef) -> Image.Image:
         """The photo or variant as a PIL image."""
         return portal.run(self._on_portal.image(item))
+
+
+def _close_on_its_loop(aio: AsyncClient) -> None:
+    """Mark ``aio`` closed now and close its connections on the loop they belong to, if it still runs."""
+    loop = aio.bound_loop
+    http = aio._shut()
+    if http is None or loop is None or loop.is_closed():
+        return  # never connected, or its loop is gone (the sockets go with it)
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if loop is running:
+        loop.create_task(http.aclose())
+    elif loop.is_running():
+        asyncio.run_coroutine_threadsafe(http.aclose(), loop)
+    elif running is None:
+        loop.run_until_complete(http.aclose())

@@ -10,6 +10,7 @@ from enum import Enum
 
 __all__ = [
     "CellStatus",
+    "ClientState",
     "DEFAULT_BASE_URL",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
@@ -52,6 +53,13 @@ class CellStatus(_Vocabulary):
     @property
     def final(self) -> bool:
         return self in (CellStatus.complete, CellStatus.failed, CellStatus.cancelled)
+
+
+class ClientState(_Vocabulary):
+    """A client is ``open`` from construction until ``close()``; a closed client refuses every call."""
+
+    open = "open"
+    closed = "closed"
 
 
 PARAM_LIMIT = 10.0

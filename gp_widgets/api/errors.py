@@ -14,6 +14,7 @@ __all__ = [
     "hint",
     "GPError",
     "InvalidInputError",
+    "ClientClosedError",
     "APIConnectionError",
     "APITimeoutError",
     "APIResponseError",
@@ -56,6 +57,10 @@ class GPError(Exception):
 
 class InvalidInputError(GPError, ValueError):
     """Input refused before anything was sent (not a PNG/JPEG, non-finite param, ...)."""
+
+
+class ClientClosedError(GPError, RuntimeError):
+    """The client was closed; make a new one (``gp.connect()`` or ``gp.Client(...)``)."""
 
 
 class APIConnectionError(GPError):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
 
-from ..imaging import THUMB_MAX_SIDE, encode_for_browser, fit_size, to_rgb
+from ..imaging import THUMB_MAX_SIDE, encode_for_browser, fit_size, open_rgb
 
 __all__ = ["ANALYSIS_MAX_SIDE", "analysis_rgb", "face_mask", "variant_metrics", "process_variant"]
 
@@ -26,8 +25,7 @@ def _analysis(image: Image.Image) -> np.ndarray:
 
 def analysis_rgb(data: bytes) -> np.ndarray:
     """An original photo's pixels at the analysis size, upright, to compare every variant with."""
-    with Image.open(io.BytesIO(data)) as image:
-        return _analysis(to_rgb(image))
+    return _analysis(open_rgb(data))
 
 
 def face_mask(shape: tuple[int, int], box: Box) -> np.ndarray:
@@ -67,9 +65,7 @@ def process_variant(data: bytes, original: np.ndarray | None, box: Box | None,
                     max_side: int = THUMB_MAX_SIDE) -> tuple[bytes, dict[str, float]]:
     """Decode a variant once: its JPEG thumbnail, and its metrics against ``original`` (from
     :func:`analysis_rgb`); the pixels are dropped."""
-    with Image.open(io.BytesIO(data)) as image:
-        rgb = to_rgb(image)
-        rgb.load()
+    rgb = open_rgb(data)
     thumb = encode_for_browser(rgb, max_side, quality=80).data
     metrics = variant_metrics(original, _analysis(rgb), box) if original is not None else {}
     return thumb, metrics

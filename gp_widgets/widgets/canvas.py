@@ -10,6 +10,7 @@ from traitlets import Int
 
 from ..api import Face
 from .geometry import hit_test, label_origin, stroke_width, to_canvas, to_relative
+from .ipycanvas_compat import forget_current_canvas
 from .loop import KernelLoop
 
 __all__ = ["FaceCanvas", "BOX_COLOR", "SELECTED_COLOR"]
@@ -72,9 +73,7 @@ class FaceCanvas(MultiCanvas):
 
     def redraw(self) -> None:
         """Replay every layer (a newly opened page starts blank)."""
-        # ipycanvas' shared manager skips "switchCanvas" for the canvas it switched to last;
-        # a page that connected since has no current canvas, so force the switch.
-        self._canvas_manager._current_canvas = None
+        forget_current_canvas()  # else a page that connected since draws nowhere (ipycanvas#322)
         with hold_canvas():
             layer = self[PHOTO]
             layer.clear()

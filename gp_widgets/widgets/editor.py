@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import io
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,14 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
-from PIL import Image
 
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.uploads import Photo, to_upload
-from ..imaging import PHOTO_MAX_SIDE, THUMB_MAX_SIDE, Encoded, encode_for_browser
+from ..imaging import PHOTO_MAX_SIDE, THUMB_MAX_SIDE, Encoded, encode_for_browser, open_rgb
 from .canvas import FaceCanvas
 from .labels import backend_name, error_line, faces_line, move_options, request_label, task_line
 from .loop import KernelLoop, Latest
+from .pictures import Panel, decode, side_by_side
+from .static import StaticFallback
 
 __all__ = ["FaceEditor"]
 
@@ -53,9 +53,8 @@ class _Variant:
 
 def _encode(data: bytes, sides: Sequence[int]) -> list[Encoded]:
     """Decode once, encode for the browser at each max side (runs in a thread)."""
-    with Image.open(io.BytesIO(data)) as image:
-        image.load()
-        return [encode_for_browser(image, side) for side in sides]
+    image = open_rgb(data)
+    return [encode_for_browser(image, side) for side in sides]
 
 
 def _view(encoded: Encoded) -> _View:
@@ -118,6 +117,7 @@ class FaceEditor(widgets.VBox):
         self.result = widgets.Box([widgets.HTML("<i>the variant appears here</i>")],
                                   layout=widgets.Layout(margin="0 0 0 12px", min_width="0"))
         self.history = widgets.HBox(layout=widgets.Layout(overflow="auto hidden", min_height="0"))
+        self._static = StaticFallback(self._picture, lambda: f"FaceEditor: {self._status_text}", self._loop)
 
         for widget, name in ((self.status, "status"), (self.move, "move"), (self.param, "param"),
                              (self.face, "face"), (self.generate_button, "generate"), (self.result, "result"),
@@ -138,6 +138,7 @@ class FaceEditor(widgets.VBox):
             widgets.HBox([self.generate_button, self.auto, self.upload, self.compare, self.chain_button,
                           self.save_button]),
             self.history,
+            self._static.hider,
         ])
         self.add_class("gp-face-editor")
         self._say("starting…")
@@ -189,7 +190,9 @@ class FaceEditor(widgets.VBox):
         """
         await self.ready()
         self._set_controls(move, param, face)
-        return await asyncio.wrap_future(self._start_generate())
+        variant = await asyncio.wrap_future(self._start_generate())
+        await self._static.refresh()  # from the awaiting cell too, so an executing notebook saves the result
+        return variant
 
     def save(self, path: str | Path | None = None) -> Path:
         """Write the shown variant's PNG (full resolution, as downloaded); default name in the cwd."""
@@ -209,6 +212,18 @@ class FaceEditor(widgets.VBox):
         for child in self._descendants():
             child.close()
         super().close()
+
+    def _ipython_display_(self) -> None:
+        self._static.show(self)
+
+    def _picture(self) -> Image.Image:
+        """The photo with its face boxes beside the shown variant: what the saved notebook keeps."""
+        source, shown = self._source, self._shown
+        photo = decode(self._views[source.id].image.value) if source and source.id in self._views else None
+        variant = decode(self._views[shown.item.id].image.value) if shown else None
+        return side_by_side([Panel(photo, "photo", (source.faces or ()) if source else (), self.face.value),
+                             Panel(variant, shown.label if shown else "no variant yet")],
+                            f"FaceEditor · {self._status_text}")
 
     # -- loading a photo -----------------------------------------------------------------
 
@@ -251,6 +266,7 @@ class FaceEditor(widgets.VBox):
         self.canvas.show_faces(faces, "" if faces else faces_line(0, 0.0))
         self._sync_buttons()
         self._say(faces_line(len(faces), time.monotonic() - started))
+        self._static.refresh_soon()
 
     async def _fetch(self, photo: Photo | GalleryItem | None, filename: str | None) -> GalleryItem:
         """Upload (unless already uploaded) and make sure the browser view of the photo exists."""
@@ -360,6 +376,7 @@ class FaceEditor(widgets.VBox):
         for box, item in zip(self.history.children, self._history):
             box.children[1].button_style = "info" if item is entry else ""
         self._sync_buttons()
+        self._static.refresh_soon()
 
     def _show_compare(self) -> None:
         if self._shown is None or self._quiet:
@@ -393,6 +410,7 @@ class FaceEditor(widgets.VBox):
 
     def _fail(self, exc: BaseException, what: str) -> None:
         self._say(f"{what}: {error_line(exc)}", error=True)
+        self._static.refresh_soon()
 
     def _descendants(self) -> list[widgets.Widget]:
         found: list[widgets.Widget] = []

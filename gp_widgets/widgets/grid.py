@@ -21,6 +21,8 @@ from ..sweeps.result import SweepResult
 from ..sweeps.run import SweepRun, start_sweep
 from ..sweeps.spec import Cell, param_label
 from .loop import Latest
+from .pictures import Tile, tile_sheet
+from .static import StaticFallback
 
 if TYPE_CHECKING:
     import pandas
@@ -62,6 +64,15 @@ def _tile(text: str, color: tuple[int, int, int] = (120, 120, 120)) -> bytes:
     return out.getvalue()
 
 
+def _cell_text(rec: CellRecord) -> str:
+    """The status line under a cell: seconds when done, the error code when failed, else the state."""
+    if rec.status == CellStatus.complete:
+        return "view" if rec.seconds is None else f"{rec.seconds:.1f} s"
+    if rec.status == CellStatus.failed:
+        return rec.error_code or "failed"
+    return _LABEL.get(rec.status, str(rec.status))
+
+
 class _CellView:
     """One cell: a thumbnail (placeholder until it arrives) over a button showing status or error code."""
 
@@ -75,12 +86,7 @@ class _CellView:
         self.box.add_class("gp-sweep-cell")
 
     def show(self, rec: CellRecord, thumbnail: bytes | None) -> None:
-        if rec.status == CellStatus.complete:
-            text = "view" if rec.seconds is None else f"{rec.seconds:.1f} s"
-        elif rec.status == CellStatus.failed:
-            text = rec.error_code or "failed"
-        else:
-            text = _LABEL.get(rec.status, str(rec.status))
+        text = _cell_text(rec)
         with self.box.hold_sync():
             if thumbnail is not None and self.image.value != thumbnail:
                 self.image.value = thumbnail
@@ -125,7 +131,8 @@ class SweepGrid(widgets.VBox):
         self.detail = widgets.HBox([self.detail_image, self.detail_meta], layout=widgets.Layout(display="none"))
         heading = widgets.HTML(f"<b>{html.escape(title or self.sweep_result.title())}</b>")
         bar = widgets.HBox([self.progress, self.progress_label, self.cancel_button])
-        super().__init__([heading, bar, self.status, self.grid, self.detail])
+        self._static = StaticFallback(self._picture, self._describe, self._loop)
+        super().__init__([heading, bar, self.status, self.grid, self.detail, self._static.hider])
         self.add_class("gp-sweep-grid")
         run.on_change(self._changed)
         if run.done:
@@ -157,6 +164,22 @@ class SweepGrid(widgets.VBox):
         return widgets.GridBox(children, layout=widgets.Layout(
             grid_template_columns=f"max-content repeat({n}, {CELL_PX + 6}px)", grid_gap="4px", overflow="auto"))
 
+    # -- static fallback (what a saved notebook shows without a kernel) ----------------------------
+
+    def _ipython_display_(self) -> None:
+        self._static.show(self)
+
+    def _describe(self) -> str:
+        return f"{self.sweep_result.title()}: {self.progress_label.value}"
+
+    def _picture(self) -> Image.Image:
+        """The grid as one picture: thumbnails, labels and each cell's status."""
+        result, n = self.sweep_result, len(self.spec.params)
+        tiles = [Tile(result.thumbnail(r), _cell_text(r), r.status == CellStatus.failed) for r in result.records]
+        return tile_sheet([tiles[i:i + n] for i in range(0, len(tiles), n)],
+                          [self.spec.row_label(row) for row in self.spec.rows],
+                          [param_label(p) for p in self.spec.params], self._describe())
+
     # -- live display ------------------------------------------------------------------------
 
     async def _watch(self) -> None:
@@ -168,6 +191,7 @@ class SweepGrid(widgets.VBox):
     def _finished(self) -> None:
         self._flush()
         self.cancel_button.disabled = True
+        self._static.refresh_soon()
 
     def _changed(self, rec: CellRecord) -> None:
         self._loop.call(self._mark, self.sweep_result.index(rec.cell))
@@ -223,7 +247,12 @@ class SweepGrid(widgets.VBox):
         return self.sweep_result.stats.to_dict()
 
     def __await__(self) -> Generator[Any, None, list[dict[str, Any]]]:
-        return self.run.__await__()
+        return self._wait().__await__()
+
+    async def _wait(self) -> list[dict[str, Any]]:
+        records = await self.run
+        await self._static.refresh()  # from the awaiting cell too, so an executing notebook saves the final grid
+        return records
 
     def result(self, timeout: float | None = None) -> list[dict[str, Any]]:
         """Block until the sweep is done and return the records (see :meth:`SweepRun.result`)."""

@@ -34,14 +34,14 @@ slider = w.IntSlider(value=3, min=0, max=10, description="n")
 slider.add_class("smoke-slider")
 slider""",
     """\
+from gp_widgets.widgets.ipycanvas_compat import forget_current_canvas
+
 canvas = Canvas(width=200, height=120)
 canvas.add_class("smoke-canvas")
 
 def draw():
-    # ipycanvas' process-wide _CanvasManager remembers the canvas it last switched to
-    # and skips the "switchCanvas" command; a client that connected later (Voila) has
-    # no current canvas, so without this reset the replayed commands draw nowhere.
-    canvas._canvas_manager._current_canvas = None
+    # without this, a client that connected later (Voila) draws nowhere (ipycanvas#322)
+    forget_current_canvas()
     canvas.clear()
     canvas.fill_style = "#ff0000"
     canvas.fill_rect(40, 30, 120, 60)  # x 20%..80%, y 25%..75% of the canvas

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import comm
-import ipycanvas.canvas
 import pytest
 from ipywidgets import Widget
 from widget_helpers import DummyComm
 
 from gp_widgets.api import Client
+from gp_widgets.widgets.ipycanvas_compat import canvas_manager
 from gp_widgets.local.process import EngineProcess, start_engine
 
 
@@ -20,7 +20,7 @@ def fake_comm(monkeypatch) -> DummyComm:
     monkeypatch.setattr(comm, "create_comm", lambda **kw: DummyComm())
     monkeypatch.setattr(comm, "get_comm_manager", lambda **kw: {})
     monkeypatch.setattr(Widget, "_repr_mimebundle_", lambda *a, **k: None)
-    manager = ipycanvas.canvas._CANVAS_MANAGER
+    manager = canvas_manager()
     recorder = DummyComm()
     monkeypatch.setattr(manager, "comm", recorder)
     monkeypatch.setattr(manager, "_current_canvas", None)

@@ -1,0 +1,169 @@
+"""Static fallbacks: a widget's latest state saved in the notebook as a self-contained picture.
+
+A widget's own output is only a reference (``application/vnd.jupyter.widget-view+json``) to
+state that lives in the kernel. nbconvert's HTML exporter renders it only when the notebook
+also saved the widget state, and then only by loading the widget manager from a CDN; without
+saved state it skips that mimetype (``WidgetsDataTypeFilter``). GitHub and nbviewer show
+nothing useful either. So every gp widget is displayed as two outputs:
+
+1. the live widget view (JupyterLab, Notebook 7, Voila, VS Code and Colab render it), and
+2. a ``text/html`` output with ``display_id``: an ``<img>`` with the widget's latest state as an
+   embedded JPEG, inside ``<div class="gp-static gp-static-KEY">``.
+
+The live widget carries an invisible ``<style>`` that hides its own fallback (by ``KEY``), so a
+front end that renders the widget shows it once; a front end that cannot (an exported HTML file
+offline, nbviewer, a notebook reopened without a kernel) shows the picture.
+
+The fallback is refreshed with ``update_display_data`` when work completes. The update is sent
+with the parent header of the cell that displayed the widget (JupyterLab and Notebook 7 keep
+each cell's output area listening to its own request, so the saved output follows) and, when
+different, with the parent of the request running now: nbclient (``jupyter nbconvert
+--execute``, papermill, Voila) only reads messages of the cell it is executing, but applies a
+``display_id`` update to every output that carries it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import html
+import io
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+from IPython.display import display
+from PIL import Image
+
+from .colab import enable_colab_widgets
+from .loop import KernelLoop, Latest
+
+__all__ = ["MAX_WIDTH", "STATIC_CLASS", "StaticFallback", "encode_jpeg", "fallback_html", "hide_css"]
+
+log = logging.getLogger("gp_widgets")
+
+STATIC_CLASS = "gp-static"
+MAX_WIDTH = 960
+JPEG_QUALITY = 80
+
+Renderer = Callable[[], Image.Image]
+
+
+def encode_jpeg(image: Image.Image, max_width: int = MAX_WIDTH, quality: int = JPEG_QUALITY) -> bytes:
+    """Downscale to ``max_width`` (never up) and compress: a photo-like picture stays small as JPEG."""
+    rgb = image.convert("RGB")
+    if rgb.width > max_width:
+        rgb = rgb.resize((max_width, max(1, round(rgb.height * max_width / rgb.width))), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    rgb.save(out, format="JPEG", quality=quality, optimize=True)
+    return out.getvalue()
+
+
+def fallback_html(jpeg: bytes, key: str, alt: str) -> str:
+    """Self-contained HTML: the picture as a data URI in a div the live widget can hide."""
+    data = base64.b64encode(jpeg).decode("ascii")
+    return (f'<div class="{STATIC_CLASS} {STATIC_CLASS}-{key}">'
+            f'<img src="data:image/jpeg;base64,{data}" alt="{html.escape(alt)}" '
+            f'title="{html.escape(alt)}" style="max-width:100%;height:auto"></div>')
+
+
+def hide_css(key: str) -> str:
+    """CSS that hides fallback ``key`` (and its output area, where ``:has`` is supported)."""
+    name = f"{STATIC_CLASS}-{key}"
+    return f".{name}{{display:none!important}} .jp-OutputArea-child:has(.{name}){{display:none}}"
+
+
+def _current_parent() -> dict[str, Any] | None:
+    """The parent header that display output from this context would carry (None outside ipykernel)."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    publisher = getattr(shell, "display_pub", None)
+    header = getattr(publisher, "parent_header", None)
+    return dict(header) if header else None
+
+
+def _publish_update(bundle: dict[str, Any], display_id: str, parents: list[dict[str, Any]]) -> None:
+    """``update_display_data`` once per parent request (plain IPython: one ordinary update)."""
+    from IPython import get_ipython
+
+    publisher = getattr(get_ipython(), "display_pub", None)
+    session = getattr(publisher, "session", None)
+    if publisher is None or session is None or not parents:
+        from IPython.display import update_display
+
+        update_display(bundle, raw=True, display_id=display_id)
+        return
+    from ipykernel.jsonutil import json_clean
+
+    content = json_clean({"data": bundle, "metadata": {}, "transient": {"display_id": display_id}})
+    for parent in parents:
+        msg = session.msg("update_display_data", content, parent=parent)
+        session.send(publisher.pub_socket, msg, ident=publisher.topic)
+
+
+class StaticFallback:
+    """The saved, kernel-free face of one widget.
+
+    ``render`` draws the widget's latest state (called off the kernel loop, so it must only read
+    plain data); ``describe`` says it in one line (the picture's alt text and ``text/plain``).
+    Put :attr:`hider` among the widget's children, call :meth:`show` from the widget's
+    ``_ipython_display_`` and :meth:`refresh_soon` (or ``await refresh()``) when work completes.
+    """
+
+    def __init__(self, render: Renderer, describe: Callable[[], str], loop: KernelLoop | None = None) -> None:
+        self.key = uuid.uuid4().hex[:12]
+        self.display_id = f"{STATIC_CLASS}-{self.key}"
+        self._render = render
+        self._describe = describe
+        self._loop = loop or KernelLoop()
+        self._job = Latest(self._loop)
+        self._parents: list[dict[str, Any]] = []
+        self.hider = widgets.HTML(f"<style>{hide_css(self.key)}</style>", layout=widgets.Layout(display="none"))
+        self.hider.add_class("gp-static-hider")
+
+    @property
+    def shown(self) -> bool:
+        """Whether :meth:`show` has put the fallback into an output yet."""
+        return bool(self._parents)
+
+    def bundle(self) -> dict[str, Any]:
+        """The fallback output's data: ``text/html`` with the picture, ``text/plain`` with the description."""
+        alt = self._describe()
+        return {"text/html": fallback_html(encode_jpeg(self._render()), self.key, alt), "text/plain": alt}
+
+    def show(self, widget: widgets.Widget) -> None:
+        """Display the live widget, then its fallback (call from the widget's ``_ipython_display_``)."""
+        enable_colab_widgets()
+        view = widget._repr_mimebundle_()
+        display({**view, "text/plain": self._describe()}, raw=True)
+        display(self.bundle(), raw=True, display_id=self.display_id)
+        parent = _current_parent()
+        if parent is not None and parent.get("msg_id") not in {p.get("msg_id") for p in self._parents}:
+            self._parents.append(parent)
+        elif parent is None:
+            self._parents.append({})
+
+    async def refresh(self) -> None:
+        """Redraw off the loop and update every saved copy of the fallback (no-op before :meth:`show`)."""
+        if not self.shown:
+            return
+        bundle = await asyncio.to_thread(self.bundle)
+        parents = [p for p in self._parents if p]
+        current = _current_parent()
+        if current is not None and current.get("msg_id") not in {p.get("msg_id") for p in parents}:
+            parents.append(current)
+        _publish_update(bundle, self.display_id, parents)
+
+    def refresh_soon(self) -> None:
+        """Schedule :meth:`refresh` on the kernel loop (a newer refresh supersedes a pending one)."""
+        if self.shown:
+            self._loop.call(lambda: self._job.start(self.refresh()).add_done_callback(_log_failure))
+
+
+def _log_failure(future: Any) -> None:
+    """A failed redraw leaves the previous picture and the live widget as they were; say why in the log."""
+    if not future.cancelled() and (exc := future.exception()) is not None:
+        log.warning("could not refresh a widget's static picture: %r", exc)

@@ -1,0 +1,165 @@
+"""Static fallbacks: the picture each widget leaves in a saved notebook, how it is displayed and
+refreshed, and Colab's widget manager (with a stand-in ``google.colab``)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import re
+import sys
+import types
+
+import numpy as np
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+from ipywidgets import Widget
+from PIL import Image
+
+from gp_widgets.widgets import FaceEditor, colab
+from gp_widgets.widgets.pictures import Panel, Tile, side_by_side, tile_sheet
+from gp_widgets.widgets.static import (
+    STATIC_CLASS,
+    StaticFallback,
+    encode_jpeg,
+    fallback_html,
+    hide_css,
+)
+
+MAX_OUTPUT_BYTES = 300 * 1024
+VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def picture_of(bundle: dict) -> Image.Image:
+    """The JPEG embedded in a fallback's ``text/html``."""
+    match = re.search(r'src="data:image/jpeg;base64,([^"]+)"', bundle["text/html"])
+    assert match, bundle["text/html"][:200]
+    return Image.open(io.BytesIO(base64.b64decode(match.group(1)))).convert("RGB")
+
+
+def spread(image: Image.Image, box: tuple[float, float, float, float] | None = None) -> float:
+    """Standard deviation of the grey levels (in a relative box): 0 for a blank area."""
+    if box is not None:
+        w, h = image.size
+        image = image.crop((round(box[0] * w), round(box[1] * h), round(box[2] * w), round(box[3] * h)))
+    return float(np.asarray(image.convert("L"), dtype=float).std())
+
+
+def test_fallback_html_is_self_contained_and_hideable():
+    jpeg = encode_jpeg(Image.new("RGB", (2000, 1000), (200, 10, 10)))
+    assert Image.open(io.BytesIO(jpeg)).size == (960, 480)
+    markup = fallback_html(jpeg, "abc123", 'a <"grid">')
+    assert f'class="{STATIC_CLASS} {STATIC_CLASS}-abc123"' in markup
+    assert "http" not in markup and "&lt;&quot;grid&quot;&gt;" in markup
+    assert picture_of({"text/html": markup}).size == (960, 480)
+    assert hide_css("abc123").startswith(f".{STATIC_CLASS}-abc123{{display:none")
+
+
+def test_pictures_draw_faces_captions_and_failed_tiles():
+    from gp_widgets.api import Face
+
+    photo = Image.new("RGB", (600, 400), (90, 120, 150))
+    sheet = side_by_side([Panel(photo, "photo", (Face(0.25, 0.25, 0.5, 0.5),), 0), Panel(None, "no variant yet")],
+                         "FaceEditor · 1 face found")
+    assert sheet.width > 448 + 300 and spread(sheet, (0, 0.05, 0.6, 0.95)) > 10  # the box is drawn
+    placeholder = sheet.crop((sheet.width - 100, 60, sheet.width - 20, 100))
+    assert spread(placeholder) == 0  # grey, nothing drawn there
+    tiles = [[Tile(encode_jpeg(photo), "1.2 s"), Tile(None, "move_unavailable_offline", failed=True)]]
+    grid = tile_sheet(tiles, ["smile"], ["-1", "+1"], "Sweep")
+    red = np.asarray(grid)[..., 0].astype(int) - np.asarray(grid)[..., 1]
+    assert (red > 100).any()  # the failure code is drawn in red
+
+
+async def test_editor_fallback_shows_photo_faces_and_variant(client):
+    editor = FaceEditor(client=client)
+    await editor.ready()
+    before = picture_of(editor._static.bundle())
+    await editor.generate("smile", 0.8)
+    bundle = editor._static.bundle()
+    after = picture_of(bundle)
+    assert len(bundle["text/html"]) <= MAX_OUTPUT_BYTES
+    assert "smile +0.80 · face 1: complete" in bundle["text/plain"]
+    face = editor.source.faces[0]
+    half = after.width / 2
+    assert spread(after, (face.x / 2, 0.1 + face.y * 0.8, (face.x + face.w) / 2, 0.1 + (face.y + face.h) * 0.8)) > 15
+    assert spread(after, (0.55, 0.2, 0.95, 0.8)) > 15  # the variant, not the placeholder
+    assert spread(before, (0.55, 0.2, 0.95, 0.8)) < spread(after, (0.55, 0.2, 0.95, 0.8))
+    assert after.width > half
+    editor.close()
+
+
+@pytest.fixture
+def shell(monkeypatch):
+    """A plain IPython shell, and widgets that display as the widget-view mimetype."""
+    monkeypatch.setattr(Widget, "_repr_mimebundle_", lambda self, **kw: {VIEW: {"model_id": self.model_id}})
+    return InteractiveShell.instance()
+
+
+async def test_show_displays_widget_then_fallback_and_refresh_updates_it(shell):
+    colours = iter([(200, 0, 0), (0, 0, 200)])
+    widget = Widget()
+    fallback = StaticFallback(lambda: Image.new("RGB", (64, 64), next(colours)), lambda: "a red square")
+    await fallback.refresh()  # not shown yet: nothing to update
+    with capture_output() as shown:
+        fallback.show(widget)
+    view, static = shown.outputs
+    assert view.data[VIEW] == {"model_id": widget.model_id} and view.data["text/plain"] == "a red square"
+    assert static.transient == {"display_id": fallback.display_id} and not static.update
+    assert picture_of(static.data).getpixel((32, 32))[0] > 150
+    with capture_output() as refreshed:
+        await fallback.refresh()
+    (update,) = refreshed.outputs
+    assert update.update and update.transient == {"display_id": fallback.display_id}
+    assert picture_of(update.data).getpixel((32, 32))[2] > 150
+    assert f".{fallback.display_id}{{display:none" in fallback.hider.value
+
+
+@pytest.fixture
+def stand_in_colab(monkeypatch):
+    """A ``google.colab`` package whose ``output.enable_custom_widget_manager`` records calls."""
+    calls: list[str] = []
+    google, colab_pkg, output = (types.ModuleType(n) for n in ("google", "google.colab", "google.colab.output"))
+    output.enable_custom_widget_manager = lambda: calls.append("enabled")
+    google.colab, colab_pkg.output = colab_pkg, output
+    for name, module in (("google", google), ("google.colab", colab_pkg), ("google.colab.output", output)):
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setattr(colab, "_enabled", False)
+    return calls
+
+
+def test_colab_custom_widget_manager_enabled_once_with_a_log_line(stand_in_colab, caplog):
+    with caplog.at_level(logging.INFO, logger="gp_widgets"):
+        assert colab.enable_colab_widgets() is True
+        assert colab.enable_colab_widgets() is False
+    assert stand_in_colab == ["enabled"]
+    assert [r.getMessage() for r in caplog.records if "custom widget manager" in r.getMessage()]
+
+
+def test_displaying_a_widget_in_colab_enables_the_manager(stand_in_colab, shell):
+    with capture_output():
+        StaticFallback(lambda: Image.new("RGB", (8, 8)), lambda: "x").show(Widget())
+    assert stand_in_colab == ["enabled"]
+
+
+def test_no_colab_no_call(monkeypatch):
+    monkeypatch.setitem(sys.modules, "google.colab", None)  # import fails as outside Colab
+    monkeypatch.setattr(colab, "_enabled", False)
+    assert colab.enable_colab_widgets() is False
+
+
+async def test_grid_fallback_shows_thumbnails_labels_and_failures(client):
+    from gp_widgets import samples
+    from gp_widgets.widgets.grid import sweep
+
+    grid = sweep(samples.portrait(), moves=["smile", "MaleAsian"], params=[-1, 1], client=client)
+    pending = picture_of(grid._static.bundle())
+    await grid
+    bundle = grid._static.bundle()
+    done = picture_of(bundle)
+    assert len(bundle["text/html"]) <= MAX_OUTPUT_BYTES
+    assert bundle["text/plain"].startswith("Sweep: 2 moves × 2 params")
+    assert spread(done, (0.2, 0.1, 0.95, 0.5)) > 2 * spread(pending, (0.2, 0.1, 0.95, 0.5))  # smile row: faces
+    pixels = np.asarray(done).astype(int)
+    assert ((pixels[..., 0] - pixels[..., 1]) > 100).any()  # move_unavailable_offline in red
+    grid.close()

@@ -14,6 +14,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -203,7 +204,7 @@ class Study:
         known = {m["name"] for m in metrics}
         records = []
         for row in frame.to_dict("records"):
-            values = {m: float(row[m]) for m in known if m in row}
+            values = {m: float(row[m]) for m in known if m in row and not math.isnan(row[m])}
             records.append(StudyRecord(int(row["photo"]), int(row["face"]), str(row["move"]), float(row["param"]),
                                        CellStatus(row["status"]), _text(row["error_code"]), _text(row["variant_id"]),
                                        None if row["seconds"] != row["seconds"] else float(row["seconds"]), values))

@@ -42,8 +42,8 @@ async def until(predicate, what: str, timeout: float = 60.0) -> None:
 
 @pytest.mark.timeout(240)
 async def test_faults_and_two_engine_kills(tmp_path) -> None:
-    options = dict(data_dir=tmp_path / "engine", latency=0.2, workers=2, port=free_port(), api_key=KEY,
-                   faults=FAULTS, seed=14)
+    options = {"data_dir": tmp_path / "engine", "latency": 0.2, "workers": 2, "port": free_port(), "api_key": KEY,
+               "faults": FAULTS, "seed": 14}
     engines = [await asyncio.to_thread(start_engine, **options)]
     client = gp.AsyncClient(api_key=KEY, base_url=engines[0].base_url, max_retries=12)
     photos = gp.samples.corpus(6)
@@ -54,7 +54,7 @@ async def test_faults_and_two_engine_kills(tmp_path) -> None:
             task = asyncio.ensure_future(runner.run())
             records = runner.result.records
             for threshold in (6, 20):
-                await until(lambda: sum(r.final for r in records) >= threshold or task.done(), f"{threshold} cells")
+                await until(lambda n=threshold: sum(r.final for r in records) >= n or task.done(), f"{threshold} cells")
                 assert not task.done(), "the study ended before the engine could be killed"
                 await asyncio.to_thread(engines[-1].kill)
                 await asyncio.sleep(0.5)

@@ -1,0 +1,73 @@
+"""Metric throughput on a Dask cluster's executor against one in-process thread.
+
+* ``dask_vs_local``: the same measurement jobs (``measure_variant``: decode a variant, then a pixel metric
+  and dlib's identity distance against its original) through ``distributed.LocalCluster(n_workers=2,
+  threads_per_worker=1)`` on loopback via ``Client.get_executor()``, and through a one-thread
+  ``ThreadPoolExecutor`` in this process; throughput ratio (jobs/s on the cluster ÷ jobs/s on the thread).
+  Both are warmed first (each worker loads dlib's models once), so the ratio is steady-state throughput.
+  On a 2-core machine the ideal is 2×; serialising the bytes to the workers and the scheduler's own CPU eat
+  into it, so about 1.5× is what to expect. Reported, not judged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any
+
+from ._common import check_size, metric
+from ._study import FaceChange, Identity
+
+KEYS = ("dask_vs_local",)
+
+CONFIG = {"full": {"jobs": 40, "warm": 4}, "smoke": {"jobs": 4, "warm": 2}}
+
+
+def _jobs(n: int) -> list[tuple[bytes, bytes, tuple[float, ...]]]:
+    """``n`` (original, variant, box) triples: corpus photos against a brightened copy of themselves."""
+    from PIL import ImageEnhance
+
+    from gp_widgets import samples
+    from gp_widgets.analysis.faces import detect
+    from gp_widgets.sweeps.compute import original_image, prepare_original
+
+    out = []
+    for i, photo in enumerate(samples.corpus(min(n, 12))):
+        raw = io.BytesIO()
+        photo.save(raw, format="PNG")
+        original = prepare_original(raw.getvalue())
+        box = detect(original_image(original))[0].box
+        variant = io.BytesIO()
+        ImageEnhance.Brightness(photo).enhance(1.1 + 0.01 * i).save(variant, format="PNG")
+        out.append((original, variant.getvalue(), box))
+    return [out[i % len(out)] for i in range(n)]
+
+
+def _throughput(executor: Executor, jobs: list[Any], warm: int) -> float:
+    from gp_widgets.sweeps.compute import measure_variant, run
+
+    metrics = (FaceChange(), Identity())
+
+    async def all_of(batch: list[Any]) -> None:
+        await asyncio.gather(*(run(executor, measure_variant, o, v, b, metrics) for o, v, b in batch))
+
+    asyncio.run(all_of(jobs[:warm]))
+    started = time.perf_counter()
+    asyncio.run(all_of(jobs))
+    return len(jobs) / (time.perf_counter() - started)
+
+
+def run(size: str = "full") -> dict[str, Any]:
+    import distributed
+
+    cfg = CONFIG[check_size(size)]
+    jobs = _jobs(cfg["jobs"])
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        local = _throughput(thread, jobs, cfg["warm"])
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        dask = _throughput(client.get_executor(), jobs, cfg["warm"])
+    return {"dask_vs_local": metric(dask / local, None, None, "x", jobs=len(jobs), local_jobs_per_s=round(local, 2),
+                                    dask_jobs_per_s=round(dask, 2), dask_workers=2)}

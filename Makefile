@@ -30,6 +30,8 @@ binder-check:
 docs-screenshots: $(STAMP)  # the README's pictures, taken by the browser tests
 	GP_UPDATE_DOCS=1 $(PY) -m pytest tests/browser/test_face_editor.py tests/browser/test_sweep_grid.py \
 		tests/browser/test_static_export.py -k "face_editor or sweep_grid or 03_parameter_sweeps"
+	GP_UPDATE_DOCS=1 $(PY) -m pytest tests/browser/test_editor_compare.py -k "jupyterlab"
+	GP_UPDATE_DOCS=1 $(PY) -m pytest tests/engine/test_edits.py::test_edit_strip_shows_each_move_both_ways
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache docs/_build docs/_generated docs/notebooks

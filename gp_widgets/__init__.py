@@ -14,6 +14,7 @@ from .connect import connect
 
 if TYPE_CHECKING:
     from . import samples
+    from .recipes import Recipe, apply_recipe
     from .sweeps.calibration import calibrate
     from .sweeps.study import Study
     from .widgets import FaceEditor
@@ -27,10 +28,12 @@ __all__ = [
     "FaceEditor",
     "GalleryItem",
     "Move",
+    "Recipe",
     "Study",
     "StudyView",
     "SweepGrid",
     "Task",
+    "apply_recipe",
     "calibrate",
     "connect",
     "errors",
@@ -45,6 +48,8 @@ _LAZY = {
     "SweepGrid": ("gp_widgets.widgets.grid", "SweepGrid"),
     "sweep": ("gp_widgets.widgets.grid", "sweep"),
     "samples": ("gp_widgets.samples", None),
+    "Recipe": ("gp_widgets.recipes", "Recipe"),
+    "apply_recipe": ("gp_widgets.recipes", "apply_recipe"),
     "Study": ("gp_widgets.sweeps.study", "Study"),
     "StudyView": ("gp_widgets.widgets.study", "StudyView"),
     "study": ("gp_widgets.widgets.study", "study"),

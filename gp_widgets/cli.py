@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=2, help="variant tasks run at the same time")
     serve.add_argument("--faults", default=None, help='e.g. "http_500=0.1,http_429=0.05,drop=0.02,task_fail=0.05"')
     serve.add_argument("--seed", type=int, default=0, help="seed of the fault draws")
+    serve.add_argument("--detector", choices=("hog", "cnn"), default="hog",
+                       help="dlib's face detector: hog (fast, default) or cnn (MMOD; slower, finds more poses)")
     serve.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
     demo = commands.add_parser(
         "demo", help="copy the demo notebooks into a folder and open JupyterLab there",
@@ -56,7 +58,7 @@ def _serve(args: argparse.Namespace) -> int:
         parse_faults(args.faults)
         config = EngineConfig(data_dir=data_dir, api_keys=keys or [load_or_create_key(data_dir)],
                               latency=args.latency, workers=args.workers, faults=args.faults, seed=args.seed,
-                              host=args.host, port=args.port)
+                              detector=args.detector, host=args.host, port=args.port)
     except (FaultSpecError, ValueError) as exc:
         print(f"gp-widgets serve: {exc}", file=sys.stderr)
         return 2

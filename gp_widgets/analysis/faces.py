@@ -9,7 +9,7 @@ import numpy as np
 
 from .models import DetectorKind, _dlib, using
 
-__all__ = ["Detection", "descriptor", "detect", "landmarks", "to_pixels"]
+__all__ = ["Detection", "descriptor", "detect", "landmarks", "resize", "to_pixels"]
 
 Box = tuple[float, float, float, float]  # relative x, y, w, h
 
@@ -95,3 +95,13 @@ def descriptor(image: np.ndarray, box: Box) -> np.ndarray:
         shape = predictor(rgb, rect)
     with using("encoder") as encoder:
         return np.asarray(encoder.compute_face_descriptor(rgb, shape), dtype=np.float64)
+
+
+def resize(image: np.ndarray, scale: float) -> np.ndarray:
+    """An RGB image scaled by ``scale`` with dlib's bilinear resize (fast; no anti-aliasing when shrinking)."""
+    rgb = _rgb(image)
+    height, width = rgb.shape[:2]
+    rows, cols = max(1, round(height * scale)), max(1, round(width * scale))
+    if (rows, cols) == (height, width):
+        return rgb
+    return np.asarray(_dlib().resize_image(rgb, rows, cols))

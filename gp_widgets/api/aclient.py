@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import math
 import random
 import time
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from .errors import (
     WaitTimeoutError,
     status_error,
 )
-from .models import Face, GalleryItem, Move
+from .models import Face, GalleryItem, Move, check_param
 from .polling import PollPolicy, faces_ready, task_done
 from .retry import RetryPolicy, parse_retry_after
 from .settings import Settings
@@ -82,6 +81,7 @@ class AsyncClient:
         self._http: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._rng = random.Random()
+        self._sizes: dict[str, tuple[int, int]] = {}  # image sizes this client has seen, by item id
         self.state = ClientState.open
 
     @property
@@ -197,7 +197,15 @@ class AsyncClient:
             raise APIResponseError(
                 f"{method} /{path} answered {response.status_code} with {kind}, not JSON: {response.text[:80]!r}"
             ) from None
-        return GalleryItem.parse(payload)
+        return self._sized(GalleryItem.parse(payload))
+
+    def _sized(self, item: GalleryItem) -> GalleryItem:
+        """Place pixel face boxes with the size this client knows (its upload, a download, the source's)."""
+        if item.width and item.height:
+            self._sizes[item.id] = (item.width, item.height)
+            return item
+        size = self._sizes.get(item.id) or self._sizes.get(item.source_id or "")
+        return item.with_size(*size) if size else item
 
     # -- the API ---------------------------------------------------------------------
 
@@ -205,18 +213,24 @@ class AsyncClient:
         """Upload a photo (path, bytes, binary file, PIL image or numpy array)."""
         file = await asyncio.to_thread(to_upload, photo, filename)
         files = {"object": (file.filename, file.content, file.content_type)}
-        return await self._item("POST", "teams/me/gallery", files=files)
+        size = _image_size(file.content)
+        item = await self._item("POST", "teams/me/gallery", files=files)
+        if size and item.id not in self._sizes:
+            self._sizes[item.id] = size
+            item = item.with_size(*size)
+        return item
 
     async def get(self, item: ItemRef) -> GalleryItem:
         """The current state of a photo or variant."""
         return await self._item("GET", f"teams/me/gallery/{_id(item)}")
 
     async def edit(self, item: ItemRef, move: Move | str, param: float = 1.0, face: FaceRef = 0) -> GalleryItem:
-        """Ask for a variant (idempotent: the same request gives the same variant id)."""
-        param = float(param)
-        if not math.isfinite(param):
-            raise InvalidInputError(f"param must be finite, got {param}")
-        body = {"move": str(move), "param": param}
+        """Ask for a variant (idempotent: the same request gives the same variant id).
+
+        A param the API would refuse (non-finite, ``|param| > PARAM_LIMIT``) raises
+        :class:`InvalidInputError` before anything is sent.
+        """
+        body = {"move": str(move), "param": check_param(param)}
         return await self._item("PUT", f"teams/me/gallery/{_id(item)}/faces/{_face(item, face)}", json=body)
 
     async def wait_for_faces(
@@ -259,12 +273,28 @@ class AsyncClient:
     async def download(self, item: ItemRef) -> bytes:
         """The original bytes of an upload, or the PNG of a complete variant."""
         response = await self._request("GET", f"teams/me/gallery/{_id(item)}/pixels/original/bytes")
+        size = _image_size(response.content)
+        if size:
+            self._sizes.setdefault(item.id if isinstance(item, GalleryItem) else str(item), size)
         return response.content
 
     async def image(self, item: ItemRef) -> Image.Image:
         """The photo or variant as a decoded PIL image (decoded off the event loop)."""
         data = await self.download(item)
         return await asyncio.to_thread(_decode, data)
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """Upright ``(width, height)`` read from the image header alone; None if it is not an image."""
+    from PIL import Image, UnidentifiedImageError
+
+    from ..imaging import upright_size
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return upright_size(image)
+    except (UnidentifiedImageError, OSError):
+        return None
 
 
 def _decode(data: bytes) -> Image.Image:

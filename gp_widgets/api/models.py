@@ -9,10 +9,12 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
-from .constants import TaskStatus
-from .errors import APIResponseError
+from .constants import PARAM_LIMIT, TaskStatus
+from .errors import APIResponseError, InvalidInputError
 
-__all__ = ["Move", "TaskStatus", "Face", "Task", "GalleryItem", "parse_face"]
+__all__ = ["Move", "TaskStatus", "Face", "Task", "GalleryItem", "parse_face", "check_param", "UNKNOWN_SIZE"]
+
+UNKNOWN_SIZE = "face box is in pixels but the image size is unknown"
 
 
 class Move(str, Enum):
@@ -39,6 +41,19 @@ class Move(str, Enum):
         return self in (Move.smile, Move.age, Move.gender)
 
 
+def check_param(param: float) -> float:
+    """``param`` as a float if the API accepts it (finite, ``|param| <= PARAM_LIMIT``); else :class:`InvalidInputError`."""
+    try:
+        value = float(param)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"param must be a number, got {param!r}") from None
+    if not math.isfinite(value):
+        raise InvalidInputError(f"param must be finite, got {value}")
+    if abs(value) > PARAM_LIMIT:
+        raise InvalidInputError(f"|param| must be at most {PARAM_LIMIT:g}, got {value:g}")
+    return value
+
+
 _EPS = 1e-6
 _BOX_KEYS = (("x", "y", "w", "h"), ("x", "y", "width", "height"))
 _CORNER_KEYS = (("left", "top", "right", "bottom"), ("x0", "y0", "x1", "y1"))
@@ -46,7 +61,11 @@ _CORNER_KEYS = (("left", "top", "right", "bottom"), ("x0", "y0", "x1", "y1"))
 
 @dataclass(frozen=True)
 class Face:
-    """A face rectangle relative to the image: ``x, y, w, h`` in [0, 1], origin top-left; ``.raw`` as sent."""
+    """A face rectangle relative to the image: ``x, y, w, h`` in [0, 1], origin top-left; ``.raw`` as sent.
+
+    ``problem`` says why a box could not be placed (e.g. pixels without a known image size):
+    such a face keeps its index, so it can still be edited, but its box is empty.
+    """
 
     x: float
     y: float
@@ -54,6 +73,12 @@ class Face:
     h: float
     score: float | None = None
     raw: Any = field(default=None, compare=False, repr=False)
+    problem: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        """Whether the box is known (it can be drawn, cropped, hit)."""
+        return self.problem is None
 
     @property
     def center(self) -> tuple[float, float]:
@@ -61,7 +86,7 @@ class Face:
 
     def contains(self, x: float, y: float) -> bool:
         """Whether the relative point ``(x, y)`` lies in the box (edges included)."""
-        return self.x <= x <= self.x + self.w and self.y <= y <= self.y + self.h
+        return self.usable and self.x <= x <= self.x + self.w and self.y <= y <= self.y + self.h
 
     def to_pixels(self, width: int, height: int) -> tuple[float, float, float, float]:
         """``(x, y, w, h)`` in pixels of an image of that size."""
@@ -112,14 +137,16 @@ def parse_face(raw: Any, image_size: tuple[int, int] | None = None) -> Face:
 
     Accepted: ``{x,y,w,h}``, ``{x,y,width,height}``, ``{left,top,right,bottom}``,
     ``{x0,y0,x1,y1}``, the same under ``box``/``bbox``/``rect``, or ``[x, y, w, h]``.
-    Values all within [0, 1] are relative; otherwise they are pixels.
+    Values all within [0, 1] are relative; otherwise they are pixels. A pixel box with no
+    known size gives an unusable face (empty box, ``problem`` set); a malformed one raises
+    ``ValueError``.
     """
     x0, y0, x1, y1, score = _corners(raw)
     if x1 < x0 or y1 < y0:
         raise ValueError("a face box has a negative width or height")
     if max(abs(x0), abs(y0), abs(x1), abs(y1)) > 1 + _EPS:
         if image_size is None:
-            raise ValueError("face box is in pixels but the image size is unknown")
+            return Face(0.0, 0.0, 0.0, 0.0, score, raw, UNKNOWN_SIZE)
         width, height = image_size
         x0, x1, y0, y1 = x0 / width, x1 / width, y0 / height, y1 / height
     x0, y0, x1, y1 = (min(max(v, 0.0), 1.0) for v in (x0, y0, x1, y1))
@@ -162,6 +189,15 @@ class GalleryItem:
     @property
     def is_variant(self) -> bool:
         return self.source_id is not None
+
+    def with_size(self, width: int, height: int) -> GalleryItem:
+        """This item re-read knowing its image's size: pixel boxes become usable faces.
+
+        An item without unusable faces is returned as is.
+        """
+        if all(f.usable for f in self.faces or ()):
+            return self
+        return GalleryItem.parse(self.raw, (width, height))
 
     @classmethod
     def parse(cls, raw: Any, image_size: tuple[int, int] | None = None) -> GalleryItem:

@@ -14,6 +14,7 @@ import secrets
 import threading
 from collections import Counter
 from collections.abc import AsyncIterator
+from functools import partial
 from importlib import resources
 from typing import Any
 
@@ -189,7 +190,8 @@ def create_app(config: EngineConfig) -> Starlette:
     store = Store(config.data_dir)
     faults = FaultInjector(parse_faults(config.faults), config.seed)
     worker = Worker(store, faults, latency=config.latency, workers=config.workers,
-                    task_timeout=config.task_timeout, detector=detect_faces, editor=apply_edit)
+                    task_timeout=config.task_timeout, detector=partial(detect_faces, detector=config.detector),
+                    editor=apply_edit)
     keys = [(key.encode(), team_id(key)) for key in config.api_keys]
     stats = Stats()
     openapi = resources.files("gp_widgets.local").joinpath("openapi.json").read_bytes()

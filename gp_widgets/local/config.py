@@ -27,6 +27,7 @@ class EngineConfig:
     host: str = "127.0.0.1"
     port: int = 8765
     task_timeout: float = 120.0
+    detector: str = "hog"
 
     def __post_init__(self) -> None:
         if isinstance(self.api_keys, str):
@@ -35,5 +36,7 @@ class EngineConfig:
             raise ValueError("at least one non-empty API key is required")
         if self.latency < 0 or self.workers < 1 or self.task_timeout <= 0:
             raise ValueError("latency must be >= 0, workers >= 1, task_timeout > 0")
+        if self.detector not in ("hog", "cnn"):
+            raise ValueError(f"detector must be 'hog' or 'cnn', got {self.detector!r}")
         object.__setattr__(self, "data_dir", Path(self.data_dir))
         object.__setattr__(self, "api_keys", tuple(self.api_keys))

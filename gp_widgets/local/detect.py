@@ -1,120 +1,66 @@
-"""Face detection: scikit-image's LBP frontal-face cascade plus grouping of overlapping hits."""
+"""The engine's face detection: dlib's detector (``analysis.faces``) at a working scale fit for it.
+
+Every photo is scanned at about ``WORK_PIXELS`` pixels: big photos are shrunk (a 12 MP photo costs
+about what a 2 MP one does), small ones enlarged up to ``MAX_UPSCALE`` times, because the HOG detector's
+window is 80 pixels and smaller faces are missed. dlib's HOG model holds upright, turned and tilted
+(roughly ±30° of roll) frontal filters, so mirrored and tilted faces need no extra scan. Hits whose SVM
+margin is below ``MIN_MARGIN`` are dropped. The CNN detector (``--detector cnn``) scans about
+``CNN_WORK_PIXELS`` instead: it takes seconds per photo on a CPU, and since dlib holds Python's GIL
+throughout, it runs in a helper process so that the engine keeps serving meanwhile.
+
+Faces come largest first (ties: left to right), as relative boxes ``{"x","y","w","h","score"}``.
+"""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
-from functools import lru_cache
+import math
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from functools import cache
 
 import numpy as np
 
-WORK_SIDE = 320  # the longest side the cascade scans; faces smaller than ~7% of it are missed
-MIN_WINDOW = 22
-MIN_HITS = 4  # true faces gather 8+ hits at these settings, false alarms 1-3
-_lock = threading.Lock()  # the Cython cascade object is not documented as thread-safe
+from gp_widgets.analysis.faces import Detection, detect, resize
+from gp_widgets.analysis.models import DetectorKind
+
+DETECTORS: tuple[DetectorKind, ...] = ("hog", "cnn")
+WORK_PIXELS = 2.0e6
+MAX_UPSCALE = 2.0
+MIN_MARGIN = {"hog": 0.5, "cnn": 0.5}
+"""Weakest margin kept: HOG's SVM margin (dlib keeps >= 0), CNN's MMOD confidence."""
+CNN_WORK_PIXELS = 0.5e6
+"""The CNN (MMOD) costs ~50x HOG per pixel on a CPU (seconds per photo) and sees smaller faces, so it scans less."""
 
 
-@dataclass(frozen=True)
-class Box:
-    """A rectangle in pixels of the scanned image."""
-
-    x: float
-    y: float
-    w: float
-    h: float
-
-    def area(self) -> float:
-        return self.w * self.h
-
-    def overlap(self, other: Box) -> float:
-        """Intersection over the smaller area (1.0 when one contains the other)."""
-        iw = min(self.x + self.w, other.x + other.w) - max(self.x, other.x)
-        ih = min(self.y + self.h, other.y + other.h) - max(self.y, other.y)
-        if iw <= 0 or ih <= 0:
-            return 0.0
-        return iw * ih / min(self.area(), other.area())
+def work_scale(height: int, width: int, pixels: float = WORK_PIXELS) -> float:
+    """The factor that brings an image of ``height`` x ``width`` to about ``pixels`` pixels, at most ``MAX_UPSCALE``."""
+    return min(MAX_UPSCALE, math.sqrt(pixels / max(1, height * width)))
 
 
-def group_hits(hits: list[Box], *, min_overlap: float = 0.5, min_hits: int = MIN_HITS) -> list[tuple[Box, int]]:
-    """Cluster overlapping hits (single link on overlap); keep clusters of ``min_hits`` or more.
-
-    Each kept cluster becomes its mean box and its hit count, largest count first; a cluster
-    whose centre lies inside a stronger cluster's box is dropped as a duplicate.
-    """
-    parent = list(range(len(hits)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i in range(len(hits)):
-        for j in range(i + 1, len(hits)):
-            if hits[i].overlap(hits[j]) >= min_overlap:
-                parent[find(i)] = find(j)
-    clusters: dict[int, list[Box]] = {}
-    for i, box in enumerate(hits):
-        clusters.setdefault(find(i), []).append(box)
-    groups = []
-    for members in clusters.values():
-        if len(members) >= min_hits:
-            mean = Box(*(float(np.mean([getattr(b, k) for b in members])) for k in "xywh"))
-            groups.append((mean, len(members)))
-    groups.sort(key=lambda g: (-g[1], g[0].x))
-    kept: list[tuple[Box, int]] = []
-    for box, count in groups:
-        cx, cy = box.x + box.w / 2, box.y + box.h / 2
-        if not any(k.x <= cx <= k.x + k.w and k.y <= cy <= k.y + k.h for k, _ in kept):
-            kept.append((box, count))
-    return kept
+@cache
+def _cnn_process() -> ProcessPoolExecutor:
+    """One helper process for the CNN detector (started on first use, with a fresh interpreter)."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
 
 
-@lru_cache(maxsize=1)
-def _cascade():
-    from skimage import data, feature
-
-    return feature.Cascade(data.lbp_frontal_face_cascade_filename())
+def _as_json(d: Detection) -> dict[str, float]:
+    return {"x": round(d.x, 5), "y": round(d.y, 5), "w": round(d.w, 5), "h": round(d.h, 5),
+            "score": round(d.score, 4)}
 
 
-def _gray_small(rgb: np.ndarray) -> tuple[np.ndarray, float]:
-    """Grayscale float copy whose longest side is at most WORK_SIDE, and its scale."""
-    from PIL import Image
-
-    h, w = rgb.shape[:2]
-    scale = min(1.0, WORK_SIDE / max(h, w))
-    img = Image.fromarray(rgb[..., :3]).convert("L")
-    if scale < 1.0:
-        img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BOX)
-    return np.asarray(img, dtype=np.float32) / 255.0, scale
-
-
-def raw_hits(gray: np.ndarray) -> list[Box]:
-    """Every cascade window that fires, ungrouped."""
-    side = min(gray.shape)
-    if side < MIN_WINDOW:
+def detect_faces(rgb: np.ndarray, detector: DetectorKind = "hog") -> list[dict[str, float]]:
+    """Faces in an RGB uint8 image as relative boxes with a ``score`` in [0, 1], largest first."""
+    if detector not in DETECTORS:
+        raise ValueError(f"unknown detector {detector!r}: use one of {DETECTORS}")
+    rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
+    height, width = rgb.shape[:2]
+    if min(height, width) < 16:
         return []
-    with _lock:
-        found = _cascade().detect_multi_scale(
-            img=gray, scale_factor=1.2, step_ratio=1.2, min_size=(MIN_WINDOW, MIN_WINDOW),
-            max_size=(side, side), min_neighbor_number=1, intersection_score_threshold=1.01,
-        )
-    return [Box(float(d["c"]), float(d["r"]), float(d["width"]), float(d["height"])) for d in found]
-
-
-def detect_faces(rgb: np.ndarray) -> list[dict[str, float]]:
-    """Faces as relative boxes ``{"x","y","w","h","score"}`` (origin top-left), best first."""
-    gray, _ = _gray_small(rgb)
-    gh, gw = gray.shape
-    groups = group_hits(raw_hits(gray))
-    if not groups:
-        return []
-    best = max(count for _, count in groups)
-    faces = []
-    for box, count in groups:
-        faces.append({
-            "x": round(box.x / gw, 5), "y": round(box.y / gh, 5),
-            "w": round(box.w / gw, 5), "h": round(box.h / gh, 5),
-            "score": round(min(1.0, count / max(best, 8)), 4),
-        })
-    return faces
+    scale = work_scale(height, width, WORK_PIXELS if detector == "hog" else CNN_WORK_PIXELS)
+    work = resize(rgb, scale)
+    if detector == "cnn":
+        found = _cnn_process().submit(detect, work, detector="cnn", min_margin=MIN_MARGIN["cnn"]).result()
+    else:
+        found = detect(work, detector="hog", min_margin=MIN_MARGIN["hog"])
+    found.sort(key=lambda d: (-round(d.w * d.h, 6), d.x))
+    return [_as_json(d) for d in found]

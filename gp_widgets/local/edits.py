@@ -1,8 +1,14 @@
-"""Edit maths on numpy arrays: smile, age and gender, confined to a feathered face region.
+"""Edit maths on numpy arrays: smile, age and gender, steered by the face's 68 landmarks.
 
-Everything here is pure and deterministic: the same inputs give the same pixels (noise is
-seeded from the inputs), ``param == 0`` is the identity, and no pixel outside the face box
-grown by 30 % (15 % per side) changes.
+Each move displaces some landmarks (in the face's own frame: along and across the eye line, in
+inter-ocular units, so tilted faces bend the right way) and pins the others and the crop's border; a
+thin-plate spline through those points becomes a smooth warp of the face. ``age`` and ``gender`` then
+add their texture and colour changes. The result is blended in through a feathered ellipse.
+
+Everything but :func:`apply_edit` (which asks dlib for the landmarks) is pure numpy/scipy. All of it is
+deterministic: the same inputs give the same pixels (noise is seeded from the inputs), ``param == 0`` is
+the identity, displacements flip with the sign of ``param``, and no pixel outside the face box grown by
+30 % (15 % per side) changes.
 """
 
 from __future__ import annotations
@@ -12,11 +18,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
+from scipy.interpolate import RBFInterpolator
 
 from gp_widgets.api.models import Move
 
 EDIT_MOVES = frozenset(move.value for move in Move if move.local)
 GROW = 0.15  # per side: the editable region is the face box grown by 30 % in each dimension
+WARP_GRID = 40  # the warp is solved on this many points per side of the crop, then interpolated
 
 
 @dataclass(frozen=True)
@@ -94,64 +102,148 @@ def _warp(img: np.ndarray, dy: np.ndarray, dx: np.ndarray) -> np.ndarray:
                      for c in range(img.shape[2])], axis=-1)
 
 
-def smile(img: np.ndarray, region: Region, s: float) -> np.ndarray:
-    """Mouth corners up (s > 0) or down (s < 0), with a slight widening or narrowing."""
-    u, v = region.grid()
-    du, dv = (u - 0.5) / 0.2, (v - 0.79) / 0.09  # mouth centre and half-size, in face units
-    corners = np.clip(du * du, 0.0, 1.6)  # 0 at the centre of the mouth, most at its corners
-    envelope = np.exp(-0.5 * np.maximum(np.abs(du) - 1.1, 0.0) ** 2 / 0.15) * np.exp(-0.5 * dv * dv / 1.6)
-    dy = 0.045 * region.fh * s * corners * envelope
-    dx = -0.025 * region.fw * s * np.tanh(du) * envelope
-    return _warp(img, dy.astype(np.float32), dx.astype(np.float32))
+# Landmark displacements per unit of strength, as (outward, up) in inter-ocular distances. "Outward" points
+# away from the face's vertical midline; "up" is perpendicular to the eye line. Unlisted landmarks stay put.
+SMILE_SHAPE = {  # the corners lift most and part a little (more parting confuses a frown with a grin)
+    48: (0.02, 0.14), 54: (0.02, 0.14),  # mouth corners
+    60: (0.018, 0.12), 64: (0.018, 0.12),  # inner corners follow
+    49: (0.01, 0.07), 53: (0.01, 0.07), 59: (0.01, 0.07), 55: (0.01, 0.07),
+    50: (0.003, 0.025), 52: (0.003, 0.025), 58: (0.003, 0.025), 56: (0.003, 0.025),
+    61: (0.003, 0.025), 63: (0.003, 0.025), 65: (0.003, 0.025), 67: (0.003, 0.025),
+}
+AGE_SHAPE = {  # older: brows droop, lips thin, nose and jaw lengthen, jowls widen
+    **{i: (0.0, -0.05) for i in range(17, 27)},
+    **{i: (0.0, -0.03) for i in (50, 51, 52, 61, 62, 63)},
+    **{i: (0.0, 0.03) for i in (56, 57, 58, 65, 66, 67)},
+    **{i: (0.0, -0.03) for i in range(30, 36)},
+    **{i: (0.04, -0.03) for i in (5, 6, 10, 11)},
+    **{i: (0.0, -0.05) for i in (7, 8, 9)},
+    36: (0.02, -0.02), 45: (0.02, -0.02),
+}
+GENDER_SHAPE = {  # masculine: wider, squarer jaw and chin, lower and flatter brows, thinner lips, wider nose
+    **{i: (0.08, 0.0) for i in (3, 4, 5, 11, 12, 13)},
+    **{i: (0.05, -0.02) for i in (6, 10)},
+    **{i: (0.03, -0.04) for i in (7, 8, 9)},
+    **{i: (0.0, -0.05) for i in (17, 18, 19, 20, 23, 24, 25, 26)},
+    21: (0.0, -0.07), 22: (0.0, -0.07),
+    **{i: (0.0, -0.02) for i in (50, 51, 52)},
+    **{i: (0.0, 0.02) for i in (56, 57, 58)},
+    31: (0.03, 0.0), 35: (0.03, 0.0), 32: (0.015, 0.0), 34: (0.015, 0.0),
+}
+SHAPES = {"smile": SMILE_SHAPE, "age": AGE_SHAPE, "gender": GENDER_SHAPE}
 
 
-def age(img: np.ndarray, region: Region, s: float, rng: np.random.Generator) -> np.ndarray:
-    """Older (s > 0): greyer, duller, wrinkle texture, deeper folds. Younger (s < 0): smooth, bright, fresh."""
+def displacements(points: np.ndarray, shape: dict[int, tuple[float, float]], s: float,
+                  unit_floor: float = 0.0) -> np.ndarray:
+    """Pixel displacements (68, 2) of ``points`` for move ``shape`` at signed strength ``s``.
+
+    The frame comes from the landmarks: the eye line gives "across", its normal "up", the nose bridge
+    the midline; the unit is the inter-ocular distance (at least ``unit_floor`` pixels).
+    """
+    left, right = points[36:42].mean(axis=0), points[42:48].mean(axis=0)
+    across = right - left
+    iod = float(np.linalg.norm(across))
+    across = across / iod if iod > 1e-6 else np.array([1.0, 0.0])
+    up = np.array([across[1], -across[0]])  # image y grows downward
+    unit = max(iod, unit_floor)
+    mid = points[27]
+    out = np.zeros_like(points, dtype=np.float64)
+    for i, (outward, lift) in shape.items():
+        side = 1.0 if float((points[i] - mid) @ across) >= 0 else -1.0
+        out[i] = unit * s * (outward * side * across + lift * up)
+    return out
+
+
+def warp_field(size: tuple[int, int], points: np.ndarray, moves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Backward displacement (dy, dx) over a crop of ``size = (h, w)``: a thin-plate spline that carries each
+    point to ``point + move`` and pins the crop's border."""
+    h, w = size
+    ring = np.linspace(0.0, 1.0, 9)
+    border = np.concatenate([np.stack([ring * (w - 1), np.zeros_like(ring)], 1),
+                             np.stack([ring * (w - 1), np.full_like(ring, h - 1)], 1),
+                             np.stack([np.zeros_like(ring), ring * (h - 1)], 1),
+                             np.stack([np.full_like(ring, w - 1), ring * (h - 1)], 1)])
+    targets = np.concatenate([points + moves, border])
+    values = np.concatenate([-moves, np.zeros_like(border)])
+    scale = float(max(h, w))
+    spline = RBFInterpolator(targets / scale, values / scale, kernel="thin_plate_spline", smoothing=1e-4)
+    gy, gx = np.linspace(0, h - 1, WARP_GRID), np.linspace(0, w - 1, WARP_GRID)
+    grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
+    coarse = (spline(grid / scale) * scale).reshape(WARP_GRID, WARP_GRID, 2)
+    zoom = (h / WARP_GRID, w / WARP_GRID)
+    dx = ndimage.zoom(coarse[..., 0], zoom, order=1, grid_mode=True, mode="nearest")[:h, :w]
+    dy = ndimage.zoom(coarse[..., 1], zoom, order=1, grid_mode=True, mode="nearest")[:h, :w]
+    return dy.astype(np.float32), dx.astype(np.float32)
+
+
+def face_uv(region: Region, points: np.ndarray) -> np.ndarray:
+    """Landmarks (crop pixels) in face-box units, as :meth:`Region.grid` measures pixels."""
+    return (np.asarray(points, dtype=np.float64) - (region.fx, region.fy)) / (region.fw, region.fh)
+
+
+def _at(uv: np.ndarray, *indices: int) -> tuple[float, float]:
+    """The mean face-box position of some landmarks."""
+    cu, cv = uv[list(indices)].mean(axis=0)
+    return float(cu), float(cv)
+
+
+def age(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
+    """Older (s > 0): greyer, duller, creases on the forehead, at the eyes and along the nasolabial folds.
+    Younger (s < 0): smooth, bright, fresh. ``uv``: the landmarks in face-box units."""
     u, v = region.grid()
     a = abs(s)
     if s > 0:
         noise = rng.standard_normal(img.shape[:2]).astype(np.float32)
         lines = ndimage.gaussian_filter(noise, sigma=(0.7, max(2.0, region.fw / 40)))  # horizontal creases
         lines /= lines.std() + 1e-6
-        folds = (blob(u, v, 0.28, 0.45, 0.07, 0.05) + blob(u, v, 0.72, 0.45, 0.07, 0.05)  # under the eyes
-                 + blob(u, v, 0.33, 0.72, 0.05, 0.10) + blob(u, v, 0.67, 0.72, 0.05, 0.10)  # nasolabial folds
-                 + 0.6 * blob(u, v, 0.5, 0.12, 0.25, 0.06))  # forehead
+        (lu, lv), (ru, rv) = _at(uv, *range(36, 42)), _at(uv, *range(42, 48))
+        folds = (blob(u, v, lu, lv + 0.08, 0.07, 0.04) + blob(u, v, ru, rv + 0.08, 0.07, 0.04)  # under the eyes
+                 + blob(u, v, *_at(uv, 31, 48), 0.04, 0.09) + blob(u, v, *_at(uv, 35, 54), 0.04, 0.09))  # nasolabial
+        brow_u, brow_v = _at(uv, *range(17, 27))
+        forehead = blob(u, v, brow_u, brow_v - 0.12, 0.22, 0.06)
+        crows = blob(u, v, *_at(uv, 36), 0.04, 0.04) * (u < uv[36, 0]) + blob(u, v, *_at(uv, 45), 0.04, 0.04) * (u > uv[45, 0])
         out = _saturate(img, -0.22 * a)
         out = out + (150.0 - out) * (0.07 * a)  # greyer, flatter tone
         out = out * (1.0 - (0.10 * a * folds))[..., None]
-        out = out + (9.0 * a * lines * (0.4 + folds))[..., None]
-        return out
+        return out + (10.0 * a * lines * (0.15 + folds + forehead + crows))[..., None]
     soft = _blur(img, max(1.0, region.fw / 90))
-    glow = blob(u, v, 0.5, 0.5, 0.3, 0.35)[..., None]
+    glow = blob(u, v, *_at(uv, 30), 0.3, 0.35)[..., None]
     out = img + (soft - img) * min(1.0, 0.35 * a)
     out = _saturate(out, 0.18 * a)
     return out + (255.0 - out) * (0.09 * a * glow)
 
 
-def gender(img: np.ndarray, region: Region, s: float, rng: np.random.Generator) -> np.ndarray:
-    """Masculine (s > 0): heavier brows, jaw shading, stubble. Feminine (s < 0): smooth skin, red lips, blush."""
+def gender(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
+    """Masculine (s > 0): heavier brows, jaw shading, stubble. Feminine (s < 0): smooth skin, red lips, blush.
+    ``uv``: the landmarks in face-box units."""
     u, v = region.grid()
     a = abs(s)
+    mouth_u, mouth_v = _at(uv, *range(48, 60))
+    mouth_w = max(0.05, float(uv[54, 0] - uv[48, 0]) / 2)
     if s > 0:
-        lips = blob(u, v, 0.5, 0.8, 0.16, 0.05)
-        beard = np.clip(blob(u, v, 0.5, 0.95, 0.3, 0.1) + blob(u, v, 0.5, 0.71, 0.13, 0.025) - lips, 0.0, 1.0)
-        brows = blob(u, v, 0.3, 0.3, 0.1, 0.035) + blob(u, v, 0.7, 0.3, 0.1, 0.035)
-        jaw = blob(u, v, 0.12, 0.75, 0.06, 0.2) + blob(u, v, 0.88, 0.75, 0.06, 0.2)
+        lips = blob(u, v, mouth_u, mouth_v, mouth_w * 1.1, 0.05)
+        chin_u, chin_v = _at(uv, 7, 8, 9)
+        beard = np.clip(blob(u, v, chin_u, chin_v - 0.05, 0.3, 0.1) + blob(u, v, *_at(uv, 33, 51), mouth_w, 0.025)
+                        - lips, 0.0, 1.0)
+        brows = blob(u, v, *_at(uv, *range(17, 22)), 0.1, 0.035) + blob(u, v, *_at(uv, *range(22, 27)), 0.1, 0.035)
+        jaw = blob(u, v, *_at(uv, 4), 0.06, 0.2) + blob(u, v, *_at(uv, 12), 0.06, 0.2)
         stubble = ndimage.gaussian_filter((rng.random(img.shape[:2]) < 0.3).astype(np.float32), 0.5)
         shade = 1.0 - np.clip(0.45 * a * brows + 0.22 * a * jaw + 0.2 * a * beard * (0.4 + stubble), 0.0, 0.85)
         return _saturate(img, -0.08 * a) * shade[..., None]
     soft = _blur(img, max(1.0, region.fw / 70))
-    lips = blob(u, v, 0.5, 0.8, 0.13, 0.045)[..., None]
-    cheeks = (blob(u, v, 0.27, 0.62, 0.08, 0.07) + blob(u, v, 0.73, 0.62, 0.08, 0.07))[..., None]
+    lips = blob(u, v, mouth_u, mouth_v, mouth_w * 0.9, 0.045)[..., None]
+    (lu, lv), (ru, rv) = _at(uv, 36, 48), _at(uv, 45, 54)
+    cheeks = (blob(u, v, lu - 0.03, lv, 0.08, 0.07) + blob(u, v, ru + 0.03, rv, 0.08, 0.07))[..., None]
     out = img + (soft - img) * min(1.0, 0.5 * a)
     out = out + np.array([60.0, -22.0, -10.0], dtype=np.float32) * (0.5 * a) * lips
     out = out + np.array([28.0, -6.0, -2.0], dtype=np.float32) * (0.5 * a) * cheeks
     return out + (255.0 - out) * 0.05 * a
 
 
-def apply_edit(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], move: str,
-               param: float) -> np.ndarray:
-    """Edit one face of an HxWx3 uint8 image; returns a new array (identical when ``param == 0``)."""
+def edit_face(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], points: np.ndarray, move: str,
+              param: float) -> np.ndarray:
+    """Edit one face of an HxWx3 uint8 image whose 68 landmarks (pixels, x then y) are ``points``; returns a
+    new array (identical when ``param == 0``)."""
     if move not in EDIT_MOVES:
         raise ValueError(f"move {move!r} has no local edit")
     out = np.array(rgb[..., :3], dtype=np.uint8, copy=True)
@@ -160,13 +252,28 @@ def apply_edit(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float],
         return out
     crop = out[region.top:region.bottom, region.left:region.right].astype(np.float32)
     s = strength(float(param))
-    if move == "smile":
-        edited = smile(crop, region, s)
-    elif move == "age":
-        edited = age(crop, region, s, _rng(out.shape, move, region))
-    else:
-        edited = gender(crop, region, s, _rng(out.shape, move, region))
+    local = np.asarray(points, dtype=np.float64) - (region.left, region.top)
+    moves = displacements(local, SHAPES[move], s, unit_floor=0.25 * region.fw)
+    edited = _warp(crop, *warp_field(crop.shape[:2], local, moves))
+    uv = face_uv(region, local + moves)  # textures go where the warp put the features
+    if move == "age":
+        edited = age(edited, region, uv, s, _rng(out.shape, move, region))
+    elif move == "gender":
+        edited = gender(edited, region, uv, s, _rng(out.shape, move, region))
     mask = feather(*region.grid())[..., None]
     blended = crop + (np.clip(edited, 0.0, 255.0) - crop) * mask
     out[region.top:region.bottom, region.left:region.right] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
     return out
+
+
+def apply_edit(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], move: str,
+               param: float) -> np.ndarray:
+    """Edit one face: find its landmarks inside ``face_box_rel`` with dlib, then :func:`edit_face`."""
+    from gp_widgets.analysis.faces import landmarks
+
+    if move not in EDIT_MOVES:
+        raise ValueError(f"move {move!r} has no local edit")
+    rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
+    if param == 0 or face_region(rgb.shape, face_box_rel) is None:
+        return rgb.copy()
+    return edit_face(rgb, face_box_rel, landmarks(rgb, face_box_rel), move, param)

@@ -68,13 +68,13 @@ def _read_lines(stream, lines: queue.Queue[str | None]) -> None:
 
 def start_engine(*, data_dir: str | os.PathLike[str] | None = None, latency: float = 0.0, workers: int = 2,
                  faults: str | None = None, seed: int = 0, api_key: str | None = None, port: int = 0,
-                 startup_timeout: float = 60.0) -> EngineProcess:
+                 detector: str = "hog", startup_timeout: float = 60.0) -> EngineProcess:
     """Spawn ``python -m gp_widgets.local serve`` and wait for its base URL and key.
 
     The child exits by itself when this process dies, and is stopped at interpreter exit.
     """
     cmd = [sys.executable, "-m", "gp_widgets.local", "serve", "--port", str(port), "--latency", str(latency),
-           "--workers", str(workers), "--seed", str(seed), "--parent-pid", str(os.getpid())]
+           "--workers", str(workers), "--seed", str(seed), "--detector", detector, "--parent-pid", str(os.getpid())]
     if data_dir is not None:
         cmd += ["--data-dir", os.fspath(data_dir)]
     if faults:

@@ -1,29 +1,39 @@
-"""``FaceEditor``: pick a face on the photo, a move and a param; watch the variant arrive beside it."""
+"""``FaceEditor``: pick a face on the photo, a move and a param; watch the variant arrive beside it,
+compare it (zoom, before/after divider, difference heat map), replay its recipe elsewhere."""
 
 from __future__ import annotations
 
 import asyncio
 import html
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
+import numpy as np
+from PIL import Image
 
-from ..api import AsyncClient, Client, GalleryItem, Move
+from ..analysis.views import diff_heatmap
+from ..api import AsyncClient, Client, GalleryItem, Move, check_param
+from ..api.errors import InvalidInputError
 from ..api.uploads import Photo, to_upload
-from ..imaging import PHOTO_MAX_SIDE, THUMB_MAX_SIDE, Encoded, encode_for_browser, open_rgb
-from .canvas import FaceCanvas
+from ..imaging import PHOTO_MAX_SIDE, THUMB_MAX_SIDE, Encoded, decode_rgb, encode_for_browser, open_rgb
+from ..recipes import Recipe
+from .canvas import CompareCanvas, FaceCanvas
+from .keys import KEYS_HELP, key_action
 from .labels import backend_name, error_line, faces_line, move_options, request_label, task_line
 from .loop import KernelLoop, Latest
 from .pictures import Panel, decode, side_by_side
+from .ranges import DEFAULT_RANGE, Range, parse_ranges, range_note, widened
 from .static import StaticFallback
 
 __all__ = ["FaceEditor"]
 
 HISTORY_THUMB_HEIGHT = 72
+VIEWS = (("variant", "variant"), ("before | after", "swipe"), ("difference", "diff"))
+Request = tuple[str, float, int | None]
 
 
 @dataclass(frozen=True)
@@ -51,10 +61,21 @@ class _Variant:
         return f"{self.move}{self.param:+.2f}_face{self.face + 1}_{self.item.id[:8]}.png"
 
 
-def _encode(data: bytes, sides: Sequence[int]) -> list[Encoded]:
-    """Decode once, encode for the browser at each max side (runs in a thread)."""
-    image = open_rgb(data)
-    return [encode_for_browser(image, side) for side in sides]
+def _encode(data: bytes) -> Encoded:
+    """A photo as the canvas shows it (runs in a thread)."""
+    return encode_for_browser(open_rgb(data), PHOTO_MAX_SIDE)
+
+
+def _encode_variant(original: bytes, variant: bytes) -> tuple[Encoded, Encoded, Encoded]:
+    """The variant for the result pane and the history, and the heat map of |variant − original|
+    (the grids' difference view) at the same size (runs in a thread)."""
+    rgb = open_rgb(variant)
+    before = decode_rgb(original)
+    after = rgb if rgb.size == (before.shape[1], before.shape[0]) else \
+        rgb.resize((before.shape[1], before.shape[0]), Image.Resampling.LANCZOS)
+    heat, _ = diff_heatmap(before, np.asarray(after))
+    diff = encode_for_browser(Image.fromarray(heat), PHOTO_MAX_SIDE)
+    return encode_for_browser(rgb, PHOTO_MAX_SIDE), encode_for_browser(rgb, THUMB_MAX_SIDE), diff
 
 
 def _view(encoded: Encoded) -> _View:
@@ -73,11 +94,15 @@ class FaceEditor(widgets.VBox):
 
     ``image`` is anything ``client.upload`` accepts or an uploaded ``GalleryItem``
     (default: ``gp.samples.portrait()``); ``client`` a ``Client`` or ``AsyncClient``
-    (default: ``gp.connect()``). Network work runs as tasks on the kernel's loop, so
-    every button returns at once; the latest request wins.
+    (default: ``gp.connect()``); ``ranges`` maps moves to the slider's ``(lo, hi)``
+    (e.g. a calibration result; default ±2). Network work runs as tasks on the kernel's
+    loop, so every button returns at once; the latest request wins. Keys (with the photo
+    or the result focused): see :data:`~gp_widgets.widgets.keys.KEYS_HELP`.
     """
 
-    def __init__(self, image: Photo | GalleryItem | None = None, client: Client | AsyncClient | None = None) -> None:
+    def __init__(self, image: Photo | GalleryItem | None = None, client: Client | AsyncClient | None = None,
+                 ranges: Mapping[Any, Any] | None = None) -> None:
+        self._ranges = parse_ranges(ranges)
         if client is None:
             from ..connect import connect
 
@@ -88,7 +113,9 @@ class FaceEditor(widgets.VBox):
         self._generating = Latest(self._loop)
         self._source: GalleryItem | None = None
         self._views: dict[str, _View] = {}
-        self._pngs: dict[str, bytes] = {}
+        self._diffs: dict[str, _View] = {}
+        self._bytes: dict[str, bytes] = {}  # originals and variants as downloaded, by item id
+        self._recipes: dict[str, Recipe] = {}
         self._history: list[_Variant] = []
         self._shown: _Variant | None = None
         self._quiet = False
@@ -103,44 +130,68 @@ class FaceEditor(widgets.VBox):
                                      layout=widgets.Layout(width="260px"))
         self.move.style.description_width = "40px"
         self.param = widgets.FloatSlider(
-            value=1.0, min=-2.0, max=2.0, step=0.05, description="param",
+            value=1.0, min=DEFAULT_RANGE[0], max=DEFAULT_RANGE[1], step=0.05, description="param",
             continuous_update=False, readout_format="+.2f",
         )
+        self.range_note = widgets.HTML()
         self.generate_button = widgets.Button(description="Generate", button_style="primary", icon="magic")
         self.auto = widgets.ToggleButton(description="auto", icon="refresh", tooltip="generate when the slider is released")
         self.upload = widgets.FileUpload(accept="image/png,image/jpeg,.png,.jpg,.jpeg", multiple=False,
                                          description="Photo…")
-        self.compare = widgets.ToggleButton(description="show original", icon="exchange", disabled=True,
-                                            tooltip="before / after")
+        self.zoom = widgets.ToggleButton(description="zoom to face", icon="search-plus", disabled=True,
+                                         tooltip="zoom both panes to the selected face (or double-click a box)")
+        self.view = widgets.ToggleButtons(options=VIEWS, value="variant", disabled=True,
+                                          tooltips=["the variant", "drag across the result: original left, variant right",
+                                                    "|variant − original| as a heat map"],
+                                          style={"button_width": "auto"})
+        self.divider = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01, readout=False,
+                                           description="before | after", layout=widgets.Layout(width="100%"))
+        self.divider.style.description_width = "auto"
+        self.help = widgets.HTML(f"<span title='{html.escape(KEYS_HELP, quote=True)}' "
+                                 "style='cursor:help;color:#555'>⌨ keys</span>")
         self.chain_button = widgets.Button(description="Edit this result", icon="level-down", disabled=True)
         self.save_button = widgets.Button(description="Save", icon="download", disabled=True)
-        self.result = widgets.Box([widgets.HTML("<i>the variant appears here</i>")],
-                                  layout=widgets.Layout(margin="0 0 0 12px", min_width="0"))
+        self.result = CompareCanvas(self._loop)
         self.history = widgets.HBox(layout=widgets.Layout(overflow="auto hidden", min_height="0"))
         self._static = StaticFallback(self._picture, lambda: f"FaceEditor: {self._status_text}", self._loop)
 
         for widget, name in ((self.status, "status"), (self.move, "move"), (self.param, "param"),
                              (self.face, "face"), (self.generate_button, "generate"), (self.result, "result"),
-                             (self.history, "history"), (self.upload, "upload"), (self.save_button, "save")):
+                             (self.history, "history"), (self.upload, "upload"), (self.save_button, "save"),
+                             (self.zoom, "zoom"), (self.view, "view"), (self.divider, "divider"),
+                             (self.range_note, "range"), (self.help, "help")):
             widget.add_class(f"gp-{name}")
         widgets.link((self.canvas, "selected"), (self.face, "value"))
+        widgets.link((self.view, "value"), (self.result, "mode"))
+        widgets.link((self.divider, "value"), (self.result, "divider"))
         self.generate_button.on_click(lambda _: self._loop.call(self._start_generate))
         self.param.observe(self._on_param, "value")
+        self.move.observe(lambda change: self._loop.call(self._apply_range, change["new"]), "value")
         self.upload.observe(self._on_upload, "value")
-        self.compare.observe(lambda _: self._loop.call(self._show_compare), "value")
+        self.zoom.observe(lambda _: self._loop.call(self._zoom_clicked), "value")
+        self.canvas.observe(lambda _: self._loop.call(self._zoom_changed), "zoom_face")
+        self.canvas.observe(lambda _: self._loop.call(self._follow_selection), "selected")
+        self.view.observe(lambda _: self._loop.call(self._sync_divider), "value")
         self.chain_button.on_click(lambda _: self._loop.call(self._chain))
         self.save_button.on_click(lambda _: self._loop.call(self._save_clicked))
+        for canvas in (self.canvas, self.result):
+            canvas.on_key_down(lambda *key: self._loop.call(self._on_key, *key))
 
+        result_pane = widgets.VBox([self.result, self.divider],
+                                   layout=widgets.Layout(margin="0 0 0 12px", min_width="0", flex="0 1 320px"))
+        self._result_pane = result_pane
         super().__init__([
             self.status,
-            widgets.HBox([self.canvas, self.result], layout=widgets.Layout(align_items="flex-start")),
-            widgets.HBox([self.face, self.move, self.param]),
-            widgets.HBox([self.generate_button, self.auto, self.upload, self.compare, self.chain_button,
-                          self.save_button]),
+            widgets.HBox([self.canvas, result_pane], layout=widgets.Layout(align_items="flex-start")),
+            widgets.HBox([self.face, self.move, self.param, self.range_note]),
+            widgets.HBox([self.generate_button, self.auto, self.upload, self.zoom, self.view]),
+            widgets.HBox([self.chain_button, self.save_button, self.help]),
             self.history,
             self._static.hider,
         ])
         self.add_class("gp-face-editor")
+        self._apply_range(self.move.value)
+        self._sync_divider()
         self._say("starting…")
         self._loop.call(self._start_load, image)
 
@@ -171,6 +222,16 @@ class FaceEditor(widgets.VBox):
         """The status line as plain text."""
         return self._status_text
 
+    @property
+    def recipe(self) -> Recipe:
+        """The chain of edits (move, param, face per step) behind the shown variant; empty before one."""
+        return self._recipes.get(self._shown.item.id, Recipe()) if self._shown else Recipe()
+
+    @property
+    def ranges(self) -> dict[str, Range]:
+        """The calibrated slider ranges given, by move (moves not listed use ±2)."""
+        return dict(self._ranges)
+
     async def ready(self) -> GalleryItem:
         """Wait for the photo's upload and face detection; the photo (faces may be empty)."""
         while self._loading.running:
@@ -183,14 +244,28 @@ class FaceEditor(widgets.VBox):
 
     async def generate(self, move: Move | str | None = None, param: float | None = None,
                        face: int | None = None) -> GalleryItem:
-        """Generate a variant (``None`` = the control's value; given values are set on the controls).
+        """Generate a variant with exactly these values (``None`` = the control's value).
 
-        Returns the complete variant; raises what the task raised (e.g. ``TaskFailedError``),
-        or ``CancelledError`` if a newer request superseded this one.
+        The controls then display the request (the slider widens to show a param outside its
+        range). A move or param the API would refuse raises ``InvalidInputError`` before
+        anything is sent. Returns the complete variant; raises what the task raised
+        (e.g. ``TaskFailedError``), or ``CancelledError`` if a newer request superseded it.
         """
-        await self.ready()
+        if move is not None:
+            try:
+                move = Move(str(move)).value
+            except ValueError:
+                raise InvalidInputError(f"unknown move {move!r}; see gp.Move") from None
+        if param is not None:
+            param = check_param(param)
+        source = await self.ready()
+        if face is not None and not 0 <= face < len(source.faces or ()):
+            raise InvalidInputError(f"face {face} is not in this photo ({len(source.faces or ())} faces)")
         self._set_controls(move, param, face)
-        variant = await asyncio.wrap_future(self._start_generate())
+        request = (move if move is not None else self.move.value,
+                   param if param is not None else float(self.param.value),
+                   face if face is not None else self.face.value)
+        variant = await asyncio.wrap_future(self._start_generate(request))
         await self._static.refresh()  # from the awaiting cell too, so an executing notebook saves the result
         return variant
 
@@ -199,11 +274,13 @@ class FaceEditor(widgets.VBox):
         if self._shown is None:
             raise ValueError("no variant to save yet: generate one first")
         target = Path(path) if path is not None else Path.cwd() / self._shown.filename
-        target.write_bytes(self._pngs[self._shown.item.id])
+        target.write_bytes(self._bytes[self._shown.item.id])
         return target
 
     def close(self) -> None:
         """Cancel running work and close every child widget."""
+        if "_loading" not in self.__dict__:  # __init__ refused its arguments: nothing was started
+            return
         self._closed = True
         self._loading.cancel()
         self._generating.cancel()
@@ -242,9 +319,10 @@ class FaceEditor(widgets.VBox):
         self._generating.cancel()
         self._source = item
         self.face.options = []
+        self._recipes.setdefault(item.id, Recipe())
         view = self._views[item.id]
         self.canvas.show_photo(view.image, view.width, view.height, faces_line(None, 0.0))
-        self.result.layout.flex = self.canvas.layout.flex
+        self._result_pane.layout.flex = self.canvas.layout.flex
         self._sync_buttons()
         self._say(faces_line(None, time.monotonic() - started))
 
@@ -274,8 +352,8 @@ class FaceEditor(widgets.VBox):
             if photo.id not in self._views:
                 self._say("downloading the photo…")
                 data = await self._aio.download(photo)
-                (encoded,) = await asyncio.to_thread(_encode, data, (PHOTO_MAX_SIDE,))
-                self._views[photo.id] = _view(encoded)
+                self._views[photo.id] = _view(await asyncio.to_thread(_encode, data))
+                self._bytes[photo.id] = data
             return photo
         if photo is None:
             from .. import samples
@@ -284,8 +362,8 @@ class FaceEditor(widgets.VBox):
         self._say("uploading the photo…")
         file = await asyncio.to_thread(to_upload, photo, filename)
         item = await self._aio.upload(file.content, file.filename)
-        (encoded,) = await asyncio.to_thread(_encode, file.content, (PHOTO_MAX_SIDE,))
-        self._views[item.id] = _view(encoded)
+        self._views[item.id] = _view(await asyncio.to_thread(_encode, file.content))
+        self._bytes[item.id] = file.content
         return item
 
     def _on_upload(self, change: dict[str, Any]) -> None:
@@ -303,24 +381,43 @@ class FaceEditor(widgets.VBox):
 
     # -- generating ------------------------------------------------------------------------
 
-    def _set_controls(self, move: Move | str | None, param: float | None, face: int | None) -> None:
+    def _set_controls(self, move: str | None, param: float | None, face: int | None) -> None:
+        """Display a request on the controls (they show it; the request itself carries its values)."""
         self._quiet = True
         try:
             if move is not None:
-                self.move.value = Move(str(move)).value
+                self.move.value = move
+                self._apply_range(move)
             if param is not None:
-                self.param.value = float(param)
+                self._set_limits(widened((self.param.min, self.param.max), param))
+                self.param.value = param
             if face is not None:
                 self.face.value = face
         finally:
             self._quiet = False
 
+    def _apply_range(self, move: str) -> None:
+        """The slider's limits for ``move``: its calibrated range (shown beside it) or the default."""
+        limits = self._ranges.get(move)
+        self.range_note.value = html.escape(range_note(limits))
+        self._set_limits(limits or DEFAULT_RANGE)
+
+    def _set_limits(self, limits: Range) -> None:
+        quiet, self._quiet = self._quiet, True
+        try:
+            with self.param.hold_trait_notifications():
+                self.param.min, self.param.max = -1e9, 1e9  # no clash between the old and the new limits
+                self.param.min, self.param.max = limits
+        finally:
+            self._quiet = quiet
+
     def _on_param(self, _: dict[str, Any]) -> None:
         if self.auto.value and not self._quiet:
             self._loop.call(self._start_generate)
 
-    def _start_generate(self) -> Any:
-        request = (self.move.value, float(self.param.value), self.face.value)
+    def _start_generate(self, request: Request | None = None) -> Any:
+        """Start generating ``request`` (default: what the controls show); the latest start wins."""
+        request = request or (self.move.value, float(self.param.value), self.face.value)
         future = self._generating.start(self._generate(*request))
         future.add_done_callback(_consume)
         return future
@@ -339,11 +436,13 @@ class FaceEditor(widgets.VBox):
                 self._say(task_line(what, item.status or "waiting", time.monotonic() - started))
 
             variant = await self._aio.wait(variant, on_update=on_update)
-            if variant.id not in self._pngs:
+            if variant.id not in self._bytes:
                 data = await self._aio.download(variant)
-                shown, thumb = await asyncio.to_thread(_encode, data, (PHOTO_MAX_SIDE, THUMB_MAX_SIDE))
-                self._views[variant.id] = _view(shown)
-                self._pngs[variant.id] = data
+                original = self._bytes[source.id]
+                shown, thumb, diff = await asyncio.to_thread(_encode_variant, original, data)
+                self._views[variant.id], self._diffs[variant.id] = _view(shown), _view(diff)
+                self._bytes[variant.id] = data
+                self._recipes.setdefault(variant.id, self._recipes.get(source.id, Recipe()).then(move, param, face))
                 self._add_to_history(_Variant(variant, move, param, face), thumb)
         except asyncio.CancelledError:
             raise
@@ -369,22 +468,48 @@ class FaceEditor(widgets.VBox):
 
     def _show(self, entry: _Variant) -> None:
         self._shown = entry
-        self._quiet = True
-        self.compare.value = False
-        self._quiet = False
-        self.result.children = [self._views[entry.item.id].image]
-        for box, item in zip(self.history.children, self._history):
-            box.children[1].button_style = "info" if item is entry else ""
+        item = entry.item
+        after = self._views[item.id]
+        before = self._views.get(item.source_id or "") or self._views[self._source.id]
+        self.result.show(after.image, before.image, self._diffs[item.id].image, after.width, after.height)
+        self.result.zoom(self.canvas.relative_crop)
+        for box, variant in zip(self.history.children, self._history):
+            box.children[1].button_style = "info" if variant is entry else ""
         self._sync_buttons()
         self._static.refresh_soon()
 
-    def _show_compare(self) -> None:
-        if self._shown is None or self._quiet:
+    # -- zoom, compare, keys -----------------------------------------------------------------
+
+    def _zoom_clicked(self) -> None:
+        self.canvas.zoom_face = self.face.value if self.zoom.value else None
+
+    def _zoom_changed(self) -> None:
+        """Both panes show the same crop; the button follows a double-click zoom."""
+        self.zoom.value = self.canvas.zoom_face is not None
+        self.result.zoom(self.canvas.relative_crop)
+
+    def _follow_selection(self) -> None:
+        if self.canvas.zoom_face is not None and self.canvas.selected is not None:
+            self.canvas.zoom_face = self.canvas.selected
+
+    def _sync_divider(self) -> None:
+        self.divider.layout.visibility = "visible" if self.view.value == "swipe" else "hidden"
+
+    def _on_key(self, key: str, shift: bool, ctrl: bool, meta: bool) -> None:
+        action = key_action(key, shift, ctrl, meta)
+        if action is None:
             return
-        item = self._shown.item
-        before = self._views.get(item.source_id or "") or self._views[self._source.id]
-        self.result.children = [before.image if self.compare.value else self._views[item.id].image]
-        self.compare.description = "showing original" if self.compare.value else "show original"
+        if action.kind == "step":
+            self.param.value = round(min(max(self.param.value + action.value, self.param.min), self.param.max), 6)
+        elif action.kind == "generate" and not self.generate_button.disabled:
+            self._start_generate()
+        elif action.kind == "face" and int(action.value) < len(self.face.options):
+            self.face.value = int(action.value)
+        elif action.kind in ("compare", "diff") and not self.view.disabled:
+            target = "swipe" if action.kind == "compare" else "diff"
+            self.view.value = "variant" if self.view.value == target else target
+        elif action.kind == "zoom" and not self.zoom.disabled:
+            self.zoom.value = not self.zoom.value
 
     def _save_clicked(self) -> None:
         try:
@@ -399,7 +524,8 @@ class FaceEditor(widgets.VBox):
     def _sync_buttons(self) -> None:
         has_faces = bool(self._source and self._source.faces)
         self.generate_button.disabled = not has_faces
-        for control in (self.compare, self.chain_button, self.save_button):
+        self.zoom.disabled = not has_faces
+        for control in (self.view, self.chain_button, self.save_button):
             control.disabled = self._shown is None
 
     def _say(self, text: str, error: bool = False) -> None:

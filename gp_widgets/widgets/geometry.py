@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..analysis.views import face_crop_box
 from ..api import Face
 from ..imaging import PHOTO_MAX_SIDE, fit_size
 
-__all__ = ["Rect", "canvas_size", "to_canvas", "to_relative", "hit_test", "stroke_width", "label_origin"]
+__all__ = [
+    "IDENTITY",
+    "Rect",
+    "Transform",
+    "canvas_size",
+    "face_crop",
+    "hit_test",
+    "label_origin",
+    "map_point",
+    "map_rect",
+    "stroke_width",
+    "to_canvas",
+    "to_relative",
+    "unmap_point",
+    "view_transform",
+]
 
 Rect = tuple[float, float, float, float]  # x, y, w, h
+Transform = tuple[float, float, float]  # scale, dx, dy: photo pixel p shows at p * scale + d
+IDENTITY: Transform = (1.0, 0.0, 0.0)
 
 
 def canvas_size(width: int, height: int, max_side: int = PHOTO_MAX_SIDE) -> tuple[int, int]:
@@ -57,3 +75,37 @@ def label_origin(rect: Rect, label: tuple[float, float], canvas: tuple[int, int]
     cw, ch = canvas
     top = y - lh if y - lh >= 0 else y
     return min(max(x, 0.0), max(cw - lw, 0.0)), min(max(top, 0.0), max(ch - lh, 0.0))
+
+
+def face_crop(face: Face, width: int, height: int) -> Rect:
+    """The square neighbourhood of a face (in pixels of a canvas of that size), as the grids' face view crops it."""
+    left, top, right, bottom = face_crop_box((face.x, face.y, face.w, face.h), (width, height))
+    return (left, top, right - left, bottom - top)
+
+
+def view_transform(crop: Rect | None, width: int, height: int) -> Transform:
+    """The transform that makes ``crop`` fill a ``width`` x ``height`` canvas, centred (identity for None)."""
+    if crop is None:
+        return IDENTITY
+    x, y, w, h = crop
+    scale = min(width / w, height / h)
+    return scale, (width - w * scale) / 2 - x * scale, (height - h * scale) / 2 - y * scale
+
+
+def map_point(x: float, y: float, transform: Transform) -> tuple[float, float]:
+    """A photo pixel's place on the (zoomed) canvas."""
+    scale, dx, dy = transform
+    return x * scale + dx, y * scale + dy
+
+
+def unmap_point(x: float, y: float, transform: Transform) -> tuple[float, float]:
+    """The photo pixel under a (zoomed) canvas point."""
+    scale, dx, dy = transform
+    return (x - dx) / scale, (y - dy) / scale
+
+
+def map_rect(rect: Rect, transform: Transform) -> Rect:
+    """A photo rectangle's place on the (zoomed) canvas."""
+    x, y, w, h = rect
+    scale = transform[0]
+    return (*map_point(x, y, transform), w * scale, h * scale)

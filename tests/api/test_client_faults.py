@@ -225,6 +225,21 @@ async def test_non_finite_param_and_bad_face_are_refused_before_sending() -> Non
     assert seen == []
 
 
+@pytest.mark.parametrize("param", [10.5, -11, float("inf"), float("-inf"), "many"])
+async def test_params_the_api_refuses_are_refused_before_sending(param: object) -> None:
+    handler, seen = script(ok())
+    with pytest.raises(errors.InvalidInputError, match="param"):
+        await make(handler).edit("doc1", "smile", param)  # type: ignore[arg-type]
+    assert seen == []
+
+
+@pytest.mark.parametrize("param", [10, -10, 0, 9.99])
+async def test_params_up_to_the_limit_are_sent_as_given(param: float) -> None:
+    handler, seen = script(ok())
+    await make(handler).edit("doc1", "smile", param)
+    assert json.loads(seen[0].content) == {"move": "smile", "param": float(param)}
+
+
 def test_key_is_never_in_a_repr() -> None:
     for obj in (gp.Client(api_key=KEY), gp.AsyncClient(api_key=KEY), gp.Client(api_key=KEY).settings):
         assert KEY not in repr(obj)

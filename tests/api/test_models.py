@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import gp_widgets as gp
 from gp_widgets.api.errors import APIResponseError
-from gp_widgets.api.models import parse_face
+from gp_widgets.api.models import UNKNOWN_SIZE, parse_face
 
 SIZE = (640, 480)
 
@@ -69,9 +69,10 @@ def test_garbage_faces_raise_value_error_never_anything_else(raw: object) -> Non
     assert 0 <= face.x <= 1 and 0 <= face.y <= 1 and face.w >= 0 and face.h >= 0
 
 
-def test_pixel_face_without_size_is_refused() -> None:
-    with pytest.raises(ValueError, match="image size is unknown"):
-        parse_face({"x": 10, "y": 10, "w": 50, "h": 50})
+def test_pixel_face_without_size_is_kept_as_unusable() -> None:
+    face = parse_face({"x": 10, "y": 10, "w": 50, "h": 50, "score": 0.8})
+    assert not face.usable and face.problem == UNKNOWN_SIZE and face.score == 0.8
+    assert (face.w, face.h) == (0.0, 0.0) and not face.contains(0.0, 0.0)
 
 
 def test_gallery_item_keeps_unknown_fields_and_is_immutable() -> None:

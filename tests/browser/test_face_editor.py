@@ -51,8 +51,26 @@ def colour_bbox(png: bytes, colour: tuple[int, int, int]) -> tuple[float, float,
     return x0 / image.width, y0 / image.height, (x1 - x0) / image.width, (y1 - y0) / image.height
 
 
-def status_is_complete(page, param: float) -> None:
-    expect_widget_text(page, ".gp-status", re.compile(".*" + re.escape(f"smile {param:+.2f} · face 1: complete") + ".*"), timeout=60_000)
+def status_is_complete(page, param: float, move: str = "smile") -> None:
+    expect_widget_text(page, ".gp-status", re.compile(".*" + re.escape(f"{move} {param:+.2f} · face 1: complete") + ".*"), timeout=60_000)
+
+
+def wait_for_result(page, size: tuple[int, int] = (512, 600)):
+    """The result canvas, once it has the variant's size and shows a picture (not the grey placeholder)."""
+    page.wait_for_function(
+        """([w, h]) => { const c = document.querySelector('.jp-OutputArea-output .gp-result-canvas');
+                         return !!(c && c.width === w && c.height === h); }""",
+        arg=list(size),
+        timeout=60_000,
+    )
+    result = wait_for_output(page, ".gp-result-canvas")
+    for _ in range(120):  # polls of what the canvas shows, not an assertion on time
+        image = Image.open(io.BytesIO(result.screenshot())).convert("L")
+        lo, hi = image.getextrema()
+        if hi - lo > 100:
+            return result
+        page.wait_for_timeout(500)
+    raise AssertionError("the result canvas shows no picture")
 
 
 def variant_count(page) -> int:
@@ -90,12 +108,8 @@ def test_face_editor_in_jupyterlab(page, jupyter_server, notebook_root):
     before = variant_count(page)
     wait_for_output(page, ".gp-generate").click()
     status_is_complete(page, 0.85)
-    page.wait_for_function(
-        """() => { const i = document.querySelector('.gp-result img');
-                   return i && i.complete && i.naturalWidth === 512 && i.naturalHeight === 600; }""",
-        timeout=30_000,
-    )
-    result = output_box(page, ".gp-result img")
+    wait_for_result(page)
+    result = output_box(page, ".gp-result-canvas")
     assert result and abs(result["width"] - box["width"]) < 1 and abs(result["height"] - box["height"]) < 1
     assert result["x"] > box["x"] + box["width"] - 1  # beside the original
     page.wait_for_function(

@@ -35,7 +35,7 @@ from browser_harness import (
     write_notebook,
 )
 from PIL import Image, ImageChops, ImageStat
-from test_face_editor import FACE, TOLERANCE, colour_bbox, rgb, status_is_complete
+from test_face_editor import FACE, TOLERANCE, colour_bbox, rgb, status_is_complete, wait_for_result
 
 from gp_widgets.widgets.canvas import SELECTED_COLOR
 
@@ -125,12 +125,8 @@ def generate_nudged(page, expected: float = NOTEBOOK_PARAM + 0.05) -> None:
     status_is_complete(page, expected)
     assert "failed" not in widget_text(page, ".gp-status")
     # the variant (512x600 PNG from the local engine) is shown beside the photo ...
-    page.wait_for_function(
-        """() => { const i = document.querySelector('.jp-OutputArea-output .gp-result img');
-                   return !!(i && i.complete && i.naturalWidth === 512 && i.naturalHeight === 600); }""",
-        timeout=60_000,
-    )
-    result = output_box(page, ".gp-result img")
+    wait_for_result(page)
+    result = output_box(page, ".gp-result-canvas")
     canvas = output_box(page, ".gp-face-canvas")
     assert result and canvas and result["width"] > 50 and result["x"] > canvas["x"] + canvas["width"] - 1
     # ... and joins the history strip

@@ -281,3 +281,10 @@ def test_exif_orientation_is_applied_like_every_viewer_does(engine, face_doc):
     variant = engine.wait(engine.edit(item["id"], "smile").json()["id"])
     png = engine.session.get(engine.url(f"/teams/me/gallery/{variant['id']}/pixels/original/bytes")).content
     assert Image.open(io.BytesIO(png)).size == (256, 300)
+
+
+def test_cnn_detector_serves_the_same_boxes(make_engine, portrait_small):
+    eng = make_engine(detector="cnn")
+    faces = eng.wait_faces(eng.upload(portrait_small)["id"])["data"]["faces"]
+    assert len(faces) == 1 and set(faces[0]) == {"x", "y", "w", "h", "score"}
+    assert 0.3 < faces[0]["x"] + faces[0]["w"] / 2 < 0.7 and 0.5 < faces[0]["score"] <= 1

@@ -96,6 +96,13 @@ def test_bad_fault_spec_is_a_clear_error(tmp_path):
         start_engine(data_dir=tmp_path, faults="nope=1")
 
 
+def test_unknown_detector_is_a_clear_error(tmp_path):
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]))
+    r = subprocess.run(serve_command("--port", "0", "--data-dir", str(tmp_path), "--detector", "lbp"),
+                       check=False, capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 2 and "--detector" in r.stderr and "Traceback" not in r.stderr
+
+
 def _wait(base, key, item_id, pred, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

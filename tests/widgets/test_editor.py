@@ -117,10 +117,10 @@ async def test_generate_shows_variant_and_saves_it(client, tmp_path):
     assert editor.current == variant and editor.variants == [variant]
     assert (editor.move.value, editor.param.value, editor.face.value) == ("smile", 0.8, 0)
     assert editor.status_text.startswith("smile +0.80 · face 1: complete")
-    shown = editor.result.children[0]
+    shown = editor.result.shown
     assert shown is editor._views[variant.id].image
-    assert editor.result.layout.flex == editor.canvas.layout.flex == "0 1 512px"  # same scale
-    assert shown.layout.width == "100%" and shown.layout.height == "auto"
+    assert editor._result_pane.layout.flex == editor.canvas.layout.flex == "0 1 512px"  # same scale
+    assert (editor.result.width, editor.result.height) == (editor.canvas.width, editor.canvas.height)
     assert len(editor.history.children) == 1
     assert not editor.save_button.disabled and not editor.chain_button.disabled
 
@@ -128,10 +128,34 @@ async def test_generate_shows_variant_and_saves_it(client, tmp_path):
     assert path.read_bytes() == await client.aio.download(variant)
     assert Image.open(path).size == (512, 600)  # full resolution, not the browser copy
 
-    editor.compare.value = True  # before / after
-    assert editor.result.children[0] is editor._views[editor.source.id].image
-    editor.compare.value = False
-    assert editor.result.children[0] is shown
+    editor.view.value = "diff"  # the heat map of |variant - original|
+    assert editor.result.mode == "diff" and editor.result.shown is editor._diffs[variant.id].image
+    editor.view.value = "variant"
+    assert editor.result.shown is shown
+    editor.close()
+
+
+async def test_generate_sends_exactly_the_param_given_even_outside_the_slider(client):
+    editor = FaceEditor(client=client)
+    variant = await editor.generate(move="smile", param=3.0)
+    assert variant.raw["data"]["param"] == 3.0 and variant.raw["data"]["move"] == "smile"
+    assert editor.param.value == 3.0 and editor.param.max >= 3.0  # the slider widened to show it
+    variant = await editor.generate(param=-7.5, face=0)
+    assert variant.raw["data"]["param"] == -7.5 and editor.param.min <= -7.5 == editor.param.value
+    assert editor.recipe.steps[-1].param == -7.5
+    editor.close()
+
+
+@pytest.mark.parametrize("param", [10.01, -11.0, float("nan"), float("inf")])
+async def test_params_the_api_refuses_are_refused_before_sending(client, param):
+    editor = FaceEditor(client=client)
+    await editor.ready()
+    with pytest.raises(gp.errors.InvalidInputError, match="param"):
+        await editor.generate(move="smile", param=param)
+    with pytest.raises(gp.errors.InvalidInputError, match="move"):
+        await editor.generate(move="frown", param=1.0)
+    assert editor._generating.future is None and editor.variants == []
+    assert editor.param.value == 1.0  # the controls are untouched
     editor.close()
 
 
@@ -240,7 +264,7 @@ async def test_history_click_shows_that_variant(client):
     second = await editor.generate(param=-0.5)
     assert editor.current == second
     editor.history.children[0].children[1].click()
-    assert editor.current == first and editor.result.children[0] is editor._views[first.id].image
+    assert editor.current == first and editor.result.shown is editor._views[first.id].image
     editor.close()
 
 
@@ -292,4 +316,124 @@ async def test_api_key_never_in_widget_state_or_repr(engine, client):
         assert key not in state, type(widget).__name__
     assert key not in repr(editor) and key not in editor.status.value
     assert not any("key" in name.lower() for name in editor.trait_names(sync=True))
+    editor.close()
+
+
+def key_down(canvas, key: str, shift: bool = False) -> None:
+    """What the browser sends when a key is pressed on a focused canvas."""
+    content = {"event": "key_down", "key": key, "shift_key": shift, "ctrl_key": False, "meta_key": False}
+    canvas._handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
+
+
+def result_mouse(editor: FaceEditor, event: str, x: float) -> None:
+    content = {"event": event, "x": x, "y": 10.0}
+    editor.result._handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
+
+
+async def test_zoom_button_and_double_click_zoom_both_panes_to_the_face(client, fake_comm):
+    editor = FaceEditor(gp.samples.group(), client=client)
+    await editor.generate(param=0.5)
+    assert editor.canvas.crop is None and not editor.zoom.disabled
+    fake_comm.messages.clear()
+    editor.zoom.value = True
+    assert editor.canvas.zoom_face == 0 and editor.canvas.crop is not None
+    assert editor.result._crop == editor.canvas.relative_crop
+    drawn = [name for message in canvas_messages(fake_comm) for name in message]
+    assert drawn.count("drawImage") == 2  # the photo and the variant, already in the browser: no new image
+    scale, _, _ = editor.canvas.transform
+    assert scale > 1.5
+
+    editor.zoom.value = False  # back to the photo
+    assert editor.canvas.zoom_face is None and editor.result._crop is None
+
+    x, y = face_centre(editor, 1)
+    mouse_down(editor, x, y)
+    assert editor.canvas.zoom_face is None  # one click selects
+    mouse_down(editor, x, y)
+    assert editor.canvas.zoom_face == 1 == editor.face.value and editor.zoom.value  # a double click zooms
+    cx, cy = editor.canvas.width / 2, editor.canvas.height / 2  # the zoomed face is in the middle now
+    mouse_down(editor, cx, cy)
+    assert editor.face.value == 1
+    editor.face.value = 0  # a zoom follows the selection
+    assert editor.canvas.zoom_face == 0
+    editor.close()
+
+
+async def test_swipe_divider_follows_the_slider_and_the_mouse(client, fake_comm):
+    editor = FaceEditor(client=client)
+    await editor.generate(param=1.0)
+    assert editor.divider.layout.visibility == "hidden"
+    editor.view.value = "swipe"
+    assert editor.result.mode == "swipe" and editor.divider.layout.visibility == "visible"
+    fake_comm.messages.clear()
+    editor.divider.value = 0.25
+    assert editor.result.divider == 0.25
+    (batch,) = canvas_messages(fake_comm)
+    assert batch.count("drawImage") == 2 and "clip" in batch  # the variant, the original left of the divider
+    result_mouse(editor, "mouse_down", editor.result.width * 0.1)
+    result_mouse(editor, "mouse_up", editor.result.width * 0.8)  # dragged to 80 %
+    assert editor.result.divider == pytest.approx(0.8) == editor.divider.value
+    editor.view.value = "variant"
+    result_mouse(editor, "mouse_up", 0.0)
+    assert editor.divider.value == pytest.approx(0.8)  # the mouse moves the divider only in swipe mode
+    editor.close()
+
+
+async def test_keys_step_generate_pick_face_and_compare(client):
+    editor = FaceEditor(gp.samples.group(), client=client)
+    await editor.ready()
+    key_down(editor.canvas, "Enter")
+    await until(lambda: editor.current is not None)
+    await settled(editor)
+    assert editor._shown.param == 1.0
+    key_down(editor.canvas, "ArrowLeft")
+    key_down(editor.canvas, "ArrowLeft", shift=True)
+    assert editor.param.value == pytest.approx(0.4)
+    key_down(editor.canvas, "2")
+    assert editor.face.value == 1
+    key_down(editor.canvas, "7")  # no seventh face
+    assert editor.face.value == 1
+    key_down(editor.result, "Enter")  # the result pane listens too
+    await until(lambda: editor.current is not None and editor._shown.param == pytest.approx(0.4))
+    assert editor._shown.face == 1
+    key_down(editor.result, "c")
+    assert editor.view.value == "swipe"
+    key_down(editor.result, "d")
+    assert editor.view.value == "diff"
+    key_down(editor.result, "d")
+    assert editor.view.value == "variant"
+    key_down(editor.canvas, "z")
+    assert editor.canvas.zoom_face == 1
+    editor.close()
+
+
+async def test_recipe_is_the_chain_behind_the_shown_variant_and_replays(client, tmp_path):
+    editor = FaceEditor(client=client)
+    assert editor.recipe == gp.Recipe()
+    first = await editor.generate(move="smile", param=0.8)
+    editor.chain_button.click()
+    await settled(editor)
+    second = await editor.generate(move="age", param=-0.5)
+    assert [(s.move, s.param, s.face) for s in editor.recipe] == [("smile", 0.8, 0), ("age", -0.5, 0)]
+    editor.history.children[0].children[1].click()  # showing the first variant: its one-step recipe
+    assert len(editor.recipe) == 1 and editor.current == first
+    editor.history.children[1].children[1].click()
+    path = editor.recipe.save(tmp_path / "recipe.json")
+    again = await asyncio.to_thread(gp.apply_recipe, gp.samples.portrait(), path, client=client)
+    assert again.id != second.id and again.source_id != first.id  # a new upload, new variants...
+    same = [np.asarray(await client.aio.image(v)) for v in (again, second)]
+    assert np.array_equal(*same)  # ...with the very same pixels (the local engine is deterministic)
+    editor.close()
+
+
+async def test_calibrated_ranges_set_the_slider_per_move(client):
+    editor = FaceEditor(client=client, ranges={"smile": (-1.2, 1.5)})
+    await editor.ready()
+    assert (editor.param.min, editor.param.max) == (-1.2, 1.5) and "-1.20 … +1.50" in editor.range_note.value
+    editor.move.value = "age"
+    assert (editor.param.min, editor.param.max) == (-2.0, 2.0) and editor.range_note.value == ""
+    editor.move.value = "smile"
+    assert (editor.param.min, editor.param.max) == (-1.2, 1.5)
+    with pytest.raises(gp.errors.InvalidInputError):
+        FaceEditor(client=client, ranges={"smile": (2, 1)})
     editor.close()

@@ -87,3 +87,27 @@ def test_label_inside_box_at_top_edge():
 def test_label_kept_inside_canvas():
     assert label_origin((390, 100, 10, 10), (20, 16), (400, 300)) == (380, 84)
     assert label_origin((-5, 295, 10, 10), (20, 16), (400, 300)) == (0, 279)
+
+
+def test_face_crop_is_the_grids_square_neighbourhood_inside_the_canvas():
+    from gp_widgets.analysis.views import face_crop_box
+    from gp_widgets.widgets.geometry import face_crop
+
+    x, y, w, h = face_crop(A, 400, 300)
+    assert w == h and 0 <= x and x + w <= 400 and 0 <= y and y + h <= 300
+    assert (x, y, x + w, y + h) == face_crop_box((A.x, A.y, A.w, A.h), (400, 300))
+    fx, fy, fw, fh = to_canvas(A, 400, 300)
+    assert x <= fx and y <= fy and fx + fw <= x + w and fy + fh <= y + h  # the face with a margin
+
+
+@pytest.mark.parametrize(("width", "height"), [(400, 300), (300, 400), (512, 512)])
+def test_zoom_transform_fills_the_canvas_with_the_crop_centred(width, height):
+    from gp_widgets.widgets.geometry import face_crop, map_point, map_rect, unmap_point, view_transform
+
+    crop = face_crop(B, width, height)
+    transform = view_transform(crop, width, height)
+    x, y, w, h = map_rect(crop, transform)
+    assert min(w, h) == pytest.approx(min(width, height))  # the square crop spans the shorter side
+    assert (x + w / 2, y + h / 2) == pytest.approx((width / 2, height / 2))
+    assert unmap_point(*map_point(12.5, 40.0, transform), transform) == pytest.approx((12.5, 40.0))
+    assert view_transform(None, width, height) == (1.0, 0.0, 0.0)

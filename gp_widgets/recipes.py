@@ -1,0 +1,141 @@
+"""Recipes: the chain of edits behind a variant, saved as JSON and replayed on other photos."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .api import AsyncClient, Client, GalleryItem, Move, check_param
+from .api.errors import InvalidInputError
+from .api.uploads import Photo
+
+__all__ = ["Recipe", "Step", "apply_recipe", "largest_face"]
+
+FORMAT = "gp_widgets.recipe"
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class Step:
+    """One edit: ``move`` with ``param`` on face ``face`` of the previous step's result."""
+
+    move: str
+    param: float
+    face: int = 0
+
+    def __post_init__(self) -> None:
+        try:
+            move = Move(str(self.move)).value
+        except ValueError:
+            raise InvalidInputError(f"unknown move {self.move!r}; see gp.Move") from None
+        if isinstance(self.face, bool) or not isinstance(self.face, int) or self.face < 0:
+            raise InvalidInputError(f"a step's face must be a non-negative index, got {self.face!r}")
+        object.__setattr__(self, "move", move)
+        object.__setattr__(self, "param", check_param(self.param))
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Steps applied in order, each to the result of the one before (``editor.recipe``)."""
+
+    steps: tuple[Step, ...] = ()
+
+    def then(self, move: Move | str, param: float, face: int = 0) -> Recipe:
+        """This recipe followed by one more step."""
+        return Recipe((*self.steps, Step(str(move), param, face)))
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def to_json(self) -> str:
+        steps = [{"move": s.move, "param": s.param, "face": s.face} for s in self.steps]
+        return json.dumps({"format": FORMAT, "version": VERSION, "steps": steps}, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> Recipe:
+        """Read a recipe written by :meth:`to_json`; anything else raises :class:`InvalidInputError`."""
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise InvalidInputError(f"a recipe is JSON: {exc}") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("steps"), list):
+            raise InvalidInputError(f"not a recipe: expected an object with format {FORMAT!r} and a list of steps")
+        if data.get("version") != VERSION:
+            raise InvalidInputError(f"recipe version {data.get('version')!r} is not supported (expected {VERSION})")
+        steps = []
+        for index, raw in enumerate(data["steps"]):
+            if not isinstance(raw, dict) or not {"move", "param"} <= raw.keys():
+                raise InvalidInputError(f"recipe step {index + 1} needs a move and a param, got {raw!r}")
+            steps.append(Step(raw["move"], raw["param"], raw.get("face", 0)))
+        return cls(tuple(steps))
+
+    def save(self, path: str | Path) -> Path:
+        target = Path(path)
+        target.write_text(self.to_json() + "\n", encoding="utf-8")
+        return target
+
+    @classmethod
+    def load(cls, path: str | Path) -> Recipe:
+        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+
+def largest_face(item: GalleryItem) -> int:
+    """Index of the largest usable face of a photo whose faces are detected; ``InvalidInputError`` if none."""
+    faces = [(f.w * f.h, -i) for i, f in enumerate(item.faces or ()) if f.usable]
+    if not faces:
+        raise InvalidInputError(f"no usable face in photo {item.id}")
+    return -max(faces)[1]
+
+
+async def replay(aio: AsyncClient, photo: Photo | GalleryItem, recipe: Recipe, face: int | str = "largest") -> GalleryItem:
+    """Upload ``photo`` (unless uploaded), then apply each step to the previous result; the last variant.
+
+    The recipe's first face becomes ``face`` (an index, or ``"largest"``); steps on another face keep their index.
+    """
+    if not recipe.steps:
+        raise InvalidInputError("the recipe has no steps")
+    item = photo if isinstance(photo, GalleryItem) else await aio.upload(photo)
+    item = await aio.wait_for_faces(item)
+    target = largest_face(item) if face == "largest" else face
+    if isinstance(target, bool) or not isinstance(target, int) or target < 0:
+        raise InvalidInputError(f"face must be 'largest' or a non-negative index, got {face!r}")
+    first = recipe.steps[0].face
+    for step in recipe:
+        item = await aio.wait(await aio.edit(item, step.move, step.param, target if step.face == first else step.face))
+    return item
+
+
+def apply_recipe(
+    photo_or_photos: Photo | GalleryItem | Sequence[Photo | GalleryItem],
+    recipe: Recipe | str | Path,
+    face: int | str = "largest",
+    client: Client | AsyncClient | None = None,
+) -> GalleryItem | list[GalleryItem]:
+    """Replay ``recipe`` (a :class:`Recipe` or the path of its JSON file) on one photo or a list (concurrently).
+
+    Returns the final variant of each photo (a list for a list). Blocks; safe in a running kernel.
+    """
+    from .api import portal
+    from .connect import connect
+
+    if not isinstance(recipe, Recipe):
+        recipe = Recipe.load(recipe)
+    many = isinstance(photo_or_photos, (list, tuple))
+    photos: list[Any] = list(photo_or_photos) if many else [photo_or_photos]
+    chosen = client or connect()
+
+    async def run() -> list[GalleryItem]:
+        if isinstance(chosen, Client):
+            return await asyncio.gather(*(replay(chosen.aio, p, recipe, face) for p in photos))
+        async with chosen.with_options() as aio:  # an unbound copy for this loop
+            return await asyncio.gather(*(replay(aio, p, recipe, face) for p in photos))
+
+    variants = portal.run(run())
+    return variants if many else variants[0]

@@ -185,7 +185,7 @@ async def calibrate_async(photos: Any, move: Move | str, metric: MetricLike, thr
     aio = sweep_client(client)
     cache = VariantCache(aio.settings.base_url, aio.settings.api_key, cache_dir)
     own = executor is None
-    pool = default_executor() if executor is None else executor
+    pool = default_executor([metric]) if executor is None else executor
     try:
         work = _Calibrator(aio, cache, pool, move, metric, search, concurrency, timeout)
         results = await asyncio.gather(*(work.photo(i, s) for i, s in enumerate(sources)))

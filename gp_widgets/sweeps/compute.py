@@ -14,8 +14,9 @@ import io
 import math
 import multiprocessing
 import os
+import pickle
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
@@ -40,11 +41,26 @@ class MetricLike(Protocol):
     def compute(self, original: np.ndarray, variant: np.ndarray, face_box: Box) -> float: ...
 
 
-def default_executor(max_workers: int | None = None) -> ProcessPoolExecutor:
-    """A process pool with one worker per core, started with ``spawn``: forking a kernel that runs threads
-    (ipykernel's, the event loop's) can copy a held lock into the child and hang it."""
+def default_executor(metrics: Sequence[object] = (), max_workers: int | None = None) -> Executor:
+    """A process pool with one worker per core, started with ``spawn`` (forking a kernel that runs threads,
+    ipykernel's and the event loop's, can copy a held lock into the child and hang it).
+
+    A metric defined in a notebook or script (module ``__main__``) cannot be imported by a spawned worker;
+    then the work runs on one thread of this process instead (pass a Dask executor, whose cloudpickle
+    carries such functions, or define the metric in a module, to use several cores).
+    """
+    if not all(map(_importable, metrics)):
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="gp-study-cpu")
     workers = max_workers or os.cpu_count() or 1
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _importable(obj: object) -> bool:
+    """Whether a spawned process can unpickle ``obj``: picklable, and nothing in it lives in ``__main__``."""
+    try:
+        return b"__main__" not in pickle.dumps(obj)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return False
 
 
 async def run(executor: Executor, fn: Callable[..., T], *args: Any) -> T:

@@ -304,7 +304,7 @@ class StudyRunner:
             return study.records
         self._measures = MeasureCache(self._cache)
         if self._executor is None:
-            self._executor = default_executor()
+            self._executor = default_executor(self.metrics)
         self._poller = Poller(self._gated_get, SweepStats(), timeout=self._timeout)
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=4 * self._workers)
         poller = asyncio.create_task(self._poller.run())

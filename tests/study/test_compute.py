@@ -6,7 +6,7 @@ import asyncio
 import io
 import math
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import distributed
 import numpy as np
@@ -92,7 +92,8 @@ def test_originals_are_decoded_once_per_process(pair) -> None:
 def test_builtin_metrics_and_the_default_pool_give_the_same_numbers(pair) -> None:
     original, variant = pair
     here = measure_variant(original, variant, BOX, METRICS)
-    with default_executor(max_workers=2) as pool:
+    with default_executor(METRICS, max_workers=2) as pool:
+        assert isinstance(pool, ProcessPoolExecutor)
         there = asyncio.run(run(pool, measure_variant, original, variant, BOX, METRICS))
     assert there.values["brightness"] == here.values["brightness"]
     assert there.reasons == here.reasons
@@ -128,3 +129,17 @@ def test_cancelling_the_await_cancels_a_job_not_yet_started() -> None:
             return await blocker
 
         assert asyncio.run(scenario()) is True
+
+
+def test_a_metric_from_main_runs_on_a_thread_not_a_process() -> None:
+    main = type("NotebookMetric", (), {"name": "n", "compute": lambda self, o, v, b: 0.0, "__module__": "__main__"})
+    import __main__
+
+    __main__.NotebookMetric = main  # as if defined in a notebook cell
+    try:
+        with default_executor([main()]) as pool:
+            assert isinstance(pool, ThreadPoolExecutor)
+        with default_executor([lambda o, v, b: 0.0]) as pool:  # not picklable at all
+            assert isinstance(pool, ThreadPoolExecutor)
+    finally:
+        del __main__.NotebookMetric

@@ -109,7 +109,6 @@ class StudyPhoto:
 class StudyStats:
     """Counters: requests, cache use, metric work, wall time."""
 
-    uploads_reused: int = 0
     downloads: int = 0
     cache_hits: int = 0
     measured: int = 0

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["REDRAW_SECONDS", "StudyView", "study"]
 
 REDRAW_SECONDS = 0.5
+FIGURE_DPI = 90
 
 
 def study(photos: Any, moves: Sequence[Move | str], params: Sequence[float], metrics: Sequence[MetricLike], *,
@@ -71,10 +72,12 @@ class StudyView(widgets.VBox):
 
         self.progress = widgets.IntProgress(value=0, min=0, max=max(1, len(self.study.records)), description="study")
         self.progress_label = widgets.Label()
+        self.progress_label.add_class("gp-study-progress")
         self.cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning")
         self.cancel_button.on_click(lambda _: self.cancel())
         self.failures = widgets.HTML()
         self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.figure.add_class("gp-study-figure")
         self.photo = widgets.Dropdown(options=[(n, i) for i, n in enumerate(self.study.names)], description="photo")
         self.open_button = widgets.Button(description="Open grid", icon="th", disabled=runner is None,
                                           tooltip="this photo's variants as a sweep grid (from the cache)")
@@ -159,8 +162,10 @@ class StudyView(widgets.VBox):
 
     async def _draw(self) -> None:
         try:
-            png = await asyncio.to_thread(_png, self.study)
-            self.figure.value = png
+            png, width = await asyncio.to_thread(_png, self.study)
+            with self.figure.hold_sync():
+                self.figure.value = png
+                self.figure.width = str(width)  # its own size, not stretched to the output's width
         finally:
             self._rendering = False
             if self._stale:
@@ -216,8 +221,9 @@ class StudyView(widgets.VBox):
         return self.study.save(path)
 
 
-def _png(study: Study) -> bytes:
+def _png(study: Study) -> tuple[bytes, int]:
+    """The aggregate figure as PNG bytes, and its width in pixels."""
     figure = study.figure()
     out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=90)
-    return out.getvalue()
+    figure.savefig(out, format="png", dpi=FIGURE_DPI)
+    return out.getvalue(), round(figure.get_figwidth() * FIGURE_DPI)

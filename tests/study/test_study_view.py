@@ -50,7 +50,8 @@ async def test_the_view_fills_in_and_shows_failures(client, pool, tmp_path) -> N
     assert view.progress_label.value.startswith("12 done · 6 failed · 18 cells")
     assert "no_face" in view.failures.value and "× 6" in view.failures.value
     assert "3 photos · 12 of 18 cells" in [t.get_text() for t in view.study.figure().texts]
-    assert view.figure.value == _png(view.study)  # the final state is on screen
+    assert view.figure.value == _png(view.study)[0]  # the final state is on screen
+    assert view.figure.width == str(_png(view.study)[1])
     with Image.open(io.BytesIO(view.figure.value)) as png:
         assert png.format == "PNG" and png.width > 200
     assert view.cancel_button.disabled

@@ -22,7 +22,7 @@ def _images_in(paths: Sequence[str | Path]) -> list[Path]:
 def resolve_photos(photos: Any) -> list[Any]:
     """A list of photos: a folder gives its JPEG and PNG files (sorted, not recursive), a string with ``*``,
     ``?`` or ``[`` is a glob; a list or tuple is taken as it is (paths, bytes, PIL images, arrays,
-    ``GalleryItem``s). Nothing found is an :class:`InvalidInputError` naming what was searched."""
+    ``GalleryItem`` objects). Nothing found is an :class:`InvalidInputError` naming what was searched."""
     if isinstance(photos, (str, os.PathLike)):
         text = os.fspath(photos)
         if Path(text).is_dir():

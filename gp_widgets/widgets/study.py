@@ -44,7 +44,7 @@ def study(photos: Any, moves: Sequence[Move | str], params: Sequence[float], met
           timeout: float = DEFAULT_WAIT_TIMEOUT) -> StudyView:
     """Start a study and return its live view at once; ``await view`` (or ``view.result()``) gives the records.
 
-    ``photos``: a list of photos or ``GalleryItem``s, a folder, or a glob. ``faces``: the largest face of
+    ``photos``: a list of photos or ``GalleryItem`` objects, a folder, or a glob. ``faces``: the largest face of
     each photo, or all of them. ``executor``: where decoding and metrics run (default: a process pool sized
     to the machine; ``distributed.Client(...).get_executor()`` for a Dask cluster). Started again with the
     same arguments, a study downloads nothing and computes no metric twice (see ``cache_dir``).

@@ -160,9 +160,9 @@ class _Calibrator:
         except GPError as exc:
             return PhotoCalibration(index, doc_id, None, None, error_code(exc))
         failed = [s for s in sides if isinstance(s, BaseException)]
-        for exc in failed:
-            if not isinstance(exc, GPError):
-                raise exc
+        for error in failed:
+            if not isinstance(error, GPError):
+                raise error
         negative, positive = (s if isinstance(s, Crossing) else None for s in sides)
         return PhotoCalibration(index, doc_id, negative, positive, error_code(failed[0]) if failed else None)
 
@@ -174,7 +174,7 @@ async def calibrate_async(photos: Any, move: Move | str, metric: MetricLike, thr
     """The coroutine behind :func:`calibrate` (same arguments), for code that already runs a loop."""
     sources = resolve_photos(photos)
     move = _move(move)
-    search = {"threshold": float(threshold), "limit": float(limit), "resolution": float(resolution),
+    search: dict[str, Any] = {"threshold": float(threshold), "limit": float(limit), "resolution": float(resolution),
               "higher_is_better": bool(getattr(metric, "higher_is_better", False)
                                        if higher_is_better is None else higher_is_better)}
     Bisection(1, **search)  # refuse a bad threshold, limit or resolution before any request

@@ -273,7 +273,7 @@ class StudyRunner:
             self.result.records = [StudyRecord(i, 0, m, p) for i in range(len(self.sources))
                                    for m in self.result.moves for p in self.result.params]
         self.client, self.gate, self.on_change = client, Gate(concurrency), on_change
-        self._executor, self._own_executor = executor, executor is None
+        self._executor = executor
         self._cache_dir, self._timeout = cache_dir, timeout
         self._workers = 2 * concurrency
         self._tasks: list[asyncio.Task[Any]] = []
@@ -302,8 +302,7 @@ class StudyRunner:
                 self._fail(rec, error_code(exc))
             return study.records
         self._measures = MeasureCache(self._cache)
-        if self._executor is None:
-            self._executor = default_executor(self.metrics)
+        self._pool = default_executor(self.metrics) if self._executor is None else self._executor
         self._poller = Poller(self._gated_get, SweepStats(), timeout=self._timeout)
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=4 * self._workers)
         poller = asyncio.create_task(self._poller.run())
@@ -317,8 +316,8 @@ class StudyRunner:
             poller.cancel()
             await asyncio.gather(poller, return_exceptions=True)
             await self._aio.aclose()
-            if self._own_executor:
-                self._executor.shutdown(wait=False, cancel_futures=True)
+            if self._executor is None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
             for rec in study.records:
                 if not rec.final:
                     self._set(rec, CellStatus.cancelled)
@@ -362,7 +361,7 @@ class StudyRunner:
                 raise _NoFace
             measured = ((max(range(len(boxes)), key=lambda i: boxes[i][2] * boxes[i][3]),)
                         if study.faces == "largest" else tuple(range(len(boxes))))
-            original = await run(self._executor, prepare_original, data)
+            original = await run(self._pool, prepare_original, data)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -428,7 +427,7 @@ class StudyRunner:
             stats.cache_hits += 1
             try:
                 stats.measured += 1
-                return await run(self._executor, measure_variant, original, data, box, self.metrics)
+                return await run(self._pool, measure_variant, original, data, box, self.metrics)
             except (OSError, SyntaxError, ValueError):  # what PIL raises for a truncated or foreign file
                 log.warning("study: cached variant %s is unreadable; fetching it again", item.id)
                 stats.refetched += 1
@@ -437,7 +436,7 @@ class StudyRunner:
         stats.downloads += 1
         await asyncio.to_thread(self._cache.put, item.id, data)
         stats.measured += 1
-        return await run(self._executor, measure_variant, original, data, box, self.metrics)
+        return await run(self._pool, measure_variant, original, data, box, self.metrics)
 
     # -- bookkeeping ----------------------------------------------------------------------
 

@@ -88,7 +88,7 @@ class StudyView(widgets.VBox):
         super().__init__([heading, bar, self.failures, self.figure, widgets.HBox([self.photo, self.open_button]),
                           self.drill])
         self.add_class("gp-study")
-        run.on_change(self._changed)
+        run.on_change(self._changed)  # type: ignore[arg-type]  # the run's records are StudyRecords
         self._refresh()
         if run.done:
             self._finished()

@@ -68,7 +68,7 @@ def run(size: str = "full") -> dict[str, Any]:
     local, dask = [], []
     with ThreadPoolExecutor(max_workers=1) as thread, \
             distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                     dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                     dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         cluster_executor = client.get_executor()
         for executor in (thread, cluster_executor):
             asyncio.run(_all(executor, jobs[:cfg["warm"]]))

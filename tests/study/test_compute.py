@@ -103,7 +103,7 @@ def test_a_dask_cluster_executor_runs_the_same_work(pair) -> None:
     original, variant = pair
     here = measure_variant(original, variant, BOX, METRICS)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, host="127.0.0.1",
-                                  protocol="tcp", dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                                  protocol="tcp", dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
         executor = client.get_executor()
 
         async def both():

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test docs bench binder-check docs-screenshots clean
+.PHONY: demo lint test docs bench binder-check docs-screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/gp-widgets demo
 
-test: $(STAMP)
+lint: $(STAMP)  # ruff (lint + import order; not the formatter) and mypy (strict on api/ and sweeps/)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 docs: $(STAMP)  # the documentation site, offline, warnings as errors -> docs/_build/html/index.html

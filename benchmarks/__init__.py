@@ -15,8 +15,8 @@ import importlib
 from types import ModuleType
 
 # in run order: the short ones first, the 1,000-variant sweep last
-MODULE_NAMES = ("compute", "detection", "browser_bytes", "polling", "loop_lag", "cache_rerun", "sweep_speed", "memory",
-                "dask_compute", "study_speed", "study_memory")
+MODULE_NAMES = ("compute", "detection", "browser_bytes", "polling", "loop_lag", "cache_rerun", "measurement",
+                "sweep_speed", "memory", "dask_compute", "study_speed", "study_memory")
 
 
 def modules() -> list[ModuleType]:
@@ -30,5 +30,6 @@ ALL_KEYS = (
     "photo_bytes", "thumb_bytes", "raw_rgba_bytes",
     "cache_rerun_requests", "cache_rerun_ratio",
     "detect_ms_1mp", "detect_ms_12mp", "detect_recall", "detect_false_positives", "edit_ms_1mp", "sweep_1000_rss_mb",
+    "metrics_overhead_s", "identity_ms_per_face",
     "study_ratio", "study_rss_mb_10k", "dask_vs_local",
 )

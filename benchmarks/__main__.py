@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
         report.write_json(doc, Path(args.json))
     if write:
         path = report.write_json(doc)
-        print(f"wrote {path.relative_to(report.ROOT)} (the documentation's benchmark page shows it)", file=sys.stderr)
+        report.update_readme(report.markdown_table(doc))
+        print(f"wrote {path.relative_to(report.ROOT)} and the table in README.md", file=sys.stderr)
     return 1 if doc.get("errors") else 0
 
 

@@ -20,8 +20,17 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from ._common import async_client, check_size, engine, jpeg_bytes, metric, run_async, run_sweep, scaled_portrait, \
-    warm_up
+from ._common import (
+    async_client,
+    check_size,
+    engine,
+    jpeg_bytes,
+    metric,
+    run_async,
+    run_sweep,
+    scaled_portrait,
+    warm_up,
+)
 
 KEYS = ("photo_bytes", "thumb_bytes", "raw_rgba_bytes")
 
@@ -119,7 +128,7 @@ async def _measure(proc: Any, photo: bytes, recorder: Recorder) -> dict[str, Any
     run = await run_sweep(source, ["smile"], [1.0], aio, concurrency=1)
     run.require_complete()
     grid = run.grid  # finished: its batched cell updates are flushed
-    cell_image = grid._views[0].image
+    cell_image = grid.cells[0].children[0]  # the thumbnail Image
     thumb = recorder.by_comm.get(cell_image.model_id, 0)
     editor.close()
     await aio.aclose()

@@ -13,8 +13,18 @@ from __future__ import annotations
 import tempfile
 from typing import Any
 
-from ._common import async_client, check_size, counters, engine, metric, params_between, portrait, run_async, \
-    run_sweep, warm_up
+from ._common import (
+    async_client,
+    check_size,
+    counters,
+    engine,
+    metric,
+    params_between,
+    portrait,
+    run_async,
+    run_sweep,
+    warm_up,
+)
 
 KEYS = ("cache_rerun_requests", "cache_rerun_ratio")
 

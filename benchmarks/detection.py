@@ -26,6 +26,7 @@ def run(size: str = "full") -> dict[str, Any]:
     detail = {"images": len(cases), "faces": score.faces, "found": score.found, "detector": "hog"}
     return {
         "detect_recall": metric(score.recall, 0.95, ">=", "", missed=list(score.missed), **detail),
-        "detect_false_positives": metric(score.false_positives, 1, "<=", "", images_with_false_positives=list(score.false_in),
+        "detect_false_positives": metric(score.false_positives, 1, "<=", "",
+                                         images_with_false_positives=list(score.false_in),
                                          no_face_images=sum(1 for c in cases if not c.truth)),
     }

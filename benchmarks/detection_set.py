@@ -185,9 +185,9 @@ class Score:
 
 def evaluate(detector: Callable[[np.ndarray], list[dict[str, float]]], labelled: Iterable[Case] | None = None,
              min_iou: float = 0.3) -> Score:
-    """Run ``detector`` (RGB in, relative boxes out) on every case of ``labelled`` (default: :func:`cases`); a truth box is found when a detection
-    overlaps it with IoU >= ``min_iou`` (each detection matches at most one truth box, greedily by IoU);
-    every unmatched detection is a false positive."""
+    """Run ``detector`` (RGB in, relative boxes out) on every case of ``labelled`` (default: :func:`cases`);
+    a truth box is found when a detection overlaps it with IoU >= ``min_iou`` (each detection matches at most
+    one truth box, greedily by IoU); every unmatched detection is a false positive."""
     faces = found = false_positives = 0
     missed: list[str] = []
     false_in: list[str] = []

@@ -16,8 +16,18 @@ import statistics
 import time
 from typing import Any
 
-from ._common import async_client, check_size, engine, metric, params_between, percentile, portrait, run_async, \
-    run_sweep, warm_up
+from ._common import (
+    async_client,
+    check_size,
+    engine,
+    metric,
+    params_between,
+    percentile,
+    portrait,
+    run_async,
+    run_sweep,
+    warm_up,
+)
 
 KEYS = ("loop_lag_p99_ms",)
 

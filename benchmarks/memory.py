@@ -14,8 +14,18 @@ import asyncio
 import gc
 from typing import Any
 
-from ._common import async_client, check_size, engine, metric, params_between, portrait, rss_bytes, run_async, \
-    run_sweep, warm_up
+from ._common import (
+    async_client,
+    check_size,
+    engine,
+    metric,
+    params_between,
+    portrait,
+    rss_bytes,
+    run_async,
+    run_sweep,
+    warm_up,
+)
 
 KEYS = ("sweep_1000_rss_mb",)
 

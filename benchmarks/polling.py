@@ -19,8 +19,20 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from ._common import async_client, check_size, completed_at, counters, engine, metric, params_between, portrait, \
-    prepared, run_async, run_sweep, warm_up
+from ._common import (
+    async_client,
+    check_size,
+    completed_at,
+    counters,
+    engine,
+    metric,
+    params_between,
+    portrait,
+    prepared,
+    run_async,
+    run_sweep,
+    warm_up,
+)
 
 KEYS = ("polls_per_variant_3s", "polls_per_variant_05s", "notice_delay_median_s")
 

@@ -1,4 +1,4 @@
-"""The table, ``results/latest.json`` and the Markdown table of the documentation's benchmark page."""
+"""The table, ``results/latest.json``, and the README section (the documentation's page reads the JSON)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+README = ROOT / "README.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
 def machine() -> dict[str, Any]:
@@ -68,7 +70,7 @@ def text_table(results: dict[str, dict[str, Any]]) -> str:
     header = ("key", "value", "target", "met")
     body = [(k, v, t, m.replace("**", "")) for k, v, t, m in rows(results)]
     widths = [max(len(r[i]) for r in [header, *body]) for i in range(4)]
-    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths))  # noqa: E731
+    line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True))  # noqa: E731
     return "\n".join([line(header), line(tuple("-" * w for w in widths)), *map(line, body)])
 
 
@@ -76,7 +78,8 @@ def markdown_table(doc: dict[str, Any]) -> str:
     m = doc["machine"]
     lines = [
         f"Measured {doc['date'][:10]} with `make bench` on {m['cpu_count']} CPUs, {m['platform']}, "
-        f"Python {m['python']} (full results: `benchmarks/results/latest.json`; method: the docstring of each module in `benchmarks/`).",
+        f"Python {m['python']} (full results: `benchmarks/results/latest.json`; "
+        "method: the docstring of each module in `benchmarks/`).",
         "",
         "| key | value | target | met |",
         "|---|---:|---:|:---:|",
@@ -90,3 +93,15 @@ def write_json(doc: dict[str, Any], path: Path = RESULTS) -> Path:
     path.write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n")
     return path
 
+
+def update_readme(table: str, path: Path = README) -> None:
+    """Replace what is between the markers; add a "## Benchmarks" section with them at the end if absent."""
+    text = path.read_text() if path.exists() else ""
+    block = f"{START}\n{table}\n{END}"
+    if START in text and END in text and text.index(START) < text.index(END):
+        head, rest = text.split(START, 1)
+        _, tail = rest.split(END, 1)
+        text = head + block + tail
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text.strip() else "") + "## Benchmarks\n\n" + block + "\n"
+    path.write_text(text)

@@ -18,8 +18,19 @@ from typing import Any
 
 import httpx
 
-from ._common import async_client, check_size, completed_at, engine, metric, params_between, portrait, prepared, \
-    run_async, run_sweep, warm_up
+from ._common import (
+    async_client,
+    check_size,
+    completed_at,
+    engine,
+    metric,
+    params_between,
+    portrait,
+    prepared,
+    run_async,
+    run_sweep,
+    warm_up,
+)
 
 KEYS = ("sweep_ratio", "naive_speedup")
 

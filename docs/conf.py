@@ -53,8 +53,8 @@ suppress_warnings = ["myst.header"]  # notebooks start at "#" and go on at "##":
 # -- MyST and MyST-NB --------------------------------------------------------
 myst_enable_extensions = ["colon_fence", "deflist"]
 myst_heading_anchors = 3
-nb_execution_mode = "cache"  # run the notebooks; rerun only those whose code changed
-nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
+nb_execution_mode = "force"  # every build runs the notebooks: a cache keyed on their code would
+                             # keep outputs of an older gp_widgets
 nb_execution_in_temp = True  # what the notebooks save (PNGs, manifests) stays out of the tree
 nb_execution_timeout = 300
 nb_execution_raise_on_error = True

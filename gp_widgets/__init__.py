@@ -13,7 +13,7 @@ from .api import AsyncClient, Client, Face, GalleryItem, Move, Task, errors
 from .connect import connect
 
 if TYPE_CHECKING:
-    from . import samples
+    from . import metrics, samples
     from .recipes import Recipe, apply_recipe
     from .sweeps.calibration import calibrate
     from .sweeps.study import Study
@@ -37,6 +37,7 @@ __all__ = [
     "calibrate",
     "connect",
     "errors",
+    "metrics",
     "samples",
     "study",
     "sweep",
@@ -48,6 +49,7 @@ _LAZY = {
     "SweepGrid": ("gp_widgets.widgets.grid", "SweepGrid"),
     "sweep": ("gp_widgets.widgets.grid", "sweep"),
     "samples": ("gp_widgets.samples", None),
+    "metrics": ("gp_widgets.metrics", None),
     "Recipe": ("gp_widgets.recipes", "Recipe"),
     "apply_recipe": ("gp_widgets.recipes", "apply_recipe"),
     "Study": ("gp_widgets.sweeps.study", "Study"),

@@ -15,7 +15,8 @@ from gp_widgets.demo import DEFAULT_FOLDER
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gp-widgets", description="Serve the local engine or open the demo notebooks.")
+    parser = argparse.ArgumentParser(prog="gp-widgets",
+                                     description="Serve the local engine or open the demo notebooks.")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the generative.photos API locally")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default: loopback only)")
@@ -96,6 +97,7 @@ def _demo(args: argparse.Namespace, lab_args: list[str]) -> int:
         return 1
     for path in work.kept:
         print(f"gp-widgets demo: keeping your edited {path.name} (delete it to get the shipped version)")
+    print(f"gp-widgets demo: {len(work.notebooks)} notebooks in {work.folder}; opening JupyterLab there")
     try:
         return subprocess.call(demo.lab_command(work.folder, lab_args), env=demo.lab_env(os.environ), cwd=work.folder)
     except KeyboardInterrupt:

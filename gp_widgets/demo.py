@@ -62,7 +62,9 @@ def _read_record(folder: Path) -> dict[str, str]:
         record = json.loads((folder / RECORD).read_text())
     except (OSError, ValueError):
         return {}
-    return {k: v for k, v in record.items() if isinstance(k, str) and isinstance(v, str)} if isinstance(record, dict) else {}
+    if not isinstance(record, dict):
+        return {}
+    return {k: v for k, v in record.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def plan(folder: Path, sources: Sequence[Path]) -> Plan:
@@ -108,5 +110,6 @@ def lab_env(environ: Mapping[str, str]) -> dict[str, str]:
     """The environment for the demo's JupyterLab: the local engine (no ``GP_API_KEY``) and the
     demo's Jupyter defaults first on ``JUPYTER_CONFIG_PATH``."""
     env = {k: v for k, v in environ.items() if k != "GP_API_KEY"}
-    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(p for p in (str(JUPYTER_CONFIG), environ.get("JUPYTER_CONFIG_PATH")) if p)
+    paths = (str(JUPYTER_CONFIG), environ.get("JUPYTER_CONFIG_PATH"))
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(p for p in paths if p)
     return env

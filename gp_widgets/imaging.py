@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-__all__ = ["Encoded", "fit_size", "to_rgb", "open_rgb", "decode_rgb", "upright_size", "encode_for_browser", "PHOTO_MAX_SIDE", "THUMB_MAX_SIDE"]
+__all__ = ["Encoded", "fit_size", "to_rgb", "open_rgb", "decode_rgb", "upright_size", "encode_for_browser",
+           "PHOTO_MAX_SIDE", "THUMB_MAX_SIDE"]
 
 PHOTO_MAX_SIDE = 768
 THUMB_MAX_SIDE = 160

@@ -8,38 +8,49 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageDraw
 
+from .analysis.views import DIFF_CMAP, View
 from .sweeps.spec import param_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
     from .sweeps.aggregate import CurvePoint
     from .sweeps.calibration import Calibration
     from .sweeps.result import SweepResult
 
-__all__ = ["METRIC_LABELS", "animate", "calibration_figure", "contact_sheet", "metric_plot", "metric_series",
+__all__ = ["METRIC_LABELS", "PANELS", "animate", "calibration_figure", "contact_sheet", "research_plot",
            "save_figure", "study_figure"]
 
 METRIC_LABELS = {
     "mad_face": "mean |Δ| inside the face",
     "mad_outside": "mean |Δ| outside the face",
-    "ssim": "SSIM vs original",
+    "ssim_face": "SSIM of the face",
+    "identity": "identity distance (dlib)",
+    "smile": "Δ smile score (per IOD)",
+    "landmark_shift": "landmark shift outside the mouth (per IOD)",
 }
-_PAPER_RC = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "font.size": 8}
+PANELS = {
+    "target": "Target response: does the edit do what it says?",
+    "identity": "Identity: still the same person?",
+    "leakage": "Leakage: what else changed?",
+}
+_PAPER_RC: dict[RcKeyType, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "font.size": 8}
 
 
-def contact_sheet(result: SweepResult, *, title: str | None = None, cell_inches: float = 1.4,
+def contact_sheet(result: SweepResult, *, view: View = "face", title: str | None = None, cell_inches: float = 1.4,
                   dpi: int = 150) -> Figure:
-    """Rows (moves) × columns (params) of variants; a failed cell is a grey cell labelled with its code."""
+    """Rows (moves) × columns (params) of variants in ``view``; a failed cell is a grey cell labelled with
+    its code; the ``"diff"`` view adds the colour bar of its one scale."""
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
     spec = result.spec
-    cells = result.tile_rows(max(64, round(cell_inches * dpi)))
+    cells, diff_scale = result.tile_rows(max(64, round(cell_inches * dpi)), view)
     row_labels = [spec.row_label(r) for r in spec.rows]
     col_labels = [param_label(p) for p in spec.params]
     title = result.title() if title is None else title
@@ -64,47 +75,97 @@ def contact_sheet(result: SweepResult, *, title: str | None = None, cell_inches:
                     ax.set_ylabel(row_labels[r])
         fig.supxlabel("param")
         fig.supylabel("move")
+        if diff_scale is not None:
+            from matplotlib.cm import ScalarMappable
+            from matplotlib.colors import Normalize
+
+            bar = fig.colorbar(ScalarMappable(Normalize(0.0, diff_scale), DIFF_CMAP), ax=axes, shrink=0.8,
+                               fraction=0.04, pad=0.02)
+            bar.set_label("|variant − original| (0–1)")
         if title:
             fig.suptitle(title)
     return fig
 
 
-def metric_series(result: SweepResult) -> dict[str, dict[str, list[tuple[float, float]]]]:
-    """``series[metric][row label] = [(param, value), ...]`` over the cells that have the metric."""
-    series: dict[str, dict[str, list[tuple[float, float]]]] = {}
-    for rec in result.records:
-        label = result.spec.row_label(rec.cell.row)
-        for metric, value in rec.metrics.items():
-            series.setdefault(metric, {}).setdefault(label, []).append((rec.cell.param, value))
-    return series
+def _panels(result: SweepResult) -> tuple[dict[str, dict[str, list[tuple[float, float]]]], dict[str, str]]:
+    """The research plot's lines, ``panels[kind][label]``, and its y-axis labels, from the metrics measured."""
+    names = result.metric_names
+    leak = "landmark_shift" if "landmark_shift" in names else "mad_outside"
+    series = {m: result.series(m) for m in ("smile", "mad_face", "identity", leak)}
+    panels: dict[str, dict[str, list[tuple[float, float]]]] = {kind: {} for kind in PANELS}
+    for row in result.spec.rows:
+        label = result.spec.row_label(row)
+        smile = row.move == "smile" and "smile" in names
+        if points := series["smile" if smile else "mad_face"].get(row):
+            panels["target"][f"{label} ({'Δ smile' if smile else 'mean |Δ| face'})"] = points
+        for kind, metric in (("identity", "identity"), ("leakage", leak)):
+            if points := series[metric].get(row):
+                panels[kind][label] = points
+    units = {"target": "Δ smile per IOD · mean |Δ| (0–1)", "identity": METRIC_LABELS["identity"],
+             "leakage": METRIC_LABELS[leak]}
+    return panels, units
 
 
-def metric_plot(result: SweepResult, *, title: str | None = None, dpi: int = 100) -> Figure:
-    """One panel per metric; in each, one line per row: the metric against param."""
+def research_plot(result: SweepResult, *, threshold: float | None = None, title: str | None = None,
+                  dpi: int = 100) -> Figure:
+    """The three research questions against param, one line per row: target response (Δ smile for
+    ``smile``, else the change inside the face), identity distance with ``threshold`` drawn and each row's
+    crossing marked (its budget in the legend), and leakage. NaN points are left out."""
+    import math
+
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
-    series = metric_series(result)
+    panels, units = _panels(result)
+    limits: dict[str, tuple[float | None, float | None]] = {}
+    if threshold is not None and "identity" in result.metric_names:
+        budget = result.identity_budget(threshold)
+        limits = {result.spec.row_label(r): budget[r.move] for r in result.spec.rows}
     title = result.title() if title is None else title
-    metrics = [m for m in series if series[m]]
     with rc_context(_PAPER_RC):
-        fig = Figure(figsize=(3.2 * max(1, len(metrics)), 2.8), dpi=dpi, layout="constrained")
-        axes = fig.subplots(1, max(1, len(metrics)), squeeze=False)[0]
-        for ax, metric in zip(axes, metrics):
-            for label, points in series[metric].items():
-                xs, ys = zip(*sorted(points)) if points else ((), ())
-                ax.plot(xs, ys, marker="o", markersize=3, label=label)
-            ax.set_title(METRIC_LABELS.get(metric, metric))
+        fig = Figure(figsize=(10.5, 3.2), dpi=dpi, layout="constrained")
+        axes = fig.subplots(1, len(PANELS), squeeze=False)[0]
+        colours: dict[str, str] = {}
+        for ax, (kind, heading) in zip(axes, PANELS.items(), strict=False):
+            series = panels[kind]
+            for label, points in series.items():
+                clean = sorted(p for p in points if not math.isnan(p[1]))
+                xs, ys = zip(*clean, strict=False) if clean else ((), ())
+                (line,) = ax.plot(xs, ys, marker="o", markersize=3, label=label,
+                                  color=colours.get(label.split(" (")[0]))
+                colours.setdefault(label.split(" (")[0], line.get_color())
+            ax.set_title(heading)
             ax.set_xlabel("param")
-            ax.set_ylabel(metric)
+            ax.set_ylabel(units.get(kind, ""))
             ax.grid(alpha=0.3)
-        if metrics:
+            if not any(series.values()):
+                ax.text(0.5, 0.5, "not measured", ha="center", va="center", color="#777777", transform=ax.transAxes)
+        ident = axes[list(PANELS).index("identity")]
+        if threshold is not None and panels["identity"]:
+            ident.axhline(threshold, color="#b00020", linestyle="--", linewidth=1)
+            marked = []
+            for label, pair in limits.items():
+                marks = [limit for limit in pair if limit is not None]
+                if marks:
+                    ident.plot(marks, [threshold] * len(marks), marker="X", markersize=8, linestyle="none",
+                               color=colours.get(label, "k"), markeredgecolor="black")
+                    marked.append((label, pair))
+            if marked:
+                ident.legend(ident.get_lines()[-len(marked) - 1:],
+                             [f"threshold {threshold:g}"] + [f"{label}: {_limits(pair)}" for label, pair in marked],
+                             fontsize=6, title="identity budget", title_fontsize=6)
+            else:
+                ident.text(0.5, 0.5, f"no move reaches {threshold:g}\nin the swept range", ha="center", va="center",
+                           color="#b00020", fontsize=7, transform=ident.transAxes)
+        if panels["target"]:
             axes[0].legend(fontsize=7)
-        else:
-            axes[0].text(0.5, 0.5, "no completed variants yet", ha="center", va="center", transform=axes[0].transAxes)
         if title:
             fig.suptitle(title)
     return fig
+
+
+def _limits(pair: tuple[float | None, float | None]) -> str:
+    return " … ".join("none" if v is None else f"{v:+.2f}" for v in pair)
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int | None = None) -> None:
@@ -115,16 +176,17 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int | None = Non
         fig.savefig(path, dpi=dpi or fig.dpi, bbox_inches="tight", facecolor="white")
 
 
-def animate(result: SweepResult, path: str | os.PathLike[str], *, tile: int = 160, ms_per_frame: int = 500) -> None:
-    """A GIF: frame ``j`` shows every row at the ``j``-th param side by side, captioned with the param."""
+def animate(result: SweepResult, path: str | os.PathLike[str], *, tile: int = 160, ms_per_frame: int = 500,
+            view: View = "face") -> None:
+    """A GIF: frame ``j`` shows every row at the ``j``-th param side by side in ``view``, captioned with the param."""
     spec = result.spec
-    rows = result.tile_rows(tile)
+    rows, _ = result.tile_rows(tile, view)
     frames = [[row[j] for row in rows] for j in range(len(spec.params))]
     labels = " | ".join(spec.row_label(r) for r in spec.rows)
     captions = [f"param {param_label(p)}   ({labels})" for p in spec.params]
     width, bar = tile * max(len(f) for f in frames), 18
     out = []
-    for tiles, caption in zip(frames, captions):
+    for tiles, caption in zip(frames, captions, strict=True):
         canvas = Image.new("RGB", (width, tile + bar), "white")
         draw = ImageDraw.Draw(canvas)
         for i, cell in enumerate(tiles):
@@ -151,7 +213,7 @@ def study_figure(points: Sequence[CurvePoint], metrics: Sequence[str], *, title:
     with rc_context(_PAPER_RC):
         fig = Figure(figsize=(3.2 * max(1, len(metrics)), 2.8), dpi=dpi, layout="constrained")
         axes = fig.subplots(1, max(1, len(metrics)), squeeze=False)[0]
-        for ax, metric in zip(axes, metrics):
+        for ax, metric in zip(axes, metrics, strict=False):
             moves = sorted({p.move for p in points if p.metric == metric})
             for move in moves:
                 line = sorted((p.param, p.interval) for p in points if p.metric == metric and p.move == move)

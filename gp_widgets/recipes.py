@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .api import AsyncClient, Client, GalleryItem, Move, check_param
 from .api.errors import InvalidInputError
@@ -94,7 +94,9 @@ def largest_face(item: GalleryItem) -> int:
     return -max(faces)[1]
 
 
-async def replay(aio: AsyncClient, photo: Photo | GalleryItem, recipe: Recipe, face: int | str = "largest") -> GalleryItem:
+async def replay(
+    aio: AsyncClient, photo: Photo | GalleryItem, recipe: Recipe, face: int | str = "largest"
+) -> GalleryItem:
     """Upload ``photo`` (unless uploaded), then apply each step to the previous result; the last variant.
 
     The recipe's first face becomes ``face`` (an index, or ``"largest"``); steps on another face keep their index.
@@ -128,7 +130,7 @@ def apply_recipe(
     if not isinstance(recipe, Recipe):
         recipe = Recipe.load(recipe)
     many = isinstance(photo_or_photos, (list, tuple))
-    photos: list[Any] = list(photo_or_photos) if many else [photo_or_photos]
+    photos: list[Any] = list(cast(Sequence[Any], photo_or_photos)) if many else [photo_or_photos]
     chosen = client or connect()
 
     async def run() -> list[GalleryItem]:

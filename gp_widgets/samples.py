@@ -9,8 +9,8 @@ def portrait() -> Image.Image:
     """Grace Hopper, the public-domain portrait matplotlib ships (512x600, RGB)."""
     from matplotlib import cbook
 
-    with cbook.get_sample_data("grace_hopper.jpg") as fh:
-        return Image.open(fh).convert("RGB")
+    with Image.open(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)) as image:
+        return image.convert("RGB")
 
 
 def astronaut() -> Image.Image:

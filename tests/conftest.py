@@ -5,16 +5,24 @@
 * ``jupyter_env`` -- environment for Jupyter servers and kernels: no GP_API_KEY
   (notebooks use the local engine), Jupyter config/data/runtime dirs in a temp dir
   so no user settings leak, the repo root importable.
+* ``engine_for(**options)`` -- the one way tests start a local engine process: one per set of
+  options, shared by the session; ``engine`` is the default one (a folder's conftest may
+  override it with other options) and ``client`` a ``Client`` for it, closed after the test.
+* ``dummy_comm`` -- widgets talk to ipywidgets' own dummy comm (no recording).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+import gp_widgets as gp
+from gp_widgets.local.process import EngineProcess, start_engine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -86,8 +94,38 @@ def _close_widgets_before_exit():
         sys.modules["ipywidgets"].Widget.close_all()
 
 
+@pytest.fixture(scope="session")
+def engine_for(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., EngineProcess]]:
+    """``engine_for(**start_engine_options)``: a running local engine with those options (each data dir
+    its own), started on first request and shared by the session; all are stopped at its end."""
+    started: dict[tuple[tuple[str, Any], ...], EngineProcess] = {}
+
+    def get(**options: Any) -> EngineProcess:
+        key = tuple(sorted(options.items()))
+        if key not in started or not started[key].running:
+            started[key] = start_engine(data_dir=tmp_path_factory.mktemp("engine"), **options)
+        return started[key]
+
+    yield get
+    for process in started.values():
+        process.stop()
+
+
+@pytest.fixture(scope="session")
+def engine(engine_for: Callable[..., EngineProcess]) -> EngineProcess:
+    """The default local engine (no latency, two workers)."""
+    return engine_for()
+
+
 @pytest.fixture
-def fake_comm() -> Iterator[None]:
+def client(engine: EngineProcess) -> Iterator[gp.Client]:
+    """A ``Client`` for ``engine`` (the nearest conftest's), closed after the test."""
+    with gp.Client(api_key=engine.api_key, base_url=engine.base_url) as c:
+        yield c
+
+
+@pytest.fixture
+def dummy_comm() -> Iterator[None]:
     """Widgets talk to a dummy comm, with ipywidgets' own test utilities."""
     from ipywidgets.widgets.tests.utils import setup_test_comm, teardown_test_comm
 

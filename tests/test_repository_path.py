@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 import subprocess
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BADGE = re.compile(r"https://mybinder\.org/v2/gh/(?P<path>[^/\s]+/[^/\s]+)/(?P<ref>[^?\s)]+)")

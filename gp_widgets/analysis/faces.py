@@ -9,7 +9,7 @@ import numpy as np
 
 from .models import DetectorKind, _dlib, using
 
-__all__ = ["Detection", "descriptor", "detect", "landmarks", "resize", "to_pixels"]
+__all__ = ["Detection", "describe", "descriptor", "detect", "landmarks", "resize", "to_pixels"]
 
 Box = tuple[float, float, float, float]  # relative x, y, w, h
 
@@ -86,15 +86,20 @@ def landmarks(image: np.ndarray, box: Box) -> np.ndarray:
     return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
 
 
+def describe(image: np.ndarray, box: Box) -> tuple[np.ndarray, np.ndarray]:
+    """The 68 landmarks and the 128-D descriptor of the face in relative ``box``, from one landmark fit."""
+    rgb = _rgb(image)
+    with using("landmarks68") as predictor:
+        shape = predictor(rgb, _rect(box, rgb.shape))
+    with using("encoder") as encoder:
+        desc = np.asarray(encoder.compute_face_descriptor(rgb, shape), dtype=np.float64)
+    return np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64), desc
+
+
 def descriptor(image: np.ndarray, box: Box) -> np.ndarray:
     """dlib's 128-D face descriptor of the face in relative ``box``; faces of one person lie within
     0.6 of each other (Euclidean), per dlib's documentation."""
-    rgb = _rgb(image)
-    rect = _rect(box, rgb.shape)
-    with using("landmarks68") as predictor:
-        shape = predictor(rgb, rect)
-    with using("encoder") as encoder:
-        return np.asarray(encoder.compute_face_descriptor(rgb, shape), dtype=np.float64)
+    return describe(image, box)[1]
 
 
 def resize(image: np.ndarray, scale: float) -> np.ndarray:

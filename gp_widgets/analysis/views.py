@@ -5,20 +5,29 @@ Pure numpy; the one rendering of |variant − original| that grids, figures and 
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import Literal, get_args
 
 import numpy as np
+from PIL import Image
 
-__all__ = ["DIFF_CMAP", "View", "abs_diff", "diff_heatmap", "face_crop_box", "heatmap"]
+__all__ = ["DIFF_CMAP", "FACE_MARGIN", "VIEWS", "View", "abs_diff", "check_view", "diff_heatmap", "face_crop_box",
+           "heatmap",
+           "render_rows"]
 
 View = Literal["face", "photo", "diff"]
+VIEWS: tuple[str, ...] = get_args(View)
 DIFF_CMAP = "inferno"
 """The colour map of every difference view (a figure's colour bar uses the same)."""
 
 Box = tuple[float, float, float, float]  # relative x, y, w, h
 
+FACE_MARGIN = 0.2
+"""How much a face view grows the detector's box on every side (of its larger side): brows to chin plus
+hairline and jaw, the face filling the cell."""
 
-def face_crop_box(box: Box, size: tuple[int, int], margin: float = 0.35) -> tuple[int, int, int, int]:
+
+def face_crop_box(box: Box, size: tuple[int, int], margin: float = FACE_MARGIN) -> tuple[int, int, int, int]:
     """The face's square neighbourhood in pixels (left, top, right, bottom) of an image of ``size = (w, h)``.
 
     The box is grown by ``margin`` of its larger side on every side, made square around its centre and
@@ -60,3 +69,52 @@ def diff_heatmap(original: np.ndarray, variant: np.ndarray, vmax: float | None =
     diff = abs_diff(original, variant)
     scale = float(diff.max()) if vmax is None else float(vmax)
     return heatmap(diff, scale), scale
+
+
+def check_view(view: str) -> View:
+    """``view`` if it is one of :data:`VIEWS`, else a ValueError naming them."""
+    if view not in VIEWS:
+        raise ValueError(f"unknown view {view!r}: use one of {', '.join(VIEWS)}")
+    return view  # type: ignore[return-value]
+
+
+Cell = Image.Image | str | None  # an image, a failure code, or nothing yet
+Row = tuple[Image.Image | None, Box | None, Sequence[Cell]]  # (original, face box, variants)
+
+
+def _crop(image: Image.Image, box: Box | None) -> Image.Image:
+    return image if box is None else image.crop(face_crop_box(box, image.size))
+
+
+def _fit(image: Image.Image, max_side: int) -> Image.Image:
+    image = image.copy()
+    image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return image
+
+
+def render_rows(rows: Sequence[Row], view: View, max_side: int) -> tuple[list[list[Cell]], float | None]:
+    """The cells of a grid or figure as ``view`` shows them, at most ``max_side`` pixels, and for ``"diff"``
+    the one colour scale shared by every cell (the largest cell's 99th percentile of |Δ|, 0–1).
+
+    Each row has one original and one face box, so every crop of a row is the same region of its image.
+    A row without an original shows its variants' faces in the diff view's place (nothing to compare).
+    """
+    check_view(view)
+    if view != "diff":
+        return [[_fit(_crop(c, box) if view == "face" else c, max_side) if isinstance(c, Image.Image) else c
+                 for c in cells] for _, box, cells in rows], None
+    diffs: list[list[np.ndarray | Cell]] = []
+    for original, box, cells in rows:
+        out: list[np.ndarray | Cell] = []
+        for cell in cells:
+            if isinstance(cell, Image.Image) and original is not None:
+                variant = cell if cell.size == original.size else cell.resize(original.size, Image.Resampling.BILINEAR)
+                out.append(abs_diff(np.asarray(_crop(original.convert("RGB"), box)),
+                                    np.asarray(_crop(variant.convert("RGB"), box))))
+            else:
+                out.append(_fit(_crop(cell, box), max_side) if isinstance(cell, Image.Image) else cell)
+        diffs.append(out)
+    scales = [float(np.percentile(d, 99)) for row in diffs for d in row if isinstance(d, np.ndarray)]
+    vmax = max(scales, default=0.0) or 1.0 / 255.0
+    return [[_fit(Image.fromarray(heatmap(d, vmax)), max_side) if isinstance(d, np.ndarray) else d for d in row]
+            for row in diffs], vmax

@@ -239,7 +239,9 @@ class AsyncClient:
         """Poll until face detection has run; ``.faces`` is then a tuple (maybe empty)."""
         return await self._poll(item, faces_ready, timeout, on_update, "face detection")
 
-    async def wait(self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None) -> GalleryItem:
+    async def wait(
+        self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None
+    ) -> GalleryItem:
         """Poll until the variant is complete; raise :class:`TaskFailedError` if it failed."""
         done = await self._poll(item, task_done, timeout, on_update, "variant")
         if done.task.failed:

@@ -110,11 +110,15 @@ class Client:
         """Ask for a variant (idempotent: the same request gives the same variant id)."""
         return portal.run(self._on_portal.edit(item, move, param, face))
 
-    def wait_for_faces(self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None) -> GalleryItem:
+    def wait_for_faces(
+        self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None
+    ) -> GalleryItem:
         """Block until face detection has run; ``on_update`` is called from a background thread."""
         return portal.run(self._on_portal.wait_for_faces(item, timeout, on_update))
 
-    def wait(self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None) -> GalleryItem:
+    def wait(
+        self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None
+    ) -> GalleryItem:
         """Block until the variant is complete; raise ``TaskFailedError`` if it failed."""
         return portal.run(self._on_portal.wait(item, timeout, on_update))
 

@@ -28,7 +28,7 @@ class _Vocabulary(str, Enum):
     """A str enum that prints as its value (so f-strings and JSON show ``complete``, not ``X.complete``)."""
 
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
 
 class TaskStatus(_Vocabulary):

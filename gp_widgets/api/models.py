@@ -42,7 +42,7 @@ class Move(str, Enum):
 
 
 def check_param(param: float) -> float:
-    """``param`` as a float if the API accepts it (finite, ``|param| <= PARAM_LIMIT``); else :class:`InvalidInputError`."""
+    """``param`` as a float if the API accepts it (finite, ``|param| <= PARAM_LIMIT``); else ``InvalidInputError``."""
     try:
         value = float(param)
     except (TypeError, ValueError):

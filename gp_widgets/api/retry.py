@@ -71,9 +71,9 @@ class RetryPolicy:
         """Seconds to sleep before the next attempt."""
         exc = state.outcome.exception() if state.outcome else None
         retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            return min(retry_after, self.retry_after_cap)
-        return tenacity.wait_random_exponential(multiplier=self.backoff_initial, max=self.backoff_max)(state)
+        if isinstance(retry_after, (int, float)):
+            return min(float(retry_after), self.retry_after_cap)
+        return float(tenacity.wait_random_exponential(multiplier=self.backoff_initial, max=self.backoff_max)(state))
 
     def retrying(self, method: str, path: str) -> tenacity.AsyncRetrying:
         """A tenacity controller for one request; the final error is re-raised unchanged."""

@@ -55,7 +55,8 @@ def _encode_png(image: Any) -> bytes:
             array = (np.clip(array, 0.0, 1.0) * 255).round().astype(np.uint8)
         if array.dtype != np.uint8 or array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
             raise InvalidInputError(
-                f"an array photo must be uint8 (or float in [0, 1]) of shape HxW, HxWx3 or HxWx4, got {array.dtype} {array.shape}"
+                "an array photo must be uint8 (or float in [0, 1]) of shape HxW, HxWx3 or HxWx4, "
+                f"got {array.dtype} {array.shape}"
             )
         image = Image.fromarray(array)
     if image.mode not in ("RGB", "RGBA", "L"):

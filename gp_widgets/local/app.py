@@ -13,9 +13,10 @@ import re
 import secrets
 import threading
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from functools import partial
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -54,7 +55,7 @@ class APIError(Exception):
         self.status, self.code = status, code
 
 
-def error_response(status: int, code: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(status: int, code: str, headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"code": code}, status_code=status, headers=headers)
 
 
@@ -101,7 +102,7 @@ def parse_face_index(faceid: str) -> int:
     raise APIError(404, "face_not_found")
 
 
-async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncGenerator[bytes, None]:
     total = 0
     async for chunk in stream:
         total += len(chunk)
@@ -186,8 +187,9 @@ def create_app(config: EngineConfig) -> Starlette:
     from gp_widgets.local.detect import detect_faces
     from gp_widgets.local.edits import apply_edit
 
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(config.data_dir)
+    data_dir = Path(config.data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(data_dir)
     faults = FaultInjector(parse_faults(config.faults), config.seed)
     worker = Worker(store, faults, latency=config.latency, workers=config.workers,
                     task_timeout=config.task_timeout, detector=partial(detect_faces, detector=config.detector),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from ..files import cache_home
 
@@ -27,7 +28,7 @@ class EngineConfig:
     host: str = "127.0.0.1"
     port: int = 8765
     task_timeout: float = 120.0
-    detector: str = "hog"
+    detector: Literal["hog", "cnn"] = "hog"
 
     def __post_init__(self) -> None:
         if isinstance(self.api_keys, str):

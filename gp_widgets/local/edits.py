@@ -170,9 +170,8 @@ def warp_field(size: tuple[int, int], points: np.ndarray, moves: np.ndarray) -> 
     gy, gx = np.linspace(0, h - 1, WARP_GRID), np.linspace(0, w - 1, WARP_GRID)
     grid = np.stack(np.meshgrid(gx, gy), axis=-1).reshape(-1, 2)
     coarse = (spline(grid / scale) * scale).reshape(WARP_GRID, WARP_GRID, 2)
-    zoom = (h / WARP_GRID, w / WARP_GRID)
-    dx = ndimage.zoom(coarse[..., 0], zoom, order=1, grid_mode=True, mode="nearest")[:h, :w]
-    dy = ndimage.zoom(coarse[..., 1], zoom, order=1, grid_mode=True, mode="nearest")[:h, :w]
+    at = np.meshgrid(np.arange(h) * (WARP_GRID - 1) / (h - 1), np.arange(w) * (WARP_GRID - 1) / (w - 1), indexing="ij")
+    dx, dy = (ndimage.map_coordinates(coarse[..., k], at, order=1, mode="nearest") for k in (0, 1))
     return dy.astype(np.float32), dx.astype(np.float32)
 
 
@@ -201,7 +200,8 @@ def age(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.rando
                  + blob(u, v, *_at(uv, 31, 48), 0.04, 0.09) + blob(u, v, *_at(uv, 35, 54), 0.04, 0.09))  # nasolabial
         brow_u, brow_v = _at(uv, *range(17, 27))
         forehead = blob(u, v, brow_u, brow_v - 0.12, 0.22, 0.06)
-        crows = blob(u, v, *_at(uv, 36), 0.04, 0.04) * (u < uv[36, 0]) + blob(u, v, *_at(uv, 45), 0.04, 0.04) * (u > uv[45, 0])
+        crows = (blob(u, v, *_at(uv, 36), 0.04, 0.04) * (u < uv[36, 0])
+                 + blob(u, v, *_at(uv, 45), 0.04, 0.04) * (u > uv[45, 0]))
         out = _saturate(img, -0.22 * a)
         out = out + (150.0 - out) * (0.07 * a)  # greyer, flatter tone
         out = out * (1.0 - (0.10 * a * folds))[..., None]
@@ -233,10 +233,10 @@ def gender(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.ra
     soft = _blur(img, max(1.0, region.fw / 70))
     lips = blob(u, v, mouth_u, mouth_v, mouth_w * 0.9, 0.045)[..., None]
     (lu, lv), (ru, rv) = _at(uv, 36, 48), _at(uv, 45, 54)
-    cheeks = (blob(u, v, lu - 0.03, lv, 0.08, 0.07) + blob(u, v, ru + 0.03, rv, 0.08, 0.07))[..., None]
+    cheeks = (blob(u, v, lu - 0.03, lv, 0.11, 0.09) + blob(u, v, ru + 0.03, rv, 0.11, 0.09))[..., None]
     out = img + (soft - img) * min(1.0, 0.5 * a)
     out = out + np.array([60.0, -22.0, -10.0], dtype=np.float32) * (0.5 * a) * lips
-    out = out + np.array([28.0, -6.0, -2.0], dtype=np.float32) * (0.5 * a) * cheeks
+    out = out + np.array([18.0, -4.0, -1.0], dtype=np.float32) * (0.5 * a) * cheeks
     return out + (255.0 - out) * 0.05 * a
 
 

@@ -120,7 +120,8 @@ class Store:
             )
         return self.get(team, item_id)  # type: ignore[return-value]
 
-    def add_variant(self, team: str, item_id: str, source: Item, face: int, move: str, param: float) -> tuple[Item, bool]:
+    def add_variant(self, team: str, item_id: str, source: Item, face: int, move: str,
+                    param: float) -> tuple[Item, bool]:
         """Insert a waiting variant unless it exists; returns (item, created)."""
         with self._lock:
             cur = self._db.execute(

@@ -117,7 +117,7 @@ class Worker:
             raise TaskFailed("move_unavailable_offline")
         if self.faults.task_fails(item.id):
             raise TaskFailed("generation_failed")
-        assert item.source is not None and item.faces is not None and item.face is not None
+        assert item.source is not None and item.faces is not None and item.face is not None and item.move is not None
         face = item.faces[item.face]
         box = (face["x"], face["y"], face["w"], face["h"])
         data = await asyncio.to_thread(self.store.read_bytes, item.team, item.source)

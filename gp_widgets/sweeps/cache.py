@@ -66,6 +66,19 @@ class VariantCache:
         name = item_id if _SAFE_ID.fullmatch(item_id) else "h-" + _digest(item_id, 32)
         return self.dir / f"{name}.bin"
 
+    def meta_path(self, item_id: str, kind: str) -> Path:
+        """Where something derived from item ``item_id`` (such as its measurements) lives, beside its bytes."""
+        return self.path(item_id).with_suffix(f".{kind}.json")
+
+    def get_meta(self, item_id: str, kind: str) -> bytes | None:
+        try:
+            return self.meta_path(item_id, kind).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def put_meta(self, item_id: str, kind: str, data: bytes) -> None:
+        write_atomic(self.meta_path(item_id, kind), data)
+
     def get(self, item_id: str) -> bytes | None:
         try:
             return self.path(item_id).read_bytes()
@@ -78,9 +91,10 @@ class VariantCache:
     def upload_id(self, sha256: str) -> str | None:
         """The document id this photo (by content hash) was uploaded as, if known."""
         try:
-            return json.loads((self.dir / "uploads" / f"{sha256}.json").read_text())["id"]
+            doc_id = json.loads((self.dir / "uploads" / f"{sha256}.json").read_text())["id"]
         except (FileNotFoundError, ValueError, KeyError, TypeError):
             return None
+        return doc_id if isinstance(doc_id, str) else None
 
     def remember_upload(self, sha256: str, item_id: str) -> None:
         write_atomic(self.dir / "uploads" / f"{sha256}.json", json.dumps({"id": item_id}).encode())

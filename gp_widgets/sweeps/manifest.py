@@ -11,7 +11,7 @@ from typing import Any
 
 from ..files import write_atomic
 from .cache import VariantCache
-from .records import CellRecord, SourceImage, SweepStats
+from .records import METRICS, RECORD_FIELDS, CellRecord, SourceImage, SweepStats
 from .result import SweepResult
 from .spec import SweepSpec
 
@@ -42,7 +42,9 @@ def from_json(data: dict[str, Any], cache_dir: str | os.PathLike[str] | None = N
     spec = SweepSpec.from_json(data["spec"])
     backend = data.get("backend") or {}
     root = cache_dir if cache_dir is not None else data.get("cache_dir")
-    cache = VariantCache.at(backend["base_url"], backend.get("team"), root) if backend.get("base_url") and root else None
+    cache = None
+    if backend.get("base_url") and root:
+        cache = VariantCache.at(backend["base_url"], backend.get("team"), root)
     saved = {rec.cell: rec for rec in map(CellRecord.from_dict, data["records"])}
     return SweepResult(
         spec,
@@ -50,6 +52,7 @@ def from_json(data: dict[str, Any], cache_dir: str | os.PathLike[str] | None = N
         inputs=[None if i is None else SourceImage.from_json(i) for i in data.get("inputs", [])],
         cache=cache,
         stats=SweepStats.from_json(data.get("stats", {})),
+        metric_names=tuple(k for k in (data["records"] or [{}])[0] if k not in RECORD_FIELDS) or METRICS,
     )
 
 

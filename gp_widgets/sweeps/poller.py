@@ -39,7 +39,8 @@ class Poller:
     per variant and fail that variant after ``max_errors`` in a row (a 404 at once).
     """
 
-    def __init__(self, get: Getter, stats: SweepStats, *, timeout: float = DEFAULT_WAIT_TIMEOUT, timing: PollTiming = PollTiming(),
+    def __init__(self, get: Getter, stats: SweepStats, *, timeout: float = DEFAULT_WAIT_TIMEOUT,
+                 timing: PollTiming = PollTiming(),
                  model: DurationModel | None = None, max_errors: int = 3, max_parallel: int = 16) -> None:
         self._get, self._stats, self._timeout, self._timing = get, stats, timeout, timing
         self.model = model or DurationModel()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -18,9 +19,13 @@ from ..api.errors import (
 )
 from .spec import Cell
 
-__all__ = ["CellRecord", "SourceImage", "SweepStats", "Progress", "error_code", "METRICS"]
+__all__ = ["METRICS", "RECORD_FIELDS", "CellRecord", "Progress", "SourceImage", "SweepStats", "error_code"]
 
-METRICS = ("mad_face", "mad_outside", "ssim")
+METRICS = ("mad_face", "mad_outside", "ssim_face", "identity", "smile", "landmark_shift")
+"""The built-in metrics' names: the metric columns of a sweep run with the default metrics."""
+RECORD_FIELDS = frozenset({"move", "param", "face", "image", "variant_id", "status", "error_code", "seconds",
+                           "metric_notes"})
+"""The columns of a record that are not metrics."""
 
 
 def error_code(exc: BaseException) -> str:
@@ -52,7 +57,11 @@ class CellRecord:
     error_code: str | None = None
     seconds: float | None = None
     metrics: dict[str, float] = field(default_factory=dict)
-    thumbnail: bytes | None = field(default=None, repr=False)
+    notes: dict[str, str] = field(default_factory=dict)  # why a metric is NaN
+    thumbnail: bytes | None = field(default=None, repr=False)  # the whole photo, small (JPEG)
+    face_thumbnail: bytes | None = field(default=None, repr=False)  # the face crop (JPEG)
+    diff_map: Any = field(default=None, repr=False)  # |Δ| over the face crop, uint8 array, coloured per view
+    diff_scale: float | None = None  # the diff map's 99th percentile (0–1), for the grid's shared scale
 
     def __post_init__(self) -> None:
         self.status = CellStatus(self.status)
@@ -61,20 +70,26 @@ class CellRecord:
     def final(self) -> bool:
         return self.status.final
 
-    def to_dict(self, with_image: bool = False) -> dict[str, Any]:
+    def to_dict(self, with_image: bool = False, metrics: Sequence[str] = METRICS) -> dict[str, Any]:
+        """The record as a row: request, outcome, one column per metric (None if not measured, NaN when the
+        metric could not run, with the reasons in ``metric_notes``)."""
         out: dict[str, Any] = {"move": self.cell.move, "param": self.cell.param, "face": self.cell.face}
         if with_image:
             out["image"] = self.cell.image
         out.update(variant_id=self.variant_id, status=self.status.value, error_code=self.error_code,
                    seconds=None if self.seconds is None else round(self.seconds, 3))
-        out.update({name: self.metrics.get(name) for name in METRICS})
+        out.update({name: self.metrics.get(name) for name in metrics})
+        out["metric_notes"] = "; ".join(f"{k}: {v}" for k, v in self.notes.items()) or None
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CellRecord:
         cell = Cell(int(data.get("image", 0)), int(data["face"]), str(data["move"]), float(data["param"]))
-        metrics = {k: float(data[k]) for k in METRICS if data.get(k) is not None}
-        return cls(cell, CellStatus(data["status"]), data.get("variant_id"), data.get("error_code"), data.get("seconds"), metrics)
+        metrics = {k: float(v) for k, v in data.items() if k not in RECORD_FIELDS and v is not None}
+        notes = dict(n.split(": ", 1) for n in (data.get("metric_notes") or "").split("; ") if ": " in n)
+        return cls(cell, CellStatus(data["status"]), data.get("variant_id"), data.get("error_code"),
+                   data.get("seconds"),
+                   metrics, notes)
 
 
 @dataclass

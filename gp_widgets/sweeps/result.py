@@ -14,10 +14,13 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image
 
+from ..analysis.budget import identity_budget
+from ..analysis.measures import SAME_PERSON_THRESHOLD
+from ..analysis.views import View, check_view, render_rows
 from ..api.constants import CellStatus
 from ..imaging import THUMB_MAX_SIDE, encode_for_browser, open_rgb
 from .cache import VariantCache
-from .records import CellRecord, SourceImage, SweepStats
+from .records import METRICS, CellRecord, SourceImage, SweepStats
 from .spec import Cell, SweepSpec
 
 if TYPE_CHECKING:
@@ -39,6 +42,8 @@ class SweepResult:
     inputs: list[SourceImage | None] = field(default_factory=list)
     cache: VariantCache | None = None
     stats: SweepStats = field(default_factory=SweepStats)
+    metric_names: tuple[str, ...] = METRICS
+    """The metrics measured: one record column each."""
 
     def __post_init__(self) -> None:
         if not self.records:
@@ -64,7 +69,7 @@ class SweepResult:
         """One dict per cell: move, param, face, variant_id, status, error_code, seconds, metrics
         (plus ``image`` when the sweep has several)."""
         several = self.spec.n_images > 1
-        return [r.to_dict(with_image=several) for r in self.records]
+        return [r.to_dict(with_image=several, metrics=self.metric_names) for r in self.records]
 
     def to_dataframe(self) -> pandas.DataFrame:
         """The records as a pandas DataFrame, one row per cell, one column per metric (needs pandas)."""
@@ -89,6 +94,24 @@ class SweepResult:
             rec.thumbnail = encode_for_browser(open_rgb(data), THUMB_MAX_SIDE, quality=80).data
         return rec.thumbnail
 
+    def fill_views(self, rec: CellRecord) -> None:
+        """Give a complete cell its face thumbnail and difference map when it has none (a reopened sweep):
+        made from the cached variant and original (no metric is computed)."""
+        if rec.face_thumbnail is not None or rec.status != CellStatus.complete or self.cache is None:
+            return
+        data = self.cache.get(rec.variant_id) if rec.variant_id else None
+        source = self.inputs[rec.cell.image] if rec.cell.image < len(self.inputs) else None
+        if data is None or source is None:
+            return
+        from .metrics import Measurer
+
+        measurer = Measurer((), self.cache)
+        original_bytes = self.cache.get(source.doc_id)
+        original = measurer.original(source.doc_id, original_bytes) if original_bytes is not None else None
+        pending = measurer.decode(rec.variant_id or "", data, original, source.face_box(rec.cell.face))
+        rec.thumbnail = rec.thumbnail or pending.photo
+        rec.face_thumbnail, rec.diff_map, rec.diff_scale = pending.face, pending.diff, pending.diff_scale
+
     def tile(self, rec: CellRecord, max_side: int) -> Tile:
         """A cell for a figure: the variant downscaled to ``max_side``, the failure code, or None."""
         if rec.status == CellStatus.failed:
@@ -102,43 +125,80 @@ class SweepResult:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         return image
 
-    def tile_rows(self, max_side: int) -> list[list[Tile]]:
-        """The tiles of every row (rows as in ``spec.rows``, columns as in ``spec.params``)."""
-        n = len(self.spec.params)
-        tiles = [self.tile(r, max_side) for r in self.records]
-        return [tiles[i:i + n] for i in range(0, len(tiles), n)]
+    def _original(self, image: int) -> Image.Image | None:
+        source = self.inputs[image] if 0 <= image < len(self.inputs) else None
+        data = self.cache.get(source.doc_id) if source is not None and self.cache is not None else None
+        return open_rgb(data) if data is not None else None
+
+    def tile_rows(self, max_side: int, view: View = "face") -> tuple[list[list[Tile]], float | None]:
+        """The tiles of every row in ``view`` (rows as in ``spec.rows``, columns as in ``spec.params``; a row's
+        face crops are one region) and, for ``"diff"``, the colour scale they share."""
+        n, rows = len(self.spec.params), []
+        for r, row in enumerate(self.spec.rows):
+            source = self.inputs[row.image] if row.image < len(self.inputs) else None
+            box = source.face_box(row.face) if source is not None else None
+            original = self._original(row.image) if check_view(view) == "diff" else None
+            rows.append((original, box, [self.tile(rec, 4096) for rec in self.records[r * n:(r + 1) * n]]))
+        return render_rows(rows, view, max_side)
 
     # -- figures (matplotlib, imported on use) -------------------------------------------------------
 
     def title(self) -> str:
         s = self.spec
-        return f"Sweep: {len(s.moves)} moves × {len(s.params)} params" + (
-            f" × {s.n_images} images" if s.n_images > 1 else "") + (f" × {len(s.faces)} faces" if len(s.faces) > 1 else "")
+        images = f" × {s.n_images} images" if s.n_images > 1 else ""
+        faces = f" × {len(s.faces)} faces" if len(s.faces) > 1 else ""
+        return f"Sweep: {len(s.moves)} moves × {len(s.params)} params{images}{faces}"
 
-    def to_figure(self, dpi: int = 150, cell_inches: float = 1.4, title: str | None = None) -> Figure:
-        """A labelled contact sheet (rows moves, columns params; failed cells show their code)."""
+    def to_figure(self, view: View = "face", dpi: int = 150, cell_inches: float = 1.4,
+                  title: str | None = None) -> Figure:
+        """A labelled contact sheet (rows moves, columns params; failed cells show their code) in ``view``:
+        ``"face"`` crops (default), ``"photo"``, or ``"diff"`` maps with their colour bar."""
         from .. import plots
 
-        return plots.contact_sheet(self, dpi=dpi, cell_inches=cell_inches, title=title)
+        return plots.contact_sheet(self, view=view, dpi=dpi, cell_inches=cell_inches, title=title)
 
     def savefig(self, path: str | os.PathLike[str], dpi: int = 200, **kw: Any) -> Path:
-        """Save the contact sheet (PNG, PDF, SVG … by extension)."""
+        """Save the contact sheet (PNG, PDF, SVG … by extension); ``kw`` as for :meth:`to_figure`."""
         from .. import plots
 
         plots.save_figure(self.to_figure(dpi=dpi, **kw), path)
         return Path(path)
 
-    def plot_metrics(self, dpi: int = 100) -> Figure:
-        """For each metric, its value against param, one line per row."""
+    def series(self, metric: str) -> dict[Any, list[tuple[float, float]]]:
+        """``{row: [(param, value), ...]}`` of one metric over the complete cells."""
+        out: dict[Any, list[tuple[float, float]]] = {}
+        for rec in self.records:
+            value = rec.metrics.get(metric)
+            if rec.status == CellStatus.complete and value is not None:
+                out.setdefault(rec.cell.row, []).append((rec.cell.param, value))
+        return out
+
+    def identity_budget(self, threshold: float = SAME_PERSON_THRESHOLD) -> dict[str, tuple[float | None, float | None]]:
+        """Per move, ``(negative limit, positive limit)``: the params where the identity distance reaches
+        ``threshold`` (interpolated; None if the swept range stays below it; the tightest over several
+        photos or faces). Needs the ``identity`` metric."""
+        if "identity" not in self.metric_names:
+            raise ValueError("identity_budget() needs the identity metric: "
+                             "gp.sweep(..., metrics=[gp.metrics.identity, ...])")
+        by_move: dict[str, list[list[tuple[float, float]]]] = {m: [] for m in self.spec.moves}
+        for row, points in self.series("identity").items():
+            by_move[row.move].append(points)
+        return identity_budget(by_move, threshold)
+
+    def plot_metrics(self, dpi: int = 100, threshold: float = SAME_PERSON_THRESHOLD) -> Figure:
+        """Per move against param: target response (Δ smile for ``smile``, else the change inside the face),
+        identity distance with the same-person threshold and each move's crossing marked, and leakage
+        (landmark shift outside the mouth, else the change outside the face)."""
         from .. import plots
 
-        return plots.metric_plot(self, dpi=dpi)
+        return plots.research_plot(self, threshold=threshold, dpi=dpi)
 
-    def save_gif(self, path: str | os.PathLike[str], tile: int = 160, ms_per_frame: int = 500) -> Path:
-        """A GIF animating every move across its params (one frame per param)."""
+    def save_gif(self, path: str | os.PathLike[str], tile: int = 160, ms_per_frame: int = 500,
+                 view: View = "face") -> Path:
+        """A GIF animating every move across its params (one frame per param), in ``view``."""
         from .. import plots
 
-        plots.animate(self, path, tile=tile, ms_per_frame=ms_per_frame)
+        plots.animate(self, path, tile=tile, ms_per_frame=ms_per_frame, view=view)
         return Path(path)
 
     # -- manifest ----------------------------------------------------------------------------------

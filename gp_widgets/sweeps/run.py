@@ -14,9 +14,11 @@ import time
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
+from ..analysis.metrics import Metric
 from ..api import AsyncClient, Client, Move
 from ..api.constants import DEFAULT_WAIT_TIMEOUT
 from ..api.portal import Future, KernelLoop
+from .metrics import DEFAULT_METRICS
 from .records import CellRecord, Progress
 from .result import SweepResult
 from .runner import Source, SweepRunner
@@ -33,18 +35,19 @@ def start_sweep(image_or_item: Source | Sequence[Source], moves: Sequence[Move |
                 params: Sequence[float] = (-1, 0, 1), faces: Sequence[int] = (0,),
                 client: Client | AsyncClient | None = None, concurrency: int = 8, *,
                 cache_dir: str | os.PathLike[str] | None = None,
-                timeout: float = DEFAULT_WAIT_TIMEOUT) -> SweepRun:
+                timeout: float = DEFAULT_WAIT_TIMEOUT,
+                metrics: Sequence[Metric | Callable[..., float]] = DEFAULT_METRICS) -> SweepRun:
     """Start a sweep on the running loop (a notebook's), else on the client's background loop.
 
     ``image_or_item``: a photo (path, bytes, PIL image, array) or a :class:`GalleryItem`, or a list
-    of them (rows then repeat per image). With ``client=None``, ``gp.connect()`` is used.
+    of them (rows then repeat per image). With ``client=None``, ``gp.connect()`` is used. ``metrics``:
+    the ``gp.metrics`` built-ins or any ``f(original, variant, face_box) -> float``, one record column each.
     Returns at once; ``await run`` (or ``run.result()``) gives the records.
     """
-    several = isinstance(image_or_item, (list, tuple))
-    sources = list(image_or_item) if several else [image_or_item]
+    sources: list[Source] = list(image_or_item) if isinstance(image_or_item, (list, tuple)) else [image_or_item]
     spec = SweepSpec.build(moves, params, faces, n_images=len(sources))
     return SweepRun.start(SweepRunner(sources, spec, client, concurrency=concurrency, cache_dir=cache_dir,
-                                      timeout=timeout))
+                                      timeout=timeout, metrics=metrics))
 
 
 class SweepRun:

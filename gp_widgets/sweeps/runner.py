@@ -10,15 +10,15 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-import numpy as np
-
+from ..analysis.metrics import Metric, metric_list
 from ..api import AsyncClient, Client, GalleryItem
 from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
 from ..api.errors import GPError, NotFoundError, TaskFailedError
 from ..api.uploads import Photo, to_upload
+from . import faceworker
 from .cache import VariantCache
 from .gate import Gate, SweepRetry
-from .metrics import analysis_rgb, process_variant
+from .metrics import DEFAULT_METRICS, Measurer, Original
 from .poller import Poller
 from .records import CellRecord, SourceImage, error_code
 from .result import SweepResult
@@ -48,15 +48,19 @@ class SweepRunner:
 
     def __init__(self, sources: Sequence[Source], spec: SweepSpec, client: Client | AsyncClient | None = None, *,
                  concurrency: int = 8, cache_dir: Any = None, timeout: float = DEFAULT_WAIT_TIMEOUT,
-                 on_change: OnChange | None = None) -> None:
+                 on_change: OnChange | None = None,
+                 metrics: Sequence[Metric | Callable[..., float]] = DEFAULT_METRICS) -> None:
         if len(sources) != spec.n_images:
             raise ValueError(f"spec expects {spec.n_images} images, got {len(sources)}")
         self.spec, self.sources, self.client = spec, list(sources), client
-        self.result = SweepResult(spec)
+        self.metrics = metric_list(metrics)
+        self.result = SweepResult(spec, metric_names=tuple(m.name for m in self.metrics))
+        self.measured = 0  # metric values computed (not read from the cache)
+        self._measurer: Measurer | None = None
         self.gate = Gate(concurrency)
         self.on_change = on_change
         self._cache_dir, self._timeout = cache_dir, timeout
-        self._originals: dict[int, np.ndarray] = {}
+        self._originals: dict[int, Original] = {}
         self._tasks: list[asyncio.Task[None]] = []
         self._cancelled = False
         self._aio: AsyncClient | None = None
@@ -111,6 +115,8 @@ class SweepRunner:
         self._aio = sweep_client(client)
         settings = self._aio.settings
         self.result.cache = VariantCache(settings.base_url, settings.api_key, self._cache_dir)
+        self._measurer = Measurer(self.metrics, self.result.cache)
+        await _cpu(self._measurer.warm_up)
 
     async def _gated_get(self, item: GalleryItem) -> GalleryItem:
         assert self._aio is not None
@@ -139,16 +145,19 @@ class SweepRunner:
         else:
             upload = await asyncio.to_thread(to_upload, source)
             data, sha = upload.content, hashlib.sha256(upload.content).hexdigest()
-            doc = await self._known_upload(sha)
-            if doc is None:
+            known = await self._known_upload(sha)
+            if known is None:
                 doc = await self._upload(upload.content, upload.filename)
                 await asyncio.to_thread(cache.remember_upload, sha, doc.id)
+            else:
+                doc = known
         if doc.faces is None:
             doc = await self.gate.call(aio.wait_for_faces, doc, self._timeout)
         data = data or await self._bytes(doc)
         if not cache.path(doc.id).exists():
             await asyncio.to_thread(cache.put, doc.id, data)
-        self._originals[index] = await _cpu(analysis_rgb, data)
+        assert self._measurer is not None
+        self._originals[index] = await _cpu(self._measurer.original, doc.id, data)
         faces = tuple((f.x, f.y, f.w, f.h) for f in doc.faces or ())
         self.result.inputs[index] = SourceImage(index, doc.id, sha, doc.width, doc.height, faces)
         return doc
@@ -200,8 +209,16 @@ class SweepRunner:
             data = await self._bytes(item)
             source = self.result.inputs[cell.image]
             box = source.face_box(cell.face) if source else None
-            rec.thumbnail, rec.metrics = await _cpu(
-                process_variant, data, self._originals.get(cell.image), box)
+            measurer = self._measurer
+            assert measurer is not None
+            pending = await _cpu(measurer.decode, item.id, data, self._originals.get(cell.image), box)
+            if measurer.needs_faces(pending):
+                await asyncio.get_running_loop().run_in_executor(_FACES, measurer.faces, pending)
+            m = await _cpu(measurer.finish, pending)
+            rec.thumbnail, rec.face_thumbnail, rec.diff_map, rec.diff_scale = m.photo, m.face, m.diff, m.diff_scale
+            rec.metrics = {name: v.value for name, v in m.values.items()}
+            rec.notes = {name: v.reason for name, v in m.values.items() if v.reason}
+            self.measured += m.measured
             rec.seconds = time.monotonic() - started
             self.gate.on_success()
             self._set(rec, CellStatus.complete)
@@ -233,9 +250,11 @@ class SweepRunner:
 
 
 _CPU = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="gp-sweep-cpu")
+_FACES = concurrent.futures.ThreadPoolExecutor(max_workers=faceworker.PROCESSES, thread_name_prefix="gp-sweep-faces")
+"""Threads that wait on the face worker processes (one per process)."""
 
 
 async def _cpu(fn: Callable[..., T], *args: Any) -> T:
-    """Decoding and metrics, one at a time on one thread: CPU work that holds the GIL in long C
+    """Decoding and measuring, one at a time on one thread: CPU work that holds the GIL in long C
     calls, so running several at once would stall the kernel's event loop for longer."""
     return await asyncio.get_running_loop().run_in_executor(_CPU, fn, *args)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from ..api import Move
 from ..api.constants import PARAM_LIMIT
 
 __all__ = ["Cell", "Row", "SweepSpec", "param_label"]
+
+T = TypeVar("T")
 
 @dataclass(frozen=True, order=True)
 class Row:
@@ -49,7 +52,7 @@ def _param(value: float) -> float:
     return param
 
 
-def _unique(values: Iterable, what: str) -> tuple:
+def _unique(values: Iterable[T], what: str) -> tuple[T, ...]:
     out = tuple(values)
     if not out:
         raise ValueError(f"a sweep needs at least one {what}")
@@ -109,12 +112,12 @@ class SweepSpec:
         parts.append(row.move)
         return " · ".join(parts)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"moves": list(self.moves), "params": list(self.params), "faces": list(self.faces),
                 "n_images": self.n_images}
 
     @classmethod
-    def from_json(cls, data: dict) -> SweepSpec:
+    def from_json(cls, data: dict[str, Any]) -> SweepSpec:
         return cls.build(data["moves"], data["params"], data.get("faces", (0,)), data.get("n_images", 1))
 
 

@@ -263,7 +263,7 @@ class CompareCanvas(Canvas):
         self.draw_image(self._original, *dest)
         self.restore()
         self.fill_style = DIVIDER_COLOR
-        self.fill_rect(x - line / 2, 0, line, self.height)
+        self.fill_rect(round(x - line), 0, 2 * line, self.height)
         size = max(12, 6 * line)
         self.font = f"bold {size}px sans-serif"
         self.text_baseline = "bottom"

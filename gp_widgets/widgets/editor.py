@@ -25,7 +25,7 @@ from .canvas import CompareCanvas, FaceCanvas
 from .keys import KEYS_HELP, key_action
 from .labels import backend_name, error_line, faces_line, move_options, request_label, task_line
 from .loop import KernelLoop, Latest
-from .pictures import Panel, decode, side_by_side
+from .pictures import Panel, side_by_side
 from .ranges import DEFAULT_RANGE, Range, parse_ranges, range_note, widened
 from .static import StaticFallback
 
@@ -135,13 +135,15 @@ class FaceEditor(widgets.VBox):
         )
         self.range_note = widgets.HTML()
         self.generate_button = widgets.Button(description="Generate", button_style="primary", icon="magic")
-        self.auto = widgets.ToggleButton(description="auto", icon="refresh", tooltip="generate when the slider is released")
+        self.auto = widgets.ToggleButton(description="auto", icon="refresh",
+                                         tooltip="generate when the slider is released")
         self.upload = widgets.FileUpload(accept="image/png,image/jpeg,.png,.jpg,.jpeg", multiple=False,
                                          description="Photo…")
         self.zoom = widgets.ToggleButton(description="zoom to face", icon="search-plus", disabled=True,
                                          tooltip="zoom both panes to the selected face (or double-click a box)")
         self.view = widgets.ToggleButtons(options=VIEWS, value="variant", disabled=True,
-                                          tooltips=["the variant", "drag across the result: original left, variant right",
+                                          tooltips=["the variant",
+                                                    "drag across the result: original left, variant right",
                                                     "|variant − original| as a heat map"],
                                           style={"button_width": "auto"})
         self.divider = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01, readout=False,
@@ -296,8 +298,8 @@ class FaceEditor(widgets.VBox):
     def _picture(self) -> Image.Image:
         """The photo with its face boxes beside the shown variant: what the saved notebook keeps."""
         source, shown = self._source, self._shown
-        photo = decode(self._views[source.id].image.value) if source and source.id in self._views else None
-        variant = decode(self._views[shown.item.id].image.value) if shown else None
+        photo = open_rgb(self._views[source.id].image.value) if source and source.id in self._views else None
+        variant = open_rgb(self._views[shown.item.id].image.value) if shown else None
         return side_by_side([Panel(photo, "photo", (source.faces or ()) if source else (), self.face.value),
                              Panel(variant, shown.label if shown else "no variant yet")],
                             f"FaceEditor · {self._status_text}")
@@ -405,9 +407,11 @@ class FaceEditor(widgets.VBox):
     def _set_limits(self, limits: Range) -> None:
         quiet, self._quiet = self._quiet, True
         try:
-            with self.param.hold_trait_notifications():
-                self.param.min, self.param.max = -1e9, 1e9  # no clash between the old and the new limits
-                self.param.min, self.param.max = limits
+            lo, hi = limits
+            if lo > self.param.max:  # set the side that keeps min <= max at every step first
+                self.param.max, self.param.min = hi, lo
+            else:
+                self.param.min, self.param.max = lo, hi
         finally:
             self._quiet = quiet
 
@@ -433,7 +437,9 @@ class FaceEditor(widgets.VBox):
             variant = await self._aio.edit(source, move, param, face)
 
             def on_update(item: GalleryItem) -> None:
-                self._say(task_line(what, item.status or "waiting", time.monotonic() - started))
+                # "complete" is said once the variant is shown; until then it is on its way
+                state = "downloading" if item.task.done and not item.task.failed else item.status or "waiting"
+                self._say(task_line(what, state, time.monotonic() - started))
 
             variant = await self._aio.wait(variant, on_update=on_update)
             if variant.id not in self._bytes:
@@ -470,10 +476,11 @@ class FaceEditor(widgets.VBox):
         self._shown = entry
         item = entry.item
         after = self._views[item.id]
-        before = self._views.get(item.source_id or "") or self._views[self._source.id]
+        source_id = item.source_id or (self._source.id if self._source else "")
+        before = self._views[source_id]
         self.result.show(after.image, before.image, self._diffs[item.id].image, after.width, after.height)
         self.result.zoom(self.canvas.relative_crop)
-        for box, variant in zip(self.history.children, self._history):
+        for box, variant in zip(self.history.children, self._history, strict=False):
             box.children[1].button_style = "info" if variant is entry else ""
         self._sync_buttons()
         self._static.refresh_soon()

@@ -14,8 +14,11 @@ from typing import TYPE_CHECKING, Any
 import ipywidgets as widgets
 from PIL import Image
 
+from ..analysis.measures import SAME_PERSON_THRESHOLD
+from ..analysis.views import VIEWS, View, check_view
 from ..api.constants import CellStatus
 from ..imaging import PHOTO_MAX_SIDE, encode_for_browser, open_rgb
+from ..sweeps.metrics import diff_thumbnail, shared_scale
 from ..sweeps.records import CellRecord, Progress
 from ..sweeps.result import SweepResult
 from ..sweeps.run import SweepRun, start_sweep
@@ -37,13 +40,15 @@ _STYLE = {CellStatus.submitted: "info", CellStatus.downloading: "info", CellStat
 _LABEL = {CellStatus.pending: "queued", CellStatus.submitted: "running…", CellStatus.downloading: "fetching…"}
 
 
-def sweep(*args: Any, on_progress: Callable[[Progress], Any] | None = None, **kwargs: Any) -> SweepGrid:
+def sweep(*args: Any, on_progress: Callable[[Progress], Any] | None = None, view: View = "face",
+          **kwargs: Any) -> SweepGrid:
     """Start a sweep and return its grid at once; ``await grid`` gives the records.
 
     Arguments as :func:`~gp_widgets.sweeps.run.start_sweep` (images, moves, params, faces, client,
-    concurrency, cache_dir, timeout); ``on_progress(progress)`` is called as the grid refreshes.
+    concurrency, cache_dir, timeout, metrics); ``on_progress(progress)`` is called as the grid refreshes;
+    ``view``: what the cells show first (``"face"``, ``"photo"``, ``"diff"``; a toggle switches).
     """
-    return SweepGrid(start_sweep(*args, **kwargs), on_progress=on_progress)
+    return SweepGrid(start_sweep(*args, **kwargs), on_progress=on_progress, view=view)
 
 
 @functools.lru_cache(maxsize=64)
@@ -108,13 +113,15 @@ class SweepGrid(widgets.VBox):
     """
 
     def __init__(self, run: SweepRun, *, title: str | None = None,
-                 on_progress: Callable[[Progress], Any] | None = None) -> None:
+                 on_progress: Callable[[Progress], Any] | None = None, view: View = "face") -> None:
         self.run = run
         self.sweep_result: SweepResult = run.sweep_result
         self.spec = self.sweep_result.spec
         self._on_progress = on_progress
         self._loop = run.loop
         self._detail_job = Latest(self._loop)
+        self._diff_job = Latest(self._loop)
+        self._diffs: dict[int, tuple[float, bytes]] = {}  # cell -> (scale, coloured diff thumbnail)
         self._dirty: set[int] = set(range(len(self.sweep_result.records)))
         self._flush_handle: asyncio.Handle | None = None
 
@@ -123,7 +130,7 @@ class SweepGrid(widgets.VBox):
         self.cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning")
         self.cancel_button.on_click(lambda _: self.cancel())
         self.status = widgets.HTML()
-        self._views = [_CellView(self._tooltip(c), lambda i=i: self._loop.call(self._show_detail, i))
+        self._views = [_CellView(self._tooltip(c), functools.partial(self._loop.call, self._show_detail, i))
                        for i, c in enumerate(self.spec.cells)]
         self.grid = self._build_grid()
         self.detail_image = widgets.Image(format="jpeg", layout=widgets.Layout(max_width=f"{PHOTO_MAX_SIDE}px"))
@@ -131,8 +138,13 @@ class SweepGrid(widgets.VBox):
         self.detail = widgets.HBox([self.detail_image, self.detail_meta], layout=widgets.Layout(display="none"))
         heading = widgets.HTML(f"<b>{html.escape(title or self.sweep_result.title())}</b>")
         bar = widgets.HBox([self.progress, self.progress_label, self.cancel_button])
+        self.view = widgets.ToggleButtons(options=VIEWS, value=check_view(view), description="view",
+                                          tooltips=["the face, cropped alike in every cell of a row", "the whole photo",
+                                                    "|variant − original| over the face, one colour scale"],
+                                          style={"button_width": "64px"})
+        self.view.observe(lambda change: self._loop.call(self._show_all), names="value")
         self._static = StaticFallback(self._picture, self._describe, self._loop)
-        super().__init__([heading, bar, self.status, self.grid, self.detail, self._static.hider])
+        super().__init__([heading, bar, self.view, self.status, self.grid, self.detail, self._static.hider])
         self.add_class("gp-sweep-grid")
         run.on_change(self._changed)
         if run.done:
@@ -145,6 +157,11 @@ class SweepGrid(widgets.VBox):
     def load(cls, path: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None) -> SweepGrid:
         """Reopen a saved sweep: thumbnails and figures come from the disk cache (nothing is fetched)."""
         return cls(SweepRun(SweepResult.load(path, cache_dir)))
+
+    @property
+    def cells(self) -> list[widgets.VBox]:
+        """The cell widgets, row-major as ``spec.cells``: each a thumbnail ``Image`` over a status ``Button``."""
+        return [view.box for view in self._views]
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -209,9 +226,47 @@ class SweepGrid(widgets.VBox):
         dirty, self._dirty = self._dirty, set()
         result = self.sweep_result
         for i in sorted(dirty):
-            rec = result.records[i]
-            self._views[i].show(rec, result.thumbnail(rec))
+            self._views[i].show(result.records[i], self._cell_picture(i))
+        if self.view.value == "diff" and dirty:
+            self._refresh_diffs()
         self._render_progress()
+
+    # -- views ----------------------------------------------------------------------------------
+
+    def _cell_picture(self, index: int) -> bytes | None:
+        """Cell ``index``'s thumbnail in the current view (the face until its diff map is coloured)."""
+        result = self.sweep_result
+        rec = result.records[index]
+        result.fill_views(rec)
+        if self.view.value == "photo":
+            return result.thumbnail(rec)
+        if self.view.value == "diff" and index in self._diffs:
+            return self._diffs[index][1]
+        return rec.face_thumbnail or result.thumbnail(rec)
+
+    def _show_all(self) -> None:
+        for i, rec in enumerate(self.sweep_result.records):
+            self._views[i].show(rec, self._cell_picture(i))
+        if self.view.value == "diff":
+            self._refresh_diffs()
+        self._static.refresh_soon()
+
+    def _refresh_diffs(self) -> None:
+        """Colour the diff maps with the grid's shared scale, off the loop; cells whose scale changed are redone."""
+        records = self.sweep_result.records
+        scale = shared_scale([r.diff_scale for r in records if r.status == CellStatus.complete])
+        todo = [(i, r.diff_map) for i, r in enumerate(records)
+                if r.status == CellStatus.complete and r.diff_map is not None
+                and self._diffs.get(i, (None,))[0] != scale]
+        if todo:
+            self._diff_job.start(self._colour_diffs(todo, scale))
+
+    async def _colour_diffs(self, todo: list[tuple[int, Any]], scale: float) -> None:
+        coloured = await asyncio.to_thread(lambda: [diff_thumbnail(d, scale) for _, d in todo])
+        for (i, _), data in zip(todo, coloured, strict=False):
+            self._diffs[i] = (scale, data)
+            if self.view.value == "diff":
+                self._views[i].show(self.sweep_result.records[i], data)
 
     def _render_progress(self) -> None:
         progress = self.run.progress()
@@ -256,27 +311,35 @@ class SweepGrid(widgets.VBox):
 
     def result(self, timeout: float | None = None) -> list[dict[str, Any]]:
         """Block until the sweep is done and return the records (see :meth:`SweepRun.result`)."""
-        return self.run.result(timeout)
+        records = self.run.result(timeout)
+        self._static.refresh_now()
+        return records
 
     def to_dataframe(self) -> pandas.DataFrame:
-        """The records as a pandas DataFrame (needs pandas)."""
+        """The records as a pandas DataFrame (needs pandas): one row per cell, one column per metric."""
         return self.sweep_result.to_dataframe()
 
-    def to_figure(self, dpi: int = 150, cell_inches: float = 1.4, title: str | None = None) -> Figure:
-        """A labelled contact sheet (rows moves, columns params; failed cells show their code)."""
-        return self.sweep_result.to_figure(dpi=dpi, cell_inches=cell_inches, title=title)
+    def to_figure(self, view: View = "face", dpi: int = 150, cell_inches: float = 1.4,
+                  title: str | None = None) -> Figure:
+        """A labelled contact sheet in ``view`` (see :meth:`SweepResult.to_figure`)."""
+        return self.sweep_result.to_figure(view=view, dpi=dpi, cell_inches=cell_inches, title=title)
 
     def savefig(self, path: str | os.PathLike[str], dpi: int = 200, **kw: Any) -> Path:
-        """Save the contact sheet (PNG, PDF, SVG … by extension)."""
+        """Save the contact sheet (PNG, PDF, SVG … by extension); ``kw`` as for :meth:`to_figure`."""
         return self.sweep_result.savefig(path, dpi=dpi, **kw)
 
-    def plot_metrics(self, dpi: int = 100) -> Figure:
-        """For each metric, its value against param, one line per move."""
-        return self.sweep_result.plot_metrics(dpi=dpi)
+    def plot_metrics(self, dpi: int = 100, threshold: float = SAME_PERSON_THRESHOLD) -> Figure:
+        """Target response, identity (threshold and crossings marked) and leakage against param, per move."""
+        return self.sweep_result.plot_metrics(dpi=dpi, threshold=threshold)
 
-    def save_gif(self, path: str | os.PathLike[str], tile: int = 160, ms_per_frame: int = 500) -> Path:
-        """A GIF animating every move across its params (one frame per param)."""
-        return self.sweep_result.save_gif(path, tile=tile, ms_per_frame=ms_per_frame)
+    def identity_budget(self, threshold: float = SAME_PERSON_THRESHOLD) -> dict[str, tuple[float | None, float | None]]:
+        """Per move, where the identity distance reaches ``threshold`` (see :meth:`SweepResult.identity_budget`)."""
+        return self.sweep_result.identity_budget(threshold)
+
+    def save_gif(self, path: str | os.PathLike[str], tile: int = 160, ms_per_frame: int = 500,
+                 view: View = "face") -> Path:
+        """A GIF animating every move across its params (one frame per param), in ``view``."""
+        return self.sweep_result.save_gif(path, tile=tile, ms_per_frame=ms_per_frame, view=view)
 
     def save_manifest(self, path: str | os.PathLike[str]) -> Path:
         """Write inputs, spec, ids, records, stats and the cache location as JSON (no key)."""
@@ -303,6 +366,7 @@ class SweepGrid(widgets.VBox):
         meta.update(status=rec.status, error_code=rec.error_code, variant_id=rec.variant_id,
                     seconds=None if rec.seconds is None else f"{rec.seconds:.2f}")
         meta.update({k: f"{v:.4f}" for k, v in rec.metrics.items()})
+        meta.update({f"{k} (NaN)": why for k, why in rec.notes.items()})
         rows = "".join(f"<tr><th style='text-align:left;padding-right:8px'>{html.escape(str(k))}</th>"
                        f"<td>{html.escape(str(v))}</td></tr>" for k, v in meta.items() if v is not None)
         self.detail_meta.value = f"<table>{rows}</table>"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,11 +10,11 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from ..api import Face
-from ..imaging import fit_size, to_rgb
+from ..imaging import fit_size, open_rgb
 from .canvas import BOX_COLOR, SELECTED_COLOR
 from .geometry import stroke_width, to_canvas
 
-__all__ = ["Panel", "Tile", "decode", "side_by_side", "tile_sheet"]
+__all__ = ["Panel", "Tile", "side_by_side", "tile_sheet"]
 
 BACKGROUND = (255, 255, 255)
 PLACEHOLDER = (236, 236, 236)
@@ -41,12 +40,6 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, wid
     return text
 
 
-def decode(data: bytes) -> Image.Image:
-    """Encoded bytes to an upright RGB image."""
-    with Image.open(io.BytesIO(data)) as image:
-        return to_rgb(image).copy()
-
-
 @dataclass(frozen=True)
 class Panel:
     """One picture of a side-by-side view: an image (None: a grey placeholder) with a caption and face boxes."""
@@ -65,7 +58,9 @@ def _draw_faces(image: Image.Image, faces: Sequence[Face], selected: int | None)
         x, y, w, h = to_canvas(face, *image.size)
         colour = SELECTED_COLOR if index == selected else BOX_COLOR
         draw.rectangle((x, y, x + w, y + h), outline=colour, width=line * (2 if index == selected else 1))
-        draw.text((x + line + 2, y + line), str(index + 1), fill=colour, font=font)
+        label = draw.textbbox((x, y), str(index + 1), font=font, anchor="lb")
+        draw.rectangle((label[0], label[1] - line, label[2] + 2 * line, label[3]), fill=colour)
+        draw.text((x + line, y), str(index + 1), fill="black", font=font, anchor="lb")
 
 
 def side_by_side(panels: Sequence[Panel], header: str, side: int = PANEL_SIDE) -> Image.Image:
@@ -85,7 +80,7 @@ def side_by_side(panels: Sequence[Panel], header: str, side: int = PANEL_SIDE) -
     draw = ImageDraw.Draw(sheet)
     draw.text((MARGIN, 6), _fit(draw, header, _font(15), width - 2 * MARGIN), fill=INK, font=_font(15))
     x = MARGIN
-    for image, panel in zip(fitted, panels):
+    for image, panel in zip(fitted, panels, strict=True):
         sheet.paste(image, (x, head))
         if panel.image is None:
             draw.text((x + image.width / 2, head + image.height / 2), panel.caption, fill=MUTED, font=_font(14),
@@ -122,14 +117,14 @@ def tile_sheet(rows: Sequence[Sequence[Tile]], row_labels: Sequence[str], col_la
     for c, label in enumerate(col_labels):
         draw.text((label_width + c * step_x + cell / 2, head + col_head / 2), label, fill=INK, font=label_font,
                   anchor="mm")
-    for r, (row, label) in enumerate(zip(rows, row_labels)):
+    for r, (row, label) in enumerate(zip(rows, row_labels, strict=True)):
         top = head + col_head + r * step_y
         draw.text((MARGIN, top + cell / 2), label, fill=INK, font=label_font, anchor="lm")
         for c, tile in enumerate(row):
             left = round(label_width + c * step_x)
             draw.rectangle((left, top, left + cell - 1, top + cell - 1), fill=PLACEHOLDER)
             if tile.image is not None:
-                thumb = decode(tile.image)
+                thumb = open_rgb(tile.image)
                 thumb.thumbnail((cell, cell), Image.Resampling.LANCZOS)
                 sheet.paste(thumb, (left + (cell - thumb.width) // 2, top + (cell - thumb.height) // 2))
             if tile.failed:  # the code inside the tile, wrapped at underscores, as the live grid shows it

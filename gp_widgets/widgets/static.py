@@ -138,7 +138,9 @@ class StaticFallback:
         """Display the live widget, then its fallback (call from the widget's ``_ipython_display_``)."""
         enable_colab_widgets()
         view = widget._repr_mimebundle_()
-        display({**view, "text/plain": self._describe()}, raw=True)
+        name = type(widget).__name__
+        display({**view, "text/plain": f"{name}: a live widget (it needs a running kernel); the picture below "
+                                        "shows its latest state"}, raw=True)
         display(self.bundle(), raw=True, display_id=self.display_id)
         parent = _current_parent()
         if parent is not None and parent.get("msg_id") not in {p.get("msg_id") for p in self._parents}:
@@ -148,9 +150,15 @@ class StaticFallback:
 
     async def refresh(self) -> None:
         """Redraw off the loop and update every saved copy of the fallback (no-op before :meth:`show`)."""
-        if not self.shown:
-            return
-        bundle = await asyncio.to_thread(self.bundle)
+        if self.shown:
+            self._publish(await asyncio.to_thread(self.bundle))
+
+    def refresh_now(self) -> None:
+        """:meth:`refresh` for blocking helpers (``grid.result()``), whose caller is waiting anyway."""
+        if self.shown:
+            self._publish(self.bundle())
+
+    def _publish(self, bundle: dict[str, Any]) -> None:
         parents = [p for p in self._parents if p]
         current = _current_parent()
         if current is not None and current.get("msg_id") not in {p.get("msg_id") for p in parents}:

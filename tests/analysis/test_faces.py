@@ -8,7 +8,11 @@ import pytest
 from gp_widgets import samples
 from gp_widgets.analysis import models
 from gp_widgets.analysis.faces import descriptor, detect, landmarks
-from gp_widgets.analysis.measures import SAME_PERSON_THRESHOLD, identity_distance, smile_score
+from gp_widgets.analysis.measures import (
+    SAME_PERSON_THRESHOLD,
+    identity_distance,
+    smile_score,
+)
 
 
 @pytest.fixture(scope="module")

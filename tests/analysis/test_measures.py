@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gp_widgets.analysis.measures import identity_distance, inter_ocular, landmark_shift, level, smile_score
+from gp_widgets.analysis.measures import (
+    identity_distance,
+    inter_ocular,
+    landmark_shift,
+    level,
+    smile_score,
+)
 
 
 def face(corner_lift: float = 0.0) -> np.ndarray:

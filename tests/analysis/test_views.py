@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 
-from gp_widgets.analysis.views import abs_diff, diff_heatmap, face_crop_box, heatmap
+from gp_widgets.analysis.views import (
+    abs_diff,
+    diff_heatmap,
+    face_crop_box,
+    heatmap,
+    render_rows,
+)
 
 
 def test_face_crop_is_square_grown_and_inside_the_image():
@@ -35,3 +42,25 @@ def test_abs_diff_refuses_images_of_different_shapes():
     with pytest.raises(ValueError, match="differ in shape"):
         abs_diff(np.zeros((2, 2, 3), np.uint8), np.zeros((3, 2, 3), np.uint8))
     assert heatmap(np.zeros((2, 2), np.float32), 0.0).max() == heatmap(np.zeros((2, 2), np.float32), 1.0).max()
+
+
+def test_rendered_rows_crop_the_same_region_and_share_one_diff_scale():
+    original = Image.new("RGB", (200, 100), (100, 100, 100))
+    weak, strong = original.copy(), original.copy()
+    weak.paste((110, 100, 100), (60, 30, 70, 40))
+    strong.paste((200, 100, 100), (60, 30, 70, 40))
+    box = (0.25, 0.2, 0.25, 0.5)  # 50 x 50 px
+    rows = [(original, box, [original, weak, "move_unavailable_offline"]), (original, box, [strong, None, original])]
+    faces, scale = render_rows(rows, "face", 64)
+    assert scale is None and faces[0][2] == "move_unavailable_offline" and faces[1][1] is None
+    assert faces[0][0].size == faces[1][0].size == (64, 64)  # square crop, grown by the margin
+    photos, _ = render_rows(rows, "photo", 64)
+    assert photos[0][0].size == (64, 32)
+    diffs, scale = render_rows(rows, "diff", 64)
+    assert scale == pytest.approx(100 / 3 / 255, rel=0.05)  # the strong cell's 99th percentile sets it
+    weak_map, strong_map = np.asarray(diffs[0][1]), np.asarray(diffs[1][0])
+    assert strong_map.max() > weak_map.max() > 0  # one scale: the weak change stays dim
+    unchanged = np.asarray(diffs[0][0])
+    assert (unchanged == unchanged[0, 0]).all()  # no change, one colour
+    with pytest.raises(ValueError, match="unknown view"):
+        render_rows(rows, "mask", 64)  # type: ignore[arg-type]

@@ -25,7 +25,8 @@ Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def make(handler: Handler, **kw: object) -> gp.AsyncClient:
-    client = gp.AsyncClient(api_key=KEY, base_url="https://svc.test/api/v0", transport=httpx.MockTransport(handler), **kw)
+    client = gp.AsyncClient(api_key=KEY, base_url="https://svc.test/api/v0", transport=httpx.MockTransport(handler),
+                            **kw)
     client.retry = dataclasses.replace(client.retry, backoff_initial=0.001, backoff_max=0.01)
     return client
 
@@ -75,7 +76,8 @@ async def test_retry_after_seconds_is_honoured(header: str, expected: float, cap
     sleeps: list[float] = []
     with caplog.at_level(logging.INFO, logger="gp_widgets"):
         item = await client.get("doc1")
-    sleeps = [float(r.getMessage().split(" in ")[1].split(" s")[0]) for r in caplog.records if "retry" in r.getMessage()]
+    messages = [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
+    sleeps = [float(m.split(" in ")[1].split(" s")[0]) for m in messages]
     assert item.id == "doc1" and sleeps == [expected]
 
 

@@ -106,7 +106,8 @@ def test_faces_absent_means_not_detected_yet_and_empty_means_none_found() -> Non
     assert gp.GalleryItem.parse({"id": "a", "data": {"faces": []}}).faces == ()
 
 
-@pytest.mark.parametrize("raw", [None, [], "x", {"data": {}}, {"id": "a", "data": []}, {"id": "a", "data": {"faces": [{"q": 1}]}}])
+@pytest.mark.parametrize("raw", [None, [], "x", {"data": {}}, {"id": "a", "data": []},
+                                 {"id": "a", "data": {"faces": [{"q": 1}]}}])
 def test_malformed_items_raise_a_typed_error(raw: object) -> None:
     with pytest.raises(APIResponseError):
         gp.GalleryItem.parse(raw)

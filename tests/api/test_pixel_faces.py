@@ -52,7 +52,8 @@ async def _relative_faces(engine: EngineProcess, doc: gp.GalleryItem) -> tuple[g
 
 def _same_boxes(a: tuple[gp.Face, ...], b: tuple[gp.Face, ...]) -> bool:
     return len(a) == len(b) and all(
-        max(abs(p - q) for p, q in zip((f.x, f.y, f.w, f.h), (g.x, g.y, g.w, g.h))) < 1e-6 for f, g in zip(a, b)
+        max(abs(p - q) for p, q in zip((f.x, f.y, f.w, f.h), (g.x, g.y, g.w, g.h), strict=True)) < 1e-6
+        for f, g in zip(a, b, strict=True)
     )
 
 
@@ -85,7 +86,8 @@ async def test_without_any_known_size_the_item_is_kept_and_the_face_reported_unu
 
 
 def test_with_size_places_pixel_boxes_and_leaves_usable_items_alone() -> None:
-    raw = {"id": "a", "data": {"faces": [{"x": 20, "y": 10, "w": 40, "h": 40}, {"x": 0.1, "y": 0.1, "w": 0.2, "h": 0.2}]}}
+    faces = [{"x": 20, "y": 10, "w": 40, "h": 40}, {"x": 0.1, "y": 0.1, "w": 0.2, "h": 0.2}]
+    raw = {"id": "a", "data": {"faces": faces}}
     item = gp.GalleryItem.parse(raw)
     assert [f.usable for f in item.faces or ()] == [False, True]
     sized = item.with_size(200, 100)

@@ -45,5 +45,6 @@ def test_the_param_limit_is_one_number() -> None:
 
 def test_errors_and_widgets_word_a_code_the_same_way() -> None:
     exc = BadRequestError(400, "invalid_param")
-    assert str(exc).endswith(hint("invalid_param")) and error_line(exc) == f"failed: invalid_param — {hint('invalid_param')}"
+    assert str(exc).endswith(hint("invalid_param"))
+    assert error_line(exc) == f"failed: invalid_param — {hint('invalid_param')}"
     assert hint(None) == "" and hint("no_such_code") == ""

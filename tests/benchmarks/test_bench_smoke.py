@@ -47,6 +47,19 @@ def test_unknown_size_is_refused() -> None:
         compute.run("huge")
 
 
+def test_readme_section_is_created_then_replaced(tmp_path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# project\n\nintro\n")
+    report.update_readme("table one", readme)
+    first = readme.read_text()
+    assert first.startswith("# project\n\nintro\n")
+    assert "## Benchmarks" in first and "table one" in first
+    report.update_readme("table two", readme)
+    second = readme.read_text()
+    assert "table one" not in second and "table two" in second
+    assert second.count("## Benchmarks") == 1 and second.count(report.START) == 1
+
+
 def test_table_formats_every_entry() -> None:
     results = {"a": {"value": 1.08, "target": 1.15, "op": "<=", "met": True, "unit": "x"},
                "b": {"value": 123456.0, "target": 300000, "op": "<=", "met": True, "unit": "bytes"},
@@ -59,8 +72,10 @@ def test_cli_smoke_prints_the_table_and_writes_nothing() -> None:
     import subprocess
 
     before = report.RESULTS.read_bytes() if report.RESULTS.exists() else None
+    readme = report.README.read_bytes()
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--only", "compute"], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "detect_ms_1mp" in proc.stdout and "edit_ms_1mp" in proc.stdout
     assert (report.RESULTS.read_bytes() if report.RESULTS.exists() else None) == before
+    assert report.README.read_bytes() == readme

@@ -20,9 +20,9 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO_ROOT / "test-artifacts"
@@ -455,4 +455,4 @@ def element_pixels(page, locator, rel_points: Iterable[tuple[float, float]], nam
 
 
 def is_close(rgb: tuple[int, int, int], target: tuple[int, int, int], tol: int = 40) -> bool:
-    return all(abs(a - b) <= tol for a, b in zip(rgb, target))
+    return all(abs(a - b) <= tol for a, b in zip(rgb, target, strict=True))

@@ -102,13 +102,16 @@ def test_every_page_loads_links_resolve_and_pictures_render(site, browser):
 
 
 def test_the_pages_show_what_they_promise(site, browser):
-    """The notebooks carry their executed outputs (figures), the API page every public name,
-    the benchmark page the measured table."""
+    """The notebooks carry their executed outputs (figures, and the widgets' saved pictures),
+    the API page every public name, the benchmark page the measured table."""
     page = browser.new_context(viewport=bh.VIEWPORT, offline=True).new_page()
     try:
         for name in ("notebooks/01_quickstart", "notebooks/03_parameter_sweeps"):
             page.goto((site / f"{name}.html").as_uri())
             assert page.locator(".cell_output img").count() >= 1, f"{name} shows no output picture"
+        for name in ("notebooks/02_face_editor", "notebooks/03_parameter_sweeps"):
+            page.goto((site / f"{name}.html").as_uri())
+            assert page.locator(".cell_output .gp-static img").count() >= 1, f"{name} shows no widget picture"
         page.goto((site / "notebooks/01_quickstart.html").as_uri())
         assert "backend: local" in page.locator(".cell_output").first.inner_text()
         page.goto((site / "api.html").as_uri())

@@ -22,10 +22,10 @@ import pytest
 from browser_harness import (
     copy_notebook,
     expect_widget_text,
-    output_box,
     open_lab,
     open_notebook7,
     open_voila,
+    output_box,
     output_locator,
     run_all_cells,
     screenshot,
@@ -69,7 +69,7 @@ def wait_for_face_boxes(page) -> Image.Image:
     while True:
         png = canvas.screenshot()
         drawn = colour_bbox(png, rgb(SELECTED_COLOR))
-        if drawn is not None and all(abs(a - b) < TOLERANCE for a, b in zip(drawn, FACE)):
+        if drawn is not None and all(abs(a - b) < TOLERANCE for a, b in zip(drawn, FACE, strict=True)):
             break
         if time.monotonic() > deadline:
             raise AssertionError(f"face box not drawn over the face: {drawn} (expected {FACE})")

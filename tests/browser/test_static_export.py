@@ -145,11 +145,12 @@ def test_exported_html_shows_every_widget_offline(notebook, executed, browser, j
                     assert _face_is_drawn(pixels), f"{label}: no face in the editor's picture"
             text = page.locator("body").inner_text()
             assert not any(b in text for b in BROKEN), [b for b in BROKEN if b in text]
-            if notebook.name == "03_parameter_sweeps.ipynb" and label == "with-state":
-                shot = ARTIFACTS / "static-export-sweep.png"
+            if pairs:  # what a reader sees, for people to look at
                 pictures.first.scroll_into_view_if_needed()
+                shot = ARTIFACTS / f"static-export-{notebook.stem}-{label}.png"
                 page.screenshot(path=str(shot))
-                if os.environ.get("GP_UPDATE_DOCS") == "1":  # `make docs-screenshots`
+                if notebook.name == "03_parameter_sweeps.ipynb" and label == "with-state" \
+                        and os.environ.get("GP_UPDATE_DOCS") == "1":  # `make docs-screenshots`
                     _publish(shot)
         finally:
             context.close()
@@ -194,8 +195,8 @@ def test_saved_notebook_shows_live_widget_once(front_end, executed, page, jupyte
         for (let i = 0; i < cells.length; i++) {
           const outputs = cells.get(i).outputs;
           for (let j = 0; outputs && j < outputs.length; j++) {
-            const text = outputs.get(j).data['text/plain'];
-            if (outputs.get(j).data['text/html'] && String(text).includes('smile +0.80 · face 1: complete')) return true;
+            const data = outputs.get(j).data;
+            if (data['text/html'] && String(data['text/plain']).includes('smile +0.80 · face 1: complete')) return true;
           }
         }
         return false;

@@ -6,7 +6,16 @@ import os
 import shutil
 
 import pytest
-from browser_harness import REPO_ROOT, copy_notebook, expect_widget_text, open_lab, output_locator, run_all_cells, screenshot
+from browser_harness import (
+    REPO_ROOT,
+    copy_notebook,
+    expect_widget_text,
+    open_lab,
+    output_locator,
+    run_all_cells,
+    screenshot,
+    write_notebook,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -22,8 +31,8 @@ def test_sweep_notebook_fills_the_grid(page, jupyter_server, notebook_root) -> N
     grid.wait_for(state="visible")
     expect_widget_text(page, ".gp-sweep-grid", "27 done · 9 failed · 36 total")
     thumbs = grid.locator(".gp-sweep-cell img[src^='blob:']")
-    page.wait_for_function("n => document.querySelectorAll(\".gp-sweep-grid .gp-sweep-cell img[src^='blob:']\").length >= n",
-                           arg=27)
+    page.wait_for_function(
+        "n => document.querySelectorAll(\".gp-sweep-grid .gp-sweep-cell img[src^='blob:']\").length >= n", arg=27)
     assert thumbs.count() >= 27
     failed = grid.locator(".gp-sweep-failed")
     assert failed.count() == 9
@@ -36,3 +45,47 @@ def test_sweep_notebook_fills_the_grid(page, jupyter_server, notebook_root) -> N
     grid.screenshot(path=str(shot))
     if os.environ.get("GP_UPDATE_DOCS") == "1" and shot.stat().st_size < 300_000:  # `make docs-screenshots`
         shutil.copyfile(shot, DOCS_SHOT)
+
+
+_CELLS_JS = """
+() => [...document.querySelectorAll('.jp-OutputArea-output .gp-sweep-grid .gp-sweep-cell img')].map(img => {
+  if (!img.complete || !img.naturalWidth) return null;
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const g = c.getContext('2d');
+  g.drawImage(img, 0, 0);
+  const d = g.getImageData(0, 0, c.width, c.height).data;
+  let sum = 0;
+  for (let i = 0; i < d.length; i += 4) sum += (d[i] + d[i + 1] + d[i + 2]) / 3;
+  return {src: img.src, w: img.naturalWidth, h: img.naturalHeight, mean: sum / (d.length / 4)};
+})
+"""
+
+
+def _cells_after(page, view: str, ready: str) -> list[dict]:
+    """Click the grid's ``view`` toggle and wait until every cell's picture satisfies ``ready`` (JS on c)."""
+    toggle = output_locator(page, ".gp-sweep-grid .widget-toggle-button").filter(has_text=view).first
+    toggle.click()
+    page.wait_for_function(f"() => {{ const cells = ({_CELLS_JS})(); "
+                           f"return cells.length === 3 && cells.every(c => c && ({ready})); }}", timeout=30_000)
+    return page.evaluate(_CELLS_JS)
+
+
+def test_the_view_toggle_switches_the_cells_between_face_photo_and_diff(page, jupyter_server, notebook_root) -> None:
+    name = write_notebook(notebook_root, f"sweep-views-{os.getpid()}", [
+        ("import gp_widgets as gp\n"
+         "grid = gp.sweep(gp.samples.portrait(), moves=['smile'], params=[-1, 0, 1])\ngrid"),
+        "await grid",
+    ])
+    open_lab(page, jupyter_server, name)
+    run_all_cells(page)
+    expect_widget_text(page, ".gp-sweep-grid", "3 done · 0 failed · 3 total")
+
+    photo = _cells_after(page, "photo", "c.w !== c.h")  # the whole 512 x 600 portrait, downscaled
+    face = _cells_after(page, "face", "c.w === c.h")  # the square face crop
+    diff = _cells_after(page, "diff", "c.w === c.h && c.mean < 40")  # a dark heat map: little changed
+    assert all(f["src"] != d["src"] for f, d in zip(face, diff, strict=False))
+    assert min(f["mean"] for f in face) > 60  # a lit face, not a heat map
+    assert diff[1]["mean"] < min(diff[0]["mean"], diff[2]["mean"])  # param 0 changes nothing
+    assert {(c["w"], c["h"]) for c in photo} != {(c["w"], c["h"]) for c in face}
+    screenshot(page, "sweep-views-diff")

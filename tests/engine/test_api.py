@@ -244,12 +244,14 @@ def test_param_zero_variant_is_the_source_pixels(engine, face_doc):
     done = engine.wait(engine.edit(face_doc["id"], "gender", 0).json()["id"])
     png = engine.session.get(engine.url(f"/teams/me/gallery/{done['id']}/pixels/original/bytes")).content
     src = engine.session.get(engine.url(f"/teams/me/gallery/{face_doc['id']}/pixels/original/bytes")).content
-    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), np.asarray(Image.open(io.BytesIO(src)).convert("RGB")))
+    original = np.asarray(Image.open(io.BytesIO(src)).convert("RGB"))
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), original)
 
 
 def test_stats_count_requests(engine, face_doc):
     path = f"/api/v0/teams/me/gallery/{face_doc['id']}"
-    before = {(e["method"], e["path"], e["status"]): e["count"] for e in engine.session.get(engine.url("/_engine/stats")).json()["requests"]}
+    counts = engine.session.get(engine.url("/_engine/stats")).json()["requests"]
+    before = {(e["method"], e["path"], e["status"]): e["count"] for e in counts}
     for _ in range(3):
         engine.get(face_doc["id"])
     stats = engine.session.get(engine.url("/_engine/stats")).json()

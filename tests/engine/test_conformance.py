@@ -86,7 +86,8 @@ def test_four_clients_fifty_concurrent_requests_each(engine, face_doc, tiny_png)
                 for i in range(50):
                     kind = i % 5
                     if kind == 0:
-                        futures.append(pool.submit(s.post, engine.url("/teams/me/gallery"), files={"object": ("t.png", tiny_png)}))
+                        futures.append(pool.submit(s.post, engine.url("/teams/me/gallery"),
+                                                   files={"object": ("t.png", tiny_png)}))
                     elif kind == 1:
                         futures.append(pool.submit(s.put, engine.url(f"/teams/me/gallery/{doc}/faces/0"),
                                                    json={"move": "smile", "param": round(0.1 * (n * 50 + i) % 9, 2)}))

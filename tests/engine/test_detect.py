@@ -101,3 +101,14 @@ def test_working_scale_shrinks_big_photos_and_enlarges_small_ones():
 def test_unknown_detector_is_refused():
     with pytest.raises(ValueError):
         detect_faces(np.zeros((64, 64, 3), np.uint8), detector="lbp")
+
+
+def test_resize_to_the_working_scale():
+    from gp_widgets.analysis.faces import resize
+
+    img = np.zeros((30, 40, 3), np.uint8)
+    img[10:20, 10:20] = 255
+    assert np.array_equal(resize(img, 1.0), img)
+    big = resize(img, 2.0)
+    assert big.shape == (60, 80, 3) and big.dtype == np.uint8 and big[30, 30, 0] == 255 and big[5, 5, 0] == 0
+    assert resize(img, 0.5).shape == (15, 20, 3)

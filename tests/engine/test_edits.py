@@ -138,8 +138,8 @@ def edit_strip(path: Path, param: float = 1.5, crop_px: int = 260) -> list[list[
         crop = face_crop_box(box, (rgb.shape[1], rgb.shape[0]), margin=0.25)
         rows.append([np.asarray(Image.fromarray(apply_edit(rgb, box, move, p) if move else rgb).crop(crop)
                                 .resize((crop_px, crop_px), Image.Resampling.LANCZOS)) for _, move, p in columns])
-    fig, axes = plt.subplots(len(rows), len(columns), figsize=(len(columns) * crop_px / 100, len(rows) * crop_px / 100 + 0.5),
-                             dpi=100, squeeze=False)
+    size = (len(columns) * crop_px / 100, len(rows) * crop_px / 100 + 0.5)
+    fig, axes = plt.subplots(len(rows), len(columns), figsize=size, dpi=100, squeeze=False)
     for r, cells in enumerate(rows):
         for c, cell in enumerate(cells):
             axes[r][c].imshow(cell)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 
 import numpy as np
 import pytest
@@ -58,7 +59,7 @@ def test_edit_properties(photo, move):
         negative = apply_edit(photo, BOX, move, -param)
         assert np.array_equal(negative[~inside], photo[~inside])
         assert diff(negative, out) > 0.2 * changes[-1], "opposite signs look alike"
-    assert all(a < b for a, b in zip(changes, changes[1:])), changes
+    assert all(a < b for a, b in itertools.pairwise(changes)), changes
 
 
 def test_edit_touches_only_the_chosen_face():

@@ -130,7 +130,8 @@ def test_restart_keeps_everything_and_resumes_unfinished_tasks(tmp_path, portrai
         for var in (first, second):
             done = _wait(eng.base_url, "k", var["id"], lambda d: d["task"]["status"] == "complete")
             assert done["data"]["move"] == var["data"]["move"]
-        again = requests.put(f"{eng.base_url}/teams/me/gallery/{doc}/faces/default", headers=H, json={"move": "smile", "param": 1})
+        again = requests.put(f"{eng.base_url}/teams/me/gallery/{doc}/faces/default", headers=H,
+                             json={"move": "smile", "param": 1})
         assert again.json()["id"] == first["id"] and again.json()["data"]["task"]["status"] == "complete"
         assert not list((data_dir / "files").glob("*/.tmp-*"))
 

@@ -74,7 +74,8 @@ def test_the_wheel_carries_what_runs_and_no_tests(dist):
         metadata = whl.read(f"gp_widgets-{__version__}.dist-info/METADATA").decode()
     for name in ("gp_widgets/py.typed", "gp_widgets/local/openapi.json",
                  "gp_widgets/jupyter_config/labconfig/default_setting_overrides.json",
-                 f"gp_widgets-{__version__}.dist-info/licenses/LICENSE", *(f"gp_widgets/notebooks/{nb}" for nb in NOTEBOOKS)):
+                 f"gp_widgets-{__version__}.dist-info/licenses/LICENSE",
+                 *(f"gp_widgets/notebooks/{nb}" for nb in NOTEBOOKS)):
         assert name in names, name
     assert not any(n.startswith(("tests/", "benchmarks/", "docs/")) for n in names)
     assert "License-Expression: MIT" in metadata and "Classifier: Framework :: Jupyter :: JupyterLab :: 4" in metadata

@@ -3,7 +3,6 @@ helpers to inspect an engine's data dir (SQLite + blob files) and to run sweeps.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import socket
@@ -108,16 +107,6 @@ async def run_sweep(source: Any, moves: list[str], params: list[float], faces: t
     grid = gp.sweep(source, moves=moves, params=params, faces=faces, client=client, concurrency=concurrency,
                     cache_dir=cache_dir)
     return await grid, grid
-
-
-async def until(predicate: Any, timeout: float = 30.0, what: str = "condition") -> None:
-    """Poll ``predicate`` on the running loop (widget work runs as tasks on it)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
 
 
 def all_widget_states(root: Any) -> list[dict]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 ANSWERS = {
     "html": (b"200 OK", b"text/html", b"<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>"),

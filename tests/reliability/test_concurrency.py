@@ -45,13 +45,13 @@ async def test_four_clients_fifty_concurrent_requests_each(engines, tmp_path, po
 
     jobs = [job for c, client in enumerate(clients) for job in requests_of(c, client)]
     results = await asyncio.wait_for(asyncio.gather(*(coro for _, coro in jobs), return_exceptions=True), 90)
-    failures = [(kind, repr(r)) for (kind, _), r in zip(jobs, results) if isinstance(r, BaseException)]
+    failures = [(kind, repr(r)) for (kind, _), r in zip(jobs, results, strict=True) if isinstance(r, BaseException)]
     assert not failures, failures[:5]
     assert all(isinstance(r, gp.GalleryItem) for r in results)
     kinds = Counter(kind for kind, _ in jobs)
 
     # the same edit gave the same variant id whichever client asked
-    puts = [r for (kind, _), r in zip(jobs, results) if kind == "PUT"]
+    puts = [r for (kind, _), r in zip(jobs, results, strict=True) if kind == "PUT"]
     by_request = {}
     for item in puts:
         key = (item.raw["data"]["move"], item.raw["data"]["param"])

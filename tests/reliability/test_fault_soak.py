@@ -37,7 +37,7 @@ async def upload_until_accepted(aio: gp.AsyncClient, data: bytes, attempts: int 
 
 
 @pytest.mark.timeout(170)
-async def test_fault_soak_200_variant_sweep(engines, tmp_path, portrait_small, caplog, fake_comm) -> None:
+async def test_fault_soak_200_variant_sweep(engines, tmp_path, portrait_small, caplog, dummy_comm) -> None:
     data_dir = tmp_path / "engine"
     engine = engines(data_dir=data_dir, latency=0.01, workers=4, faults=FAULTS, seed=7)
     caplog.set_level(logging.INFO, logger="gp_widgets")

@@ -17,7 +17,7 @@ KEY = "restart-test-key"
 
 
 @pytest.mark.timeout(120)
-async def test_sigkill_mid_sweep_and_restart(engines, tmp_path, portrait_small, fake_comm) -> None:
+async def test_sigkill_mid_sweep_and_restart(engines, tmp_path, portrait_small, dummy_comm) -> None:
     port, data_dir = free_port(), tmp_path / "engine"
     options = dict(data_dir=data_dir, latency=0.5, workers=2, port=port, api_key=KEY)
     first = engines(**options)

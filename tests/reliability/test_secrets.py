@@ -31,11 +31,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def marked_engine(tmp_path_factory: pytest.TempPathFactory):
-    from gp_widgets.local.process import start_engine
-
-    with start_engine(data_dir=tmp_path_factory.mktemp("secrets"), workers=2, api_key=MARKER) as eng:
-        yield eng
+def marked_engine(engine_for):
+    """An engine whose key is the marker the tests look for everywhere it must not be."""
+    return engine_for(api_key=MARKER)
 
 
 def _walk(value, out: list[str]) -> None:
@@ -52,7 +50,7 @@ def _walk(value, out: list[str]) -> None:
         out.append(str(value))
 
 
-async def test_key_not_in_widget_state_reprs_logs_or_errors(marked_engine, portrait_small, fake_comm,
+async def test_key_not_in_widget_state_reprs_logs_or_errors(marked_engine, portrait_small, dummy_comm,
                                                             caplog) -> None:
     caplog.set_level(logging.DEBUG)  # everything: gp_widgets, httpx, httpcore, asyncio ...
     for name in ("httpx", "httpcore", "gp_widgets", "gp_widgets.sweep"):
@@ -132,7 +130,8 @@ def test_key_not_in_executed_saved_notebook(marked_engine, tmp_path, jupyter_env
         "await editor.ready()\nvariant = await editor.generate('smile', 0.5)\nvariant",
         "doc = client.wait_for_faces(client.upload(gp.samples.portrait().resize((200, 234))))\n"
         "v = client.wait(client.edit(doc, 'age', 0.8))\nprint(v)\nclient.settings",
-        "try:\n    client.get('no-such-document')\nexcept gp.errors.GPError as exc:\n    print(repr(exc))\n    err = exc\nerr",
+        "try:\n    client.get('no-such-document')\nexcept gp.errors.GPError as exc:\n"
+        "    print(repr(exc))\n    err = exc\nerr",
         "%env",
         "print({k: v for k, v in os.environ.items() if k.startswith('GP_')})",
     ]
@@ -266,7 +265,8 @@ def test_path_traversal_attempts(route, marked_engine, two_team_engine) -> None:
                 conn.close()
             tried += 1
             assert resp.status in (400, 404), (raw, resp.status, data[:200])
-            assert resp.getheader("content-type", "").startswith("application/json"), (raw, resp.getheader("content-type"))
+            content_type = resp.getheader("content-type", "")
+            assert content_type.startswith("application/json"), (raw, content_type)
             assert set(json.loads(data)) == {"code"}, (raw, data[:200])
             assert b"root:" not in data and MARKER.encode() not in data and b"SQLite" not in data
     record_figures(f"path traversal {route}", requests=tried)

@@ -9,21 +9,16 @@ import io
 
 import pytest
 from PIL import Image
+from waiting import until
 
 import gp_widgets as gp
 from gp_widgets.api import errors
-from gp_widgets.local.process import EngineProcess, start_engine
+from gp_widgets.local.process import EngineProcess
 
-from .conftest import free_port, record_figures, until
+from .conftest import free_port, record_figures
 from .servers import misbehaving_server
 
 TRIED: list[str] = []
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory):
-    with start_engine(data_dir=tmp_path_factory.mktemp("user-errors"), workers=2) as eng:
-        yield eng
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +148,7 @@ async def load_good_photo_through_the_upload_widget(editor: gp.FaceEditor, data:
 
 
 async def test_editor_huge_then_no_face_then_good_photo(engine: EngineProcess, huge_png: bytes, blank_png: bytes,
-                                                       portrait_small: bytes, fake_comm) -> None:
+                                                       portrait_small: bytes, dummy_comm) -> None:
     client = gp.AsyncClient(api_key=engine.api_key, base_url=engine.base_url)
     editor = gp.FaceEditor(image=huge_png, client=client)
     text = await settle(editor, "huge photo")
@@ -165,7 +160,7 @@ async def test_editor_huge_then_no_face_then_good_photo(engine: EngineProcess, h
     assert editor.source is not None and editor.source.faces == ()
     assert "no face found" in shown(editor)
     assert editor.generate_button.disabled
-    with pytest.raises(Exception):
+    with pytest.raises(ValueError, match="no face"):
         await editor.generate("smile", 0.5)
     assert "no face" in shown(editor)
 
@@ -182,7 +177,7 @@ async def test_editor_huge_then_no_face_then_good_photo(engine: EngineProcess, h
 
 @pytest.mark.parametrize("case", ["wrong key", "refused", "silent", "html", "badjson"])
 async def test_editor_shows_client_errors_and_recovers(case: str, engine: EngineProcess, portrait_small: bytes,
-                                                       fake_comm) -> None:
+                                                       dummy_comm) -> None:
     expected = {"wrong key": "the API key was rejected", "refused": "failed", "silent": "timed out",
                 "html": "not JSON", "badjson": "not JSON"}[case]
     if case in ("silent", "html", "badjson"):

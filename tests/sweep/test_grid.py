@@ -1,4 +1,5 @@
-"""SweepGrid over a fake comm against a real engine: live fill-in, await/result, figures, manifest, GIF."""
+"""SweepGrid over a dummy comm against a real engine: each test checks one thing a person sees or calls,
+waiting on conditions (never fixed sleeps) and reading public widget state."""
 
 from __future__ import annotations
 
@@ -9,76 +10,125 @@ import time
 
 import ipywidgets as widgets
 import matplotlib
+import numpy as np
 import pytest
 from PIL import Image
+from waiting import until
 
 import gp_widgets as gp
-from gp_widgets.api import Client
 
 matplotlib.use("Agg")
 
-
-@pytest.fixture
-def client(engine) -> Client:
-    return Client(api_key=engine.api_key, base_url=engine.base_url)
+MOVES, PARAMS = ["smile", "MaleAsian"], [-1, 0, 1]
+CODE = "move_unavailable_offline"
 
 
 def texts(fig) -> list[str]:
     return [t.get_text().replace("\n", "") for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
 
 
-async def test_grid_starts_at_once_fills_in_and_is_awaitable(client, portrait, tmp_path) -> None:
+def shown(grid: gp.SweepGrid) -> list[tuple[bytes, str]]:
+    """What each cell shows: its image bytes and its button text."""
+    return [(box.children[0].value, box.children[1].description) for box in grid.cells]
+
+
+@pytest.fixture
+async def finished(client, portrait, tmp_path) -> gp.SweepGrid:
+    """A 2 × 3 sweep (one move the local engine cannot do), finished and fully drawn."""
+    grid = gp.sweep(portrait, moves=MOVES, params=PARAMS, client=client, cache_dir=tmp_path)
+    await grid
+    await until(lambda: grid.progress.value == 6 and all("…" not in text for _, text in shown(grid)),
+                what="every cell drawn in its final state")
+    return grid
+
+
+async def test_grid_returns_at_once_with_a_row_per_move_and_a_column_per_param(client, portrait, tmp_path) -> None:
     started = time.monotonic()
-    grid = gp.sweep(portrait, moves=["smile", "MaleAsian"], params=[-1, 0, 1], client=client, cache_dir=tmp_path)
+    grid = gp.sweep(portrait, moves=MOVES, params=PARAMS, client=client, cache_dir=tmp_path)
     assert time.monotonic() - started < 0.5 and not grid.done
     assert isinstance(grid, widgets.VBox) and isinstance(grid.grid, widgets.GridBox)
     assert len(grid.grid.children) == (1 + 3) * (1 + 2)  # header row + a row per move, header column + params
-
+    assert len(grid.cells) == 6
     records = await grid
     assert grid.done and records == grid.records
+
+
+async def test_cells_fill_in_with_thumbnails_and_failure_codes(finished) -> None:
+    records = finished.records
     assert [(r["move"], r["status"], r["error_code"]) for r in records] == (
-        [("smile", "complete", None)] * 3 + [("MaleAsian", "failed", "move_unavailable_offline")] * 3)
-    await asyncio.sleep(0.3)  # let the last batched flush reach the widgets
-    views = grid._views
-    thumbs = [r.thumbnail for r in grid.sweep_result.records[:3]]
-    assert all(t[:2] == b"\xff\xd8" and v.image.value == t for v, t in zip(views, thumbs))  # JPEG thumbnails
-    assert len({v.image.value for v in views[3:]}) == 1 and views[3].image.value not in thumbs  # the code tile
-    assert [v.button.description for v in views[3:]] == ["move_unavailable_offline"] * 3
-    assert grid.progress.value == 6 and grid.progress_label.value.startswith("3 done · 3 failed · 6 total")
+        [("smile", "complete", None)] * 3 + [("MaleAsian", "failed", CODE)] * 3)
+    cells = shown(finished)
+    assert finished.view.value == "face"
+    assert [image for image, _ in cells[:3]] == [r.face_thumbnail for r in finished.sweep_result.records[:3]]
+    assert all(image[:2] == b"\xff\xd8" for image, _ in cells[:3])  # JPEG face crops
+    assert len({image for image, _ in cells[:3]}) == 3
+    assert len({image for image, _ in cells[3:]}) == 1 and cells[3][0] not in {i for i, _ in cells[:3]}  # the code tile
+    assert [text for _, text in cells[3:]] == [CODE] * 3 and all(text.endswith(" s") for _, text in cells[:3])
+    assert finished.progress_label.value.startswith("3 done · 3 failed · 6 total")
+    assert finished.cancel_button.disabled
 
-    views[2].button.click()  # the large view with its metadata
-    await asyncio.sleep(0.5)
-    assert grid.detail.layout.display is None
-    assert max(Image.open(io.BytesIO(grid.detail_image.value)).size) <= 768
-    assert "smile" in grid.detail_meta.value and records[2]["variant_id"] in grid.detail_meta.value
 
-    df = grid.to_dataframe()
-    assert df.shape == (6, 10) and set(df.status) == {"complete", "failed"}
+async def test_the_view_toggle_switches_pictures_without_downloading_again(finished) -> None:
+    faces = [image for image, _ in shown(finished)]
+    downloads = finished.stats["downloads"]
+    finished.view.value = "diff"
+    await until(lambda: shown(finished)[0][0] != faces[0], what="the difference maps to be drawn")
+    diffs = [image for image, _ in shown(finished)[:3]]
+    assert not set(diffs) & set(faces)
+    zero, strong = (np.asarray(Image.open(io.BytesIO(d)).convert("L")) for d in (diffs[1], diffs[2]))
+    assert zero.mean() < 5 < strong.mean()  # param 0 changes nothing; +1 lights the mouth up
+    assert [image for image, _ in shown(finished)[3:]] == faces[3:]  # failed cells keep their code tile
+    finished.view.value = "photo"
+    photos = [r.thumbnail for r in finished.sweep_result.records[:3]]
+    await until(lambda: [image for image, _ in shown(finished)[:3]] == photos, what="the whole photos")
+    finished.view.value = "face"
+    await until(lambda: [image for image, _ in shown(finished)] == faces, what="the face crops again")
+    assert finished.stats["downloads"] == downloads
+    assert max(len(p) for p in diffs + photos + faces) <= 30_000  # every thumbnail stays small
 
-    # figures, Agg
-    fig = grid.to_figure(dpi=100, cell_inches=1.0)
+
+async def test_clicking_a_cell_shows_it_large_with_its_metadata(finished) -> None:
+    finished.cells[2].children[1].click()
+    await until(lambda: finished.detail.layout.display is None and finished.detail_image.value,
+                what="the detail pane to open")
+    assert max(Image.open(io.BytesIO(finished.detail_image.value)).size) <= 768
+    meta = finished.detail_meta.value
+    assert "smile" in meta and finished.records[2]["variant_id"] in meta and "+1" in meta
+
+
+async def test_table_and_figures(finished, tmp_path) -> None:
+    df = finished.to_dataframe()
+    assert df.shape == (6, 14) and set(df.status) == {"complete", "failed"}
+    assert {"identity", "smile", "landmark_shift", "ssim_face", "metric_notes"} <= set(df.columns)
+    assert df.identity.iloc[1] < 0.05 and df.identity[3:].isna().all()  # param 0 is the original; failed: none
+    fig = finished.to_figure(dpi=100, cell_inches=1.0)
     fig.canvas.draw()
     width, height = fig.canvas.get_width_height()
     assert width > 300 and height > 200
     found = texts(fig)
     assert {"param", "move", "smile", "MaleAsian", "-1", "+1"} <= set(found)
     assert any("move_unavailable" in t for t in found) and any(t.startswith("Sweep:") for t in found)
-    png = grid.savefig(tmp_path / "sweep.png", dpi=100)
-    assert Image.open(png).size[0] > 300
-    metrics = grid.plot_metrics()
+    diff_sheet = finished.to_figure(view="diff", dpi=100, cell_inches=1.0)
+    diff_sheet.canvas.draw()
+    assert "|variant − original| (0–1)" in texts(diff_sheet)  # the colour bar
+    with pytest.raises(ValueError, match="unknown view"):
+        finished.to_figure(view="faces")
+    assert Image.open(finished.savefig(tmp_path / "sweep.png", dpi=100)).size[0] > 300
+    metrics = finished.plot_metrics()
     metrics.canvas.draw()
-    assert {"param", "mad_face", "ssim"} <= set(texts(metrics))
-    gif = Image.open(grid.save_gif(tmp_path / "sweep.gif", tile=64))
+    assert {"param", "identity distance (dlib)", "Identity: still the same person?"} <= set(texts(metrics))
+    gif = Image.open(finished.save_gif(tmp_path / "sweep.gif", tile=64))
     assert gif.format == "GIF" and gif.n_frames == 3
 
-    # manifest: reopen, rebuild figures from the cache, no key inside
-    path = grid.save_manifest(tmp_path / "sweep.json")
+
+async def test_manifest_reopens_from_the_cache_without_the_key(finished, client, tmp_path) -> None:
+    path = finished.save_manifest(tmp_path / "sweep.json")
     assert client.settings.api_key not in path.read_text()
-    again = gp.SweepGrid.load(path)
-    assert again.records == records and again.done and await again == records
-    assert again._views[0].image.value == again.sweep_result.records[0].thumbnail is not None
-    assert "move_unavailable_offline" in texts(again.to_figure(dpi=72))
     assert json.loads(path.read_text())["stats"]["puts"] == 6
+    again = gp.SweepGrid.load(path)
+    assert again.records == finished.records and again.done and await again == finished.records
+    assert shown(again) == shown(finished)  # thumbnails rebuilt from the disk cache
+    assert CODE in texts(again.to_figure(dpi=72))
 
 
 async def test_rerun_is_served_from_the_cache(client, portrait, tmp_path) -> None:
@@ -92,13 +142,12 @@ async def test_rerun_is_served_from_the_cache(client, portrait, tmp_path) -> Non
 async def test_several_images_and_cancel(client, portrait, tmp_path) -> None:
     grid = gp.sweep([portrait, gp.samples.astronaut()], moves=["smile"],
                     params=[-2, -1.5, -1, 1, 1.5, 2], client=client, cache_dir=tmp_path, concurrency=1)
-    while not any(r["status"] == "complete" for r in grid.records):
-        await asyncio.sleep(0.02)
+    await until(lambda: any(r["status"] == "complete" for r in grid.records), what="a first complete cell")
     grid.cancel()
     records = await grid
     assert {r["image"] for r in records} == {0, 1}
     assert {r["status"] for r in records} == {"complete", "cancelled"}
-    assert grid.cancel_button.disabled
+    await until(lambda: grid.cancel_button.disabled, what="the cancel button to be disabled")
 
 
 def test_result_blocks_without_a_running_loop(client, portrait, tmp_path) -> None:

@@ -9,9 +9,9 @@ from collections import Counter
 from PIL import Image
 
 from gp_widgets.api import AsyncClient
+from gp_widgets.imaging import THUMB_MAX_SIDE
 from gp_widgets.local.process import start_engine
 from gp_widgets.sweeps import SweepRunner, SweepSpec
-from gp_widgets.imaging import THUMB_MAX_SIDE
 
 
 async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path) -> None:
@@ -27,10 +27,14 @@ async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path
         if rec.status == "complete":
             thumb = Image.open(io.BytesIO(rec.thumbnail))
             assert thumb.format == "JPEG" and max(thumb.size) <= THUMB_MAX_SIDE
-            assert {"mad_face", "mad_outside", "ssim"} <= set(rec.metrics)
+            assert set(rec.metrics) == {"mad_face", "mad_outside", "ssim_face", "identity", "smile", "landmark_shift"}
+            assert not rec.notes, rec.notes  # every metric ran on every variant of the portrait
     smile = {r.cell.param: r.metrics for r in records if r.cell.move == "smile"}
     assert smile[0.0]["mad_face"] < 1e-3 < smile[1.0]["mad_face"]  # identity at 0, visible at 1
     assert smile[1.0]["mad_outside"] < smile[1.0]["mad_face"]  # the edit stays on the face
+    assert smile[0.0]["identity"] < 0.05 and smile[0.0]["smile"] == 0.0  # param 0 is the original
+    assert smile[1.0]["smile"] > 0 > smile[-1.0]["smile"]  # the smile move moves the mouth corners its way
+    assert runner.measured == 8 * 6
     stats = runner.result.stats.to_dict()
     assert stats["uploads"] == 1 and stats["downloads"] == 8 and stats["puts"] == 12
     assert stats["gets_per_variant"] <= 6
@@ -40,6 +44,8 @@ async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path
     assert [r.variant_id for r in records2] == [r.variant_id for r in records]
     assert [r.status for r in records2] == [r.status for r in records]
     assert again.result.stats.uploads == 0 and again.result.stats.downloads == 0 and again.result.stats.cache_hits == 8
+    assert again.measured == 0  # landmarks, descriptors and values come from beside the cached bytes
+    assert [r.metrics for r in records2] == [r.metrics for r in records]
 
 
 async def test_faults_end_every_cell_complete_or_failed_with_a_code(faulty_engine, portrait, tmp_path) -> None:
@@ -58,7 +64,8 @@ async def test_429s_pause_the_whole_sweep_and_are_waited_out(tmp_path, portrait)
         runner = SweepRunner([portrait], SweepSpec.build(["smile"], [-1, 0.5, 1]), aio, cache_dir=tmp_path / "c")
         records = await runner.run()
     assert [r.status for r in records] == ["complete"] * 3
-    assert runner.result.stats.rate_limited >= 1 and runner.result.stats.paused_seconds >= 0.9  # the engine says Retry-After: 1
+    stats = runner.result.stats
+    assert stats.rate_limited >= 1 and stats.paused_seconds >= 0.9  # the engine says Retry-After: 1
 
 
 async def test_cancel_marks_unfinished_cells_and_returns(aio, portrait, tmp_path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from gp_widgets.api import GalleryItem, Task
@@ -20,8 +22,9 @@ def test_cells_are_row_major_and_labelled() -> None:
 
 
 @pytest.mark.parametrize("kwargs", [
-    dict(moves=["grin"], params=[1]), dict(moves=["smile"], params=[11]), dict(moves=["smile"], params=[float("nan")]),
-    dict(moves=["smile", "smile"], params=[1]), dict(moves=["smile"], params=[]), dict(moves=["smile"], params=[1], faces=[-1]),
+    dict(moves=["grin"], params=[1]), dict(moves=["smile"], params=[11]),
+    dict(moves=["smile"], params=[float("nan")]), dict(moves=["smile", "smile"], params=[1]),
+    dict(moves=["smile"], params=[]), dict(moves=["smile"], params=[1], faces=[-1]),
 ])
 def test_bad_specs_are_refused(kwargs) -> None:
     with pytest.raises(ValueError):
@@ -34,14 +37,16 @@ def test_spec_json_round_trip() -> None:
 
 
 def test_record_dict_shape_and_round_trip() -> None:
-    rec = CellRecord(Cell(1, 0, "age", 0.5), "complete", "v1", None, 1.23456, {"mad_face": 0.1, "ssim": 0.9})
-    d = rec.to_dict(with_image=True)
+    rec = CellRecord(Cell(1, 0, "age", 0.5), "complete", "v1", None, 1.23456,
+                     {"mad_face": 0.1, "identity": math.nan}, {"identity": "no face found in the variant"})
+    d = rec.to_dict(with_image=True, metrics=["mad_face", "identity", "mine"])
     assert list(d) == ["move", "param", "face", "image", "variant_id", "status", "error_code", "seconds",
-                       "mad_face", "mad_outside", "ssim"]
-    assert d["seconds"] == 1.235 and d["mad_outside"] is None
+                       "mad_face", "identity", "mine", "metric_notes"]
+    assert d["seconds"] == 1.235 and d["mine"] is None and d["metric_notes"] == "identity: no face found in the variant"
     assert "image" not in rec.to_dict()
     back = CellRecord.from_dict(d)
-    assert (back.cell, back.status, back.metrics) == (rec.cell, rec.status, rec.metrics)
+    assert (back.cell, back.status, back.notes) == (rec.cell, rec.status, rec.notes)
+    assert back.metrics["mad_face"] == 0.1 and math.isnan(back.metrics["identity"]) and "mine" not in back.metrics
 
 
 def test_progress_label_and_eta() -> None:

@@ -8,15 +8,16 @@ import json
 
 import numpy as np
 import pytest
-from widget_helpers import canvas_messages, until
 from ipywidgets import Widget
 from PIL import Image
+from waiting import until
+from widget_helpers import canvas_messages
 
 import gp_widgets as gp
 from gp_widgets.api import AsyncClient
 from gp_widgets.api.errors import TaskFailedError
-from gp_widgets.widgets import FaceEditor
 from gp_widgets.imaging import PHOTO_MAX_SIDE
+from gp_widgets.widgets import FaceEditor
 
 
 def mouse_down(editor: FaceEditor, x: float, y: float) -> None:
@@ -48,7 +49,7 @@ async def settled(editor: FaceEditor) -> None:
     await until(lambda: not editor._generating.running and not editor._loading.running)
 
 
-async def test_boxes_appear_after_detection(client, fake_comm):
+async def test_boxes_appear_after_detection(client, recording_comm):
     editor = FaceEditor(client=client)
     seen = statuses(editor)
     photo = await editor.ready()
@@ -58,7 +59,7 @@ async def test_boxes_appear_after_detection(client, fake_comm):
     assert any("detecting faces" in s for s in seen)
     assert "1 face found" in editor.status_text and "local engine" in editor.status.value
     assert not editor.generate_button.disabled
-    drawn = [name for message in canvas_messages(fake_comm) for name in message]
+    drawn = [name for message in canvas_messages(recording_comm) for name in message]
     assert drawn.count("drawImage") == 1  # the photo goes once, as an Image widget
     assert "putImageData" not in drawn and "strokeRect" in drawn
     view = editor._views[photo.id]
@@ -68,13 +69,13 @@ async def test_boxes_appear_after_detection(client, fake_comm):
     editor.close()
 
 
-async def test_overlays_are_batched_and_replayed_on_client_ready(client, fake_comm):
+async def test_overlays_are_batched_and_replayed_on_client_ready(client, recording_comm):
     editor = FaceEditor(client=client)
     await editor.ready()
-    fake_comm.messages.clear()
+    recording_comm.messages.clear()
     editor.canvas._handle_msg({"content": {"data": {"method": "custom", "content": {"event": "client_ready"}}},
                                "buffers": []})
-    messages = canvas_messages(fake_comm)
+    messages = canvas_messages(recording_comm)
     assert len(messages) == 1  # one hold_canvas batch
     assert "drawImage" in messages[0] and messages[0].count("strokeRect") == 2  # box + selection
     editor.close()
@@ -312,7 +313,8 @@ async def test_api_key_never_in_widget_state_or_repr(engine, client):
     assert key and len(key) >= 16
     children: list[Widget] = [editor, editor.canvas, *editor.canvas._canvases, *editor._descendants()]
     for widget in children:
-        state = json.dumps(widget.get_state(), default=lambda b: b.hex() if isinstance(b, (bytes, memoryview)) else str(b))
+        state = json.dumps(widget.get_state(),
+                           default=lambda b: b.hex() if isinstance(b, (bytes, memoryview)) else str(b))
         assert key not in state, type(widget).__name__
     assert key not in repr(editor) and key not in editor.status.value
     assert not any("key" in name.lower() for name in editor.trait_names(sync=True))
@@ -330,15 +332,15 @@ def result_mouse(editor: FaceEditor, event: str, x: float) -> None:
     editor.result._handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
 
 
-async def test_zoom_button_and_double_click_zoom_both_panes_to_the_face(client, fake_comm):
+async def test_zoom_button_and_double_click_zoom_both_panes_to_the_face(client, recording_comm):
     editor = FaceEditor(gp.samples.group(), client=client)
     await editor.generate(param=0.5)
     assert editor.canvas.crop is None and not editor.zoom.disabled
-    fake_comm.messages.clear()
+    recording_comm.messages.clear()
     editor.zoom.value = True
     assert editor.canvas.zoom_face == 0 and editor.canvas.crop is not None
     assert editor.result._crop == editor.canvas.relative_crop
-    drawn = [name for message in canvas_messages(fake_comm) for name in message]
+    drawn = [name for message in canvas_messages(recording_comm) for name in message]
     assert drawn.count("drawImage") == 2  # the photo and the variant, already in the browser: no new image
     scale, _, _ = editor.canvas.transform
     assert scale > 1.5
@@ -359,16 +361,16 @@ async def test_zoom_button_and_double_click_zoom_both_panes_to_the_face(client, 
     editor.close()
 
 
-async def test_swipe_divider_follows_the_slider_and_the_mouse(client, fake_comm):
+async def test_swipe_divider_follows_the_slider_and_the_mouse(client, recording_comm):
     editor = FaceEditor(client=client)
     await editor.generate(param=1.0)
     assert editor.divider.layout.visibility == "hidden"
     editor.view.value = "swipe"
     assert editor.result.mode == "swipe" and editor.divider.layout.visibility == "visible"
-    fake_comm.messages.clear()
+    recording_comm.messages.clear()
     editor.divider.value = 0.25
     assert editor.result.divider == 0.25
-    (batch,) = canvas_messages(fake_comm)
+    (batch,) = canvas_messages(recording_comm)
     assert batch.count("drawImage") == 2 and "clip" in batch  # the variant, the original left of the divider
     result_mouse(editor, "mouse_down", editor.result.width * 0.1)
     result_mouse(editor, "mouse_up", editor.result.width * 0.8)  # dragged to 80 %
@@ -436,4 +438,30 @@ async def test_calibrated_ranges_set_the_slider_per_move(client):
     assert (editor.param.min, editor.param.max) == (-1.2, 1.5)
     with pytest.raises(gp.errors.InvalidInputError):
         FaceEditor(client=client, ranges={"smile": (2, 1)})
+    editor.close()
+    beyond = FaceEditor(client=client, ranges={"smile": (3.0, 5.0), "age": (-6.0, -4.0)})  # disjoint from ±2
+    assert (beyond.param.min, beyond.param.max) == (3.0, 5.0) and beyond.param.value == 3.0
+    beyond.move.value = "age"
+    assert (beyond.param.min, beyond.param.max) == (-6.0, -4.0) and beyond.param.value == -4.0
+    beyond.close()
+
+
+async def test_status_says_complete_only_once_the_variant_and_its_recipe_are_shown(client):
+    editor = FaceEditor(client=client)
+    await editor.ready()
+    seen: list[tuple[str, bool, int]] = []
+    editor.status.observe(
+        lambda _: seen.append((editor.status_text, editor.current is not None, len(editor.recipe))), "value")
+    key_down(editor.canvas, "Enter")
+    await until(lambda: "complete" in editor.status_text)
+    await settled(editor)
+    editor.chain_button.click()
+    await until(lambda: "1 face found" in editor.status_text)
+    editor.move.value = "age"
+    key_down(editor.canvas, "Enter")
+    await until(lambda: "age" in editor.status_text and "complete" in editor.status_text)
+    await settled(editor)
+    completes = [(shown, steps) for text, shown, steps in seen if "complete" in text]
+    assert completes == [(True, 1), (True, 2)], seen
+    assert any("downloading" in text for text, _, _ in seen)
     editor.close()

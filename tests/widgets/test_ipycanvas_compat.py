@@ -25,14 +25,14 @@ def test_the_installed_ipycanvas_has_the_internals_the_workaround_resets() -> No
         f"tests/widgets/test_ipycanvas_compat.py passes and the browser replay test too, then add {minor!r}")
 
 
-def test_forgetting_the_current_canvas_makes_the_next_command_switch_again(fake_comm) -> None:
+def test_forgetting_the_current_canvas_makes_the_next_command_switch_again(recording_comm) -> None:
     canvas = ipycanvas.Canvas(width=10, height=10)
     canvas.fill_rect(0, 0, 1, 1)
     canvas.fill_rect(0, 0, 2, 2)
-    assert canvas_messages(fake_comm) == [["switchCanvas"], ["fillRect"], ["fillRect"]]
+    assert canvas_messages(recording_comm) == [["switchCanvas"], ["fillRect"], ["fillRect"]]
     forget_current_canvas()
     canvas.fill_rect(0, 0, 3, 3)
-    assert canvas_messages(fake_comm)[-2:] == [["switchCanvas"], ["fillRect"]]
+    assert canvas_messages(recording_comm)[-2:] == [["switchCanvas"], ["fillRect"]]
 
 
 def test_renamed_internals_are_reported_with_what_to_do(monkeypatch) -> None:

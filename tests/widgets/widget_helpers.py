@@ -1,11 +1,8 @@
-"""Helpers for widget tests: a recording fake comm, decoded canvas commands, waiting on the loop."""
+"""Helpers for widget tests: a recording fake comm and the canvas commands it saw."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import Callable
 
 import ipycanvas.canvas
 
@@ -43,12 +40,3 @@ def canvas_messages(recorder: DummyComm) -> list[list[str]]:
             commands = [commands]
         out.append([CANVAS_COMMANDS[c[0]] for c in commands])
     return out
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 60.0) -> None:
-    """Let the loop run until ``predicate()`` holds (fails the test after ``timeout`` s)."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out waiting for the widget"
-        await asyncio.sleep(0.02)
-

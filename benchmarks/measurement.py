@@ -1,0 +1,124 @@
+"""What measuring faces costs: a sweep with and without its metrics, and one identity measurement.
+
+* ``metrics_overhead_s``: a 36-cell sweep (smile, age, gender x 12 params) through ``gp.sweep`` on a
+  fresh local engine (0.3 s tasks, 4 workers), with the built-in metrics and with ``metrics=()``
+  (thumbnails, face crops and diff maps are made in both). The runs alternate, each pair side by side,
+  every run on its own engine and cache (nothing is reused); the value is the median over pairs of
+  wall(with) - wall(without). The face worker processes are started and have loaded their models before
+  the timed runs, as after a kernel's first measured sweep; that one-off start is ``worker_start_s`` in
+  the details.
+* ``identity_ms_per_face``: ``gp.metrics.identity`` on one variant at the analysis size, the original's
+  features already known (as in a sweep): finding the face again, 68 landmarks, the 128-D descriptor.
+  Median wall milliseconds; the thread's CPU milliseconds are in the details.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+
+import numpy as np
+
+from ._common import (
+    async_client,
+    check_size,
+    engine,
+    metric,
+    params_between,
+    portrait,
+    run_async,
+    warm_up,
+)
+
+KEYS = ("metrics_overhead_s", "identity_ms_per_face")
+
+CONFIG = {
+    "full": {"moves": ("smile", "age", "gender"), "n_params": 12, "pairs": 3, "repeats": 15,
+             "latency": 0.3, "workers": 4},
+    "smoke": {"moves": ("smile",), "n_params": 2, "pairs": 1, "repeats": 2, "latency": 0.05, "workers": 2},
+}
+
+
+async def _sweep(photo: Any, proc: Any, moves: tuple[str, ...], params: list[float], metrics: Any,
+                 cache_dir: str) -> tuple[float, dict[str, Any]]:
+    from gp_widgets.widgets.grid import sweep
+
+    started = time.perf_counter()
+    grid = sweep(photo, moves=list(moves), params=params, client=async_client(proc), cache_dir=cache_dir,
+                 metrics=metrics)
+    records = await grid
+    wall = time.perf_counter() - started
+    bad = [r for r in records if r["status"] != "complete"]
+    if bad:
+        raise RuntimeError(f"{len(bad)} cells did not complete: {bad[:2]}")
+    return wall, records[-1]
+
+
+def _overhead(cfg: dict[str, Any]) -> dict[str, Any]:
+    import io
+    import tempfile
+
+    from gp_widgets.analysis.faces import detect
+    from gp_widgets.sweeps.faceworker import PROCESSES, worker
+    from gp_widgets.sweeps.metrics import DEFAULT_METRICS, analysis_rgb
+
+    photo = portrait()
+    params = params_between(-2.0, 2.0, cfg["n_params"])
+    data = io.BytesIO()
+    photo.save(data, format="PNG")
+    pixels = analysis_rgb(data.getvalue())
+    box = detect(pixels)[0].box
+    started = time.perf_counter()
+    for _ in range(PROCESSES):  # one request per child: each has started and loaded its models
+        worker.features(pixels, box)
+    worker_start = time.perf_counter() - started
+    walls: dict[str, list[float]] = {"with": [], "without": []}
+    sample: dict[str, Any] = {}
+    for pair in range(cfg["pairs"]):
+        order = ("without", "with") if pair % 2 == 0 else ("with", "without")
+        for kind in order:
+            with engine(latency=cfg["latency"], workers=cfg["workers"]) as proc, \
+                    tempfile.TemporaryDirectory(prefix="gp-bench-measure-") as cache_dir:
+                wall, last = run_async(_sweep(photo, proc, cfg["moves"], params,
+                                              DEFAULT_METRICS if kind == "with" else (), cache_dir))
+            walls[kind].append(wall)
+            if kind == "with":
+                sample = {k: last.get(k) for k in ("move", "param", "identity", "smile", "landmark_shift")}
+    deltas = [w - wo for w, wo in zip(walls["with"], walls["without"], strict=False)]
+    return metric(statistics.median(deltas), 1.0, "<=", "s", cells=len(cfg["moves"]) * len(params),
+                  with_s=[round(w, 3) for w in walls["with"]], without_s=[round(w, 3) for w in walls["without"]],
+                  latency_s=cfg["latency"], engine_workers=cfg["workers"], last_cell=sample,
+                  worker_start_s=round(worker_start, 2), face_processes=PROCESSES)
+
+
+def _identity_ms(cfg: dict[str, Any]) -> dict[str, Any]:
+    import io
+
+    import gp_widgets as gp
+    from gp_widgets.analysis.faces import detect
+    from gp_widgets.analysis.metrics import FaceImage, face_features
+    from gp_widgets.sweeps.metrics import analysis_rgb
+
+    data = io.BytesIO()
+    portrait().save(data, format="PNG")
+    pixels = analysis_rgb(data.getvalue())
+    box = detect(pixels)[0].box
+    original = FaceImage.of(pixels)
+    face_features(original, box)  # known before any variant, as in a sweep (and loads the models)
+    variant = np.ascontiguousarray(pixels[:, ::-1])
+    walls, cpus = [], []
+    for _ in range(cfg["repeats"]):
+        fresh = FaceImage.of(variant)  # nothing known: the full cost of one face
+        started, started_cpu = time.perf_counter(), time.thread_time()
+        gp.metrics.identity.compute(original, fresh, box)
+        walls.append((time.perf_counter() - started) * 1000)
+        cpus.append((time.thread_time() - started_cpu) * 1000)
+    return metric(statistics.median(walls), 100.0, "<=", "ms", cpu_ms_median=round(statistics.median(cpus), 2),
+                  repeats=cfg["repeats"], image=list(pixels.shape[:2]))
+
+
+def run(size: str = "full") -> dict[str, Any]:
+    cfg = CONFIG[check_size(size)]
+    warm_up()
+    return {"identity_ms_per_face": _identity_ms(cfg), "metrics_overhead_s": _overhead(cfg)}

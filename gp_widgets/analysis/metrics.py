@@ -1,0 +1,311 @@
+"""Metrics as plug-ins: what an edit did to a face, as one number per (original, variant, face box).
+
+A metric has a ``name``, a ``unit``, ``higher_is_better``, a ``role`` (which research question it answers:
+``"target"``, ``"identity"``, ``"leakage"`` or ``""``) and ``compute(original, variant, face_box) -> float``
+on RGB uint8 arrays of one size and a relative box ``(x, y, w, h)``. Any callable of that shape works
+too (:func:`as_metric` wraps it). :func:`evaluate` never raises: a metric that cannot run gives NaN and
+a reason.
+
+The face measures (``identity``, ``smile``, ``landmark_shift``) find the face again in each image near
+the given box (dlib HOG), so a variant whose face is gone reads NaN with "no face found in the variant".
+Their landmarks and descriptors are computed once per image: a :class:`FaceImage` keeps them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from .models import AnalysisUnavailable
+from .views import face_crop_box
+
+__all__ = [
+    "BUILTINS",
+    "FaceImage",
+    "Features",
+    "Metric",
+    "MetricUnavailable",
+    "Value",
+    "as_metric",
+    "evaluate",
+    "face_features",
+    "face_key",
+    "identity",
+    "landmark_shift",
+    "mad_face",
+    "mad_outside",
+    "metric_list",
+    "smile",
+    "ssim_face",
+]
+
+Box = tuple[float, float, float, float]
+
+
+class MetricUnavailable(Exception):
+    """A metric cannot be computed for this pair; the message is the reason recorded next to the NaN."""
+
+
+@runtime_checkable
+class Metric(Protocol):
+    """The metric protocol (see the module docstring)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def higher_is_better(self) -> bool: ...
+    @property
+    def role(self) -> str: ...
+
+    def compute(self, original: np.ndarray, variant: np.ndarray, face_box: Box) -> float: ...
+
+
+@dataclass(frozen=True)
+class Value:
+    """A metric's result: the number, or NaN and why."""
+
+    value: float
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Features:
+    """A face as the measures see it: 68 landmarks (pixels) and the 128-D descriptor, or why there is none."""
+
+    landmarks: np.ndarray | None
+    descriptor: np.ndarray | None
+    reason: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"landmarks": None if self.landmarks is None else self.landmarks.round(3).tolist(),
+                "descriptor": None if self.descriptor is None else self.descriptor.tolist(), "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Features:
+        lm, desc = data.get("landmarks"), data.get("descriptor")
+        return cls(None if lm is None else np.asarray(lm, dtype=np.float64),
+                   None if desc is None else np.asarray(desc, dtype=np.float64), data.get("reason"))
+
+
+class FaceImage(np.ndarray):
+    """An RGB array that remembers the :class:`Features` of its faces (by box) once they are computed.
+
+    Metrics see an ordinary array; the face measures look here first, so one image's landmarks and
+    descriptor are computed once however many metrics use them (and a cache can fill them in).
+    """
+
+    features: dict[Box, Features]
+
+    @classmethod
+    def of(cls, image: np.ndarray, known: dict[Box, Features] | None = None) -> FaceImage:
+        out = np.asarray(image).view(cls)
+        out.features = dict(known or {})
+        return out
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self.features = {}  # slices and results of arithmetic are other images: they know nothing
+
+
+def face_key(box: Box) -> Box:
+    """The box as :class:`FaceImage` files its features under (rounded to 1e-6, so it survives JSON)."""
+    return tuple(round(float(v), 6) for v in box)  # type: ignore[return-value]
+
+
+def _find(image: np.ndarray, box: Box) -> Box | None:
+    """The box of the face dlib finds near ``box`` (in its neighbourhood, centre inside ``box``), or None."""
+    from .faces import detect
+
+    height, width = image.shape[:2]
+    left, top, right, bottom = face_crop_box(box, (width, height), margin=0.35)
+    crop = np.ascontiguousarray(image[top:bottom, left:right])
+    x, y, w, h = box
+    for d in detect(crop, upsample=1 if max(crop.shape[:2]) < 160 else 0):
+        cx, cy = left + (d.x + d.w / 2) * crop.shape[1], top + (d.y + d.h / 2) * crop.shape[0]
+        if x * width <= cx <= (x + w) * width and y * height <= cy <= (y + h) * height:
+            return ((left + d.x * crop.shape[1]) / width, (top + d.y * crop.shape[0]) / height,
+                    d.w * crop.shape[1] / width, d.h * crop.shape[0] / height)
+    return None
+
+
+def face_features(image: np.ndarray, box: Box) -> Features:
+    """Landmarks and descriptor of the face near ``box``, remembered on a :class:`FaceImage`.
+
+    Raises :class:`AnalysisUnavailable` without dlib; a missing face is a :class:`Features` with a reason.
+    """
+    box = face_key(box)
+    known = image.features.get(box) if isinstance(image, FaceImage) else None
+    if known is not None:
+        return known
+    from .faces import describe
+
+    found = _find(np.asarray(image), box)
+    if found is None:
+        features = Features(None, None, "no face found")
+    else:
+        points, desc = describe(np.asarray(image), found)
+        features = Features(points, desc)
+    if isinstance(image, FaceImage):
+        image.features[box] = features
+    return features
+
+
+def _pair(original: np.ndarray, variant: np.ndarray, box: Box) -> tuple[Features, Features]:
+    before, after = face_features(original, box), face_features(variant, box)
+    if before.reason:
+        raise MetricUnavailable(f"{before.reason} in the original")
+    if after.reason:
+        raise MetricUnavailable(f"{after.reason} in the variant")
+    return before, after
+
+
+def _pixels(original: np.ndarray, variant: np.ndarray, box: Box) -> tuple[np.ndarray, np.ndarray]:
+    """|Δ| per pixel (0–1, channel mean) and the face mask."""
+    from .views import abs_diff
+
+    diff = abs_diff(np.asarray(original), np.asarray(variant))
+    h, w = diff.shape
+    x, y, bw, bh = box
+    x0, y0 = round(x * w), round(y * h)
+    mask = np.zeros((h, w), dtype=bool)
+    mask[y0:max(y0 + 1, round((y + bh) * h)), x0:max(x0 + 1, round((x + bw) * w))] = True
+    return diff, mask
+
+
+@dataclass(frozen=True)
+class _Builtin:
+    name: str
+    unit: str
+    higher_is_better: bool
+    role: str
+    doc: str
+    fn: Callable[[np.ndarray, np.ndarray, Box], float]
+    needs_faces: bool = False  # uses face_features(): a sweep computes those in its face worker process
+
+    def compute(self, original: np.ndarray, variant: np.ndarray, face_box: Box) -> float:
+        return self.fn(original, variant, face_box)
+
+    def __call__(self, original: np.ndarray, variant: np.ndarray, face_box: Box) -> float:
+        return self.fn(original, variant, face_box)
+
+    def __repr__(self) -> str:
+        return f"<metric {self.name} ({self.unit}): {self.doc}>"
+
+
+def _mad_face(original: np.ndarray, variant: np.ndarray, box: Box) -> float:
+    diff, mask = _pixels(original, variant, box)
+    return float(diff[mask].mean())
+
+
+def _mad_outside(original: np.ndarray, variant: np.ndarray, box: Box) -> float:
+    diff, mask = _pixels(original, variant, box)
+    return float(diff[~mask].mean()) if (~mask).any() else 0.0
+
+
+def _ssim_face(original: np.ndarray, variant: np.ndarray, box: Box) -> float:
+    from skimage.metrics import structural_similarity
+
+    h, w = np.asarray(original).shape[:2]
+    left, top, right, bottom = face_crop_box(box, (w, h), margin=0.0)
+    if min(right - left, bottom - top) < 7:
+        raise MetricUnavailable("face box smaller than SSIM's 7-pixel window")
+    luma = np.asarray([0.299, 0.587, 0.114], dtype=np.float32)
+    a, b = (np.asarray(i)[top:bottom, left:right].astype(np.float32) @ luma for i in (original, variant))
+    return float(structural_similarity(a, b, data_range=255.0))
+
+
+def _identity(original: np.ndarray, variant: np.ndarray, box: Box) -> float:
+    from .measures import identity_distance
+
+    before, after = _pair(original, variant, box)
+    return identity_distance(before.descriptor, after.descriptor)  # type: ignore[arg-type]
+
+
+def _smile(original: np.ndarray, variant: np.ndarray, box: Box) -> float:
+    from .measures import smile_score
+
+    before, after = _pair(original, variant, box)
+    return smile_score(after.landmarks) - smile_score(before.landmarks)  # type: ignore[arg-type]
+
+
+def _landmark_shift(original: np.ndarray, variant: np.ndarray, box: Box) -> float:
+    from .measures import landmark_shift
+
+    before, after = _pair(original, variant, box)
+    return landmark_shift(before.landmarks, after.landmarks)  # type: ignore[arg-type]
+
+
+mad_face = _Builtin("mad_face", "0–1", False, "target", "mean |variant − original| inside the face box",
+                    _mad_face)
+mad_outside = _Builtin("mad_outside", "0–1", False, "leakage", "mean |variant − original| outside the face box",
+                       _mad_outside)
+ssim_face = _Builtin("ssim_face", "0–1", True, "", "structural similarity of the face box (grey)", _ssim_face)
+identity = _Builtin("identity", "descriptor distance", False, "identity",
+                    "Euclidean distance of dlib's 128-D descriptors; same person below 0.6", _identity, True)
+smile = _Builtin("smile", "per inter-ocular distance", True, "target",
+                 "change of mouth-corner elevation over the lip centre, per inter-ocular distance", _smile, True)
+landmark_shift = _Builtin("landmark_shift", "per inter-ocular distance", False, "leakage",
+                          "mean displacement of the 48 landmarks outside the mouth, per inter-ocular distance",
+                          _landmark_shift, True)
+
+BUILTINS: tuple[Metric, ...] = (mad_face, mad_outside, ssim_face, identity, smile, landmark_shift)
+"""Every built-in metric, in the order tables show them."""
+
+
+@dataclass(frozen=True)
+class _Callable:
+    name: str
+    unit: str
+    higher_is_better: bool
+    role: str
+    fn: Callable[[np.ndarray, np.ndarray, Box], float]
+
+    def compute(self, original: np.ndarray, variant: np.ndarray, face_box: Box) -> float:
+        return self.fn(original, variant, face_box)
+
+
+def as_metric(obj: Metric | Callable[[np.ndarray, np.ndarray, Box], float]) -> Metric:
+    """A metric object as it is, or a plain function ``f(original, variant, face_box) -> float`` wrapped
+    (its ``__name__`` is the name; ``unit``, ``higher_is_better``, ``role`` attributes are used if set)."""
+    if isinstance(obj, Metric):
+        return obj
+    if not callable(obj):
+        raise TypeError(f"a metric is a callable f(original, variant, face_box) -> float, not {obj!r}")
+    try:
+        inspect.signature(obj).bind(None, None, None)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"metric {obj!r} must accept (original, variant, face_box): {exc}") from None
+    return _Callable(getattr(obj, "__name__", type(obj).__name__), getattr(obj, "unit", ""),
+                     bool(getattr(obj, "higher_is_better", False)), getattr(obj, "role", ""), obj)
+
+
+def metric_list(metrics: Iterable[Metric | Callable[..., float]]) -> tuple[Metric, ...]:
+    """Metrics as objects, with distinct names (a clear error otherwise)."""
+    out = tuple(as_metric(m) for m in metrics)
+    names = [m.name for m in out]
+    if len(set(names)) != len(names):
+        raise ValueError(f"metric names must be distinct, got {names}")
+    return out
+
+
+def evaluate(metric: Metric, original: np.ndarray, variant: np.ndarray, face_box: Box | None) -> Value:
+    """Run one metric; never raises: NaN plus a reason when it cannot run or fails."""
+    if face_box is None:
+        return Value(math.nan, "no face box")
+    try:
+        value = float(metric.compute(original, variant, face_box))
+    except MetricUnavailable as exc:
+        return Value(math.nan, str(exc))
+    except AnalysisUnavailable as exc:
+        return Value(math.nan, str(exc))
+    except ImportError as exc:
+        return Value(math.nan, f"missing dependency: {exc.name or exc}")
+    except Exception as exc:  # noqa: BLE001 - a user's metric failing must not stop a sweep
+        return Value(math.nan, f"{type(exc).__name__}: {exc}")
+    return Value(value, None if math.isfinite(value) else "not a finite number")

@@ -1,0 +1,27 @@
+"""``gp.metrics``: the built-in metrics and the protocol any other metric follows.
+
+A metric is an object with ``name``, ``unit``, ``higher_is_better``, ``role`` and
+``compute(original, variant, face_box) -> float``, or just a function of those three arguments
+(``gp.sweep(..., metrics=[gp.metrics.identity, my_metric])``). Pixel metrics need nothing more;
+``identity``, ``smile`` and ``landmark_shift`` need the ``analysis`` extra and otherwise give NaN with
+the reason naming it.
+"""
+
+from __future__ import annotations
+
+from .analysis.measures import SAME_PERSON_THRESHOLD
+from .analysis.metrics import (
+    BUILTINS,
+    Metric,
+    MetricUnavailable,
+    as_metric,
+    identity,
+    landmark_shift,
+    mad_face,
+    mad_outside,
+    smile,
+    ssim_face,
+)
+
+__all__ = ["BUILTINS", "SAME_PERSON_THRESHOLD", "Metric", "MetricUnavailable", "as_metric", "identity",
+           "landmark_shift", "mad_face", "mad_outside", "smile", "ssim_face"]

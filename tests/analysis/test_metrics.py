@@ -1,0 +1,146 @@
+"""gp.metrics on the sample portraits and edits of them: identity, smile, leakage, pixels, plug-ins, NaN reasons."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy.ndimage import map_coordinates
+
+import gp_widgets as gp
+from gp_widgets import samples
+from gp_widgets.analysis import models
+from gp_widgets.analysis.faces import detect, landmarks
+from gp_widgets.analysis.metrics import (
+    FaceImage,
+    as_metric,
+    evaluate,
+    face_features,
+    face_key,
+    metric_list,
+)
+
+
+@pytest.fixture(scope="module")
+def portrait() -> np.ndarray:
+    return np.asarray(samples.portrait())
+
+
+@pytest.fixture(scope="module")
+def box(portrait) -> tuple[float, float, float, float]:
+    return detect(portrait)[0].box
+
+
+def other_person_in_place(portrait: np.ndarray, box) -> np.ndarray:
+    """The astronaut, scaled and moved so that her face lies where the portrait's face is."""
+    astronaut = np.asarray(samples.astronaut())
+    theirs = detect(astronaut)[0]
+    h, w = portrait.shape[:2]
+    ah, aw = astronaut.shape[:2]
+    scale = (theirs.w * aw) / (box[2] * w)  # astronaut pixels per portrait pixel
+    ox, oy = theirs.x * aw - box[0] * w * scale, theirs.y * ah - box[1] * h * scale
+    out = Image.fromarray(astronaut).transform((w, h), Image.Transform.AFFINE, (scale, 0, ox, 0, scale, oy),
+                                               Image.Resampling.BILINEAR)
+    return np.asarray(out)
+
+
+def lift_mouth_corners(image: np.ndarray, points: np.ndarray, pixels: float) -> np.ndarray:
+    """A landmark-driven smile: content near each mouth corner moves up by ``pixels`` (Gaussian falloff)."""
+    h, w = image.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    sigma = np.linalg.norm(points[54] - points[48]) / 4
+    shift = np.zeros((h, w))
+    for corner in (points[48], points[54]):
+        shift += pixels * np.exp(-((xx - corner[0]) ** 2 + (yy - corner[1]) ** 2) / (2 * sigma**2))
+    out = np.empty_like(image)
+    for c in range(3):  # out(x, y) = in(x, y + shift): what was below moves up
+        out[..., c] = map_coordinates(image[..., c], [yy + shift, xx], order=1, mode="nearest")
+    return out
+
+
+def test_identity_is_zero_for_the_same_photo_small_for_its_mirror_and_over_threshold_for_another_person(
+        portrait, box) -> None:
+    assert gp.metrics.identity.compute(portrait, portrait, box) == pytest.approx(0.0, abs=1e-6)
+    mirror = np.ascontiguousarray(portrait[:, ::-1])
+    assert gp.metrics.identity.compute(portrait, mirror, box) < 0.3
+    other = other_person_in_place(portrait, box)
+    assert gp.metrics.identity.compute(portrait, other, box) > gp.metrics.SAME_PERSON_THRESHOLD
+
+
+def test_smile_rises_on_a_landmark_warped_smile_and_falls_on_a_frown(portrait, box) -> None:
+    points = landmarks(portrait, box)
+    smiling = lift_mouth_corners(portrait, points, 6.0)
+    frowning = lift_mouth_corners(portrait, points, -6.0)
+    scores = [gp.metrics.smile.compute(portrait, image, box) for image in (frowning, portrait, smiling)]
+    assert scores[0] < -0.005 and scores[1] == 0.0 and scores[2] > 0.02
+    # a mouth edit changes pixels inside the face box and hardly any outside it
+    assert gp.metrics.mad_outside.compute(portrait, smiling, box) < 0.2 * gp.metrics.mad_face.compute(
+        portrait, smiling, box)
+
+
+def test_landmark_shift_is_small_for_a_mouth_edit_and_large_for_a_moved_face(portrait, box) -> None:
+    smiling = lift_mouth_corners(portrait, landmarks(portrait, box), 6.0)
+    moved = np.roll(portrait, 12, axis=1)  # the whole face 12 px right: the eyes and jaw move too
+    mouth_only = gp.metrics.landmark_shift.compute(portrait, smiling, box)
+    everything = gp.metrics.landmark_shift.compute(portrait, moved, box)
+    assert everything > 0.1 and mouth_only < everything / 2
+
+
+def test_pixel_metrics_on_a_known_change(portrait, box) -> None:
+    assert gp.metrics.mad_face.compute(portrait, portrait, box) == 0.0
+    assert gp.metrics.ssim_face.compute(portrait, portrait, box) == pytest.approx(1.0)
+    darker = (portrait * 0.5).astype(np.uint8)
+    assert gp.metrics.mad_face.compute(portrait, darker, box) > 0.1
+    assert gp.metrics.ssim_face.compute(portrait, darker, box) < 0.95
+
+
+def test_a_variant_without_a_face_reads_nan_with_the_reason(portrait, box) -> None:
+    blank = np.full_like(portrait, 128)
+    value = evaluate(gp.metrics.identity, portrait, blank, box)
+    assert math.isnan(value.value) and value.reason == "no face found in the variant"
+    assert evaluate(gp.metrics.mad_face, portrait, blank, box).reason is None
+    assert math.isnan(evaluate(gp.metrics.mad_face, portrait, portrait, None).value)
+
+
+def test_without_dlib_the_face_metrics_name_the_extra_and_pixel_metrics_still_work(portrait, box, monkeypatch):
+    monkeypatch.setitem(sys.modules, "dlib", None)  # import dlib -> ImportError
+    monkeypatch.setattr(models, "_load", lambda name: models._LOADERS[name](models._dlib()))
+    for metric in (gp.metrics.identity, gp.metrics.smile, gp.metrics.landmark_shift):
+        value = evaluate(metric, portrait, portrait, box)
+        assert math.isnan(value.value) and "gp_widgets[analysis]" in (value.reason or "")
+    assert evaluate(gp.metrics.mad_face, portrait, portrait, box).value == 0.0
+
+
+def test_any_callable_of_the_shape_is_a_metric_and_its_failures_become_reasons(portrait, box) -> None:
+    def redness(original, variant, face_box):
+        return float(variant[..., 0].mean() - original[..., 0].mean())
+
+    metric = as_metric(redness)
+    assert (metric.name, metric.higher_is_better, metric.role) == ("redness", False, "")
+    assert evaluate(metric, portrait, portrait, box).value == 0.0
+    broken = evaluate(as_metric(lambda o, v, b: 1 / 0), portrait, portrait, box)
+    assert math.isnan(broken.value) and broken.reason == "ZeroDivisionError: division by zero"
+    assert evaluate(as_metric(lambda o, v, b: math.inf), portrait, portrait, box).reason == "not a finite number"
+    with pytest.raises(TypeError, match="original, variant, face_box"):
+        as_metric(lambda image: 0.0)
+    with pytest.raises(TypeError):
+        as_metric("identity")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="distinct"):
+        metric_list([gp.metrics.identity, gp.metrics.identity])
+
+
+def test_a_face_image_measures_its_face_once(portrait, box, monkeypatch) -> None:
+    from gp_widgets.analysis import faces
+
+    calls = []
+    real = faces.describe
+    monkeypatch.setattr(faces, "describe", lambda image, b: calls.append(b) or real(image, b))
+    original, variant = FaceImage.of(portrait), FaceImage.of(portrait[:, ::-1].copy())
+    for metric in (gp.metrics.identity, gp.metrics.smile, gp.metrics.landmark_shift):
+        metric.compute(original, variant, box)
+    assert len(calls) == 2  # one landmark fit and descriptor per image, shared by three metrics
+    assert face_features(original, box) is original.features[face_key(box)]
+    assert original[10:20].features == {}  # a slice is another image

@@ -75,7 +75,7 @@ def run(size: str = "full") -> dict[str, Any]:
         for _ in range(cfg["rounds"]):
             local.append(_throughput(thread, jobs))
             dask.append(_throughput(cluster_executor, jobs))
-    ratios = [d / t for d, t in zip(dask, local)]
+    ratios = [d / t for d, t in zip(dask, local, strict=True)]
     return {"dask_vs_local": metric(statistics.median(ratios), None, None, "x", jobs_per_round=len(jobs),
                                     rounds=cfg["rounds"], round_ratios=[round(r, 2) for r in ratios],
                                     local_jobs_per_s=[round(v, 2) for v in local],

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..analysis.metrics import BUILTINS, Metric, as_metric
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.errors import GPError, TaskFailedError
 from .cache import VariantCache
 from .calibrate import Bisection, Crossing, SignSummary, summarize
 from .compute import (
-    MetricLike,
     default_executor,
     measure_variant,
     prepare_original,
@@ -118,7 +118,7 @@ def _largest(faces: Sequence[Any]) -> int:
 
 
 class _Calibrator:
-    def __init__(self, aio: AsyncClient, cache: VariantCache, executor: Executor, move: str, metric: MetricLike,
+    def __init__(self, aio: AsyncClient, cache: VariantCache, executor: Executor, move: str, metric: Metric,
                  search: dict[str, Any], concurrency: int, timeout: float) -> None:
         self.aio, self.cache, self.executor, self.move, self.metric = aio, cache, executor, move, metric
         self.search, self.timeout = search, timeout
@@ -167,13 +167,28 @@ class _Calibrator:
         return PhotoCalibration(index, doc_id, negative, positive, error_code(failed[0]) if failed else None)
 
 
-async def calibrate_async(photos: Any, move: Move | str, metric: MetricLike, threshold: float = 0.6, limit: float = 10.0,
+MetricRef = Metric | Callable[..., float] | str
+
+
+def resolve_metric(metric: MetricRef) -> Metric:
+    """A metric object from a built-in's name (``"identity"``), a metric, or a function."""
+    if isinstance(metric, str):
+        named = {m.name: m for m in BUILTINS}
+        if metric not in named:
+            raise ValueError(f"unknown metric {metric!r}; built-in: {', '.join(named)}")
+        return named[metric]
+    return as_metric(metric)
+
+
+async def calibrate_async(photos: Any, move: Move | str, metric: MetricRef = "identity", threshold: float = 0.6,
+                          limit: float = 10.0,
                           *, resolution: float = 0.25, higher_is_better: bool | None = None,
                           client: Client | AsyncClient | None = None, executor: Executor | None = None,
                           concurrency: int = 8, cache_dir: Any = None, timeout: float = 300.0) -> Calibration:
     """The coroutine behind :func:`calibrate` (same arguments), for code that already runs a loop."""
     sources = resolve_photos(photos)
     move = _move(move)
+    metric = resolve_metric(metric)
     search: dict[str, Any] = {"threshold": float(threshold), "limit": float(limit), "resolution": float(resolution),
               "higher_is_better": bool(getattr(metric, "higher_is_better", False)
                                        if higher_is_better is None else higher_is_better)}
@@ -196,12 +211,13 @@ async def calibrate_async(photos: Any, move: Move | str, metric: MetricLike, thr
     return Calibration(move, metric.name, float(threshold), float(limit), tuple(results))
 
 
-def calibrate(photos: Any, move: Move | str, metric: MetricLike, threshold: float = 0.6, limit: float = 10.0,
-              **options: Any) -> Calibration:
+def calibrate(photos: Any, move: Move | str, metric: MetricRef = "identity", threshold: float = 0.6,
+              limit: float = 10.0, **options: Any) -> Calibration:
     """Per photo (largest face) and sign, the param where ``metric`` crosses ``threshold`` for ``move``,
     by bisection up to ``limit`` on a grid of ``resolution`` (0.25): about seven variants per photo and sign,
-    cached. ``photos``: a list, a folder or a glob. Options: ``resolution``, ``higher_is_better`` (default:
-    the metric's), ``client``, ``executor``, ``concurrency``, ``cache_dir``, ``timeout``.
+    cached. ``metric``: a built-in's name, a metric or a function; ``photos``: a list, a folder or a glob.
+    Options: ``resolution``, ``higher_is_better`` (default: the metric's), ``client``, ``executor``,
+    ``concurrency``, ``cache_dir``, ``timeout``.
 
     Blocks until done; inside a running loop (a notebook cell) it makes the loop re-entrant with
     nest-asyncio2, like ``grid.result()``. In async code, ``await calibrate_async(...)``.

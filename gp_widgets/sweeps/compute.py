@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import math
 import multiprocessing
 import os
 import pickle
@@ -19,27 +18,20 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 from PIL import Image
 
+from ..analysis.metrics import FaceImage, Metric, evaluate
 from ..imaging import to_rgb
 from .metrics import analysis_rgb
 
-__all__ = ["Measured", "MetricLike", "default_executor", "measure_variant", "original_image",
+__all__ = ["Measured", "default_executor", "measure_variant", "original_image",
            "prepare_original", "run"]
 
 T = TypeVar("T")
 Box = tuple[float, float, float, float]
-
-class MetricLike(Protocol):
-    """What :func:`measure_variant` needs of a metric (the ``gp.metrics`` protocol has more)."""
-
-    name: str
-
-    def compute(self, original: np.ndarray, variant: np.ndarray, face_box: Box) -> float: ...
-
 
 def default_executor(metrics: Sequence[object] = (), max_workers: int | None = None) -> Executor:
     """A process pool with one worker per core, started with ``spawn`` (forking a kernel that runs threads,
@@ -83,12 +75,13 @@ def prepare_original(data: bytes) -> bytes:
 
 
 @lru_cache(maxsize=8)
-def original_image(data: bytes) -> np.ndarray:
-    """The pixels of a :func:`prepare_original` PNG, decoded once per worker process (read-only)."""
+def original_image(data: bytes) -> FaceImage:
+    """The pixels of a :func:`prepare_original` PNG, decoded once per worker process (read-only); as a
+    :class:`FaceImage`, the face's landmarks and descriptor are computed once for all its variants too."""
     with Image.open(io.BytesIO(data)) as image:
         pixels = np.asarray(to_rgb(image))
     pixels.setflags(write=False)
-    return pixels
+    return FaceImage.of(pixels)
 
 
 @dataclass(frozen=True)
@@ -99,17 +92,7 @@ class Measured:
     reasons: dict[str, str]
 
 
-def _evaluate(metric: MetricLike, original: np.ndarray, variant: np.ndarray, box: Box | None) -> tuple[float, str | None]:
-    if box is None:
-        return math.nan, "no face box"
-    try:
-        value = float(metric.compute(original, variant, box))
-    except Exception as exc:  # noqa: BLE001 -- a metric that fails loses its number, never the variant
-        return math.nan, f"{type(exc).__name__}: {exc}"
-    return (value, None) if math.isfinite(value) else (math.nan, "not a finite number")
-
-
-def measure_variant(original: bytes, variant: bytes, box: Box | None, metrics: Sequence[MetricLike]) -> Measured:
+def measure_variant(original: bytes, variant: bytes, box: Box | None, metrics: Sequence[Metric]) -> Measured:
     """Decode a variant once, on a worker, and measure each metric against ``original`` (from
     :func:`prepare_original`) at the same size. The variant's pixels never leave the worker; a variant that
     does not decode raises (``OSError`` or ``ValueError``), so a damaged cache entry is not trusted."""
@@ -118,11 +101,13 @@ def measure_variant(original: bytes, variant: bytes, box: Box | None, metrics: S
         rgb = to_rgb(image)
         rgb.load()
     size = (before.shape[1], before.shape[0])
-    after = np.asarray(rgb if rgb.size == size else rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0))
+    after = FaceImage.of(np.asarray(rgb if rgb.size == size else rgb.resize(size, Image.Resampling.BILINEAR,
+                                                                             reducing_gap=2.0)))
     values: dict[str, float] = {}
     reasons: dict[str, str] = {}
     for metric in metrics:
-        values[metric.name], reason = _evaluate(metric, before, after, box)
-        if reason is not None:
-            reasons[metric.name] = reason
+        result = evaluate(metric, before, after, box)
+        values[metric.name] = result.value
+        if result.reason is not None:
+            reasons[metric.name] = result.reason
     return Measured(values, reasons)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ..analysis.metrics import Metric, metric_list
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
 from ..api.errors import GPError, TaskFailedError
@@ -31,7 +32,6 @@ from .aggregate import CurvePoint, curves, failures_by_code
 from .cache import VariantCache
 from .compute import (
     Measured,
-    MetricLike,
     default_executor,
     measure_variant,
     prepare_original,
@@ -39,6 +39,7 @@ from .compute import (
 )
 from .documents import open_document
 from .gate import Gate
+from .metrics import DEFAULT_METRICS
 from .photos import resolve_photos
 from .poller import Poller
 from .records import SweepStats, error_code
@@ -249,7 +250,7 @@ class StudyRunner:
     """
 
     def __init__(self, photos: Any, moves: Sequence[Move | str], params: Sequence[float],
-                 metrics: Sequence[MetricLike], *, faces: FacesMode = "largest",
+                 metrics: Sequence[Metric | Callable[..., float]] | None = None, *, faces: FacesMode = "largest",
                  client: Client | AsyncClient | None = None, concurrency: int = 8, executor: Executor | None = None,
                  cache_dir: Any = None, timeout: float = DEFAULT_WAIT_TIMEOUT,
                  on_change: Callable[[StudyRecord], Any] | None = None) -> None:
@@ -259,10 +260,9 @@ class StudyRunner:
             raise ValueError(f"faces must be 'largest' or 'all', got {faces!r}")
         if isinstance(moves, (str, Move)):
             moves = [moves]
-        metric_objects = tuple(metrics)
+        metric_objects = metric_list(DEFAULT_METRICS if metrics is None else metrics)
         if not metric_objects:
             raise ValueError("a study needs at least one metric")
-        _unique([m.name for m in metric_objects], "metric")
         self.sources = resolve_photos(photos)
         self.metrics = metric_objects
         self.result = Study(_unique(map(_move, moves), "move"), _unique(map(_param, params), "param"), faces,

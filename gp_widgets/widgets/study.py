@@ -12,17 +12,17 @@ import html
 import io
 import os
 import time
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ..analysis.metrics import Metric
 from ..api import AsyncClient, Client, Move
 from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
 from ..sweeps.aggregate import RateMeter
-from ..sweeps.compute import MetricLike
 from ..sweeps.run import SweepRun
 from ..sweeps.study import FacesMode, Study, StudyRecord, StudyRunner
 
@@ -38,15 +38,18 @@ REDRAW_SECONDS = 0.5
 FIGURE_DPI = 90
 
 
-def study(photos: Any, moves: Sequence[Move | str], params: Sequence[float], metrics: Sequence[MetricLike], *,
+def study(photos: Any, moves: Sequence[Move | str], params: Sequence[float],
+          metrics: Sequence[Metric | Callable[..., float]] | None = None, *,
           faces: FacesMode = "largest", client: Client | AsyncClient | None = None, concurrency: int = 8,
           executor: Executor | None = None, cache_dir: str | os.PathLike[str] | None = None,
           timeout: float = DEFAULT_WAIT_TIMEOUT) -> StudyView:
     """Start a study and return its live view at once; ``await view`` (or ``view.result()``) gives the records.
 
-    ``photos``: a list of photos or ``GalleryItem`` objects, a folder, or a glob. ``faces``: the largest face of
-    each photo, or all of them. ``executor``: where decoding and metrics run (default: a process pool sized
-    to the machine; ``distributed.Client(...).get_executor()`` for a Dask cluster). Started again with the
+    ``photos``: a list of photos or ``GalleryItem`` objects, a folder, or a glob. ``metrics``: any of
+    ``gp.metrics`` or functions ``f(original, variant, face_box) -> float`` (default: every built-in).
+    ``faces``: the largest face of each photo, or all of them. ``executor``: where decoding and metrics
+    run (default: a process pool sized to the machine; ``distributed.Client(...).get_executor()`` for a
+    Dask cluster). Started again with the
     same arguments, a study downloads nothing and computes no metric twice (see ``cache_dir``).
     """
     runner = StudyRunner(photos, moves, params, metrics, faces=faces, client=client, concurrency=concurrency,

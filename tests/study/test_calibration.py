@@ -14,11 +14,6 @@ import gp_widgets as gp
 from gp_widgets.sweeps.calibration import calibrate, calibrate_async
 
 
-@pytest.fixture
-def client(fast_engine) -> gp.Client:
-    return gp.Client(api_key=fast_engine.api_key, base_url=fast_engine.base_url)
-
-
 def files(root) -> dict[str, int]:
     return {str(p): p.stat().st_mtime_ns for p in root.rglob("*.bin")}
 

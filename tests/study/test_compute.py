@@ -74,7 +74,7 @@ def test_measure_variant_gives_numbers_with_reasons(pair) -> None:
     measured = measure_variant(original, variant, BOX, METRICS)
     assert measured.values["brightness"] > 10
     assert math.isnan(measured.values["broken"]) and measured.reasons["broken"] == "RuntimeError: no landmarks"
-    assert math.isnan(measured.values["infinite"]) and measured.reasons["infinite"] == "not a finite number"
+    assert not math.isfinite(measured.values["infinite"]) and measured.reasons["infinite"] == "not a finite number"
     assert "brightness" not in measured.reasons
     with pytest.raises(OSError):
         measure_variant(original, variant[:200], BOX, METRICS)  # a truncated variant is never measured
@@ -103,7 +103,8 @@ def test_a_dask_cluster_executor_runs_the_same_work(pair) -> None:
     original, variant = pair
     here = measure_variant(original, variant, BOX, METRICS)
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False, host="127.0.0.1",
-                                  protocol="tcp", dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+                                  protocol="tcp", dashboard_address=":0") as cluster, \
+            distributed.Client(cluster) as client:
         executor = client.get_executor()
 
         async def both():

@@ -16,11 +16,6 @@ from gp_widgets.sweeps.study import Study, StudyRunner
 
 
 @pytest.fixture
-def client(fast_engine) -> gp.Client:
-    return gp.Client(api_key=fast_engine.api_key, base_url=fast_engine.base_url)
-
-
-@pytest.fixture
 def pool():
     with ThreadPoolExecutor(2) as executor:
         yield executor

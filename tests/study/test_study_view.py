@@ -16,13 +16,8 @@ from gp_widgets.widgets.study import StudyView, _png
 
 
 @pytest.fixture(autouse=True)
-def _dummy_comm(fake_comm: None) -> None:
+def _dummy_comm(dummy_comm: None) -> None:
     """Widgets without a kernel."""
-
-
-@pytest.fixture
-def client(fast_engine) -> gp.Client:
-    return gp.Client(api_key=fast_engine.api_key, base_url=fast_engine.base_url)
 
 
 @pytest.fixture

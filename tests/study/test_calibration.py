@@ -11,7 +11,7 @@ from metrics_for_tests import FaceChange
 from PIL import Image
 
 import gp_widgets as gp
-from gp_widgets.sweeps.calibration import calibrate, calibrate_async
+from gp_widgets.sweeps.calibration import calibrate, calibrate_async, resolve_metric
 
 
 def files(root) -> dict[str, int]:
@@ -67,3 +67,15 @@ def test_bad_arguments_are_refused_before_any_request(client) -> None:
         calibrate([gp.samples.portrait()], "smile", FaceChange(), limit=0.1, client=client)
     with pytest.raises(ValueError, match="unknown move 'grin'"):
         calibrate([gp.samples.portrait()], "grin", FaceChange(), client=client)
+
+
+def test_metrics_by_name_object_or_function() -> None:
+    assert resolve_metric("identity") is gp.metrics.identity
+    assert resolve_metric(gp.metrics.smile) is gp.metrics.smile
+
+    def brightness(original, variant, face_box) -> float:
+        return 0.0
+
+    assert resolve_metric(brightness).name == "brightness"
+    with pytest.raises(ValueError, match="unknown metric 'identiti'"):
+        resolve_metric("identiti")

@@ -1,7 +1,7 @@
 """Metric throughput on a Dask cluster's executor against one in-process thread.
 
-* ``dask_vs_local``: the same measurement jobs (``measure_variant``: decode a variant, then a pixel metric
-  and dlib's identity distance against its original) through ``distributed.LocalCluster(n_workers=2,
+* ``dask_vs_local``: the same measurement jobs (``measure_variant``: decode a variant, then ``gp.metrics.mad_face``
+  and ``gp.metrics.identity`` against its original) through ``distributed.LocalCluster(n_workers=2,
   threads_per_worker=1)`` on loopback via ``Client.get_executor()``, and through a one-thread
   ``ThreadPoolExecutor`` in this process; throughput ratio (jobs/s on the cluster ÷ jobs/s on the thread).
   Both are warmed first (each worker loads dlib's models once), then measured in alternating rounds (thread,
@@ -20,7 +20,6 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from ._common import check_size, metric
-from ._study import FaceChange, Identity
 
 KEYS = ("dask_vs_local",)
 
@@ -48,10 +47,11 @@ def _jobs(n: int) -> list[tuple[bytes, bytes, tuple[float, ...]]]:
 
 
 async def _all(executor: Executor, batch: list[Any]) -> None:
+    from gp_widgets import metrics
     from gp_widgets.sweeps.compute import measure_variant, run
 
-    metrics = (FaceChange(), Identity())
-    await asyncio.gather(*(run(executor, measure_variant, o, v, b, metrics) for o, v, b in batch))
+    chosen = (metrics.mad_face, metrics.identity)
+    await asyncio.gather(*(run(executor, measure_variant, o, v, b, chosen) for o, v, b in batch))
 
 
 def _throughput(executor: Executor, jobs: list[Any]) -> float:

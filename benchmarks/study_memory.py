@@ -1,10 +1,10 @@
 """Kernel memory over a 10,000-cell study: RSS growth of this process.
 
 A fast engine (no emulated latency, 4 workers), 72 corpus photos x 2 moves x 70 params = 10,080 cells with a
-pixel metric, through ``StudyRunner`` (variants stream through: the kernel keeps numbers only) with the
-default executor. RSS (``VmRSS``) is read before the study starts and after it ends, and sampled every
-0.25 s in between for the peak. The executor's worker processes are not this process: their memory is not
-counted (it does not grow with the number of cells either).
+pixel metric (``gp.metrics.mad_face``), through ``StudyRunner`` (variants stream through: the kernel keeps
+numbers only) with the default executor. RSS (``VmRSS``) is read before the study starts and after it ends,
+and sampled every 0.25 s in between for the peak. The executor's worker processes are not this process:
+their memory is not counted (it does not grow with the number of cells either).
 
 * ``study_rss_mb_10k``: RSS after - RSS before, in MB (10^6 bytes).
 """
@@ -17,7 +17,6 @@ import tempfile
 from typing import Any
 
 from ._common import async_client, check_size, engine, metric, params_between, rss_bytes, run_async, warm_up
-from ._study import FaceChange
 
 KEYS = ("study_rss_mb_10k",)
 
@@ -29,11 +28,11 @@ MB = 1e6
 
 
 async def _measure(proc: Any, cfg: dict[str, Any], cache_dir: str) -> tuple[int, int, int, Any]:
-    from gp_widgets import samples
+    from gp_widgets import metrics, samples
     from gp_widgets.sweeps.study import StudyRunner
 
     photos = samples.corpus(cfg["photos"])
-    runner = StudyRunner(photos, cfg["moves"], params_between(-2.0, 2.0, cfg["n_params"]), [FaceChange()],
+    runner = StudyRunner(photos, cfg["moves"], params_between(-2.0, 2.0, cfg["n_params"]), [metrics.mad_face],
                          client=async_client(proc), concurrency=cfg["concurrency"], cache_dir=cache_dir)
     gc.collect()
     before = peak = rss_bytes()

@@ -1,7 +1,7 @@
 """A study's wall time against the engine's critical path.
 
 * ``study_ratio``: 20 photos (``samples.corpus(20)``) x 3 moves x 5 params = 300 cells with two metrics
-  (a pixel difference and dlib's identity distance) on an engine with 0.5 s tasks and 4 workers, through
+  (``gp.metrics.mad_face`` and ``gp.metrics.identity``) on an engine with 0.5 s tasks and 4 workers, through
   ``StudyRunner`` with its default executor (a process pool sized to the machine), divided by the critical
   path ``ceil(300 / 4) * 0.5 s``: the time the engine alone needs. Uploads, face detection, polling,
   downloads and every metric are inside the measured time.
@@ -14,7 +14,6 @@ import time
 from typing import Any
 
 from ._common import async_client, check_size, engine, metric, run_async, warm_up
-from ._study import FaceChange, Identity
 
 KEYS = ("study_ratio",)
 
@@ -27,11 +26,12 @@ CONFIG = {
 
 
 async def _study(proc: Any, cfg: dict[str, Any], cache_dir: str) -> tuple[Any, float]:
-    from gp_widgets import samples
+    from gp_widgets import metrics, samples
     from gp_widgets.sweeps.study import StudyRunner
 
-    runner = StudyRunner(samples.corpus(cfg["photos"]), cfg["moves"], cfg["params"], [FaceChange(), Identity()],
-                         client=async_client(proc), concurrency=cfg["concurrency"], cache_dir=cache_dir)
+    runner = StudyRunner(samples.corpus(cfg["photos"]), cfg["moves"], cfg["params"],
+                         [metrics.mad_face, metrics.identity], client=async_client(proc),
+                         concurrency=cfg["concurrency"], cache_dir=cache_dir)
     started = time.perf_counter()
     await runner.run()
     return runner.result, time.perf_counter() - started
@@ -52,4 +52,4 @@ def run(size: str = "full") -> dict[str, Any]:
     nan = sum(math.isnan(v) for r in result.records for v in r.values.values())
     return {"study_ratio": metric(wall / ideal, 1.25, "<=", "x", cells=n, wall_s=round(wall, 2),
                                   critical_path_s=ideal, engine_workers=cfg["workers"], latency_s=cfg["latency"],
-                                  metrics=["face_change", "identity"], nan_values=nan, **result.stats.to_dict())}
+                                  metrics=["mad_face", "identity"], nan_values=nan, **result.stats.to_dict())}

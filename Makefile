@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[local,analysis,demo,test,docs]'
+	$(PY) -m pip install -q -e '.[local,analysis,study,demo,test,docs]'
 	touch $(STAMP)
 
 demo: $(STAMP)

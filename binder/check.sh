@@ -19,12 +19,12 @@ if [ "${#notebooks[@]}" -eq 0 ]; then
   exit 0
 fi
 
-# binder/requirements.txt must mirror pyproject's runtime dependencies (base, local, analysis, demo).
+# binder/requirements.txt must mirror pyproject's runtime dependencies (base, local, analysis, study, demo).
 "$PYTHON" - <<'PY'
 import re, sys, tomllib
 def name(req): return re.split(r"[\s<>=!~;\[]", req.strip(), maxsplit=1)[0].lower().replace("_", "-")
 proj = tomllib.load(open("pyproject.toml", "rb"))["project"]
-want = {name(r) for r in proj["dependencies"] + proj["optional-dependencies"]["local"] + proj["optional-dependencies"]["analysis"] + proj["optional-dependencies"]["demo"]} - {name(proj["name"])}  # an extra may pull in another
+want = {name(r) for r in proj["dependencies"] + proj["optional-dependencies"]["local"] + proj["optional-dependencies"]["analysis"] + proj["optional-dependencies"]["study"] + proj["optional-dependencies"]["demo"]} - {name(proj["name"])}  # an extra may pull in another
 lines = [l.split("#")[0].strip() for l in open("binder/requirements.txt")]
 have = {name(l) for l in lines if l}
 if want != have:

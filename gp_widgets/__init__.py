@@ -15,8 +15,11 @@ from .connect import connect
 if TYPE_CHECKING:
     from . import metrics, samples
     from .recipes import Recipe, apply_recipe
+    from .sweeps.calibration import calibrate
+    from .sweeps.study import Study
     from .widgets import FaceEditor
     from .widgets.grid import SweepGrid, sweep
+    from .widgets.study import StudyView, study
 
 __all__ = [
     "AsyncClient",
@@ -26,13 +29,17 @@ __all__ = [
     "GalleryItem",
     "Move",
     "Recipe",
+    "Study",
+    "StudyView",
     "SweepGrid",
     "Task",
     "apply_recipe",
+    "calibrate",
     "connect",
     "errors",
     "metrics",
     "samples",
+    "study",
     "sweep",
 ]
 __version__ = "0.1.0"
@@ -45,6 +52,10 @@ _LAZY = {
     "metrics": ("gp_widgets.metrics", None),
     "Recipe": ("gp_widgets.recipes", "Recipe"),
     "apply_recipe": ("gp_widgets.recipes", "apply_recipe"),
+    "Study": ("gp_widgets.sweeps.study", "Study"),
+    "StudyView": ("gp_widgets.widgets.study", "StudyView"),
+    "study": ("gp_widgets.widgets.study", "study"),
+    "calibrate": ("gp_widgets.sweeps.calibration", "calibrate"),
 }
 
 

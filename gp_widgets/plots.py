@@ -7,6 +7,7 @@ script, during a run, and on a loaded manifest.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageDraw
@@ -18,9 +19,12 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType
 
+    from .sweeps.aggregate import CurvePoint
+    from .sweeps.calibration import Calibration
     from .sweeps.result import SweepResult
 
-__all__ = ["METRIC_LABELS", "PANELS", "animate", "contact_sheet", "research_plot", "save_figure"]
+__all__ = ["METRIC_LABELS", "PANELS", "animate", "calibration_figure", "contact_sheet", "research_plot",
+           "save_figure", "study_figure"]
 
 METRIC_LABELS = {
     "mad_face": "mean |Δ| inside the face",
@@ -198,3 +202,67 @@ def animate(result: SweepResult, path: str | os.PathLike[str], *, tile: int = 16
         out.append(canvas)
     out[0].save(path, format="GIF", save_all=True, append_images=out[1:], duration=ms_per_frame, loop=0,
                 optimize=True)
+
+
+def study_figure(points: Sequence[CurvePoint], metrics: Sequence[str], *, title: str = "", dpi: int = 100) -> Figure:
+    """One panel per metric; in each, one line per move: the mean over photos against param, with its 95%
+    interval as a band and the photo count of the last point in the legend."""
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    with rc_context(_PAPER_RC):
+        fig = Figure(figsize=(3.2 * max(1, len(metrics)), 2.8), dpi=dpi, layout="constrained")
+        axes = fig.subplots(1, max(1, len(metrics)), squeeze=False)[0]
+        for ax, metric in zip(axes, metrics, strict=False):
+            moves = sorted({p.move for p in points if p.metric == metric})
+            for move in moves:
+                line = sorted((p.param, p.interval) for p in points if p.metric == metric and p.move == move)
+                xs = [x for x, _ in line]
+                n = max(i.n for _, i in line)
+                drawn = ax.plot(xs, [i.mean for _, i in line], marker="o", markersize=3, label=f"{move} (n={n})")
+                ax.fill_between(xs, [i.low for _, i in line], [i.high for _, i in line], alpha=0.2,
+                                color=drawn[0].get_color(), linewidth=0)
+            ax.set_title(METRIC_LABELS.get(metric, metric))
+            ax.set_xlabel("param")
+            ax.grid(alpha=0.3)
+            if moves:
+                ax.legend(fontsize=7)
+            else:
+                ax.text(0.5, 0.5, "no completed variants yet", ha="center", va="center", transform=ax.transAxes)
+        fig.supylabel("mean over photos, 95% band")
+        if title:
+            fig.suptitle(title)
+    return fig
+
+
+def calibration_figure(calibration: Calibration, *, dpi: int = 100) -> Figure:
+    """Each photo's crossing param (open marker at the limit when it never crossed), per sign the median
+    (line) and the range that keeps 90% of the photos on the safe side (shaded)."""
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    cal = calibration
+    with rc_context(_PAPER_RC):
+        fig = Figure(figsize=(5.0, 1.2 + 0.18 * len(cal.photos)), dpi=dpi, layout="constrained")
+        ax = fig.subplots()
+        summary = cal.summary()
+        for sign, s in summary.items():
+            ax.axvspan(0, s.safe(0.9), color="#2a9d8f", alpha=0.15, linewidth=0)
+            ax.axvline(sign * s.median, color="#264653", linewidth=1)
+        for photo in cal.photos:
+            for sign in (-1, 1):
+                crossing = photo.side(sign)
+                if crossing is None:
+                    continue
+                x = sign * cal.limit if crossing.param is None else crossing.param
+                ax.plot([x], [photo.index], marker="o", markersize=4, color="#e76f51",
+                        markerfacecolor="none" if crossing.param is None else "#e76f51")
+        ax.axvline(0, color="#999999", linewidth=0.8)
+        ax.set_xlim(-cal.limit * 1.05, cal.limit * 1.05)
+        ax.set_ylim(-0.5, max(0.5, len(cal.photos) - 0.5))
+        ax.invert_yaxis()
+        ax.set_xlabel(f"{cal.move} param where {cal.metric} reaches {cal.threshold:g}")
+        ax.set_ylabel("photo")
+        ax.grid(alpha=0.3, axis="x")
+        ax.set_title(f"{cal.move}: safe for 90% of photos (shaded), median (line)")
+    return fig

@@ -166,3 +166,22 @@ async def test_grid_fallback_shows_thumbnails_labels_and_failures(client):
     pixels = np.asarray(done).astype(int)
     assert ((pixels[..., 0] - pixels[..., 1]) > 100).any()  # move_unavailable_offline in red
     grid.close()
+
+
+async def test_study_fallback_shows_the_final_curves(client, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    import gp_widgets as gp
+    from gp_widgets import samples
+
+    with ThreadPoolExecutor(1) as executor:
+        view = gp.study([samples.portrait()], ["smile"], [-1, 0, 1], metrics=[gp.metrics.mad_face], client=client,
+                        executor=executor, cache_dir=tmp_path)
+        blank = picture_of(view._static.bundle())
+        await view
+    bundle = view._static.bundle()
+    final = picture_of(bundle)
+    assert bundle["text/plain"].startswith("Study: 1 photos") and "3 done" in bundle["text/plain"]
+    assert len(bundle["text/html"]) <= MAX_OUTPUT_BYTES
+    assert np.asarray(blank).std() == 0 and np.asarray(final).std() > 10  # the curves, not a blank sheet
+    view.close()

@@ -1,0 +1,72 @@
+"""Kernel memory over a 10,000-cell study: RSS growth of this process.
+
+A fast engine (no emulated latency, 4 workers), 72 corpus photos x 2 moves x 70 params = 10,080 cells with a
+pixel metric (``gp.metrics.mad_face``), through ``StudyRunner`` (variants stream through: the kernel keeps
+numbers only) with the default executor. RSS (``VmRSS``) is read before the study starts and after it ends,
+and sampled every 0.25 s in between for the peak. The executor's worker processes are not this process:
+their memory is not counted (it does not grow with the number of cells either).
+
+* ``study_rss_mb_10k``: RSS after - RSS before, in MB (10^6 bytes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import tempfile
+from typing import Any
+
+from ._common import async_client, check_size, engine, metric, params_between, rss_bytes, run_async, warm_up
+
+KEYS = ("study_rss_mb_10k",)
+
+CONFIG = {
+    "full": {"photos": 72, "moves": ("smile", "age"), "n_params": 70, "workers": 4, "concurrency": 8},
+    "smoke": {"photos": 3, "moves": ("smile", "age"), "n_params": 4, "workers": 2, "concurrency": 8},
+}
+MB = 1e6
+
+
+async def _measure(proc: Any, cfg: dict[str, Any], cache_dir: str) -> tuple[int, int, int, Any]:
+    from gp_widgets import metrics, samples
+    from gp_widgets.sweeps.study import StudyRunner
+
+    photos = samples.corpus(cfg["photos"])
+    runner = StudyRunner(photos, cfg["moves"], params_between(-2.0, 2.0, cfg["n_params"]), [metrics.mad_face],
+                         client=async_client(proc), concurrency=cfg["concurrency"], cache_dir=cache_dir)
+    gc.collect()
+    before = peak = rss_bytes()
+    done = asyncio.Event()
+
+    async def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, rss_bytes())
+            await asyncio.sleep(0.25)
+
+    sampler = asyncio.create_task(sample())
+    try:
+        await runner.run()
+    finally:
+        done.set()
+        await sampler
+    gc.collect()
+    after = rss_bytes()
+    return before, after, max(peak, after), runner.result
+
+
+def run(size: str = "full") -> dict[str, Any]:
+    cfg = CONFIG[check_size(size)]
+    warm_up()
+    with engine(latency=0.0, workers=cfg["workers"]) as proc, tempfile.TemporaryDirectory() as cache:
+        before, after, peak, result = run_async(_measure(proc, cfg, cache))
+    bad = [(r.photo, r.move, r.param, r.error_code) for r in result.records if r.status != "complete"]
+    if bad:
+        raise RuntimeError(f"{len(bad)} of {len(result.records)} study cells did not complete: {bad[:3]}")
+    return {
+        "study_rss_mb_10k": metric((after - before) / MB, 300.0, "<=", "MB", cells=len(result.records),
+                                   rss_before_mb=round(before / MB, 1), rss_after_mb=round(after / MB, 1),
+                                   rss_peak_growth_mb=round((peak - before) / MB, 1),
+                                   study_wall_s=round(result.stats.wall_seconds, 1), engine_workers=cfg["workers"],
+                                   concurrency=cfg["concurrency"]),
+    }

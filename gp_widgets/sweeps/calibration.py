@@ -1,0 +1,236 @@
+"""``gp.calibrate``: per photo and sign, the param where a metric crosses its threshold, through the API.
+
+Each photo is uploaded once (a photo uploaded before, by content hash, is reused), its largest face is
+measured, and each sign runs a :class:`~gp_widgets.sweeps.calibrate.Bisection`: a handful of variants on a
+fixed param grid, read from the disk cache when an earlier run (or sweep) made them. Network work runs on the
+event loop; decoding and metrics on an executor (a process pool by default).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ..analysis.metrics import BUILTINS, Metric, as_metric
+from ..api import AsyncClient, Client, GalleryItem, Move
+from ..api.errors import GPError, TaskFailedError
+from .cache import VariantCache
+from .calibrate import Bisection, Crossing, SignSummary, summarize
+from .compute import (
+    default_executor,
+    measure_variant,
+    prepare_original,
+    run,
+)
+from .documents import cached_bytes, open_document
+from .gate import Gate
+from .photos import resolve_photos
+from .records import error_code
+from .runner import sweep_client
+from .spec import _move
+
+if TYPE_CHECKING:
+    import pandas
+    from matplotlib.figure import Figure
+
+__all__ = ["Calibration", "PhotoCalibration", "calibrate", "calibrate_async"]
+
+T = TypeVar("T")
+SIGNS = (-1, 1)
+
+
+@dataclass(frozen=True)
+class PhotoCalibration:
+    """One photo's crossings (None on a side that failed; ``error`` says why, with the API's code)."""
+
+    index: int
+    doc_id: str | None
+    negative: Crossing | None
+    positive: Crossing | None
+    error: str | None = None
+
+    def side(self, sign: int) -> Crossing | None:
+        return self.negative if sign < 0 else self.positive
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Per-photo crossings of ``metric`` at ``threshold`` for ``move``, and their summary over photos."""
+
+    move: str
+    metric: str
+    threshold: float
+    limit: float
+    photos: tuple[PhotoCalibration, ...]
+
+    def crossings(self, sign: int) -> list[Crossing]:
+        return [c for p in self.photos if (c := p.side(sign)) is not None]
+
+    def summary(self) -> dict[int, SignSummary]:
+        """Per sign (−1, +1) with at least one photo measured: median and quantiles of |crossing|."""
+        return {sign: summarize(found, self.limit) for sign in SIGNS if (found := self.crossings(sign))}
+
+    def range(self, coverage: float = 0.9) -> tuple[float, float]:
+        """``(lo, hi)``: the params that keep ``coverage`` of the photos on the safe side of the threshold."""
+        summary = self.summary()
+        if set(summary) != set(SIGNS):
+            raise ValueError(f"no photo was measured on both sides of {self.move!r}; see .photos for the errors")
+        return summary[-1].safe(coverage), summary[1].safe(coverage)
+
+    def ranges(self, coverage: float = 0.9) -> dict[str, tuple[float, float]]:
+        """``{move: (lo, hi)}``, ready for ``gp.FaceEditor(ranges=...)`` (the slider's limits)."""
+        return {self.move: self.range(coverage)}
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per photo and sign: crossing (NaN when never crossed), safe param, probes, error."""
+        import pandas
+
+        rows = []
+        for photo in self.photos:
+            for sign in SIGNS:
+                c = photo.side(sign)
+                rows.append({"photo": photo.index, "sign": sign, "move": self.move, "metric": self.metric,
+                             "crossing": math.nan if c is None or c.param is None else c.param,
+                             "safe": math.nan if c is None else c.safe, "censored": bool(c and c.censored),
+                             "probes": 0 if c is None else len(c.probes), "error": photo.error})
+        return pandas.DataFrame.from_records(rows)
+
+    def plot(self) -> Figure:
+        """Each photo's crossing per sign, with the median and the 10–90% range (matplotlib figure)."""
+        from ..plots import calibration_figure
+
+        return calibration_figure(self)
+
+    def __repr__(self) -> str:
+        parts = [f"Calibration({self.move!r}, {self.metric} at {self.threshold:g}, {len(self.photos)} photos"]
+        for sign, s in self.summary().items():
+            parts.append(f"{'+' if sign > 0 else '-'}: median {s.median * sign:+.2f}, safe for 90% {s.safe(0.9):+.2f}"
+                         + (f" ({s.censored} never crossed)" if s.censored else ""))
+        return "; ".join(parts) + ")"
+
+
+def _largest(faces: Sequence[Any]) -> int:
+    return max(range(len(faces)), key=lambda i: faces[i].w * faces[i].h)
+
+
+class _Calibrator:
+    def __init__(self, aio: AsyncClient, cache: VariantCache, executor: Executor, move: str, metric: Metric,
+                 search: dict[str, Any], concurrency: int, timeout: float) -> None:
+        self.aio, self.cache, self.executor, self.move, self.metric = aio, cache, executor, move, metric
+        self.search, self.timeout = search, timeout
+        self.gate = Gate(concurrency)
+
+    async def _value(self, doc: GalleryItem, face: int, original: bytes, box: tuple[float, ...], param: float) -> float:
+        call = self.gate.call
+        async with self.gate.slot():
+            variant = await call(self.aio.edit, doc, self.move, param, face)
+            if not variant.task.done:
+                variant = await call(self.aio.wait, variant, self.timeout)
+            elif variant.task.failed:
+                raise TaskFailedError(variant.task.error_code, variant)
+            data = await cached_bytes(self.aio, self.cache, variant, call)
+        measured = await run(self.executor, measure_variant, original, data, box, (self.metric,))
+        return measured.values[self.metric.name]
+
+    async def _side(self, doc: GalleryItem, face: int, original: bytes, box: tuple[float, ...], sign: int) -> Crossing:
+        search = Bisection(sign, **self.search)
+        while (param := search.next_param()) is not None:
+            search.observe(param, await self._value(doc, face, original, box, param))
+        return search.result
+
+    async def photo(self, index: int, source: Any) -> PhotoCalibration:
+        doc_id = None
+        try:
+            async with self.gate.slot():
+                doc, data, _ = await open_document(self.aio, self.cache, source, self.gate.call)
+                doc_id = doc.id
+                if doc.faces is None:
+                    doc = await self.gate.call(self.aio.wait_for_faces, doc, self.timeout)
+            if not doc.faces:
+                return PhotoCalibration(index, doc_id, None, None, "no_face")
+            face = _largest(doc.faces)
+            f = doc.faces[face]
+            original = await run(self.executor, prepare_original, data)
+            sides = await asyncio.gather(*(self._side(doc, face, original, (f.x, f.y, f.w, f.h), s) for s in SIGNS),
+                                         return_exceptions=True)
+        except GPError as exc:
+            return PhotoCalibration(index, doc_id, None, None, error_code(exc))
+        failed = [s for s in sides if isinstance(s, BaseException)]
+        for error in failed:
+            if not isinstance(error, GPError):
+                raise error
+        negative, positive = (s if isinstance(s, Crossing) else None for s in sides)
+        return PhotoCalibration(index, doc_id, negative, positive, error_code(failed[0]) if failed else None)
+
+
+MetricRef = Metric | Callable[..., float] | str
+
+
+def resolve_metric(metric: MetricRef) -> Metric:
+    """A metric object from a built-in's name (``"identity"``), a metric, or a function."""
+    if isinstance(metric, str):
+        named = {m.name: m for m in BUILTINS}
+        if metric not in named:
+            raise ValueError(f"unknown metric {metric!r}; built-in: {', '.join(named)}")
+        return named[metric]
+    return as_metric(metric)
+
+
+async def calibrate_async(photos: Any, move: Move | str, metric: MetricRef = "identity", threshold: float = 0.6,
+                          limit: float = 10.0,
+                          *, resolution: float = 0.25, higher_is_better: bool | None = None,
+                          client: Client | AsyncClient | None = None, executor: Executor | None = None,
+                          concurrency: int = 8, cache_dir: Any = None, timeout: float = 300.0) -> Calibration:
+    """The coroutine behind :func:`calibrate` (same arguments), for code that already runs a loop."""
+    sources = resolve_photos(photos)
+    move = _move(move)
+    metric = resolve_metric(metric)
+    search: dict[str, Any] = {"threshold": float(threshold), "limit": float(limit), "resolution": float(resolution),
+              "higher_is_better": bool(getattr(metric, "higher_is_better", False)
+                                       if higher_is_better is None else higher_is_better)}
+    Bisection(1, **search)  # refuse a bad threshold, limit or resolution before any request
+    if client is None:
+        from ..connect import connect
+
+        client = await asyncio.to_thread(connect)
+    aio = sweep_client(client)
+    cache = VariantCache(aio.settings.base_url, aio.settings.api_key, cache_dir)
+    own = executor is None
+    pool = default_executor([metric]) if executor is None else executor
+    try:
+        work = _Calibrator(aio, cache, pool, move, metric, search, concurrency, timeout)
+        results = await asyncio.gather(*(work.photo(i, s) for i, s in enumerate(sources)))
+    finally:
+        await aio.aclose()
+        if own:
+            pool.shutdown(wait=False, cancel_futures=True)
+    return Calibration(move, metric.name, float(threshold), float(limit), tuple(results))
+
+
+def calibrate(photos: Any, move: Move | str, metric: MetricRef = "identity", threshold: float = 0.6,
+              limit: float = 10.0, **options: Any) -> Calibration:
+    """Per photo (largest face) and sign, the param where ``metric`` crosses ``threshold`` for ``move``,
+    by bisection up to ``limit`` on a grid of ``resolution`` (0.25): about seven variants per photo and sign,
+    cached. ``metric``: a built-in's name, a metric or a function; ``photos``: a list, a folder or a glob.
+    Options: ``resolution``, ``higher_is_better`` (default: the metric's), ``client``, ``executor``,
+    ``concurrency``, ``cache_dir``, ``timeout``.
+
+    Blocks until done; inside a running loop (a notebook cell) it makes the loop re-entrant with
+    nest-asyncio2, like ``grid.result()``. In async code, ``await calibrate_async(...)``.
+    """
+    return _block(calibrate_async(photos, move, metric, threshold, limit, **options))
+
+
+def _block(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    import nest_asyncio2
+
+    nest_asyncio2.apply(loop)
+    return loop.run_until_complete(coro)

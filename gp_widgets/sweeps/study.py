@@ -1,0 +1,456 @@
+"""A study: many photos × moves × params, measured by metric plug-ins, aggregated over photos.
+
+:class:`Study` is the data (photos, one record per photo × face × move × param, metric definitions) with
+what is built from it: the tidy table, curves with 95% intervals, failures by code, figures, save and load.
+:class:`StudyRunner` fills one in on the event loop: the network work goes through the sweep's gate and
+poller and the disk cache; the CPU work (decoding, metrics) through a ``concurrent.futures.Executor``.
+Variant pixels stream through: the kernel keeps numbers only. Metric values are cached beside the variant,
+so a study started again with the same arguments downloads nothing and computes no metric twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..analysis.metrics import Metric, metric_list
+from ..api import AsyncClient, Client, GalleryItem, Move
+from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
+from ..api.errors import GPError, TaskFailedError
+from ..files import write_atomic
+from .aggregate import CurvePoint, curves, failures_by_code
+from .cache import VariantCache
+from .compute import (
+    Measured,
+    default_executor,
+    measure_variant,
+    prepare_original,
+    run,
+)
+from .documents import open_document
+from .gate import Gate
+from .metrics import DEFAULT_METRICS
+from .photos import resolve_photos
+from .poller import Poller
+from .records import SweepStats, error_code
+from .runner import sweep_client
+from .spec import _move, _param, _unique
+from .tidy import _text, load_table, new_manifest, save_table, to_dataframe, url_host
+
+if TYPE_CHECKING:
+    import pandas
+    from matplotlib.figure import Figure
+
+__all__ = ["FacesMode", "MeasureCache", "Study", "StudyPhoto", "StudyRecord", "StudyRunner", "StudyStats"]
+
+log = logging.getLogger("gp_widgets.study")
+
+FacesMode = Literal["largest", "all"]
+Box = tuple[float, float, float, float]
+
+
+@dataclass
+class StudyRecord:
+    """One cell of a study and what is kept of it: status, variant id, and its metric values."""
+
+    photo: int
+    face: int
+    move: str
+    param: float
+    status: CellStatus = CellStatus.pending
+    error_code: str | None = None
+    variant_id: str | None = None
+    seconds: float | None = None
+    values: dict[str, float] = field(default_factory=dict)
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def final(self) -> bool:
+        return CellStatus(self.status).final
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"photo": self.photo, "face": self.face, "move": self.move, "param": self.param,
+                "status": str(self.status), "error_code": self.error_code, "variant_id": self.variant_id,
+                "seconds": None if self.seconds is None else round(self.seconds, 3), **self.values}
+
+
+@dataclass(frozen=True)
+class StudyPhoto:
+    """An input photo as the study used it: its name, content hash, document, face boxes and faces measured."""
+
+    index: int
+    name: str
+    sha256: str | None
+    doc_id: str
+    faces: tuple[Box, ...]
+    measured: tuple[int, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, "name": self.name, "sha256": self.sha256, "doc_id": self.doc_id,
+                "faces": [list(f) for f in self.faces], "measured": list(self.measured)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StudyPhoto:
+        return cls(int(data["index"]), str(data["name"]), data.get("sha256"), str(data["doc_id"]),
+                   tuple(tuple(float(v) for v in f) for f in data.get("faces", ())),  # type: ignore[misc]
+                   tuple(int(i) for i in data.get("measured", ())))
+
+
+@dataclass
+class StudyStats:
+    """Counters: requests, cache use, metric work, wall time."""
+
+    downloads: int = 0
+    cache_hits: int = 0
+    measured: int = 0
+    measures_cached: int = 0
+    refetched: int = 0
+    wall_seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: round(v, 2) if isinstance(v, float) else v for k, v in self.__dict__.items()}
+
+
+def _photo_name(source: Any, index: int) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source).name
+    if isinstance(source, GalleryItem):
+        return source.id
+    return f"photo {index}"
+
+
+@dataclass
+class Study:
+    """A study's inputs, records and metric definitions; figures and tables are built from these."""
+
+    moves: tuple[str, ...]
+    params: tuple[float, ...]
+    faces: FacesMode
+    metrics: list[dict[str, Any]]
+    names: list[str]
+    photos: list[StudyPhoto | None] = field(default_factory=list)
+    records: list[StudyRecord] = field(default_factory=list)
+    stats: StudyStats = field(default_factory=StudyStats)
+    backend: str | None = None
+    host: str | None = None
+    cache_dir: str | None = None
+
+    @property
+    def metric_names(self) -> list[str]:
+        return [m["name"] for m in self.metrics]
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return {"moves": list(self.moves), "params": list(self.params), "faces": self.faces,
+                "photos": len(self.names)}
+
+    @property
+    def done(self) -> bool:
+        return bool(self.records) and all(r.final for r in self.records)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per cell (photo, face, move, param, status, error_code, variant_id, seconds, metrics)."""
+        return [r.to_dict() for r in self.records]
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """The tidy table: one row per photo × face × move × param, one column per metric."""
+        return to_dataframe(self.to_records(), self.metric_names)
+
+    def curves(self) -> list[CurvePoint]:
+        """Per move × param × metric, the mean over photos with its 95% t-interval."""
+        return curves(self.to_records(), self.metric_names)
+
+    def failures(self) -> dict[str, int]:
+        return failures_by_code(self.to_records())
+
+    def figure(self, metrics: Sequence[str] | None = None) -> Figure:
+        """Each metric's mean against param per move, with 95% bands."""
+        from ..plots import study_figure
+
+        done = sum(r.status == CellStatus.complete for r in self.records)
+        return study_figure(self.curves(), list(metrics or self.metric_names),
+                            title=f"{len(self.names)} photos · {done} of {len(self.records)} cells")
+
+    def photo_records(self, photo: int) -> list[StudyRecord]:
+        return [r for r in self.records if r.photo == photo]
+
+    def manifest(self) -> dict[str, Any]:
+        return new_manifest(spec=self.spec, metrics=self.metrics, backend=self.backend, host=self.host,
+                            photos=[p.to_json() if p else {"index": i, "name": self.names[i]}
+                                    for i, p in enumerate(self.photos)], cache_dir=self.cache_dir)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """The tidy table and its manifest, as Parquet (``.parquet``) or CSV (``.csv``), written atomically."""
+        return save_table(self.to_dataframe(), self.manifest(), path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Study:
+        """A saved study, offline: its figures and tables rebuild from the file (pixels from the disk cache)."""
+        frame, manifest = load_table(path)
+        spec = manifest["spec"]
+        photos = [StudyPhoto.from_json(p) if "doc_id" in p else None for p in manifest["photos"]]
+        names = [p.get("name", f"photo {i}") for i, p in enumerate(manifest["photos"])]
+        metrics = manifest["metrics"]
+        known = {m["name"] for m in metrics}
+        records = []
+        for row in frame.to_dict("records"):
+            values = {m: float(row[m]) for m in known if m in row and not math.isnan(row[m])}
+            records.append(StudyRecord(int(row["photo"]), int(row["face"]), str(row["move"]), float(row["param"]),
+                                       CellStatus(row["status"]), _text(row["error_code"]), _text(row["variant_id"]),
+                                       None if row["seconds"] != row["seconds"] else float(row["seconds"]), values))
+        return cls(tuple(spec["moves"]), tuple(float(p) for p in spec["params"]), spec["faces"], metrics, names,
+                     photos, records, backend=manifest.get("backend"), host=manifest.get("host"),
+                     cache_dir=manifest.get("cache_dir"))
+
+
+class MeasureCache:
+    """Metric values stored beside the variant: ``<cache>/measures/<variant id>-<key>.json``, where the key
+    hashes the face box and the metric names. Written atomically; an unreadable entry counts as absent."""
+
+    def __init__(self, cache: VariantCache) -> None:
+        self.dir = cache.dir / "measures"
+
+    def _path(self, variant_id: str, box: Box, names: Sequence[str]) -> Path:
+        key = hashlib.sha256(json.dumps([variant_id, [round(v, 6) for v in box], list(names)]).encode())
+        return self.dir / f"{key.hexdigest()[:32]}.json"
+
+    def get(self, variant_id: str, box: Box, names: Sequence[str]) -> Measured | None:
+        try:
+            data = json.loads(self._path(variant_id, box, names).read_text())
+            values = {n: float(data["values"][n]) for n in names}
+            return Measured(values, {str(k): str(v) for k, v in data.get("reasons", {}).items()})
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, variant_id: str, box: Box, names: Sequence[str], measured: Measured) -> None:
+        data = {"values": {n: measured.values[n] for n in names}, "reasons": measured.reasons}
+        write_atomic(self._path(variant_id, box, names), json.dumps(data).encode())
+
+
+_DONE = object()
+
+
+class StudyRunner:
+    """Runs a study on the current event loop, filling in :attr:`result` as cells finish.
+
+    Photos are prepared a few at a time (upload once, detect faces, prepare the original for measuring);
+    their cells go through a bounded queue to ``2 × concurrency`` workers, so memory stays flat however many
+    cells there are. A failed cell keeps its error code and never stops the study; ``cancel`` marks the
+    unfinished ones cancelled.
+    """
+
+    def __init__(self, photos: Any, moves: Sequence[Move | str], params: Sequence[float],
+                 metrics: Sequence[Metric | Callable[..., float]] | None = None, *, faces: FacesMode = "largest",
+                 client: Client | AsyncClient | None = None, concurrency: int = 8, executor: Executor | None = None,
+                 cache_dir: Any = None, timeout: float = DEFAULT_WAIT_TIMEOUT,
+                 on_change: Callable[[StudyRecord], Any] | None = None) -> None:
+        from .tidy import metric_definition
+
+        if faces not in ("largest", "all"):
+            raise ValueError(f"faces must be 'largest' or 'all', got {faces!r}")
+        if isinstance(moves, (str, Move)):
+            moves = [moves]
+        metric_objects = metric_list(DEFAULT_METRICS if metrics is None else metrics)
+        if not metric_objects:
+            raise ValueError("a study needs at least one metric")
+        self.sources = resolve_photos(photos)
+        self.metrics = metric_objects
+        self.result = Study(_unique(map(_move, moves), "move"), _unique(map(_param, params), "param"), faces,
+                            [metric_definition(m) for m in metric_objects],
+                            [_photo_name(s, i) for i, s in enumerate(self.sources)],
+                            photos=[None] * len(self.sources))
+        if faces == "largest":
+            self.result.records = [StudyRecord(i, 0, m, p) for i in range(len(self.sources))
+                                   for m in self.result.moves for p in self.result.params]
+        self.client, self.gate, self.on_change = client, Gate(concurrency), on_change
+        self._executor = executor
+        self._cache_dir, self._timeout = cache_dir, timeout
+        self._workers = 2 * concurrency
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._cancelled = False
+
+    # -- public -------------------------------------------------------------------------
+
+    async def run(self) -> list[StudyRecord]:
+        """Run every cell; returns the records."""
+        started = time.monotonic()
+        study = self.result
+        try:
+            client = self.client
+            if client is None:
+                from ..connect import connect
+
+                client = self.client = await asyncio.to_thread(connect)
+            self._aio = sweep_client(client)
+            settings = self._aio.settings
+            self._cache = VariantCache(settings.base_url, settings.api_key, self._cache_dir)
+            study.backend = "local" if getattr(client, "backend", None) == "local" else "remote"
+            study.host, study.cache_dir = url_host(settings.base_url), str(self._cache.root)
+        except Exception as exc:  # noqa: BLE001 -- no backend at all: every cell shows why
+            log.warning("study could not connect: %s", exc)
+            for rec in study.records:
+                self._fail(rec, error_code(exc))
+            return study.records
+        self._measures = MeasureCache(self._cache)
+        self._pool = default_executor(self.metrics) if self._executor is None else self._executor
+        self._poller = Poller(self._gated_get, SweepStats(), timeout=self._timeout)
+        queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=4 * self._workers)
+        poller = asyncio.create_task(self._poller.run())
+        try:
+            if not self._cancelled:
+                workers = [asyncio.create_task(self._worker(queue)) for _ in range(self._workers)]
+                producer = asyncio.create_task(self._produce(queue))
+                self._tasks = [producer, *workers]
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+        finally:
+            poller.cancel()
+            await asyncio.gather(poller, return_exceptions=True)
+            await self._aio.aclose()
+            if self._executor is None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+            for rec in study.records:
+                if not rec.final:
+                    self._set(rec, CellStatus.cancelled)
+            study.stats.wall_seconds = time.monotonic() - started
+        return study.records
+
+    def cancel(self) -> None:
+        """Stop: cells not finished become ``cancelled`` (call on the loop the study runs on)."""
+        self._cancelled = True
+        for task in self._tasks:
+            task.cancel()
+
+    # -- steps --------------------------------------------------------------------------
+
+    async def _gated_get(self, item: GalleryItem) -> GalleryItem:
+        return await self.gate.call(self._aio.get, item)
+
+    async def _produce(self, queue: asyncio.Queue[Any]) -> None:
+        photos = asyncio.Semaphore(4)
+
+        async def one(index: int) -> None:
+            async with photos:
+                cells = await self._prepare(index)
+            for job in cells:
+                await queue.put(job)
+
+        try:
+            await asyncio.gather(*(one(i) for i in range(len(self.sources))))
+        finally:
+            for _ in range(self._workers):
+                await queue.put(_DONE)
+
+    async def _prepare(self, index: int) -> list[tuple[GalleryItem, bytes, Box, StudyRecord]]:
+        study = self.result
+        try:
+            doc, data, sha = await open_document(self._aio, self._cache, self.sources[index], self.gate.call)
+            if doc.faces is None:
+                doc = await self.gate.call(self._aio.wait_for_faces, doc, self._timeout)
+            boxes = tuple((f.x, f.y, f.w, f.h) for f in doc.faces or ())
+            if not boxes:
+                raise _NoFace
+            measured = ((max(range(len(boxes)), key=lambda i: boxes[i][2] * boxes[i][3]),)
+                        if study.faces == "largest" else tuple(range(len(boxes))))
+            original = await run(self._pool, prepare_original, data)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if not isinstance(exc, (GPError, _NoFace)):
+                log.exception("study: preparing photo %d failed", index)
+            code = "no_face" if isinstance(exc, _NoFace) else error_code(exc)
+            for rec in study.photo_records(index):
+                self._fail(rec, code)
+            return []
+        study.photos[index] = StudyPhoto(index, study.names[index], sha, doc.id, boxes, measured)
+        if study.faces == "largest":
+            records = study.photo_records(index)
+            for rec in records:
+                rec.face = measured[0]
+        else:
+            records = [StudyRecord(index, f, m, p) for f in measured for m in study.moves for p in study.params]
+            study.records.extend(records)
+        return [(doc, original, boxes[rec.face], rec) for rec in records]
+
+    async def _worker(self, queue: asyncio.Queue[Any]) -> None:
+        while (job := await queue.get()) is not _DONE:
+            await self._cell(*job)
+
+    async def _cell(self, doc: GalleryItem, original: bytes, box: Box, rec: StudyRecord) -> None:
+        started = None
+        try:
+            async with self.gate.slot():
+                started, wall = time.monotonic(), time.time()
+                self._set(rec, CellStatus.submitted)
+                item = await self.gate.call(self._aio.edit, doc, rec.move, rec.param, rec.face)
+                rec.variant_id = item.id
+                if not item.task.done:
+                    item = await self._poller.wait(item, wall)
+            if item.task.failed:
+                raise TaskFailedError(item.task.error_code, item)
+            self._set(rec, CellStatus.downloading)
+            names = [m.name for m in self.metrics]
+            measured = await asyncio.to_thread(self._measures.get, item.id, box, names)
+            if measured is not None:
+                self.result.stats.measures_cached += 1
+            else:
+                measured = await self._measure(item, original, box)
+                await asyncio.to_thread(self._measures.put, item.id, box, names, measured)
+            rec.values, rec.reasons = measured.values, measured.reasons
+            rec.seconds = time.monotonic() - started
+            self._set(rec, CellStatus.complete)
+        except asyncio.CancelledError:
+            self._set(rec, CellStatus.cancelled)
+            raise
+        except Exception as exc:
+            if not isinstance(exc, GPError):
+                log.exception("study cell %s failed unexpectedly", rec)
+            rec.seconds = None if started is None else time.monotonic() - started
+            self._fail(rec, error_code(exc))
+
+    async def _measure(self, item: GalleryItem, original: bytes, box: Box) -> Measured:
+        """Variant bytes from the cache (a damaged entry is dropped and fetched again) or the network,
+        measured on the executor; only the numbers come back."""
+        stats = self.result.stats
+        data = await asyncio.to_thread(self._cache.get, item.id)
+        if data is not None:
+            stats.cache_hits += 1
+            try:
+                stats.measured += 1
+                return await run(self._pool, measure_variant, original, data, box, self.metrics)
+            except (OSError, SyntaxError, ValueError):  # what PIL raises for a truncated or foreign file
+                log.warning("study: cached variant %s is unreadable; fetching it again", item.id)
+                stats.refetched += 1
+                await asyncio.to_thread(self._cache.path(item.id).unlink, True)
+        data = await self.gate.call(self._aio.download, item)
+        stats.downloads += 1
+        await asyncio.to_thread(self._cache.put, item.id, data)
+        stats.measured += 1
+        return await run(self._pool, measure_variant, original, data, box, self.metrics)
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    def _set(self, rec: StudyRecord, status: CellStatus) -> None:
+        rec.status = status
+        if self.on_change is not None:
+            try:
+                self.on_change(rec)
+            except Exception:
+                log.exception("study on_change callback failed")
+
+    def _fail(self, rec: StudyRecord, code: str) -> None:
+        rec.error_code = code
+        self._set(rec, CellStatus.failed)
+
+
+class _NoFace(Exception):
+    """The photo has no face to edit."""

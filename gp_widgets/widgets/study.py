@@ -1,0 +1,262 @@
+"""``StudyView``: a study's live aggregate (curves with 95% bands), progress, ETA, failures, cancel, and a
+drill-down to any photo's grid; and ``gp.study(...)``.
+
+A 10,000-cell study gets no widget per cell: one PNG of the aggregate figure, re-rendered off the loop at
+most every :data:`REDRAW_SECONDS`, and a few text widgets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import io
+import os
+import time
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ipywidgets as widgets
+from PIL import Image
+
+from ..analysis.metrics import Metric
+from ..api import AsyncClient, Client, Move
+from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
+from ..sweeps.aggregate import RateMeter
+from ..sweeps.run import SweepRun
+from ..sweeps.study import FacesMode, Study, StudyRecord, StudyRunner
+from .static import StaticFallback
+
+if TYPE_CHECKING:
+    import pandas
+    from matplotlib.figure import Figure
+
+    from .grid import SweepGrid
+
+__all__ = ["REDRAW_SECONDS", "StudyView", "study"]
+
+REDRAW_SECONDS = 0.5
+FIGURE_DPI = 90
+
+
+def study(photos: Any, moves: Sequence[Move | str], params: Sequence[float],
+          metrics: Sequence[Metric | Callable[..., float]] | None = None, *,
+          faces: FacesMode = "largest", client: Client | AsyncClient | None = None, concurrency: int = 8,
+          executor: Executor | None = None, cache_dir: str | os.PathLike[str] | None = None,
+          timeout: float = DEFAULT_WAIT_TIMEOUT) -> StudyView:
+    """Start a study and return its live view at once; ``await view`` (or ``view.result()``) gives the records.
+
+    ``photos``: a list of photos or ``GalleryItem`` objects, a folder, or a glob. ``metrics``: any of
+    ``gp.metrics`` or functions ``f(original, variant, face_box) -> float`` (default: every built-in).
+    ``faces``: the largest face of each photo, or all of them. ``executor``: where decoding and metrics
+    run (default: a process pool sized to the machine; ``distributed.Client(...).get_executor()`` for a
+    Dask cluster). Started again with the
+    same arguments, a study downloads nothing and computes no metric twice (see ``cache_dir``).
+    """
+    runner = StudyRunner(photos, moves, params, metrics, faces=faces, client=client, concurrency=concurrency,
+                         executor=executor, cache_dir=cache_dir, timeout=timeout)
+    return StudyView(SweepRun.start(runner), runner)  # type: ignore[arg-type]  # a study runs like a sweep
+
+
+class StudyView(widgets.VBox):
+    """Shows a running (or loaded) :class:`Study`: the aggregate figure, progress and ETA, failures by code,
+    a cancel button, and a photo picker that opens that photo's :class:`SweepGrid` below."""
+
+    def __init__(self, run: SweepRun, runner: StudyRunner | None = None) -> None:
+        self.run = run
+        self.study: Study = run.sweep_result  # type: ignore[assignment]
+        self._runner = runner
+        self._loop = run.loop
+        self._meter = RateMeter()
+        self._started = time.monotonic()
+        self._redraw: asyncio.Handle | None = None
+        self._rendering = False
+        self._stale = False
+        self._grid: SweepGrid | None = None
+
+        self.progress = widgets.IntProgress(value=0, min=0, max=max(1, len(self.study.records)), description="study")
+        self.progress_label = widgets.Label()
+        self.progress_label.add_class("gp-study-progress")
+        self.cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning")
+        self.cancel_button.on_click(lambda _: self.cancel())
+        self.failures = widgets.HTML()
+        self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.figure.add_class("gp-study-figure")
+        self.photo = widgets.Dropdown(options=[(n, i) for i, n in enumerate(self.study.names)], description="photo")
+        self.open_button = widgets.Button(description="Open grid", icon="th", disabled=runner is None,
+                                          tooltip="this photo's variants as a sweep grid (from the cache)")
+        self.open_button.on_click(lambda _: self._loop.call(self.open_grid, self.photo.value))
+        self.drill = widgets.Output()
+        heading = widgets.HTML(f"<b>{html.escape(self._title())}</b>")
+        bar = widgets.HBox([self.progress, self.progress_label, self.cancel_button])
+        self._static = StaticFallback(self._picture, self._describe, self._loop)
+        super().__init__([heading, bar, self.failures, self.figure, widgets.HBox([self.photo, self.open_button]),
+                          self.drill, self._static.hider])
+        self.add_class("gp-study")
+        run.on_change(self._changed)  # type: ignore[arg-type]  # the run's records are StudyRecords
+        self._refresh()
+        if run.done:
+            self._finished()
+        else:
+            self._loop.spawn(self._watch())
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> StudyView:
+        """Reopen a saved study (Parquet or CSV): figures and tables without the network."""
+        return cls(SweepRun(Study.load(path)))  # type: ignore[arg-type]
+
+    def _title(self) -> str:
+        s = self.study
+        return (f"Study: {len(s.names)} photos × {len(s.moves)} moves × {len(s.params)} params "
+                f"({s.faces} face{'s' if s.faces == 'all' else ''}) · metrics: {', '.join(s.metric_names)}")
+
+    # -- static fallback (what a saved notebook shows without a kernel) ----------------------------
+
+    def _ipython_display_(self) -> None:
+        self._static.show(self)
+
+    def _describe(self) -> str:
+        return f"{self._title()}: {self.progress_label.value}"
+
+    def _picture(self) -> Image.Image:
+        """The aggregate figure last drawn (a blank sheet before the first draw)."""
+        png = self.figure.value
+        if not png:
+            return Image.new("RGB", (480, 120), "white")
+        with Image.open(io.BytesIO(png)) as image:
+            return image.convert("RGB")
+
+    # -- live display ------------------------------------------------------------------------
+
+    async def _watch(self) -> None:
+        try:
+            await self.run
+        finally:
+            self._loop.call(self._finished)
+
+    def _finished(self) -> None:
+        self.cancel_button.disabled = True
+        self._refresh()
+
+    def _changed(self, rec: StudyRecord) -> None:
+        if CellStatus(rec.status).final:
+            self._loop.call(self._schedule)
+
+    def _schedule(self) -> None:
+        """At most one refresh per :data:`REDRAW_SECONDS`, however many cells finish."""
+        if self._redraw is None:
+            self._redraw = self._loop.loop.call_later(REDRAW_SECONDS, self._refresh)
+
+    def _refresh(self) -> None:
+        if self._redraw is not None:
+            self._redraw.cancel()
+            self._redraw = None
+        records = self.study.records
+        finished = sum(r.final for r in records)
+        done = sum(r.status == CellStatus.complete for r in records)
+        total = len(records)
+        now = time.monotonic()
+        self._meter.mark(now, finished)
+        with self.progress.hold_sync():
+            self.progress.max = max(1, total)
+            self.progress.value = finished
+            self.progress.bar_style = "success" if total and finished == total else ""
+        text = f"{done} done · {finished - done} failed · {total} cells"
+        eta = self._meter.eta(total)
+        if finished < total and eta is not None:
+            text += f" · ETA {eta:.0f} s"
+        elif total and finished == total:
+            text += f" · {self.study.stats.wall_seconds or now - self._started:.1f} s"
+        self.progress_label.value = text
+        failures = self.study.failures()
+        self.failures.value = ("failures: " + ", ".join(f"<code>{html.escape(code)}</code> × {n}"
+                                                         for code, n in failures.items())) if failures else ""
+        self._render()
+
+    def _render(self) -> None:
+        """Draw the figure off the loop; a change during a draw triggers one more."""
+        if self._rendering:
+            self._stale = True
+            return
+        self._rendering, self._stale = True, False
+        self._loop.spawn(self._draw())
+
+    async def _draw(self) -> None:
+        try:
+            png, width = await asyncio.to_thread(_png, self.study)
+            with self.figure.hold_sync():
+                self.figure.value = png
+                self.figure.width = str(width)  # its own size, not stretched to the output's width
+            self._static.refresh_soon()
+        finally:
+            self._rendering = False
+            if self._stale:
+                self._loop.call(self._schedule)
+
+    # -- drill-down ------------------------------------------------------------------------------
+
+    def open_grid(self, photo: int) -> SweepGrid | None:
+        """Show photo ``photo``'s variants as a sweep grid below (the face measured, every move and
+        param; variants come from the disk cache). Returns the grid, or None if the photo has no face."""
+        from .grid import sweep
+
+        study, runner = self.study, self._runner
+        info = study.photos[photo] if 0 <= photo < len(study.photos) else None
+        self.drill.clear_output()
+        if runner is None or info is None:
+            self.drill.append_stdout(f"photo {photo}: no grid (not prepared, or the study was loaded from disk)\n")
+            return None
+        self._grid = sweep(runner.sources[photo], study.moves, study.params, faces=info.measured,
+                           client=runner.client, cache_dir=study.cache_dir)
+        self.drill.append_display_data(self._grid)
+        return self._grid
+
+    # -- the run and its result (delegated) ------------------------------------------------------
+
+    def cancel(self) -> None:
+        """Stop the study: unfinished cells become ``cancelled`` (safe from any thread)."""
+        self.run.cancel()
+
+    @property
+    def done(self) -> bool:
+        return self.run.done
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return self.study.to_records()
+
+    def __await__(self) -> Generator[Any, None, list[dict[str, Any]]]:
+        return self._wait().__await__()
+
+    async def _wait(self) -> list[dict[str, Any]]:
+        records = await self.run
+        await self._draw()  # the final curves, then the saved picture from the awaiting cell too
+        await self._static.refresh()
+        return records
+
+    def result(self, timeout: float | None = None) -> list[dict[str, Any]]:
+        """Block until the study is done and return the records (see :meth:`SweepRun.result`)."""
+        records = self.run.result(timeout)
+        png, _ = _png(self.study)
+        self.figure.value = png
+        self._static.refresh_now()
+        return records
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        return self.study.to_dataframe()
+
+    def to_figure(self, metrics: Sequence[str] | None = None) -> Figure:
+        return self.study.figure(metrics)
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """The tidy table with its manifest (``.parquet`` or ``.csv``)."""
+        return self.study.save(path)
+
+
+def _png(study: Study) -> tuple[bytes, int]:
+    """The aggregate figure as PNG bytes, and its width in pixels."""
+    figure = study.figure()
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=FIGURE_DPI)
+    return out.getvalue(), round(figure.get_figwidth() * FIGURE_DPI)

@@ -7,6 +7,7 @@ on stdout, one at a time, until stdin closes (see :mod:`gp_widgets.sweeps.facewo
 from __future__ import annotations
 
 import pickle
+import signal
 import sys
 from typing import Any
 
@@ -16,6 +17,7 @@ from .models import AnalysisUnavailable, using
 
 def main() -> None:
     """The child's loop: requests ``(image, box)`` in, ``(True, Features)`` or ``(False, exception)`` out."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a kernel interrupt is for the kernel; stdin closing ends us
     requests, replies = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but replies on the pipe
     try:

@@ -71,7 +71,7 @@ class Calibration:
         return [c for p in self.photos if (c := p.side(sign)) is not None]
 
     def summary(self) -> dict[int, SignSummary]:
-        """Per sign (−1, +1) with at least one photo measured: median and quantiles of |crossing|."""
+        """Per sign (−1, +1) with at least one photo measured: median and quantiles of the crossing's magnitude."""
         return {sign: summarize(found, self.limit) for sign in SIGNS if (found := self.crossings(sign))}
 
     def range(self, coverage: float = 0.9) -> tuple[float, float]:

@@ -19,6 +19,11 @@ class Pacer:
     behind the pacer, the rate grows by ``probe`` (relative) per second, so a limit that rises,
     or one estimated too low, is found again. A token-bucket service thus refuses about one
     request per probing cycle instead of one per burst.
+
+    Only dense refusals are taken for a limit: a refusal changes the rate when at least
+    ``min_share`` of the last ``evidence`` answered requests were refused. A
+    service that refuses a few requests at random (a flaky proxy, a brief overload) only makes its
+    callers wait its ``Retry-After``; paced down each time, a sweep would crawl.
     """
 
     decrease: float = 0.85
@@ -26,6 +31,8 @@ class Pacer:
     floor: float = 1.0
     window: float = 1.0
     default_wait: float = 1.0
+    min_share: float = 0.12
+    evidence: int = 40
     rate: float | None = None
     barrier: float = 0.0  # no request before this (the latest Retry-After)
     refused: int = 0
@@ -34,6 +41,7 @@ class Pacer:
     _since: float | None = None
     _burst_until: float = 0.0
     _accepted: deque[float] = field(default_factory=deque, repr=False)
+    _answers: deque[bool] = field(default_factory=deque, repr=False)  # refused?, the last `evidence` answers
 
     def reserve(self, now: float) -> float:
         """The time at which the caller may send its request (``now`` or later); takes that slot."""
@@ -48,6 +56,12 @@ class Pacer:
     def on_accepted(self, now: float) -> None:
         """A request got an answer other than 429 (the service counted it)."""
         self._accepted.append(now)
+        self._answered(now, refused=False)
+
+    def _answered(self, now: float, *, refused: bool) -> None:
+        self._answers.append(refused)
+        if len(self._answers) > self.evidence:
+            self._answers.popleft()
         while self._accepted and self._accepted[0] < now - self.window:
             self._accepted.popleft()
 
@@ -58,9 +72,9 @@ class Pacer:
         if now + wait > self.barrier:
             self.paused += now + wait - max(now, self.barrier)
             self.barrier = now + wait
-        if now >= self._burst_until:  # the first refusal of a burst sets the rate; the others only wait
-            while self._accepted and self._accepted[0] < now - self.window:
-                self._accepted.popleft()
+        self._answered(now, refused=True)
+        if now >= self._burst_until and sum(self._answers) >= self.min_share * len(self._answers):
+            # the first refusal of a burst sets the rate; the others only wait
             served = len(self._accepted) / self.window or self.rate or self.floor
             if self.rate is None:
                 self.rate = max(self.floor, self.decrease * served)

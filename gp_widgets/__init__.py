@@ -15,7 +15,7 @@ from .connect import connect
 if TYPE_CHECKING:
     from . import metrics, samples
     from .recipes import Recipe, apply_recipe
-    from .sweeps.calibration import calibrate
+    from .sweeps.calibration import Calibration, calibrate
     from .sweeps.study import Study
     from .widgets import FaceEditor
     from .widgets.grid import SweepGrid, sweep
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsyncClient",
+    "Calibration",
     "Client",
     "Face",
     "FaceEditor",
@@ -52,6 +53,7 @@ _LAZY = {
     "metrics": ("gp_widgets.metrics", None),
     "Recipe": ("gp_widgets.recipes", "Recipe"),
     "apply_recipe": ("gp_widgets.recipes", "apply_recipe"),
+    "Calibration": ("gp_widgets.sweeps.calibration", "Calibration"),
     "Study": ("gp_widgets.sweeps.study", "Study"),
     "StudyView": ("gp_widgets.widgets.study", "StudyView"),
     "study": ("gp_widgets.widgets.study", "study"),

@@ -238,9 +238,10 @@ class SweepGrid(widgets.VBox):
         return f"{self.sweep_result.title()}: {self.progress_label.value}"
 
     def _picture(self) -> Image.Image:
-        """The grid as one picture: thumbnails, labels and each cell's status."""
+        """The grid as one picture, in the view it shows (face crops by default): labels and each cell's status."""
         result, n = self.sweep_result, len(self.spec.params)
-        tiles = [Tile(result.thumbnail(r), _cell_text(r), r.status == CellStatus.failed) for r in result.records]
+        tiles = [Tile(self._cell_picture(i), _cell_text(r), r.status == CellStatus.failed)
+                 for i, r in enumerate(result.records)]
         return tile_sheet([tiles[i:i + n] for i in range(0, len(tiles), n)],
                           [self.spec.row_label(row) for row in self.spec.rows],
                           [param_label(p) for p in self.spec.params], self._describe())

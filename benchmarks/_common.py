@@ -9,9 +9,9 @@ import math
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import numpy as np
@@ -20,6 +20,8 @@ from PIL import Image
 SIZES = ("full", "smoke")
 GALLERY = "/api/v0/teams/me/gallery"
 
+
+T = TypeVar("T")
 
 def check_size(size: str) -> str:
     if size not in SIZES:
@@ -294,3 +296,30 @@ def rss_bytes() -> int:
 def run_async(coro: Any) -> Any:
     """``asyncio.run`` (benchmarks run as plain scripts, not inside a kernel)."""
     return asyncio.run(coro)
+
+
+async def measure_rss(awaitable: Awaitable[T]) -> tuple[int, int, int, T]:
+    """Await ``awaitable`` while sampling this process's RSS every 0.25 s: (before, after, peak, result),
+    each size after a garbage collection where it matters (before and after)."""
+    import gc
+
+    gc.collect()
+    before = peak = rss_bytes()
+    done = asyncio.Event()
+
+    async def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, rss_bytes())
+            await asyncio.sleep(0.25)
+
+    sampler = asyncio.create_task(sample())
+    try:
+        result = await awaitable
+    finally:
+        done.set()
+        await sampler
+    gc.collect()
+    after = rss_bytes()
+    return before, after, max(peak, after), result
+

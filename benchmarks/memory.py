@@ -10,18 +10,16 @@ before the sweep starts (photo not yet uploaded) and right after it ends, and sa
 
 from __future__ import annotations
 
-import asyncio
-import gc
 from typing import Any
 
 from ._common import (
     async_client,
     check_size,
     engine,
+    measure_rss,
     metric,
     params_between,
     portrait,
-    rss_bytes,
     run_async,
     run_sweep,
     warm_up,
@@ -39,25 +37,7 @@ MB = 1e6
 async def _measure(proc: Any, cfg: dict[str, Any]) -> tuple[int, int, int, Any]:
     photo = portrait()
     params = params_between(-2.0, 2.0, cfg["n_params"])
-    gc.collect()
-    before = peak = rss_bytes()
-    done = asyncio.Event()
-
-    async def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, rss_bytes())
-            await asyncio.sleep(0.25)
-
-    sampler = asyncio.create_task(sample())
-    try:
-        sweep = await run_sweep(photo, cfg["moves"], params, async_client(proc), concurrency=cfg["concurrency"])
-    finally:
-        done.set()
-        await sampler
-    gc.collect()
-    after = rss_bytes()
-    return before, after, max(peak, after), sweep
+    return await measure_rss(run_sweep(photo, cfg["moves"], params, async_client(proc), concurrency=cfg["concurrency"]))
 
 
 def run(size: str = "full") -> dict[str, Any]:

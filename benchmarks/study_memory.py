@@ -11,12 +11,10 @@ their memory is not counted (it does not grow with the number of cells either).
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import tempfile
 from typing import Any
 
-from ._common import async_client, check_size, engine, metric, params_between, rss_bytes, run_async, warm_up
+from ._common import async_client, check_size, engine, measure_rss, metric, params_between, run_async, warm_up
 
 KEYS = ("study_rss_mb_10k",)
 
@@ -34,25 +32,8 @@ async def _measure(proc: Any, cfg: dict[str, Any], cache_dir: str) -> tuple[int,
     photos = samples.corpus(cfg["photos"])
     runner = StudyRunner(photos, cfg["moves"], params_between(-2.0, 2.0, cfg["n_params"]), [metrics.mad_face],
                          client=async_client(proc), concurrency=cfg["concurrency"], cache_dir=cache_dir)
-    gc.collect()
-    before = peak = rss_bytes()
-    done = asyncio.Event()
-
-    async def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, rss_bytes())
-            await asyncio.sleep(0.25)
-
-    sampler = asyncio.create_task(sample())
-    try:
-        await runner.run()
-    finally:
-        done.set()
-        await sampler
-    gc.collect()
-    after = rss_bytes()
-    return before, after, max(peak, after), runner.result
+    before, after, peak, _ = await measure_rss(runner.run())
+    return before, after, peak, runner.result
 
 
 def run(size: str = "full") -> dict[str, Any]:

@@ -217,10 +217,12 @@ class StudyRunner(CellRunner):
     """Runs a study on the current event loop, filling in :attr:`result` as cells finish.
 
     The executor's workers start (and load dlib's models) at once. Photos are prepared a few at a time
-    (upload once, detect faces); their cells go through a bounded queue to ``2 × concurrency`` workers, so
-    memory stays flat however many cells there are, while each original is prepared for measuring on the
-    executor. A failed cell keeps its error code and never stops the study; ``cancel`` marks the unfinished
-    ones cancelled.
+    (upload once, detect faces); their cells go through a bounded queue to ``8 × concurrency`` workers.
+    A worker whose variant is ready waits its turn to download and measure it, at most ``2 × concurrency``
+    at once: the engine runs ahead while the executor catches up (as it starts, or when it is slower), and
+    memory stays flat however many cells there are. Each original is prepared for measuring on the executor
+    when its first variant is. A failed cell keeps its error code and never stops the study; ``cancel``
+    marks the unfinished ones cancelled.
     """
 
     kind = "study"
@@ -251,7 +253,8 @@ class StudyRunner(CellRunner):
                                    for m in self.result.moves for p in self.result.params]
         self._executor = executor
         self._faces = any(getattr(m, "needs_faces", False) for m in metric_objects)
-        self._workers = 2 * concurrency
+        self._workers = 8 * concurrency
+        self._measure_slots = 2 * concurrency
 
     # -- the run ------------------------------------------------------------------------
 
@@ -262,6 +265,7 @@ class StudyRunner(CellRunner):
         study = self.result
         # the pool starts first: its workers load their models while photos upload and faces are detected
         self._pool = self._executor or default_executor(self.metrics)
+        self._measuring = asyncio.Semaphore(self._measure_slots)
         self._cache = cache = await self._open()
         self._measurer = Measurer(self.metrics, cache)
         study.backend = "local" if getattr(self.client, "backend", None) == "local" else "remote"
@@ -341,7 +345,8 @@ class StudyRunner(CellRunner):
         if not todo:
             self.result.stats.measures_cached += 1
         else:
-            measured = await self._measure(item, await original.get(self._pool), box, todo)
+            async with self._measuring:
+                measured = await self._measure(item, await original.get(self._pool), box, todo)
             fresh = {name: Value(v, measured.reasons.get(name)) for name, v in measured.values.items()}
             await asyncio.to_thread(self._measurer.store, item.id, box, fresh, measured.features)
             values.update(fresh)

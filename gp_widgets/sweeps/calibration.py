@@ -20,6 +20,7 @@ from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.errors import GPError, TaskFailedError
 from .cache import VariantCache
 from .calibrate import Bisection, Crossing, SignSummary, summarize
+from .cellrunner import sweep_client
 from .compute import (
     Prepared,
     default_executor,
@@ -31,7 +32,6 @@ from .documents import cached_bytes, open_document
 from .gate import Gate
 from .photos import resolve_photos
 from .records import error_code
-from .runner import sweep_client
 from .spec import _move
 
 if TYPE_CHECKING:

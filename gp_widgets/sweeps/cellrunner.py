@@ -27,7 +27,6 @@ def sweep_client(client: Client | AsyncClient) -> AsyncClient:
     return base.with_options(retry=SweepRetry(max_retries=base.settings.max_retries))
 
 
-
 class Record(Protocol):
     """A cell's record as the runners keep it (``CellRecord``, ``StudyRecord``)."""
 
@@ -69,7 +68,8 @@ class CellRunner:
         raise NotImplementedError
 
     async def _connect(self) -> None:
-        """Set ``self._aio`` (and whatever else the run needs); raising fails every cell with its code."""
+        """Open the client and cache (:meth:`_open`) and whatever else the run needs; raising fails every
+        cell with its code."""
         raise NotImplementedError
 
     def _start(self) -> list[asyncio.Task[Any]]:

@@ -84,11 +84,16 @@ grid1000 = gp.sweep(doc, moves={moves}, params=params, client=fast_client, cache
 record(build_s=time.perf_counter() - started, build_cells=len(grid1000.spec.cells))
 grid1000.cancel()  # only the call is measured; not displayed, so the page stays free for the editor"""
 EDITOR = """\
+import ipywidgets
 editor = gp.FaceEditor(photo, client=slow_client)
 steps = []  # the kernel's timings of each generate, taken when its status says complete
 editor.status.observe(lambda _: "complete" in editor.status_text and steps.append(
     (editor.current.raw["data"]["param"], editor.timings)), "value")
-editor"""
+echo = ipywidgets.Label()  # the param as the kernel has it: the page clicks once it is there
+echo.add_class("gp-bench-echo")
+editor.param.observe(lambda change: setattr(echo, "value", repr(change["new"])), "value")
+display(editor)
+echo"""
 TASK_TIMES = """\
 record(engine={round(v.raw["data"]["param"], 2): (v.raw["data"]["created_at"], v.raw["data"]["completed_at"])
                for v in editor.variants},
@@ -219,6 +224,9 @@ def _editor_runs(session: _Session, cdp: Any, timed: int, total: int, task_cell:
         page.wait_for_function("(b) => document.querySelector('.gp-face-editor .gp-param .widget-readout')"
                                ".textContent !== b", arg=before)
         param = round(float(readout.inner_text().replace("\u2212", "-")), 2)  # the readout shows U+2212
+        # a slider's update can be held back behind unanswered messages and overtaken by the click
+        page.wait_for_function("(p) => Math.abs(parseFloat(document.querySelector('.gp-bench-echo')"
+                               ".textContent) - p) < 1e-6", arg=param)
         page.evaluate("() => { window.__gpClick = null; }")
         button.click()
         painted, status = page.wait_for_function(RESULT_JS, polling="raf", timeout=TIMEOUT).json_value()

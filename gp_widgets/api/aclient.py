@@ -241,17 +241,15 @@ class AsyncClient:
         return await self._poll(item, faces_ready, timeout, on_update, "face detection")
 
     async def wait(
-        self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None,
-        poll: PollPolicy | None = None,
+        self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None
     ) -> GalleryItem:
         """Poll until the variant is complete; raise :class:`TaskFailedError` if it failed.
 
         Once a variant has finished, the next waits sleep until just before the expected finish
         and then look often, so the result is seen soon after it exists, with few requests.
-        ``poll``: this wait's schedule instead of the client's (e.g. :data:`~gp_widgets.api.polling.WATCHED`).
         """
         started = time.time()
-        done = await self._poll(item, task_done, timeout, on_update, "variant", started, poll or self.poll)
+        done = await self._poll(item, task_done, timeout, on_update, "variant", started)
         self._durations.observe(service_seconds(done) or time.time() - started)
         if done.task.failed:
             raise TaskFailedError(done.task.error_code, done)
@@ -265,7 +263,6 @@ class AsyncClient:
         on_update: OnUpdate | None,
         what: str,
         started: float | None = None,
-        policy: PollPolicy | None = None,
     ) -> GalleryItem:
         """Poll ``item`` until ``ready``; with ``started`` (unix time), on the learned schedule of variants."""
         deadline = time.monotonic() + timeout
@@ -280,8 +277,7 @@ class AsyncClient:
             if started is None:
                 delay = self.poll.delay(n, self._rng)
             else:
-                delay = predicted_delay(policy or self.poll, self._durations, _task_age(current, started), n,
-                                        rng=self._rng)
+                delay = predicted_delay(self.poll, self._durations, _task_age(current, started), n, rng=self._rng)
             await asyncio.sleep(min(delay, remaining))
             n += 1
             current = await self.get(current)

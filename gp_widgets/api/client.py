@@ -117,12 +117,10 @@ class Client:
         return portal.run(self._on_portal.wait_for_faces(item, timeout, on_update))
 
     def wait(
-        self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None,
-        poll: PollPolicy | None = None,
+        self, item: ItemRef, timeout: float = DEFAULT_WAIT_TIMEOUT, on_update: OnUpdate | None = None
     ) -> GalleryItem:
-        """Block until the variant is complete; raise ``TaskFailedError`` if it failed (``poll``: as
-        :meth:`AsyncClient.wait <gp_widgets.api.AsyncClient.wait>` takes it)."""
-        return portal.run(self._on_portal.wait(item, timeout, on_update, poll))
+        """Block until the variant is complete; raise ``TaskFailedError`` if it failed."""
+        return portal.run(self._on_portal.wait(item, timeout, on_update))
 
     def download(self, item: ItemRef) -> bytes:
         """The original bytes of an upload, or the PNG of a complete variant."""

@@ -11,29 +11,23 @@ from dataclasses import dataclass, field
 from .constants import POLL_FACTOR, POLL_INITIAL, POLL_JITTER, POLL_MAXIMUM
 from .models import GalleryItem
 
-__all__ = ["WATCHED", "DurationModel", "PollPolicy", "faces_ready", "service_seconds", "task_done"]
+__all__ = ["DurationModel", "PollPolicy", "faces_ready", "service_seconds", "task_done"]
 
 
 @dataclass(frozen=True)
 class PollPolicy:
-    """Intervals start near ``initial`` and grow by ``factor`` up to ``maximum``, with ±``jitter``;
-    ``tick``: the interval around a variant's expected finish (see :func:`predicted_delay`)."""
+    """Intervals start near ``initial`` and grow by ``factor`` up to ``maximum``, with ±``jitter``."""
 
     initial: float = POLL_INITIAL
     maximum: float = POLL_MAXIMUM
     factor: float = POLL_FACTOR
     jitter: float = POLL_JITTER
-    tick: float = 0.05
 
     def delay(self, n: int, rng: random.Random | None = None) -> float:
         """Seconds to sleep before the ``n``-th re-poll (``n`` from 0)."""
         base = min(self.maximum, self.initial * self.factor**n)
         spread = (rng or random).uniform(-self.jitter, self.jitter)
         return max(0.0, base * (1 + spread))
-
-
-WATCHED = PollPolicy(initial=0.05, maximum=0.5, factor=1.25, tick=0.02)
-"""For one variant a person is waiting for (the editor): a few more GETs, so it shows sooner."""
 
 
 def faces_ready(item: GalleryItem) -> bool:
@@ -91,15 +85,15 @@ def service_seconds(item: GalleryItem) -> float | None:
     return None
 
 
-def predicted_delay(policy: PollPolicy, model: DurationModel, age: float, n: int,
+def predicted_delay(policy: PollPolicy, model: DurationModel, age: float, n: int, tick: float = 0.05,
                     rng: random.Random | None = None) -> float:
     """Seconds to sleep before the next poll of a variant ``age`` seconds into its task.
 
     Before any variant finished: ``policy``'s schedule. Then: sleep until just before the
-    expected finish (expected - spread), look every ``policy.tick`` until the spread is past,
-    then fall back to ``policy``'s schedule counted from there.
+    expected finish (expected - spread), look every ``tick`` until the spread is past, then
+    fall back to ``policy``'s schedule counted from there.
     """
-    expected, tick = model.expected, policy.tick
+    expected = model.expected
     if expected is None:
         return policy.delay(n, rng)
     spread = max(model.spread, tick)

@@ -18,7 +18,6 @@ from PIL import Image
 from ..analysis.views import diff_heatmap
 from ..api import AsyncClient, Client, GalleryItem, Move, check_param
 from ..api.errors import InvalidInputError
-from ..api.polling import WATCHED
 from ..api.uploads import Photo, to_upload
 from ..imaging import PHOTO_MAX_SIDE, THUMB_MAX_SIDE, Encoded, decode_rgb, encode_for_browser, open_rgb
 from ..recipes import Recipe
@@ -473,7 +472,7 @@ class FaceEditor(widgets.VBox):
                 state = "downloading" if item.task.done and not item.task.failed else item.status or "waiting"
                 self._say(task_line(what, state, time.monotonic() - started))
 
-            variant = await self._aio.wait(variant, on_update=on_update, poll=WATCHED)
+            variant = await self._aio.wait(variant, on_update=on_update)
             steps["noticed"] = time.time()
             entry = self._entries.get(variant.id)
             if entry is None:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from gp_widgets.api import GalleryItem
 from gp_widgets.api.polling import (
-    WATCHED,
     DurationModel,
     PollPolicy,
     predicted_delay,
@@ -36,15 +33,6 @@ def test_learned_sleep_until_just_before_the_expected_finish_then_look_often() -
     assert predicted_delay(POLICY, m, 0.58, 1) == 0.05  # around the finish: every tick
     late = predicted_delay(POLICY, m, 5.0, 9)  # far too late: back to the policy's growing schedule
     assert 0.05 < late <= POLICY.maximum
-
-
-def test_a_watched_variant_is_looked_at_sooner_before_near_and_after_its_expected_finish() -> None:
-    watched, m = replace(WATCHED, jitter=0.0), model(0.6, 0.6, 0.62)
-    assert predicted_delay(watched, model(), 0.0, 0) < predicted_delay(POLICY, model(), 0.0, 0)  # nothing learned
-    assert predicted_delay(watched, m, 0.0, 0) == pytest.approx(0.6 - max(m.spread, watched.tick))  # one sleep
-    assert predicted_delay(watched, m, 0.58, 1) == watched.tick < POLICY.tick  # around the finish
-    assert predicted_delay(watched, m, 0.9, 5) < predicted_delay(POLICY, m, 0.9, 5)  # a little late
-    assert predicted_delay(watched, m, 60.0, 99) == watched.maximum  # very late: still bounded
 
 
 def test_service_seconds_from_the_servers_own_timestamps() -> None:

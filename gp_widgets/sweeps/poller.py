@@ -41,8 +41,9 @@ class Poller:
 
     Before any variant finished, one *scout* polls and the others wait for it. Then each batch
     of variants accepted together (within ``timing.together``) has one *leader* polling on the
-    schedule learned from the durations seen (see :mod:`.timing`); when it finishes, the rest of
-    its batch is polled at once (tasks started together finish together).
+    schedule learned from the durations seen (see :mod:`.timing`); the others look once when
+    they are most likely done and otherwise wait for it: when it finishes, the rest of its batch
+    is polled at once (tasks started together finish together).
 
     ``get`` is the (gated) GET; errors it raises after the client's own retries are counted
     per variant and fail that variant after ``max_errors`` in a row (a 404 at once).

@@ -28,7 +28,7 @@ class PollTiming:
     """
 
     tick: float = 0.25
-    margin: float = 0.05
+    margin: float = 0.03
     late_gain: float = 0.5
     maximum: float = 2.0
     scout_gain: float = 0.12
@@ -102,9 +102,14 @@ def scheduled_due(model: DurationModel, started: float, last: float, timing: Pol
 
 
 def follower_due(model: DurationModel, started: float, last: float, timing: PollTiming = PollTiming()) -> float:
-    """A variant whose batch another variant polls for: it waits for that one (whose completion
-    brings it forward) and polls on its own only if that one is late by a whole duration."""
+    """A variant whose batch another variant polls for: it looks once just after the shortest
+    duration group (no early looks, no late polls: the other one does those, and its completion
+    brings this one forward), then waits, polling on its own only if the other one is late by a
+    whole duration. Before anything is learned it waits for the scout."""
     if model.count == 0:
         return last + timing.patience
-    slack = min(timing.patience, max(1.0, max(model.durations)))
-    return scheduled_due(model, started, last, timing) + slack
+    marks = landmarks(model.durations, timing.tick)
+    first = started + marks[0] + timing.margin
+    if last < first:
+        return first
+    return scheduled_due(model, started, last, timing) + min(timing.patience, max(1.0, marks[-1]))

@@ -106,3 +106,27 @@ async def test_a_batch_accepted_together_is_polled_for_by_one_of_its_variants() 
     runner.cancel()
     counts = sorted(gets[f"v{i}"] for i in range(6))
     assert counts[:5] == [1] * 5 and counts[5] <= 4, gets
+
+
+async def test_when_a_batch_runs_late_only_one_variant_keeps_polling() -> None:
+    """Every task of the batch takes twice the learned duration: the followers look once when they
+    were expected, then wait for the leader and are polled once more when it is done."""
+    loop = asyncio.get_running_loop()
+    finish: dict[str, float] = {}
+    gets: dict[str, int] = {}
+
+    async def get(watched: GalleryItem) -> GalleryItem:
+        gets[watched.id] = gets.get(watched.id, 0) + 1
+        return item("complete" if loop.time() >= finish[watched.id] else "inprogress", watched.id)
+
+    poller = Poller(get, SweepStats(), timeout=10,
+                    timing=PollTiming(tick=0.05, margin=0.01, maximum=0.2, together=0.05))
+    runner = asyncio.create_task(poller.run())
+    finish["scout"] = loop.time() + 0.2
+    await asyncio.wait_for(poller.wait(item("waiting", "scout")), 10)
+    for i in range(6):
+        finish[f"v{i}"] = loop.time() + 0.6
+    await asyncio.wait_for(asyncio.gather(*(poller.wait(item("waiting", f"v{i}")) for i in range(6))), 10)
+    runner.cancel()
+    counts = sorted(gets[f"v{i}"] for i in range(6))
+    assert counts[:5] == [2] * 5 and counts[5] > 2, gets

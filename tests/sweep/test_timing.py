@@ -80,10 +80,12 @@ def test_a_late_task_is_polled_at_growing_intervals() -> None:
     assert len(polls) <= 12 and polls[-1] - 12.0 <= T.maximum  # 9 s late: a dozen polls, not 36 ticks
 
 
-def test_followers_wait_for_the_one_polling_for_them() -> None:
+def test_followers_look_once_then_wait_for_the_one_polling_for_them() -> None:
     assert follower_due(DurationModel(), 1.0, 1.0) == 1.0 + T.patience  # nothing learned: wait for the scout
-    model = learned(3.0, 3.0)
-    assert follower_due(model, 0.0, 0.0) == scheduled_due(model, 0.0, 0.0) + 3.0  # a whole duration later
+    model = learned(3.0)
+    first = follower_due(model, 0.0, 0.0)
+    assert first == pytest.approx(3.0 + T.margin)  # no early looks: those are the leader's
+    assert follower_due(model, 0.0, first) == scheduled_due(model, 0.0, first) + 3.0  # then a whole duration later
 
 
 @given(st.lists(st.floats(0.0, 100.0), min_size=1, max_size=10), st.floats(0, 1e4), st.floats(0, 1e3))

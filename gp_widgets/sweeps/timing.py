@@ -6,10 +6,12 @@ Times are seconds on one clock; a variant's ``started`` is when the service acce
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from ..api.polling import DurationModel
+
+EARLY_RATIO = 0.7  # between successive early looks
+EARLY_DEPTH = 4  # early looks after one sample; fewer as samples accumulate
 
 __all__ = ["DurationModel", "PollTiming", "early_looks", "follower_due", "landmarks", "scheduled_due", "scout_due"]
 
@@ -60,16 +62,17 @@ def early_looks(shortest: float, count: int, tick: float) -> list[float]:
     """Ages at which to look before the shortest duration seen, when few were seen.
 
     After ``count`` durations the next task is shorter than all of them with chance
-    1/(count + 1), so the schedule also looks at ``shortest`` × (1 - 2^-k) for every k with
-    2^-k ≤ 1/(count + 1) whose look comes at least ``tick`` before ``shortest``: after one
-    sample at half, three quarters, seven eighths of it; none once enough were seen.
+    1/(count + 1), and a first task is often much longer than the next ones (a cold service).
+    So after one sample the schedule also looks at 0.7, 0.49, 0.34 and 0.24 × ``shortest``,
+    after two at the first two of those, after three or four at the first only, then never;
+    looks closer than ``tick`` to one another or to ``shortest`` are dropped.
     """
     out: list[float] = []
-    k = max(1, math.ceil(math.log2(count + 1)))
-    while shortest * 2**-k >= tick:
-        out.append(shortest * (1 - 2**-k))
-        k += 1
-    return out
+    for k in range(1, EARLY_DEPTH // max(count, 1) + 1):
+        age = shortest * EARLY_RATIO**k
+        if age >= tick and shortest - age >= tick and (not out or out[-1] - age >= tick):
+            out.append(age)
+    return out[::-1]
 
 
 def scheduled_due(model: DurationModel, started: float, last: float, timing: PollTiming = PollTiming()) -> float:

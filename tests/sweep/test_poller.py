@@ -105,7 +105,7 @@ async def test_a_batch_accepted_together_is_polled_for_by_one_of_its_variants() 
     await asyncio.wait_for(asyncio.gather(scout, *batch), 10)
     runner.cancel()
     counts = sorted(gets[f"v{i}"] for i in range(6))
-    assert counts[:5] == [1] * 5 and counts[5] <= 4, gets
+    assert counts[:5] == [1] * 5 and counts[5] <= 5, gets
 
 
 async def test_when_a_batch_runs_late_only_one_variant_keeps_polling() -> None:

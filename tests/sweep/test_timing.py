@@ -48,10 +48,13 @@ def test_durations_merge_into_groups_no_wider_than_a_tick() -> None:
 
 
 def test_early_looks_only_while_few_durations_were_seen() -> None:
-    assert early_looks(3.0, 1, 0.25) == [1.5, 2.25, 2.625]  # one sample: the next may well be shorter
-    assert early_looks(3.0, 7, 0.25) == [2.625]
-    assert early_looks(3.0, 32, 0.25) == []
-    assert early_looks(0.2, 1, 0.25) == []  # a look would come less than a tick before
+    looks = early_looks(3.0, 1, 0.25)  # one sample: the next task may well be much shorter
+    assert looks == pytest.approx([3.0 * 0.7**k for k in (4, 3, 2, 1)])
+    assert early_looks(3.0, 2, 0.25) == pytest.approx([3.0 * 0.49, 3.0 * 0.7])
+    assert early_looks(3.0, 4, 0.25) == pytest.approx([3.0 * 0.7])
+    assert early_looks(3.0, 5, 0.25) == []
+    assert early_looks(1.84, 1, 0.25) == pytest.approx([1.84 * 0.343, 1.84 * 0.49, 1.84 * 0.7])  # a tick apart
+    assert early_looks(0.3, 1, 0.25) == []  # a look would come less than a tick before
 
 
 def test_a_narrow_spread_costs_one_poll_just_after_the_longest() -> None:
@@ -68,7 +71,7 @@ def test_a_bimodal_spread_looks_after_each_mode_and_a_tick_apart_between() -> No
 
 def test_one_sample_looks_early_too_and_sees_a_shorter_task_soon() -> None:
     polls = schedule(learned(3.0), finish=1.2)  # the first task was slowed down; the next one is not
-    assert polls == [1.5]
+    assert polls == pytest.approx([3.0 * 0.7**4, 3.0 * 0.7**3, 3.0 * 0.7**2])
 
 
 def test_a_late_task_is_polled_at_growing_intervals() -> None:

@@ -29,7 +29,7 @@ class PollTiming:
     seconds of a batch's first form one batch, which one variant polls for.
     """
 
-    tick: float = 0.25
+    tick: float = 0.2
     margin: float = 0.03
     late_gain: float = 0.5
     maximum: float = 2.0
@@ -98,7 +98,8 @@ def scheduled_due(model: DurationModel, started: float, last: float, timing: Pol
             p = anchor = points[i]
             i += 1
         elif i >= len(points) and gap >= timing.maximum:  # steady state: jump straight past ``last``
-            return p + (int((last - p) / gap) + 1) * gap
+            p += (int((last - p) / gap) + 1) * gap
+            return p if p > last else p + gap  # rounding can land on ``last`` itself
         else:
             p += gap
     return p

@@ -83,6 +83,16 @@ def test_a_late_task_is_polled_at_growing_intervals() -> None:
     assert len(polls) <= 12 and polls[-1] - 12.0 <= T.maximum  # 9 s late: a dozen polls, not 36 ticks
 
 
+@pytest.mark.timeout(10)  # a schedule that stops moving forward loops for ever
+@pytest.mark.parametrize("tick", [0.2, 0.25, 0.1])
+def test_a_long_wait_always_moves_forward(tick: float) -> None:
+    """Chaining each poll from the previous one never stalls on a rounding error, up to a 10-minute wait."""
+    timing = PollTiming(tick=tick)
+    polls = schedule(learned(*[3.0] * 16), finish=600.0, timing=timing)
+    assert all(b > a for a, b in zip(polls, polls[1:], strict=False))
+    assert len(polls) <= 320
+
+
 def test_followers_look_once_then_wait_for_the_one_polling_for_them() -> None:
     assert follower_due(DurationModel(), 1.0, 1.0) == 1.0 + T.patience  # nothing learned: wait for the scout
     model = learned(3.0)

@@ -7,7 +7,7 @@ import itertools
 import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..api import GalleryItem
 from ..api.constants import DEFAULT_WAIT_TIMEOUT
@@ -31,9 +31,7 @@ class _Watch:
     future: asyncio.Future[GalleryItem]
     due: float = 0.0
     last: float = 0.0  # monotonic, the last poll (``started`` before the first)
-    polls: int = 0
     errors: int = 0
-    last_error: GPError | None = field(default=None, repr=False)
 
 
 class Poller:
@@ -77,9 +75,14 @@ class Poller:
         self._watches[key] = watch
         watch.due = self._due(watch, now)
         self._stats.polled_variants += 1
-        future.add_done_callback(lambda _: self._watches.pop(key, None))
+        future.add_done_callback(lambda f: self._forget(key, f))
         self._wake.set()
         return future
+
+    def _forget(self, key: int, future: asyncio.Future[GalleryItem]) -> None:
+        watch = self._watches.pop(key, None)
+        if watch is not None and future.cancelled():  # a cancelled cell: if it polled for others, another takes over
+            self._reschedule(watch)
 
     async def run(self) -> None:
         """Poll until cancelled; whatever ends it cancels the variants still watched."""
@@ -106,7 +109,6 @@ class Poller:
 
     async def _poll(self, watch: _Watch) -> None:
         async with self._parallel:
-            watch.polls += 1
             self._stats.gets += 1
             try:
                 item = await self._get(watch.item)

@@ -130,3 +130,16 @@ async def test_when_a_batch_runs_late_only_one_variant_keeps_polling() -> None:
     runner.cancel()
     counts = sorted(gets[f"v{i}"] for i in range(6))
     assert counts[:5] == [2] * 5 and counts[5] > 2, gets
+
+
+async def test_when_the_scout_is_cancelled_another_variant_takes_over() -> None:
+    async def get(watched: GalleryItem) -> GalleryItem:
+        return item("complete" if watched.id == "other" else "inprogress", watched.id)
+
+    poller = Poller(get, SweepStats(), timeout=30, timing=PollTiming(tick=0.02, patience=20.0))
+    runner = asyncio.create_task(poller.run())
+    scout, other = poller.wait(item("waiting", "scout")), poller.wait(item("waiting", "other"))
+    await asyncio.sleep(0.05)
+    scout.cancel()
+    assert (await asyncio.wait_for(other, 2)).status == "complete"  # not after the 20 s patience
+    runner.cancel()

@@ -116,7 +116,6 @@ class SweepRunner:
         settings = self._aio.settings
         self.result.cache = VariantCache(settings.base_url, settings.api_key, self._cache_dir)
         self._measurer = Measurer(self.metrics, self.result.cache)
-        await _cpu(self._measurer.warm_up)
 
     async def _gated_get(self, item: GalleryItem) -> GalleryItem:
         assert self._aio is not None

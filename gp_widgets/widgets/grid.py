@@ -96,24 +96,36 @@ class _CellLayouts:
 
 
 class _CellView:
-    """One cell: a thumbnail (an empty frame until it arrives) over a button showing status or error code."""
+    """One cell: a thumbnail (an empty frame until it arrives) over a button showing status or error code.
 
-    def __init__(self, label: str, on_click: Callable[[], None], layouts: _CellLayouts) -> None:
-        self.image = widgets.Image(value=b"", format="jpeg", layout=layouts.image)  # empty until it has a picture
-        self.button = widgets.Button(description=_LABEL[CellStatus.pending], tooltip=label, layout=layouts.button,
-                                     style=layouts.style)
+    Built with the state its record already has, so a cell that is done when it is built costs one
+    message per widget (opening it), not an opening and then an update."""
+
+    def __init__(self, label: str, on_click: Callable[[], None], layouts: _CellLayouts, rec: CellRecord,
+                 thumbnail: bytes | None, note: str | None = None) -> None:
+        self.label = label
+        text, failed = _cell_text(rec), rec.status == CellStatus.failed
+        picture = thumbnail if thumbnail is not None else _tile(text) if failed else b""  # empty: no picture yet
+        self.image = widgets.Image(value=picture, format="jpeg", layout=layouts.image)
+        self.button = widgets.Button(description=text, tooltip=self._tooltip(rec, text, note), layout=layouts.button,
+                                     style=layouts.style, button_style=_STYLE.get(rec.status, ""))
         self.button.on_click(lambda _: on_click())
-        self.box = widgets.VBox([self.image, self.button], layout=layouts.box)
-        self.box.add_class("gp-sweep-cell")
+        classes = ("gp-sweep-cell", "gp-sweep-failed") if failed else ("gp-sweep-cell",)
+        self.box = widgets.VBox([self.image, self.button], layout=layouts.box, _dom_classes=classes)
 
-    def show(self, rec: CellRecord, thumbnail: bytes | None) -> None:
+    def _tooltip(self, rec: CellRecord, text: str, note: str | None) -> str:
+        if rec.status == CellStatus.pending:
+            return self.label
+        return " — ".join(t for t in (self.label, text, note) if t)
+
+    def show(self, rec: CellRecord, thumbnail: bytes | None, note: str | None = None) -> None:
         text = _cell_text(rec)
         if thumbnail is not None and self.image.value != thumbnail:
             self.image.value = thumbnail
         elif rec.status == CellStatus.failed:
             self.image.value = _tile(text)
         with self.button.hold_sync():  # one message for the three traits (a hold covers only its own widget)
-            self.button.tooltip = f"{self.button.tooltip.split(' — ')[0]} — {text}"
+            self.button.tooltip = self._tooltip(rec, text, note)
             self.button.description = text
             self.button.button_style = _STYLE.get(rec.status, "")
         if rec.status == CellStatus.failed:
@@ -186,6 +198,12 @@ class SweepGrid(widgets.VBox):
     def _tooltip(self, cell: Cell) -> str:
         return f"{self.spec.row_label(cell.row)} @ {param_label(cell.param)}"
 
+    def _note(self, rec: CellRecord) -> str | None:
+        """Why a cell's face view is not a face crop (its face box is unusable), if it is not."""
+        inputs = self.sweep_result.inputs
+        source = inputs[rec.cell.image] if rec.cell.image < len(inputs) else None
+        return source.face_problem(rec.cell.face) if source is not None else None
+
     def _build_grid(self) -> widgets.GridBox:
         """The header row (the param labels in one widget spanning the columns), and the cells of a small
         grid; a bigger grid's cells are added by :meth:`_grow` once the loop turns, so that a sweep of
@@ -214,11 +232,10 @@ class SweepGrid(widgets.VBox):
             if i % n == 0:
                 out.append(widgets.HTML(f"<b>{html.escape(spec.row_label(spec.rows[i // n]))}</b>",
                                         layout=self._layouts.label, style=self._layouts.text))
-            view = _CellView(self._tooltip(cells[i]), functools.partial(self._loop.call, self._show_detail, i),
-                             self._layouts)
             rec = result.records[i]
-            if rec.status != CellStatus.pending:
-                view.show(rec, self._cell_picture(i))
+            picture = self._cell_picture(i) if rec.status != CellStatus.pending else None
+            view = _CellView(self._tooltip(cells[i]), functools.partial(self._loop.call, self._show_detail, i),
+                             self._layouts, rec, picture, self._note(rec))
             self._views.append(view)
             out.append(view.box)
         return tuple(out)
@@ -276,7 +293,7 @@ class SweepGrid(widgets.VBox):
         result = self.sweep_result
         for i in sorted(dirty):
             if i < len(self._views):  # a cell not built yet shows its record when it is built
-                self._views[i].show(result.records[i], self._cell_picture(i))
+                self._views[i].show(result.records[i], self._cell_picture(i), self._note(result.records[i]))
         if self.view.value == "diff" and dirty:
             self._refresh_diffs()
         self._render_progress()
@@ -296,7 +313,7 @@ class SweepGrid(widgets.VBox):
 
     def _show_all(self) -> None:
         for i, view in enumerate(self._views):  # the cells built so far
-            view.show(self.sweep_result.records[i], self._cell_picture(i))
+            view.show(self.sweep_result.records[i], self._cell_picture(i), self._note(self.sweep_result.records[i]))
         if self.view.value == "diff":
             self._refresh_diffs()
         self._static.refresh_soon()
@@ -316,7 +333,7 @@ class SweepGrid(widgets.VBox):
         for (i, _), data in zip(todo, coloured, strict=False):
             self._diffs[i] = (scale, data)
             if self.view.value == "diff" and i < len(self._views):
-                self._views[i].show(self.sweep_result.records[i], data)
+                self._views[i].show(self.sweep_result.records[i], data, self._note(self.sweep_result.records[i]))
 
     def _render_progress(self) -> None:
         progress = self.run.progress()
@@ -414,7 +431,7 @@ class SweepGrid(widgets.VBox):
         if self.spec.n_images > 1:
             meta["image"] = rec.cell.image
         meta.update(status=rec.status, error_code=rec.error_code, variant_id=rec.variant_id,
-                    seconds=None if rec.seconds is None else f"{rec.seconds:.2f}")
+                    seconds=None if rec.seconds is None else f"{rec.seconds:.2f}", note=self._note(rec))
         meta.update({k: f"{v:.4f}" for k, v in rec.metrics.items()})
         meta.update({f"{k} (NaN)": why for k, why in rec.notes.items()})
         rows = "".join(f"<tr><th style='text-align:left;padding-right:8px'>{html.escape(str(k))}</th>"

@@ -186,3 +186,19 @@ async def test_a_big_grid_returns_with_its_first_cells_and_builds_the_rest_in_ba
     await asyncio.sleep(0.3)  # the batched flush
     assert grid.cells[250].children[1].description == "boom"
     assert "+0.5" in children[1].value and "+1" in children[1].value  # the param labels in one header widget
+
+
+async def test_an_unusable_face_box_shows_the_whole_photo_and_says_so(client, portrait, tmp_path) -> None:
+    import dataclasses
+
+    doc = await client.aio.wait_for_faces(await client.aio.upload(portrait))
+    empty = dataclasses.replace(doc, faces=(gp.Face(0.4, 0.4, 0.0, 0.0, problem="unknown image size"),))
+    grid = gp.sweep(empty, moves=["smile"], params=[1], client=client, cache_dir=tmp_path)
+    records = await grid
+    await until(lambda: grid.cells[0].children[1].button_style == "success", what="the cell drawn complete")
+    rec = grid.sweep_result.records[0]
+    face, photo = Image.open(io.BytesIO(rec.face_thumbnail)), Image.open(io.BytesIO(rec.thumbnail))
+    assert face.size == photo.size and min(face.size) > 100  # the whole photo, not a 1-pixel crop
+    assert bytes(grid.cells[0].children[0].value) == rec.face_thumbnail
+    assert "whole photo" in grid.cells[0].children[1].tooltip
+    assert records[0]["status"] == "complete" and "no face box" in records[0]["metric_notes"]

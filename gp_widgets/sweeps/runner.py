@@ -191,26 +191,34 @@ class SweepRunner:
         return data
 
     async def _cell(self, doc: GalleryItem, rec: CellRecord) -> None:
-        assert self._aio is not None and self._poller is not None
-        cell, started = rec.cell, None
+        assert self._aio is not None and self._poller is not None and self.result.cache is not None
+        cache, cell, started = self.result.cache, rec.cell, None
         try:
-            async with self.gate.slot():
-                started, wall = time.monotonic(), time.time()
-                self._set(rec, CellStatus.submitted)
-                item = await self.gate.call(self._aio.edit, doc, cell.move, cell.param, cell.face)
-                self.result.stats.puts += 1
-                rec.variant_id = item.id
-                if not item.task.done:
-                    item = await self._poller.wait(item, wall)
-            if item.task.failed:
-                raise TaskFailedError(item.task.error_code, item)
-            self._set(rec, CellStatus.downloading)
-            data = await self._bytes(item)
+            # a cell whose variant is cached asks nothing (variant ids are idempotent, pixels immutable)
+            cached = await asyncio.to_thread(cache.cell_variant, doc.id, cell.face, cell.move, cell.param)
+            if cached is not None:
+                started = time.monotonic()
+                self.result.stats.cache_hits += 1
+                rec.variant_id, data = cached
+            else:
+                async with self.gate.slot():
+                    started, wall = time.monotonic(), time.time()
+                    self._set(rec, CellStatus.submitted)
+                    item = await self.gate.call(self._aio.edit, doc, cell.move, cell.param, cell.face)
+                    self.result.stats.puts += 1
+                    rec.variant_id = item.id
+                    if not item.task.done:
+                        item = await self._poller.wait(item, wall)
+                if item.task.failed:
+                    raise TaskFailedError(item.task.error_code, item)
+                self._set(rec, CellStatus.downloading)
+                data = await self._bytes(item)
+                await asyncio.to_thread(cache.remember_cell, doc.id, cell.face, cell.move, cell.param, item.id)
             source = self.result.inputs[cell.image]
             box = source.face_box(cell.face) if source else None
             measurer = self._measurer
             assert measurer is not None
-            pending = await _cpu(measurer.decode, item.id, data, self._originals.get(cell.image), box)
+            pending = await _cpu(measurer.decode, rec.variant_id, data, self._originals.get(cell.image), box)
             if measurer.needs_faces(pending):
                 await asyncio.get_running_loop().run_in_executor(_FACES, measurer.faces, pending)
             m = await _cpu(measurer.finish, pending)

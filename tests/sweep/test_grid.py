@@ -138,6 +138,11 @@ async def test_rerun_is_served_from_the_cache(client, portrait, tmp_path) -> Non
     records = await grid
     assert [dict(r, seconds=None) for r in records] == [dict(r, seconds=None) for r in first]
     assert grid.stats["downloads"] == 0 and grid.stats["cache_hits"] == 2 and grid.stats["uploads"] == 0
+    assert grid.stats["puts"] == 0 and grid.stats["gets"] == 0  # cached variants: nothing asked of the service
+    grid.sweep_result.cache.path(records[1]["variant_id"]).unlink()  # pixels gone: that cell is asked for again
+    third = gp.sweep(portrait, moves=["age"], params=[0.5, 1], client=client, cache_dir=tmp_path)
+    assert [r["variant_id"] for r in await third] == [r["variant_id"] for r in first]
+    assert third.stats["puts"] == 1 and third.stats["downloads"] == 1 and third.stats["cache_hits"] == 1
 
 
 async def test_several_images_and_cancel(client, portrait, tmp_path) -> None:

@@ -7,6 +7,7 @@ import functools
 import html
 import io
 import os
+import time
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,7 @@ __all__ = ["SweepGrid", "sweep"]
 FLUSH_SECONDS = 0.15
 FIRST_CELLS = 32  # a grid this small is built before gp.sweep(...) returns; bigger ones in batches on the loop
 BATCH_CELLS = 32  # per turn of the loop: short enough not to stall the kernel
+GROW_WAIT = 1.0  # s after the grid opens: until then a batch waits for its cells to finish (see SweepGrid._grow)
 CELL_PX = 104
 _STYLE = {CellStatus.submitted: "info", CellStatus.downloading: "info", CellStatus.complete: "success",
           CellStatus.failed: "danger", CellStatus.cancelled: "warning"}
@@ -152,6 +154,7 @@ class SweepGrid(widgets.VBox):
         self._diffs: dict[int, tuple[float, bytes]] = {}  # cell -> (scale, coloured diff thumbnail)
         self._dirty: set[int] = set(range(len(self.sweep_result.records)))
         self._flush_handle: asyncio.Handle | None = None
+        self._grow_until = time.monotonic() + GROW_WAIT
 
         self.progress = widgets.IntProgress(value=0, min=0, max=len(self.spec), description="sweep")
         self.progress_label = widgets.Label()
@@ -241,7 +244,16 @@ class SweepGrid(widgets.VBox):
         return tuple(out)
 
     def _grow(self) -> None:
-        """Add one batch of cells to the grid; again on the next loop turn until all are there."""
+        """Add one batch of cells to the grid; again on the next loop turn until all are there.
+
+        For its first :data:`GROW_WAIT` seconds a grid builds a batch only once its cells are finished (a
+        cached rerun finishes hundreds a second), so that each cell is built once in its final state rather
+        than built queued and then updated; after that, or once the sweep is over, batches are built as they
+        stand."""
+        batch = self.sweep_result.records[len(self._views):len(self._views) + BATCH_CELLS]
+        if time.monotonic() < self._grow_until and not self.run.done and not all(rec.final for rec in batch):
+            self._loop.loop.call_later(0.05, self._grow)
+            return
         self.grid.children += self._more_views(BATCH_CELLS)
         if len(self._views) < len(self._cells):
             self._loop.loop.call_soon_threadsafe(self._grow)

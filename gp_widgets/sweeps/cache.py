@@ -95,15 +95,14 @@ class VariantCache:
     def _cell_path(self, doc_id: str, face: int, move: str, param: float) -> Path:
         return self.dir / "cells" / f"{_digest(json.dumps([doc_id, face, move, float(param)]), 32)}.json"
 
-    def cell_variant(self, doc_id: str, face: int, move: str, param: float) -> tuple[str, bytes] | None:
-        """The variant id and bytes of ``move`` at ``param`` on face ``face`` of ``doc_id``, if this cache has
-        both (the service gives the same edit of the same face the same variant id)."""
+    def cell_variant(self, doc_id: str, face: int, move: str, param: float) -> str | None:
+        """The id of the variant ``move`` at ``param`` gave face ``face`` of ``doc_id``, if its pixels are in
+        this cache (the service gives the same edit of the same face the same variant id)."""
         try:
             variant_id = json.loads(self._cell_path(doc_id, face, move, param).read_text())["id"]
         except (FileNotFoundError, ValueError, KeyError, TypeError):
             return None
-        data = self.get(variant_id) if isinstance(variant_id, str) else None
-        return (variant_id, data) if data else None
+        return variant_id if isinstance(variant_id, str) and self.path(variant_id).is_file() else None
 
     def remember_cell(self, doc_id: str, face: int, move: str, param: float, variant_id: str) -> None:
         """Note that this edit gave ``variant_id`` (whose bytes are cached), for :meth:`cell_variant`; a full or

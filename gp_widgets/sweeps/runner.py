@@ -133,7 +133,12 @@ class SweepRunner:
                 log.exception("sweep: preparing image %d failed", index)
             self._fail_all(cells, error_code(exc))
             return
-        await asyncio.gather(*(self._cell(doc, records[i]) for i in cells), return_exceptions=True)
+        cache = self.result.cache
+        assert cache is not None
+        known = await asyncio.to_thread(  # at once, so that cells still reach the service in their order
+            lambda: [cache.cell_variant(doc.id, c.face, c.move, c.param) for c in (records[i].cell for i in cells)])
+        await asyncio.gather(*(self._cell(doc, records[i], v) for i, v in zip(cells, known, strict=True)),
+                             return_exceptions=True)
 
     async def _prepare(self, index: int, source: Source) -> GalleryItem:
         """Upload once (or reuse the upload of the same bytes), detect faces once, decode the original."""
@@ -190,16 +195,17 @@ class SweepRunner:
         await asyncio.to_thread(cache.put, item.id, data)
         return data
 
-    async def _cell(self, doc: GalleryItem, rec: CellRecord) -> None:
+    async def _cell(self, doc: GalleryItem, rec: CellRecord, known: str | None) -> None:
+        """One cell; ``known``: its variant's id if the cache has its pixels (then nothing is asked of the
+        service: variant ids are idempotent, pixels immutable)."""
         assert self._aio is not None and self._poller is not None and self.result.cache is not None
         cache, cell, started = self.result.cache, rec.cell, None
         try:
-            # a cell whose variant is cached asks nothing (variant ids are idempotent, pixels immutable)
-            cached = await asyncio.to_thread(cache.cell_variant, doc.id, cell.face, cell.move, cell.param)
-            if cached is not None:
+            data = await asyncio.to_thread(cache.get, known) if known is not None else None
+            if data:
                 started = time.monotonic()
                 self.result.stats.cache_hits += 1
-                rec.variant_id, data = cached
+                rec.variant_id = known
             else:
                 async with self.gate.slot():
                     started, wall = time.monotonic(), time.time()

@@ -38,7 +38,9 @@ __all__ = ["SweepGrid", "sweep"]
 FLUSH_SECONDS = 0.15
 FIRST_CELLS = 32  # a grid this small is built before gp.sweep(...) returns; bigger ones in batches on the loop
 BATCH_CELLS = 32  # per turn of the loop: short enough not to stall the kernel
-GROW_WAIT = 1.0  # s after the grid opens: until then a batch waits for its cells to finish (see SweepGrid._grow)
+GROW_WAIT = 1.0  # s after the grid opens: until then a batch waits for its cells to finish (see SweepGrid._grow),
+GROW_IDLE = 0.3  # s: and after that while some cell finished this recently,
+GROW_LIMIT = 5.0  # s after the grid opens: but no longer
 CELL_PX = 104
 _STYLE = {CellStatus.submitted: "info", CellStatus.downloading: "info", CellStatus.complete: "success",
           CellStatus.failed: "danger", CellStatus.cancelled: "warning"}
@@ -154,7 +156,7 @@ class SweepGrid(widgets.VBox):
         self._diffs: dict[int, tuple[float, bytes]] = {}  # cell -> (scale, coloured diff thumbnail)
         self._dirty: set[int] = set(range(len(self.sweep_result.records)))
         self._flush_handle: asyncio.Handle | None = None
-        self._grow_until = time.monotonic() + GROW_WAIT
+        self._opened = self._last_final = time.monotonic()  # when the grid opened, when a cell last finished
 
         self.progress = widgets.IntProgress(value=0, min=0, max=len(self.spec), description="sweep")
         self.progress_label = widgets.Label()
@@ -246,12 +248,16 @@ class SweepGrid(widgets.VBox):
     def _grow(self) -> None:
         """Add one batch of cells to the grid; again on the next loop turn until all are there.
 
-        For its first :data:`GROW_WAIT` seconds a grid builds a batch only once its cells are finished (a
-        cached rerun finishes hundreds a second), so that each cell is built once in its final state rather
-        than built queued and then updated; after that, or once the sweep is over, batches are built as they
-        stand."""
+        While a sweep finishes cells quickly (a cached rerun finishes hundreds a second), a batch waits for
+        its cells to finish, so that each cell is built once in its final state rather than built queued and
+        then updated: for the grid's first :data:`GROW_WAIT` seconds, then as long as some cell finished in the
+        last :data:`GROW_IDLE` seconds, up to :data:`GROW_LIMIT` seconds. Otherwise (the sweep waits on the
+        service, or is over) batches are built as they stand."""
         batch = self.sweep_result.records[len(self._views):len(self._views) + BATCH_CELLS]
-        if time.monotonic() < self._grow_until and not self.run.done and not all(rec.final for rec in batch):
+        now = time.monotonic()
+        finishing = now < self._opened + GROW_WAIT or (
+            now - self._last_final < GROW_IDLE and now < self._opened + GROW_LIMIT)
+        if finishing and not self.run.done and not all(rec.final for rec in batch):
             self._loop.loop.call_later(0.05, self._grow)
             return
         self.grid.children += self._more_views(BATCH_CELLS)
@@ -289,6 +295,8 @@ class SweepGrid(widgets.VBox):
         self._static.refresh_soon()
 
     def _changed(self, rec: CellRecord) -> None:
+        if rec.final:
+            self._last_final = time.monotonic()
         self._loop.call(self._mark, self.sweep_result.index(rec.cell))
 
     def _mark(self, index: int) -> None:

@@ -207,3 +207,25 @@ async def test_an_unusable_face_box_shows_the_whole_photo_and_says_so(client, po
     assert bytes(grid.cells[0].children[0].value) == rec.face_thumbnail
     assert "whole photo" in grid.cells[0].children[1].tooltip
     assert records[0]["status"] == "complete" and "no face box" in records[0]["metric_notes"]
+
+
+async def test_a_running_big_grid_builds_finished_cells_once_and_shows_waiting_ones_queued() -> None:
+    from gp_widgets.api.constants import CellStatus
+    from gp_widgets.sweeps.result import SweepResult
+    from gp_widgets.sweeps.run import SweepRun
+    from gp_widgets.sweeps.spec import SweepSpec
+    from gp_widgets.widgets.grid import BATCH_CELLS
+
+    result = SweepResult(SweepSpec.build(["smile", "age"], [round(0.01 * i, 2) for i in range(1, BATCH_CELLS + 1)]))
+    run = SweepRun(result)
+    run._future = asyncio.get_running_loop().create_future()  # a sweep still running
+    for rec in result.records[:BATCH_CELLS]:  # its first batch finished (as a cached rerun does), the rest waits
+        rec.status, rec.error_code = CellStatus.failed, "boom"
+    grid = gp.SweepGrid(run)
+    await until(lambda: len(grid.cells) >= BATCH_CELLS, what="the finished batch built")
+    first = grid.cells[:BATCH_CELLS]
+    assert all(box.children[1].description == "boom" and "gp-sweep-failed" in box._dom_classes for box in first)
+    assert len(grid.cells) == BATCH_CELLS  # the unfinished batch waits a moment (nothing finishes: not long)
+    await until(lambda: len(grid.cells) == 2 * BATCH_CELLS, timeout=10, what="the waiting batch built queued")
+    assert grid.cells[-1].children[1].description == "queued" and grid.cells[:BATCH_CELLS] == first
+    run._future.set_result(None)

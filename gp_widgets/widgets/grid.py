@@ -263,6 +263,8 @@ class SweepGrid(widgets.VBox):
         self.grid.children += self._more_views(BATCH_CELLS)
         if len(self._views) < len(self._cells):
             self._loop.loop.call_soon_threadsafe(self._grow)
+        elif self.run.done:
+            self._static.refresh_soon()  # deferred by :meth:`_finished` until the live cells are all there
 
     # -- static fallback (what a saved notebook shows without a kernel) ----------------------------
 
@@ -292,7 +294,8 @@ class SweepGrid(widgets.VBox):
     def _finished(self) -> None:
         self._flush()
         self.cancel_button.disabled = True
-        self._static.refresh_soon()
+        if len(self._views) == len(self._cells):  # else :meth:`_grow` does, once it built the last cell
+            self._static.refresh_soon()
 
     def _changed(self, rec: CellRecord) -> None:
         if rec.final:

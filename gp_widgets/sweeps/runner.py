@@ -116,7 +116,6 @@ class SweepRunner:
         settings = self._aio.settings
         self.result.cache = VariantCache(settings.base_url, settings.api_key, self._cache_dir)
         self._measurer = Measurer(self.metrics, self.result.cache)
-        await _cpu(self._measurer.warm_up)
 
     async def _gated_get(self, item: GalleryItem) -> GalleryItem:
         assert self._aio is not None
@@ -134,7 +133,12 @@ class SweepRunner:
                 log.exception("sweep: preparing image %d failed", index)
             self._fail_all(cells, error_code(exc))
             return
-        await asyncio.gather(*(self._cell(doc, records[i]) for i in cells), return_exceptions=True)
+        cache = self.result.cache
+        assert cache is not None
+        known = await asyncio.to_thread(  # at once, so that cells still reach the service in their order
+            lambda: [cache.cell_variant(doc.id, c.face, c.move, c.param) for c in (records[i].cell for i in cells)])
+        await asyncio.gather(*(self._cell(doc, records[i], v) for i, v in zip(cells, known, strict=True)),
+                             return_exceptions=True)
 
     async def _prepare(self, index: int, source: Source) -> GalleryItem:
         """Upload once (or reuse the upload of the same bytes), detect faces once, decode the original."""
@@ -191,27 +195,36 @@ class SweepRunner:
         await asyncio.to_thread(cache.put, item.id, data)
         return data
 
-    async def _cell(self, doc: GalleryItem, rec: CellRecord) -> None:
-        assert self._aio is not None and self._poller is not None
-        cell, started = rec.cell, None
+    async def _cell(self, doc: GalleryItem, rec: CellRecord, known: str | None) -> None:
+        """One cell; ``known``: its variant's id if the cache has its pixels (then nothing is asked of the
+        service: variant ids are idempotent, pixels immutable)."""
+        assert self._aio is not None and self._poller is not None and self.result.cache is not None
+        cache, cell, started = self.result.cache, rec.cell, None
         try:
-            async with self.gate.slot():
-                started, wall = time.monotonic(), time.time()
-                self._set(rec, CellStatus.submitted)
-                item = await self.gate.call(self._aio.edit, doc, cell.move, cell.param, cell.face)
-                self.result.stats.puts += 1
-                rec.variant_id = item.id
-                if not item.task.done:
-                    item = await self._poller.wait(item, wall)
-            if item.task.failed:
-                raise TaskFailedError(item.task.error_code, item)
-            self._set(rec, CellStatus.downloading)
-            data = await self._bytes(item)
+            data = await asyncio.to_thread(cache.get, known) if known is not None else None
+            if data:
+                started = time.monotonic()
+                self.result.stats.cache_hits += 1
+                rec.variant_id = known
+            else:
+                async with self.gate.slot():
+                    started, wall = time.monotonic(), time.time()
+                    self._set(rec, CellStatus.submitted)
+                    item = await self.gate.call(self._aio.edit, doc, cell.move, cell.param, cell.face)
+                    self.result.stats.puts += 1
+                    rec.variant_id = item.id
+                    if not item.task.done:
+                        item = await self._poller.wait(item, wall)
+                if item.task.failed:
+                    raise TaskFailedError(item.task.error_code, item)
+                self._set(rec, CellStatus.downloading)
+                data = await self._bytes(item)
+                await asyncio.to_thread(cache.remember_cell, doc.id, cell.face, cell.move, cell.param, item.id)
             source = self.result.inputs[cell.image]
             box = source.face_box(cell.face) if source else None
             measurer = self._measurer
             assert measurer is not None
-            pending = await _cpu(measurer.decode, item.id, data, self._originals.get(cell.image), box)
+            pending = await _cpu(measurer.decode, rec.variant_id, data, self._originals.get(cell.image), box)
             if measurer.needs_faces(pending):
                 await asyncio.get_running_loop().run_in_executor(_FACES, measurer.faces, pending)
             m = await _cpu(measurer.finish, pending)

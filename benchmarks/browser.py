@@ -8,7 +8,9 @@ measures to a JSON file. Clocks: the kernel's ``time.time()``, the engine's ``co
 * ``editor_overhead_ms``: click on Generate (the page's own click event) → the variant painted on
   the result canvas (the first draw of a new picture on a canvas after the click), minus the
   engine's task time for that variant
-  (``completed_at - created_at``); median of 10 generates with distinct params.
+  (``completed_at - created_at``); median of 10 generates with distinct params. Its details cut
+  the overhead at each step (``steps_ms``, medians): page → kernel, kernel → engine, the poll's
+  notice delay, download, preparing the pictures, sending the drawing, and its way to the paint.
 * ``grid_build_ms_1000``: how long ``gp.sweep(...)`` of 3 moves × 334 params (1,002 cells) holds
   the calling cell, timed in the kernel around the call.
 * ``grid_paint_s_231``: 11 moves × 21 params, every variant already in the disk cache (a first
@@ -42,6 +44,8 @@ CONFIG = {
     "full": {"timed": 10, "generates": 50, "build": (("smile", "age", "gender"), 334), "paint": (None, 21)},
     "smoke": {"timed": 2, "generates": 3, "build": (("smile",), 12), "paint": (("smile", "age"), 3)},
 }
+PARTS = ("grid", "editor")
+"""What the notebook runs; ``GP_BENCH_BROWSER=editor`` (or ``grid``) runs one part and reports its keys."""
 HARNESS = Path(__file__).resolve().parent.parent / "tests" / "browser"
 TIMEOUT = 180_000  # ms
 
@@ -62,12 +66,13 @@ fast = start_engine(data_dir={fast_dir!r}, latency=0.0, workers=2)
 slow_client = gp.Client(api_key=slow.api_key, base_url=slow.base_url)
 fast_client = gp.Client(api_key=fast.api_key, base_url=fast.base_url)
 photo = gp.samples.portrait()
+record(ready=True)
+"""
+WARM = """\
 doc = fast_client.wait_for_faces(fast_client.upload(photo))
 PAINT = dict(moves={paint_moves}, params={paint_params}, client=fast_client, cache_dir={cache_dir!r})
 warm = await gp.sweep(doc, **PAINT)  # fills the disk cache: the measured grid needs no service time
-assert all(r["status"] in ("complete", "failed") for r in warm), warm
-record(ready=True)
-"""
+assert all(r["status"] in ("complete", "failed") for r in warm), warm"""
 PAINT = """\
 record(paint_started=time.time())
 grid231 = gp.sweep(doc, **PAINT)
@@ -79,11 +84,20 @@ grid1000 = gp.sweep(doc, moves={moves}, params=params, client=fast_client, cache
 record(build_s=time.perf_counter() - started, build_cells=len(grid1000.spec.cells))
 grid1000.cancel()  # only the call is measured; not displayed, so the page stays free for the editor"""
 EDITOR = """\
+import ipywidgets
 editor = gp.FaceEditor(photo, client=slow_client)
-editor"""
+steps = []  # the kernel's timings of each generate, taken when its status says complete
+editor.status.observe(lambda _: "complete" in editor.status_text and steps.append(
+    (editor.current.raw["data"]["param"], editor.timings)), "value")
+echo = ipywidgets.Label()  # the param as the kernel has it: the page clicks once it is there
+echo.add_class("gp-bench-echo")
+editor.param.observe(lambda change: setattr(echo, "value", repr(change["new"])), "value")
+display(editor)
+echo"""
 TASK_TIMES = """\
-record(tasks={v.id: v.raw["data"]["completed_at"] - v.raw["data"]["created_at"] for v in editor.variants},
-       shown=[v.raw["data"]["param"] for v in editor.variants])"""
+record(engine={round(v.raw["data"]["param"], 2): (v.raw["data"]["created_at"], v.raw["data"]["completed_at"])
+               for v in editor.variants},
+       steps=[(round(p, 2), t) for p, t in steps])"""
 
 RUN_CELL_JS = """async (index) => {
   const panel = window.jupyterapp.shell.currentWidget;
@@ -193,7 +207,7 @@ class _Session:
         return json.loads(self.out.read_text()) if self.out.exists() else {}
 
 
-def _editor_runs(session: _Session, cdp: Any, timed: int, total: int) -> dict[str, Any]:
+def _editor_runs(session: _Session, cdp: Any, timed: int, total: int, task_cell: int) -> dict[str, Any]:
     """``total`` generates with distinct params by typing in the slider's readout and clicking Generate."""
     page = session.page
     page.locator(".gp-face-editor .gp-status").filter(has_text="found").wait_for(timeout=TIMEOUT)
@@ -210,6 +224,9 @@ def _editor_runs(session: _Session, cdp: Any, timed: int, total: int) -> dict[st
         page.wait_for_function("(b) => document.querySelector('.gp-face-editor .gp-param .widget-readout')"
                                ".textContent !== b", arg=before)
         param = round(float(readout.inner_text().replace("\u2212", "-")), 2)  # the readout shows U+2212
+        # a slider's update can be held back behind unanswered messages and overtaken by the click
+        page.wait_for_function("(p) => Math.abs(parseFloat(document.querySelector('.gp-bench-echo')"
+                               ".textContent) - p) < 1e-6", arg=param)
         page.evaluate("() => { window.__gpClick = null; }")
         button.click()
         painted, status = page.wait_for_function(RESULT_JS, polling="raf", timeout=TIMEOUT).json_value()
@@ -217,17 +234,42 @@ def _editor_runs(session: _Session, cdp: Any, timed: int, total: int) -> dict[st
             raise RuntimeError(f"generate {param:+.2f} did not complete: {status}")
         clicks.append((round(param, 2), page.evaluate("() => window.__gpClick"), painted))
     rss1, heap1 = _memory(page, cdp)
-    session.run(4)  # the engine's task times of every variant
-    tasks = session.recorded()["tasks"]
-    variants = session.recorded()["shown"]
-    by_param = {round(p, 2): tasks[v] for v, p in zip(tasks, variants, strict=True)}
-    overheads = [(painted - click) - 1000.0 * by_param[p] for p, click, painted in clicks[:timed]]
-    return {"overheads_ms": [round(o, 1) for o in overheads], "generates": len(clicks),
+    session.run(task_cell)  # the engine's task times and the kernel's step times of every variant
+    got = session.recorded()
+    engine = {float(p): tuple(t) for p, t in got["engine"].items()}
+    kernel = {p: t for p, t in got["steps"]}
+    overheads, parts = [], []
+    for p, click, painted in clicks[:timed]:
+        created, completed = engine[p]
+        overheads.append((painted - click) - 1000.0 * (completed - created))
+        parts.append(_breakdown(click / 1000.0, created, completed, kernel[p], painted / 1000.0))
+    return {"overheads_ms": [round(o, 1) for o in overheads], "steps_ms": _medians(parts), "generates": len(clicks),
             "rss_growth_mb": (rss1 - rss0) / 1e6, "rss_before_mb": round(rss0 / 1e6, 1),
             "heap_growth_mb": round((heap1 - heap0) / 1e6, 2)}
 
 
-def measure(size: str) -> dict[str, Any]:
+def _breakdown(click: float, created: float, completed: float, kernel: dict[str, float],
+               painted: float) -> dict[str, float]:
+    """One generate's overhead cut at each step (ms; they add up to it): the page's click and paint,
+    the engine's task created and completed, the editor's :attr:`~gp_widgets.FaceEditor.timings`.
+    A variant seen before skips downloading and preparing (then 0)."""
+    at = {"click": click, "requested": kernel["requested"], "created": created, "completed": completed,
+          "noticed": kernel["noticed"]}
+    at["downloaded"] = kernel.get("downloaded", at["noticed"])
+    at["prepared"] = kernel.get("prepared", at["downloaded"])
+    at["sent"], at["painted"] = kernel["sent"], painted
+    cuts = (("to_kernel", "click", "requested"), ("to_engine", "requested", "created"),
+            ("notice", "completed", "noticed"), ("download", "noticed", "downloaded"),
+            ("prepare", "downloaded", "prepared"), ("send", "prepared", "sent"), ("to_page", "sent", "painted"))
+    return {name: 1000.0 * (at[end] - at[start]) for name, start, end in cuts}
+
+
+def _medians(parts: list[dict[str, float]]) -> dict[str, float]:
+    return {name: round(statistics.median(p[name] for p in parts), 1) for name in parts[0]} if parts else {}
+
+
+def measure(size: str, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
+    """Run the notebook of ``parts`` ("grid", "editor") in JupyterLab and Chromium; their raw figures."""
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(HARNESS))
@@ -236,19 +278,23 @@ def measure(size: str) -> dict[str, Any]:
     cfg = CONFIG[size]
     paint_moves, n_paint = cfg["paint"]
     build_moves, n_build = cfg["build"]
+    n_cells = len(paint_moves or range(11)) * n_paint
     with tempfile.TemporaryDirectory(prefix="gp-bench-browser-") as tmp:
         work = Path(tmp)
         root = work / "notebooks"
         root.mkdir()
         out = work / "measured.json"
-        setup = SETUP.format(out=str(out), slow_dir=str(work / "slow"), fast_dir=str(work / "fast"),
-                             cache_dir=str(work / "cache"),
-                             paint_moves="list(gp.Move)" if paint_moves is None else repr(list(paint_moves)),
-                             paint_params=params_between(-2.0, 2.0, n_paint))
-        build = BUILD.format(params=params_between(-2.0, 2.0, n_build), moves=list(build_moves),
-                             cache_dir=str(work / "cache-build"))
-        name = bh.write_notebook(root, "bench", [setup, PAINT, build, EDITOR, TASK_TIMES])
+        cells = [SETUP.format(out=str(out), slow_dir=str(work / "slow"), fast_dir=str(work / "fast"))]
+        if "grid" in parts:
+            cells += [WARM.format(cache_dir=str(work / "cache"), paint_params=params_between(-2.0, 2.0, n_paint),
+                                  paint_moves="list(gp.Move)" if paint_moves is None else repr(list(paint_moves))),
+                      PAINT, BUILD.format(params=params_between(-2.0, 2.0, n_build), moves=list(build_moves),
+                                          cache_dir=str(work / "cache-build"))]
+        if "editor" in parts:
+            cells += [EDITOR, TASK_TIMES]
+        name = bh.write_notebook(root, "bench", cells)
         server = bh.start_jupyter_server(_jupyter_env(work / "home"), root, work)
+        found: dict[str, Any] = {}
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=bh.CHROMIUM, args=bh.CHROMIUM_ARGS)
@@ -268,26 +314,29 @@ def measure(size: str) -> dict[str, Any]:
                     bh.open_lab(page, server, name)
                     session = _Session(page, out)
                     session.run(0)
-                    page.wait_for_timeout(1000)  # let the page settle before measuring
-                    session.run(1)
-                    done = page.wait_for_function(PAINTED_JS, arg=len(paint_moves or range(11)) * n_paint,
-                                                  polling="raf", timeout=TIMEOUT).json_value() / 1000.0
-                    started = session.recorded()["paint_started"]
-                    window = sorted((n for t, n in frames if started <= t <= done), reverse=True)
-                    painted_bytes, largest = sum(window), window[:5]
-                    bh.screenshot(page, "bench-grid-231")
-                    session.run(2)
-                    session.run(3)
-                    editor = _editor_runs(session, cdp, cfg["timed"], cfg["generates"])
-                    bh.screenshot(page, "bench-editor")
+                    if "grid" in parts:
+                        session.run(1)
+                        page.wait_for_timeout(1000)  # let the page settle before measuring
+                        session.run(2)
+                        done = page.wait_for_function(PAINTED_JS, arg=n_cells, polling="raf",
+                                                      timeout=TIMEOUT).json_value() / 1000.0
+                        started = session.recorded()["paint_started"]
+                        window = sorted((n for t, n in frames if started <= t <= done), reverse=True)
+                        found.update(paint_s=done - started, paint_bytes=sum(window), paint_frames=len(window),
+                                     largest_frames=window[:5], paint_cells=n_cells)
+                        bh.screenshot(page, "bench-grid-231")
+                        session.run(3)
+                        got = session.recorded()
+                        found.update(build_s=got["build_s"], build_cells=got["build_cells"])
+                    if "editor" in parts:
+                        session.run(len(cells) - 2)
+                        found.update(_editor_runs(session, cdp, cfg["timed"], cfg["generates"], len(cells) - 1))
+                        bh.screenshot(page, "bench-editor")
                 finally:
                     browser.close()
         finally:
             server.stop()
-        got = session.recorded()
-    return {"paint_s": done - started, "paint_bytes": painted_bytes, "paint_frames": len(window),
-            "largest_frames": largest, "build_s": got["build_s"],
-            "build_cells": got["build_cells"], "paint_cells": len(paint_moves or range(11)) * n_paint, **editor}
+    return found
 
 
 def run(size: str = "full") -> dict[str, Any]:
@@ -301,15 +350,29 @@ def run(size: str = "full") -> dict[str, Any]:
     if not Path(chromium).exists():
         _require(f"Chromium not found at {chromium} (set GP_CHROMIUM)")
         return {}
-    m = measure(size)
-    overheads = m.pop("overheads_ms")
-    return {
-        "editor_overhead_ms": metric(statistics.median(overheads), 150.0, "<=", "ms", overheads_ms=overheads,
-                                     engine_latency_s=0.5),
-        "grid_build_ms_1000": metric(1000.0 * m["build_s"], 300.0, "<=", "ms", cells=m["build_cells"]),
-        "grid_paint_s_231": metric(m["paint_s"], 2.0, "<=", "s", cells=m["paint_cells"]),
-        "grid_bytes_231": metric(m["paint_bytes"], 3e6, "<=", "bytes", cells=m["paint_cells"],
-                                 frames=m["paint_frames"], largest_frames=m["largest_frames"]),
-        "editor_page_mb": metric(m["rss_growth_mb"], 200.0, "<=", "MB", generates=m["generates"],
-                                 rss_before_mb=m["rss_before_mb"], js_heap_growth_mb=m["heap_growth_mb"]),
-    }
+    parts = _parts()
+    m = measure(size, parts)
+    results: dict[str, Any] = {}
+    if "editor" in parts:
+        overheads = m["overheads_ms"]
+        results.update(
+            editor_overhead_ms=metric(statistics.median(overheads), 150.0, "<=", "ms", overheads_ms=overheads,
+                                      steps_ms=m["steps_ms"], engine_latency_s=0.5),
+            editor_page_mb=metric(m["rss_growth_mb"], 200.0, "<=", "MB", generates=m["generates"],
+                                  rss_before_mb=m["rss_before_mb"], js_heap_growth_mb=m["heap_growth_mb"]))
+    if "grid" in parts:
+        results.update(
+            grid_build_ms_1000=metric(1000.0 * m["build_s"], 300.0, "<=", "ms", cells=m["build_cells"]),
+            grid_paint_s_231=metric(m["paint_s"], 2.0, "<=", "s", cells=m["paint_cells"]),
+            grid_bytes_231=metric(m["paint_bytes"], 3e6, "<=", "bytes", cells=m["paint_cells"],
+                                  frames=m["paint_frames"], largest_frames=m["largest_frames"]))
+    return {key: results[key] for key in KEYS if key in results}
+
+
+def _parts() -> tuple[str, ...]:
+    """``GP_BENCH_BROWSER`` (e.g. ``editor``) picks which parts run; default both."""
+    chosen = tuple(p.strip() for p in os.environ.get("GP_BENCH_BROWSER", ",".join(PARTS)).split(",") if p.strip())
+    unknown = set(chosen) - set(PARTS)
+    if unknown or not chosen:
+        raise ValueError(f"GP_BENCH_BROWSER must name some of {PARTS}, got {os.environ['GP_BENCH_BROWSER']!r}")
+    return chosen

@@ -2,7 +2,9 @@
 
 Two sweeps of 8 variants on engines with 8 workers (so no task queues): one with 3 s tasks,
 one with 0.5 s tasks. Each on a fresh engine and a fresh client, so nothing is learned in
-advance.
+advance. The sweeps measure what ``gp.sweep`` measures by default (every built-in metric,
+dlib face landmarks and descriptors in the face worker processes included), so polling
+shares the CPU with that work as in a user's sweep.
 
 * ``polls_per_variant_3s`` / ``polls_per_variant_05s``: the engine's own request counters,
   GETs of ``/teams/me/gallery/{variant id}`` only (downloads, PUTs and the upload excluded),

@@ -61,6 +61,11 @@ class DurationModel:
         return len(self._samples)
 
     @property
+    def durations(self) -> list[float]:
+        """The durations in the window, oldest first."""
+        return list(self._samples)
+
+    @property
     def expected(self) -> float | None:
         """The median duration seen, or None before the first completion."""
         return statistics.median(self._samples) if self._samples else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 from pathlib import Path
@@ -12,6 +13,8 @@ from urllib.parse import urlsplit
 from ..files import cache_home, write_atomic
 
 __all__ = ["VariantCache", "default_cache_dir", "team_key"]
+
+log = logging.getLogger("gp_widgets.sweep")
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,99}")
 
@@ -38,10 +41,11 @@ def backend_key(base_url: str) -> str:
 
 
 class VariantCache:
-    """``root/<backend>/<team>/<id>.bin`` for pixels, ``uploads/<sha256>.json`` for uploaded photos.
+    """``root/<backend>/<team>/<id>.bin`` for pixels, ``uploads/<sha256>.json`` for uploaded photos,
+    ``cells/<hash>.json`` for the variant id of each (document, face, move, param) whose pixels are here.
 
     Document ids are stable and variant ids idempotent, so a rerun of the same sweep
-    finds every variant here and downloads nothing.
+    finds every variant here and asks the service nothing about them.
     """
 
     def __init__(self, base_url: str, api_key: str | None, root: str | os.PathLike[str] | None = None) -> None:
@@ -87,6 +91,26 @@ class VariantCache:
 
     def put(self, item_id: str, data: bytes) -> None:
         write_atomic(self.path(item_id), data)
+
+    def _cell_path(self, doc_id: str, face: int, move: str, param: float) -> Path:
+        return self.dir / "cells" / f"{_digest(json.dumps([doc_id, face, move, float(param)]), 32)}.json"
+
+    def cell_variant(self, doc_id: str, face: int, move: str, param: float) -> str | None:
+        """The id of the variant ``move`` at ``param`` gave face ``face`` of ``doc_id``, if its pixels are in
+        this cache (the service gives the same edit of the same face the same variant id)."""
+        try:
+            variant_id = json.loads(self._cell_path(doc_id, face, move, param).read_text())["id"]
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            return None
+        return variant_id if isinstance(variant_id, str) and self.path(variant_id).is_file() else None
+
+    def remember_cell(self, doc_id: str, face: int, move: str, param: float, variant_id: str) -> None:
+        """Note that this edit gave ``variant_id`` (whose bytes are cached), for :meth:`cell_variant`; a full or
+        read-only disk only costs a request next time."""
+        try:
+            write_atomic(self._cell_path(doc_id, face, move, param), json.dumps({"id": variant_id}).encode())
+        except OSError as exc:
+            log.warning("cannot note the variant of a sweep cell: %s", exc)
 
     def upload_id(self, sha256: str) -> str | None:
         """The document id this photo (by content hash) was uploaded as, if known."""

@@ -140,12 +140,21 @@ class CellRunner:
         return await self.gate.call(self._aio.get, item)
 
     async def _cell(self, rec: Record, doc: GalleryItem, move: str, param: float, face: int,
-                    finish: Callable[[GalleryItem], Awaitable[None]]) -> None:
-        """Submit the edit under the gate's limit, wait for its task, then ``finish(variant)`` (download,
-        measure, fill in ``rec``; raising fails the cell)."""
+                    finish: Callable[[GalleryItem | None, bytes | None], Awaitable[None]],
+                    reuse: Callable[[], Awaitable[bytes | None]] | None = None) -> None:
+        """Submit the edit under the gate's limit, wait for its task, then ``finish(variant, None)``
+        (download, measure, fill in ``rec``; raising fails the cell). ``reuse()``, if given, may give the
+        variant's bytes at once (from a cache): then nothing is asked of the service, ``finish(None, bytes)``."""
         assert self._aio is not None and self._poller is not None
         started = None
         try:
+            data = await reuse() if reuse is not None else None
+            if data is not None:
+                started = time.monotonic()
+                await finish(None, data)
+                rec.seconds = time.monotonic() - started
+                self._set(rec, CellStatus.complete)
+                return
             async with self.gate.slot():
                 started, wall = time.monotonic(), time.time()
                 self._set(rec, CellStatus.submitted)
@@ -157,7 +166,7 @@ class CellRunner:
             if item.task.failed:
                 raise TaskFailedError(item.task.error_code, item)
             self._set(rec, CellStatus.downloading)
-            await finish(item)
+            await finish(item, None)
             rec.seconds = time.monotonic() - started
             self._set(rec, CellStatus.complete)
         except asyncio.CancelledError:

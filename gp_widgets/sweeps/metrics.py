@@ -3,7 +3,8 @@
 Each variant is decoded once, at :data:`ANALYSIS_MAX_SIDE`, and gives its photo and face-crop thumbnails,
 its difference map over the face crop (coloured later with the grid's shared scale) and one value per
 metric. Landmarks, descriptors and metric values are written next to the variant's bytes in the disk
-cache (``<id>.measure.json``), so a rerun of a cached sweep measures nothing again.
+cache (``<id>.measure.json``), and the thumbnails and difference map too (``<id>.views.json``, see
+:mod:`.cellviews`), so a rerun of a cached sweep decodes and measures nothing again.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ..analysis.models import AnalysisUnavailable
 from ..analysis.views import abs_diff, face_crop_box, heatmap
 from ..imaging import THUMB_MAX_SIDE, fit_size, open_rgb
 from .cache import VariantCache
+from .cellviews import CellViews, box_key, read_views, views_source, write_views
 from .faceworker import WorkerGone, worker
 
 __all__ = ["ANALYSIS_MAX_SIDE", "DEFAULT_METRICS", "Measured", "Measurer", "Original", "Pending", "analysis_rgb",
@@ -106,10 +108,6 @@ def _metric_key(metric: Metric) -> str | None:
         return None
     digest = hashlib.sha256(code.co_code + repr(code.co_consts).encode()).hexdigest()[:12]
     return f"{metric.name}@{digest}"
-
-
-def _box_key(box: Box | None) -> str:
-    return "none" if box is None else ",".join(f"{v:.6f}" for v in face_key(box))
 
 
 @dataclass
@@ -188,10 +186,13 @@ class Measurer:
         self.metrics = tuple(metrics)
         self.cache = cache
         self._faces = any(getattr(m, "needs_faces", False) for m in self.metrics)
+        self._warm = False
 
     def warm_up(self) -> None:
-        """Start the face worker and load its models while the first variants are on their way."""
-        if self._faces:
+        """Start the face workers (they load their models while the caller goes on); :meth:`decode` does it
+        on the first variant with a face metric to compute."""
+        if self._faces and not self._warm:
+            self._warm = True
             try:
                 worker.start()
             except WorkerGone as exc:
@@ -211,7 +212,7 @@ class Measurer:
             if key is not None and metric.name in values:
                 sidecar.values[key] = values[metric.name]
         if box is not None and features is not None:
-            sidecar.features[_box_key(box)] = features
+            sidecar.features[box_key(box)] = features
         sidecar.write(self.cache, item_id)
 
     def original(self, item_id: str, data: bytes) -> Original:
@@ -227,7 +228,15 @@ class Measurer:
         return self.finish(pending)
 
     def decode(self, item_id: str, data: bytes, original: Original | None, box: Box | None) -> Pending:
-        """Decode once: thumbnails, difference map, the pixels to measure and what the cache already knows."""
+        """What the cache already knows (views, values), else decode once: thumbnails, difference map,
+        the pixels to measure. A variant whose views and values are all cached is not decoded."""
+        sidecar = _Sidecar.read(self.cache, item_id) if original is not None else _Sidecar()
+        todo = [m for m in self.metrics if _metric_key(m) not in sidecar.values] if original is not None else []
+        source = views_source(data, None if original is None else original.item_id, box, ANALYSIS_MAX_SIDE)
+        views = read_views(self.cache, item_id, source)
+        if views is not None and not todo:
+            return Pending(item_id, original, box, views.photo, views.face, views.diff, views.diff_scale,
+                           sidecar=sidecar)
         rgb = open_rgb(data)
         pixels = _analysis(rgb)
         photo = _jpeg(np.asarray(rgb))
@@ -235,18 +244,21 @@ class Measurer:
             pixels = np.asarray(Image.fromarray(pixels).resize(original.pixels.shape[1::-1], Image.Resampling.BILINEAR))
         height, width = pixels.shape[:2]
         left, top, right, bottom = (0, 0, width, height) if box is None else face_crop_box(box, (width, height))
-        pending = Pending(item_id, original, box, photo, _jpeg(pixels[top:bottom, left:right]))
-        if original is None:
-            return pending
-        diff = abs_diff(np.asarray(original.pixels)[top:bottom, left:right], pixels[top:bottom, left:right])
-        pending.diff = np.asarray(Image.fromarray((diff * 255).round().astype(np.uint8)).resize(
-            fit_size(diff.shape[1], diff.shape[0], THUMB_MAX_SIDE), Image.Resampling.BILINEAR))
-        pending.diff_scale = float(np.percentile(diff, 99))
-        pending.sidecar = _Sidecar.read(self.cache, item_id)
-        known = pending.sidecar.features.get(_box_key(box))
-        features = {face_key(box): known} if box is not None and known is not None else None
-        pending.variant = FaceImage.of(pixels, features)
-        pending.todo = [m for m in self.metrics if _metric_key(m) not in pending.sidecar.values]
+        pending = Pending(item_id, original, box, photo, _jpeg(pixels[top:bottom, left:right]), sidecar=sidecar,
+                          todo=todo)
+        if original is not None:
+            diff = abs_diff(np.asarray(original.pixels)[top:bottom, left:right], pixels[top:bottom, left:right])
+            pending.diff = np.asarray(Image.fromarray((diff * 255).round().astype(np.uint8)).resize(
+                fit_size(diff.shape[1], diff.shape[0], THUMB_MAX_SIDE), Image.Resampling.BILINEAR))
+            pending.diff_scale = float(np.percentile(diff, 99))
+            known = sidecar.features.get(box_key(box))
+            features = {face_key(box): known} if box is not None and known is not None else None
+            pending.variant = FaceImage.of(pixels, features)
+            if self.needs_faces(pending):
+                self.warm_up()  # the face workers start on the first variant that needs them, not on a cached rerun
+        if views is None:
+            write_views(self.cache, item_id, source,
+                        CellViews(pending.photo, pending.face, pending.diff, pending.diff_scale))
         return pending
 
     @staticmethod
@@ -271,7 +283,7 @@ class Measurer:
     def finish(self, pending: Pending) -> Measured:
         """The metric values (computed ones written beside the variant's bytes)."""
         original, variant, box, sidecar = pending.original, pending.variant, pending.box, pending.sidecar
-        if original is None or variant is None:
+        if original is None:
             return Measured(pending.photo, pending.face, None, None,
                             {m.name: Value(math.nan, "original not available") for m in self.metrics})
         values: dict[str, Value] = {}
@@ -280,18 +292,19 @@ class Measurer:
             if key is not None and key in sidecar.values:
                 values[metric.name] = sidecar.values[key]
                 continue
+            assert variant is not None  # decoded: a metric is not in the cache
             values[metric.name] = value = evaluate(metric, original.pixels, variant, box)
             if key is not None:
                 sidecar.values[key] = value
         if pending.todo:
-            if box is not None and face_key(box) in variant.features:
-                sidecar.features[_box_key(box)] = variant.features[face_key(box)]
+            if box is not None and variant is not None and face_key(box) in variant.features:
+                sidecar.features[box_key(box)] = variant.features[face_key(box)]
             sidecar.write(self.cache, pending.item_id)
             self._save_original(original)
         return Measured(pending.photo, pending.face, pending.diff, pending.diff_scale, values, len(pending.todo))
 
     def _save_original(self, original: Original) -> None:
-        fresh = {_box_key(b): f for b, f in original.pixels.features.items()}
+        fresh = {box_key(b): f for b, f in original.pixels.features.items()}
         if set(fresh) <= original.saved:
             return
         sidecar = _Sidecar.read(self.cache, original.item_id)

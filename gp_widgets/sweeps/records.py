@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -19,10 +20,14 @@ from ..api.errors import (
 )
 from .spec import Cell
 
-__all__ = ["METRICS", "RECORD_FIELDS", "CellRecord", "Progress", "SourceImage", "SweepStats", "error_code"]
+__all__ = ["METRICS", "MIN_FACE_PX", "RECORD_FIELDS", "CellRecord", "Progress", "SourceImage", "SweepStats",
+           "error_code"]
 
 METRICS = ("mad_face", "mad_outside", "ssim_face", "identity", "smile", "landmark_shift")
 """The built-in metrics' names: the metric columns of a sweep run with the default metrics."""
+MIN_FACE_PX = 4
+"""A face box narrower or shorter than this (in the photo's pixels) is not cropped: the face views show the
+whole photo instead of a few pixels."""
 RECORD_FIELDS = frozenset({"move", "param", "face", "image", "variant_id", "status", "error_code", "seconds",
                            "metric_notes"})
 """The columns of a record that are not metrics."""
@@ -174,7 +179,22 @@ class SourceImage:
     faces: tuple[tuple[float, float, float, float], ...]
 
     def face_box(self, face: int) -> tuple[float, float, float, float] | None:
-        return self.faces[face] if 0 <= face < len(self.faces) else None
+        """Face ``face``'s relative box, or None if there is no such face or its box is unusable
+        (then the face views show the whole photo and the face metrics say "no face box")."""
+        if not 0 <= face < len(self.faces) or self.face_problem(face):
+            return None
+        return self.faces[face]
+
+    def face_problem(self, face: int) -> str | None:
+        """Why face ``face``'s box cannot be cropped (empty, degenerate, smaller than
+        :data:`MIN_FACE_PX` pixels), or None when it can (or there is no such face)."""
+        if not 0 <= face < len(self.faces):
+            return None
+        x, y, w, h = self.faces[face]
+        tiny = bool(self.width and self.height and min(w * self.width, h * self.height) < MIN_FACE_PX)
+        if not all(math.isfinite(v) for v in (x, y, w, h)) or w <= 0 or h <= 0 or tiny:
+            return "face box unusable: whole photo shown"
+        return None
 
     def to_json(self) -> dict[str, Any]:
         return {"index": self.index, "doc_id": self.doc_id, "sha256": self.sha256, "width": self.width,

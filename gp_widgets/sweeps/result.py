@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
+    from .metrics import Original
+
 __all__ = ["SweepResult", "Tile"]
 
 Tile = Image.Image | str | None
@@ -51,6 +53,7 @@ class SweepResult:
         if not self.inputs:
             self.inputs = [None] * self.spec.n_images
         self._index = {rec.cell: i for i, rec in enumerate(self.records)}
+        self._analysed: dict[int, Original | None] = {}  # inputs at the analysis size, for :meth:`fill_views`
         if len(self._index) != len(self.spec) or set(self._index) != set(self.spec.cells):
             raise ValueError("the records do not match the sweep's cells")
 
@@ -106,9 +109,12 @@ class SweepResult:
         from .metrics import Measurer
 
         measurer = Measurer((), self.cache)
-        original_bytes = self.cache.get(source.doc_id)
-        original = measurer.original(source.doc_id, original_bytes) if original_bytes is not None else None
-        pending = measurer.decode(rec.variant_id or "", data, original, source.face_box(rec.cell.face))
+        if rec.cell.image not in self._analysed:  # each input decoded once, not once per cell
+            original_bytes = self.cache.get(source.doc_id)
+            self._analysed[rec.cell.image] = (measurer.original(source.doc_id, original_bytes)
+                                              if original_bytes is not None else None)
+        pending = measurer.decode(rec.variant_id or "", data, self._analysed[rec.cell.image],
+                                  source.face_box(rec.cell.face))
         rec.thumbnail = rec.thumbnail or pending.photo
         rec.face_thumbnail, rec.diff_map, rec.diff_scale = pending.face, pending.diff, pending.diff_scale
 

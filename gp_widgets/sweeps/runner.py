@@ -78,7 +78,6 @@ class SweepRunner(CellRunner):
     async def _connect(self) -> None:
         self.result.cache = await self._open()
         self._measurer = Measurer(self.metrics, self.result.cache)
-        await _cpu(self._measurer.warm_up)
 
     async def _image(self, index: int) -> None:
         records = self.result.records
@@ -93,9 +92,15 @@ class SweepRunner(CellRunner):
             for i in cells:
                 self._fail(records[i], error_code(exc))
             return
+        cache = self.result.cache
+        assert cache is not None
+        known = await asyncio.to_thread(  # at once, so that cells still reach the service in their order
+            lambda: [cache.cell_variant(doc.id, c.face, c.move, c.param) for c in (records[i].cell for i in cells)])
         await asyncio.gather(*(self._cell(rec, doc, rec.cell.move, rec.cell.param, rec.cell.face,
-                                          functools.partial(self._finish_cell, rec))
-                               for rec in (records[i] for i in cells)), return_exceptions=True)
+                                          functools.partial(self._finish_cell, rec, doc),
+                                          functools.partial(self._reuse, rec, v))
+                               for rec, v in zip((records[i] for i in cells), known, strict=True)),
+                             return_exceptions=True)
 
     async def _prepare(self, index: int, source: Source) -> GalleryItem:
         """Upload once (or reuse the upload of the same bytes), detect faces once, decode the original."""
@@ -152,15 +157,32 @@ class SweepRunner(CellRunner):
         await asyncio.to_thread(cache.put, item.id, data)
         return data
 
-    async def _finish_cell(self, rec: CellRecord, item: GalleryItem) -> None:
+    async def _reuse(self, rec: CellRecord, known: str | None) -> bytes | None:
+        """The variant's pixels if the cache has them under ``known`` (then nothing is asked of the service:
+        variant ids are idempotent, pixels immutable)."""
+        assert self.result.cache is not None
+        data = await asyncio.to_thread(self.result.cache.get, known) if known is not None else None
+        if not data:
+            return None
+        self.result.stats.cache_hits += 1
+        rec.variant_id = known
+        return data
+
+    async def _finish_cell(self, rec: CellRecord, doc: GalleryItem, item: GalleryItem | None,
+                           data: bytes | None) -> None:
         """Bytes from the cache or the network, decoded and measured (values from the sidecar when there)."""
-        cell = rec.cell
-        data = await self._bytes(item)
+        cell, cache = rec.cell, self.result.cache
+        assert cache is not None
+        if data is None:
+            assert item is not None
+            data = await self._bytes(item)
+            await asyncio.to_thread(cache.remember_cell, doc.id, cell.face, cell.move, cell.param, item.id)
+        assert rec.variant_id is not None
         source = self.result.inputs[cell.image]
         box = source.face_box(cell.face) if source else None
         measurer = self._measurer
         assert measurer is not None
-        pending = await _cpu(measurer.decode, item.id, data, self._originals.get(cell.image), box)
+        pending = await _cpu(measurer.decode, rec.variant_id, data, self._originals.get(cell.image), box)
         if measurer.needs_faces(pending):
             await asyncio.get_running_loop().run_in_executor(_FACES, measurer.faces, pending)
         m = await _cpu(measurer.finish, pending)

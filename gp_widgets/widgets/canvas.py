@@ -220,15 +220,22 @@ class CompareCanvas(Canvas):
 
     @property
     def shown(self) -> widgets.Image | None:
-        """The image on top in the current mode (the variant, or its heat map in ``diff`` mode)."""
-        return self._diff if self.mode == "diff" else self._variant
+        """The image on top in the current mode (the variant, or its heat map in ``diff`` mode once it is there)."""
+        return self._diff if self.mode == "diff" and self._diff is not None else self._variant
 
-    def show(self, variant: widgets.Image, original: widgets.Image, diff: widgets.Image, width: int,
-             height: int) -> None:
-        """Show a variant, its original and their heat map, all encoded at ``width`` x ``height``."""
+    def show(self, variant: widgets.Image, original: widgets.Image, diff: widgets.Image | None, width: int,
+             height: int, crop: Rect | None = None) -> None:
+        """Show a variant, its original and their heat map (None: see :meth:`show_diff`), all encoded at
+        ``width`` x ``height``, at ``crop`` (as :meth:`zoom` takes it); one drawing."""
         self.width, self.height = width, height
-        self._variant, self._original, self._diff = variant, original, diff
+        self._variant, self._original, self._diff, self._crop = variant, original, diff, crop
         self.redraw()
+
+    def show_diff(self, diff: widgets.Image) -> None:
+        """The heat map of the variant shown, when it comes after the variant (redrawn only if it shows)."""
+        self._diff = diff
+        if self.mode == "diff":
+            self.redraw()
 
     def zoom(self, crop: Rect | None) -> None:
         """Show ``crop`` (relative to the image: x, y, w, h in [0, 1]), or everything for None."""

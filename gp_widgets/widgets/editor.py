@@ -34,6 +34,8 @@ __all__ = ["FaceEditor"]
 HISTORY_THUMB_HEIGHT = 72
 VIEWS = (("variant", "variant"), ("before | after", "swipe"), ("difference", "diff"))
 Request = tuple[str, float, int | None]
+STEPS = ("requested", "submitted", "noticed", "downloaded", "prepared", "sent", "finished")
+"""The steps of a generate that :attr:`FaceEditor.timings` times, in order."""
 
 
 @dataclass(frozen=True)
@@ -66,16 +68,20 @@ def _encode(data: bytes) -> Encoded:
     return encode_for_browser(open_rgb(data), PHOTO_MAX_SIDE)
 
 
-def _encode_variant(original: bytes, variant: bytes) -> tuple[Encoded, Encoded, Encoded]:
-    """The variant for the result pane and the history, and the heat map of |variant − original|
-    (the grids' difference view) at the same size (runs in a thread)."""
+def _encode_shown(variant: bytes) -> tuple[Encoded, Image.Image]:
+    """The variant as the result pane paints it, fast, and decoded for :func:`_encode_rest` (runs in a thread)."""
     rgb = open_rgb(variant)
+    return encode_for_browser(rgb, PHOTO_MAX_SIDE, optimize=False), rgb
+
+
+def _encode_rest(original: bytes, variant: Image.Image) -> tuple[Encoded, Encoded]:
+    """The variant's history thumbnail and the heat map of |variant − original| (the grids' difference
+    view) at the pane's size (runs in a thread, once the variant shows)."""
     before = decode_rgb(original)
-    after = rgb if rgb.size == (before.shape[1], before.shape[0]) else \
-        rgb.resize((before.shape[1], before.shape[0]), Image.Resampling.LANCZOS)
+    after = variant if variant.size == (before.shape[1], before.shape[0]) else \
+        variant.resize((before.shape[1], before.shape[0]), Image.Resampling.LANCZOS)
     heat, _ = diff_heatmap(before, np.asarray(after))
-    diff = encode_for_browser(Image.fromarray(heat), PHOTO_MAX_SIDE)
-    return encode_for_browser(rgb, PHOTO_MAX_SIDE), encode_for_browser(rgb, THUMB_MAX_SIDE), diff
+    return encode_for_browser(variant, THUMB_MAX_SIDE), encode_for_browser(Image.fromarray(heat), PHOTO_MAX_SIDE)
 
 
 def _view(encoded: Encoded) -> _View:
@@ -116,11 +122,13 @@ class FaceEditor(widgets.VBox):
         self._diffs: dict[str, _View] = {}
         self._bytes: dict[str, bytes] = {}  # originals and variants as downloaded, by item id
         self._recipes: dict[str, Recipe] = {}
-        self._history: list[_Variant] = []
+        self._entries: dict[str, _Variant] = {}  # variants shown, by item id
+        self._history: list[_Variant] = []  # those whose thumbnail and heat map are ready
         self._shown: _Variant | None = None
         self._quiet = False
         self._closed = False
         self._status_text = ""
+        self._timings: dict[str, float] = {}
 
         self.status = widgets.HTML()
         self.canvas = FaceCanvas(self._loop)
@@ -166,7 +174,7 @@ class FaceEditor(widgets.VBox):
         widgets.link((self.canvas, "selected"), (self.face, "value"))
         widgets.link((self.view, "value"), (self.result, "mode"))
         widgets.link((self.divider, "value"), (self.result, "divider"))
-        self.generate_button.on_click(lambda _: self._loop.call(self._start_generate))
+        self.generate_button.on_click(lambda _: self._loop.call(self._start_generate, None, time.time()))
         self.param.observe(self._on_param, "value")
         self.move.observe(lambda change: self._loop.call(self._apply_range, change["new"]), "value")
         self.upload.observe(self._on_upload, "value")
@@ -230,9 +238,29 @@ class FaceEditor(widgets.VBox):
         return self._recipes.get(self._shown.item.id, Recipe()) if self._shown else Recipe()
 
     @property
+    def timings(self) -> dict[str, float]:
+        """When each step of the last generate shown happened (unix seconds, by name in :data:`STEPS`):
+        ``requested`` (the click or call reached the kernel), ``submitted`` (the service accepted the
+        edit), ``noticed`` (a poll saw the variant complete), ``downloaded``, ``prepared`` (re-encoded
+        for the browser), ``sent`` (the drawing left for the browser), ``finished`` (history and heat map
+        ready too). A variant seen before has no ``downloaded`` nor ``prepared``. Empty before the first."""
+        return dict(self._timings)
+
+    @property
     def ranges(self) -> dict[str, Range]:
         """The calibrated slider ranges given, by move (moves not listed use ±2)."""
         return dict(self._ranges)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a photo is loading or a variant generating (the buttons return before that work ends)."""
+        return self._loading.running or self._generating.running
+
+    async def idle(self) -> None:
+        """Wait until no photo is loading and no variant generating; how each ended is in the status line."""
+        while self.busy:
+            job = self._loading if self._loading.running else self._generating
+            await _settled(job.future)
 
     async def ready(self) -> GalleryItem:
         """Wait for the photo's upload and face detection; the photo (faces may be empty)."""
@@ -419,15 +447,17 @@ class FaceEditor(widgets.VBox):
         if self.auto.value and not self._quiet:
             self._loop.call(self._start_generate)
 
-    def _start_generate(self, request: Request | None = None) -> Any:
-        """Start generating ``request`` (default: what the controls show); the latest start wins."""
+    def _start_generate(self, request: Request | None = None, requested: float | None = None) -> Any:
+        """Start generating ``request`` (default: what the controls show); the latest start wins.
+        ``requested``: when the request reached the kernel (unix seconds; default now)."""
         request = request or (self.move.value, float(self.param.value), self.face.value)
-        future = self._generating.start(self._generate(*request))
+        future = self._generating.start(self._generate(*request, requested or time.time()))
         future.add_done_callback(_consume)
         return future
 
-    async def _generate(self, move: str, param: float, face: int | None) -> GalleryItem:
+    async def _generate(self, move: str, param: float, face: int | None, requested: float) -> GalleryItem:
         started = time.monotonic()
+        steps = {"requested": requested}
         what = request_label(move, param, face or 0)
         try:
             source = await self.ready()
@@ -435,6 +465,7 @@ class FaceEditor(widgets.VBox):
                 raise ValueError("no face to edit in this photo")
             self._say(task_line(what, "sending", 0.0))
             variant = await self._aio.edit(source, move, param, face)
+            steps["submitted"] = time.time()
 
             def on_update(item: GalleryItem) -> None:
                 # "complete" is said once the variant is shown; until then it is on its way
@@ -442,22 +473,44 @@ class FaceEditor(widgets.VBox):
                 self._say(task_line(what, state, time.monotonic() - started))
 
             variant = await self._aio.wait(variant, on_update=on_update)
-            if variant.id not in self._bytes:
+            steps["noticed"] = time.time()
+            entry = self._entries.get(variant.id)
+            if entry is None:
                 data = await self._aio.download(variant)
-                original = self._bytes[source.id]
-                shown, thumb, diff = await asyncio.to_thread(_encode_variant, original, data)
-                self._views[variant.id], self._diffs[variant.id] = _view(shown), _view(diff)
-                self._bytes[variant.id] = data
+                steps["downloaded"] = time.time()
+                shown, rgb = await asyncio.to_thread(_encode_shown, data)
+                self._views[variant.id], self._bytes[variant.id] = _view(shown), data
                 self._recipes.setdefault(variant.id, self._recipes.get(source.id, Recipe()).then(move, param, face))
-                self._add_to_history(_Variant(variant, move, param, face), thumb)
+                steps["prepared"] = time.time()
+                entry = self._entries[variant.id] = _Variant(variant, move, param, face)
+                self._show(entry)  # the variant first: a person is watching; history and heat map follow
+                steps["sent"] = time.time()
+                finish = asyncio.create_task(self._finish(entry, self._bytes[source.id], rgb))
+                finish.add_done_callback(_consume)
+                await asyncio.shield(finish)  # a newer request does not leave a shown variant out of the history
+            else:
+                self._show(entry)
+                steps["sent"] = time.time()
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             self._fail(exc, what)
             raise
-        self._show(next(v for v in self._history if v.item.id == variant.id))
+        steps["finished"] = time.time()
+        self._timings = steps
         self._say(task_line(what, "complete", time.monotonic() - started))
+        self._static.refresh_soon()
         return variant
+
+    async def _finish(self, entry: _Variant, original: bytes, rgb: Image.Image) -> None:
+        """The shown variant's history thumbnail and heat map, prepared after it is painted."""
+        thumb, diff = await asyncio.to_thread(_encode_rest, original, rgb)
+        if self._closed:
+            return
+        self._diffs[entry.item.id] = _view(diff)
+        self._add_to_history(entry, thumb)
+        if self._shown is entry:
+            self.result.show_diff(self._diffs[entry.item.id].image)
 
     # -- result, history, compare, save ----------------------------------------------------
 
@@ -465,25 +518,29 @@ class FaceEditor(widgets.VBox):
         self._history.append(entry)
         image = widgets.Image(value=thumb.data, format=thumb.format,
                               layout=widgets.Layout(height=f"{HISTORY_THUMB_HEIGHT}px", width="auto"))
-        button = widgets.Button(description=entry.label, tooltip=entry.label,
-                                layout=widgets.Layout(width="auto"))
-        button.on_click(lambda _: self._loop.call(self._show, entry))
+        button = widgets.Button(description=entry.label, tooltip=entry.label, layout=widgets.Layout(width="auto"),
+                                button_style="info" if entry is self._shown else "")
+        button.on_click(lambda _: self._loop.call(self._pick, entry))
         self.history.children = (*self.history.children,
                                  widgets.VBox([image, button], layout=widgets.Layout(margin="4px",
                                                                                      align_items="center")))
+
+    def _pick(self, entry: _Variant) -> None:
+        """Show a variant from the history."""
+        self._show(entry)
+        self._static.refresh_soon()
 
     def _show(self, entry: _Variant) -> None:
         self._shown = entry
         item = entry.item
         after = self._views[item.id]
         source_id = item.source_id or (self._source.id if self._source else "")
-        before = self._views[source_id]
-        self.result.show(after.image, before.image, self._diffs[item.id].image, after.width, after.height)
-        self.result.zoom(self.canvas.relative_crop)
+        diff = self._diffs.get(item.id)
+        self.result.show(after.image, self._views[source_id].image, diff.image if diff else None, after.width,
+                         after.height, self.canvas.relative_crop)
         for box, variant in zip(self.history.children, self._history, strict=False):
             box.children[1].button_style = "info" if variant is entry else ""
         self._sync_buttons()
-        self._static.refresh_soon()
 
     # -- zoom, compare, keys -----------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import functools
 import html
 import io
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,9 @@ __all__ = ["SweepGrid", "sweep"]
 FLUSH_SECONDS = 0.15
 FIRST_CELLS = 32  # a grid this small is built before gp.sweep(...) returns; bigger ones in batches on the loop
 BATCH_CELLS = 32  # per turn of the loop: short enough not to stall the kernel
+GROW_WAIT = 1.0  # s after the grid opens: until then a batch waits for its cells to finish (see SweepGrid._grow),
+GROW_IDLE = 0.3  # s: and after that while some cell finished this recently,
+GROW_LIMIT = 5.0  # s after the grid opens: but no longer
 CELL_PX = 104
 _STYLE = {CellStatus.submitted: "info", CellStatus.downloading: "info", CellStatus.complete: "success",
           CellStatus.failed: "danger", CellStatus.cancelled: "warning"}
@@ -97,24 +101,36 @@ class _CellLayouts:
 
 
 class _CellView:
-    """One cell: a thumbnail (an empty frame until it arrives) over a button showing status or error code."""
+    """One cell: a thumbnail (an empty frame until it arrives) over a button showing status or error code.
 
-    def __init__(self, label: str, on_click: Callable[[], None], layouts: _CellLayouts) -> None:
-        self.image = widgets.Image(value=b"", format="jpeg", layout=layouts.image)  # empty until it has a picture
-        self.button = widgets.Button(description=_LABEL[CellStatus.pending], tooltip=label, layout=layouts.button,
-                                     style=layouts.style)
+    Built with the state its record already has, so a cell that is done when it is built costs one
+    message per widget (opening it), not an opening and then an update."""
+
+    def __init__(self, label: str, on_click: Callable[[], None], layouts: _CellLayouts, rec: CellRecord,
+                 thumbnail: bytes | None, note: str | None = None) -> None:
+        self.label = label
+        text, failed = _cell_text(rec), rec.status == CellStatus.failed
+        picture = thumbnail if thumbnail is not None else _tile(text) if failed else b""  # empty: no picture yet
+        self.image = widgets.Image(value=picture, format="jpeg", layout=layouts.image)
+        self.button = widgets.Button(description=text, tooltip=self._tooltip(rec, text, note), layout=layouts.button,
+                                     style=layouts.style, button_style=_STYLE.get(rec.status, ""))
         self.button.on_click(lambda _: on_click())
-        self.box = widgets.VBox([self.image, self.button], layout=layouts.box)
-        self.box.add_class("gp-sweep-cell")
+        classes = ("gp-sweep-cell", "gp-sweep-failed") if failed else ("gp-sweep-cell",)
+        self.box = widgets.VBox([self.image, self.button], layout=layouts.box, _dom_classes=classes)
 
-    def show(self, rec: CellRecord, thumbnail: bytes | None) -> None:
+    def _tooltip(self, rec: CellRecord, text: str, note: str | None) -> str:
+        if rec.status == CellStatus.pending:
+            return self.label
+        return " — ".join(t for t in (self.label, text, note) if t)
+
+    def show(self, rec: CellRecord, thumbnail: bytes | None, note: str | None = None) -> None:
         text = _cell_text(rec)
         if thumbnail is not None and self.image.value != thumbnail:
             self.image.value = thumbnail
         elif rec.status == CellStatus.failed:
             self.image.value = _tile(text)
         with self.button.hold_sync():  # one message for the three traits (a hold covers only its own widget)
-            self.button.tooltip = f"{self.button.tooltip.split(' — ')[0]} — {text}"
+            self.button.tooltip = self._tooltip(rec, text, note)
             self.button.description = text
             self.button.button_style = _STYLE.get(rec.status, "")
         if rec.status == CellStatus.failed:
@@ -141,6 +157,7 @@ class SweepGrid(RunView, widgets.VBox):
         self._diffs: dict[int, tuple[float, bytes]] = {}  # cell -> (scale, coloured diff thumbnail)
         self._dirty: set[int] = set(range(len(self.sweep_result.records)))
         self._flush_handle: asyncio.Handle | None = None
+        self._opened = self._last_final = time.monotonic()  # when the grid opened, when a cell last finished
 
         self.progress = widgets.IntProgress(value=0, min=0, max=len(self.spec), description="sweep")
         self.progress_label = widgets.Label()
@@ -187,6 +204,12 @@ class SweepGrid(RunView, widgets.VBox):
     def _tooltip(self, cell: Cell) -> str:
         return f"{self.spec.row_label(cell.row)} @ {param_label(cell.param)}"
 
+    def _note(self, rec: CellRecord) -> str | None:
+        """Why a cell's face view is not a face crop (its face box is unusable), if it is not."""
+        inputs = self.sweep_result.inputs
+        source = inputs[rec.cell.image] if rec.cell.image < len(inputs) else None
+        return source.face_problem(rec.cell.face) if source is not None else None
+
     def _build_grid(self) -> widgets.GridBox:
         """The header row (the param labels in one widget spanning the columns), and the cells of a small
         grid; a bigger grid's cells are added by :meth:`_grow` once the loop turns, so that a sweep of
@@ -215,20 +238,34 @@ class SweepGrid(RunView, widgets.VBox):
             if i % n == 0:
                 out.append(widgets.HTML(f"<b>{html.escape(spec.row_label(spec.rows[i // n]))}</b>",
                                         layout=self._layouts.label, style=self._layouts.text))
-            view = _CellView(self._tooltip(cells[i]), functools.partial(self._loop.call, self._show_detail, i),
-                             self._layouts)
             rec = result.records[i]
-            if rec.status != CellStatus.pending:
-                view.show(rec, self._cell_picture(i))
+            picture = self._cell_picture(i) if rec.status != CellStatus.pending else None
+            view = _CellView(self._tooltip(cells[i]), functools.partial(self._loop.call, self._show_detail, i),
+                             self._layouts, rec, picture, self._note(rec))
             self._views.append(view)
             out.append(view.box)
         return tuple(out)
 
     def _grow(self) -> None:
-        """Add one batch of cells to the grid; again on the next loop turn until all are there."""
+        """Add one batch of cells to the grid; again on the next loop turn until all are there.
+
+        While a sweep finishes cells quickly (a cached rerun finishes hundreds a second), a batch waits for
+        its cells to finish, so that each cell is built once in its final state rather than built queued and
+        then updated: for the grid's first :data:`GROW_WAIT` seconds, then as long as some cell finished in the
+        last :data:`GROW_IDLE` seconds, up to :data:`GROW_LIMIT` seconds. Otherwise (the sweep waits on the
+        service, or is over) batches are built as they stand."""
+        batch = self.sweep_result.records[len(self._views):len(self._views) + BATCH_CELLS]
+        now = time.monotonic()
+        finishing = now < self._opened + GROW_WAIT or (
+            now - self._last_final < GROW_IDLE and now < self._opened + GROW_LIMIT)
+        if finishing and not self.run.done and not all(rec.final for rec in batch):
+            self._loop.loop.call_later(0.05, self._grow)
+            return
         self.grid.children += self._more_views(BATCH_CELLS)
         if len(self._views) < len(self._cells):
             self._loop.loop.call_soon_threadsafe(self._grow)
+        elif self.run.done:
+            self._static.refresh_soon()  # deferred by :meth:`_finished` until the live cells are all there
 
     # -- static fallback (what a saved notebook shows without a kernel) ----------------------------
 
@@ -252,9 +289,12 @@ class SweepGrid(RunView, widgets.VBox):
     def _finished(self) -> None:
         self._flush()
         self.cancel_button.disabled = True
-        self._static.refresh_soon()
+        if len(self._views) == len(self._cells):  # else :meth:`_grow` does, once it built the last cell
+            self._static.refresh_soon()
 
     def _changed(self, rec: CellRecord) -> None:
+        if rec.final:
+            self._last_final = time.monotonic()
         self._loop.call(self._mark, self.sweep_result.index(rec.cell))
 
     def _mark(self, index: int) -> None:
@@ -271,7 +311,7 @@ class SweepGrid(RunView, widgets.VBox):
         result = self.sweep_result
         for i in sorted(dirty):
             if i < len(self._views):  # a cell not built yet shows its record when it is built
-                self._views[i].show(result.records[i], self._cell_picture(i))
+                self._views[i].show(result.records[i], self._cell_picture(i), self._note(result.records[i]))
         if self.view.value == "diff" and dirty:
             self._refresh_diffs()
         self._render_progress()
@@ -291,7 +331,7 @@ class SweepGrid(RunView, widgets.VBox):
 
     def _show_all(self) -> None:
         for i, view in enumerate(self._views):  # the cells built so far
-            view.show(self.sweep_result.records[i], self._cell_picture(i))
+            view.show(self.sweep_result.records[i], self._cell_picture(i), self._note(self.sweep_result.records[i]))
         if self.view.value == "diff":
             self._refresh_diffs()
         self._static.refresh_soon()
@@ -311,7 +351,7 @@ class SweepGrid(RunView, widgets.VBox):
         for (i, _), data in zip(todo, coloured, strict=False):
             self._diffs[i] = (scale, data)
             if self.view.value == "diff" and i < len(self._views):
-                self._views[i].show(self.sweep_result.records[i], data)
+                self._views[i].show(self.sweep_result.records[i], data, self._note(self.sweep_result.records[i]))
 
     def _render_progress(self) -> None:
         progress = self.run.progress()
@@ -381,7 +421,7 @@ class SweepGrid(RunView, widgets.VBox):
         if self.spec.n_images > 1:
             meta["image"] = rec.cell.image
         meta.update(status=rec.status, error_code=rec.error_code, variant_id=rec.variant_id,
-                    seconds=None if rec.seconds is None else f"{rec.seconds:.2f}")
+                    seconds=None if rec.seconds is None else f"{rec.seconds:.2f}", note=self._note(rec))
         meta.update({k: f"{v:.4f}" for k, v in rec.metrics.items()})
         meta.update({f"{k} (NaN)": why for k, why in rec.notes.items()})
         rows = "".join(f"<tr><th style='text-align:left;padding-right:8px'>{html.escape(str(k))}</th>"

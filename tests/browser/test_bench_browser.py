@@ -41,3 +41,17 @@ def test_without_chromium_the_benchmark_fails_loudly_when_required(monkeypatch) 
         browser.run("smoke")
     monkeypatch.setenv("GP_REQUIRE_BROWSER", "0")
     assert browser.run("smoke") == {}  # said why on stderr, measured nothing
+
+
+def test_one_part_of_the_browser_benchmark_can_run_alone(monkeypatch) -> None:
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    from benchmarks import browser
+
+    monkeypatch.setenv("GP_BENCH_BROWSER", "editor")
+    assert browser._parts() == ("editor",)
+    monkeypatch.delenv("GP_BENCH_BROWSER")
+    assert browser._parts() == ("grid", "editor")
+    monkeypatch.setenv("GP_BENCH_BROWSER", "editr")
+    with pytest.raises(ValueError, match="GP_BENCH_BROWSER"):
+        browser._parts()

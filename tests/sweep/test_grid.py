@@ -138,6 +138,11 @@ async def test_rerun_is_served_from_the_cache(client, portrait, tmp_path) -> Non
     records = await grid
     assert [dict(r, seconds=None) for r in records] == [dict(r, seconds=None) for r in first]
     assert grid.stats["downloads"] == 0 and grid.stats["cache_hits"] == 2 and grid.stats["uploads"] == 0
+    assert grid.stats["puts"] == 0 and grid.stats["gets"] == 0  # cached variants: nothing asked of the service
+    grid.sweep_result.cache.path(records[1]["variant_id"]).unlink()  # pixels gone: that cell is asked for again
+    third = gp.sweep(portrait, moves=["age"], params=[0.5, 1], client=client, cache_dir=tmp_path)
+    assert [r["variant_id"] for r in await third] == [r["variant_id"] for r in first]
+    assert third.stats["puts"] == 1 and third.stats["downloads"] == 1 and third.stats["cache_hits"] == 1
 
 
 async def test_several_images_and_cancel(client, portrait, tmp_path) -> None:
@@ -186,3 +191,41 @@ async def test_a_big_grid_returns_with_its_first_cells_and_builds_the_rest_in_ba
     await asyncio.sleep(0.3)  # the batched flush
     assert grid.cells[250].children[1].description == "boom"
     assert "+0.5" in children[1].value and "+1" in children[1].value  # the param labels in one header widget
+
+
+async def test_an_unusable_face_box_shows_the_whole_photo_and_says_so(client, portrait, tmp_path) -> None:
+    import dataclasses
+
+    doc = await client.aio.wait_for_faces(await client.aio.upload(portrait))
+    empty = dataclasses.replace(doc, faces=(gp.Face(0.4, 0.4, 0.0, 0.0, problem="unknown image size"),))
+    grid = gp.sweep(empty, moves=["smile"], params=[1], client=client, cache_dir=tmp_path)
+    records = await grid
+    await until(lambda: grid.cells[0].children[1].button_style == "success", what="the cell drawn complete")
+    rec = grid.sweep_result.records[0]
+    face, photo = Image.open(io.BytesIO(rec.face_thumbnail)), Image.open(io.BytesIO(rec.thumbnail))
+    assert face.size == photo.size and min(face.size) > 100  # the whole photo, not a 1-pixel crop
+    assert bytes(grid.cells[0].children[0].value) == rec.face_thumbnail
+    assert "whole photo" in grid.cells[0].children[1].tooltip
+    assert records[0]["status"] == "complete" and "no face box" in records[0]["metric_notes"]
+
+
+async def test_a_running_big_grid_builds_finished_cells_once_and_shows_waiting_ones_queued() -> None:
+    from gp_widgets.api.constants import CellStatus
+    from gp_widgets.sweeps.result import SweepResult
+    from gp_widgets.sweeps.run import SweepRun
+    from gp_widgets.sweeps.spec import SweepSpec
+    from gp_widgets.widgets.grid import BATCH_CELLS
+
+    result = SweepResult(SweepSpec.build(["smile", "age"], [round(0.01 * i, 2) for i in range(1, BATCH_CELLS + 1)]))
+    run = SweepRun(result)
+    run._future = asyncio.get_running_loop().create_future()  # a sweep still running
+    for rec in result.records[:BATCH_CELLS]:  # its first batch finished (as a cached rerun does), the rest waits
+        rec.status, rec.error_code = CellStatus.failed, "boom"
+    grid = gp.SweepGrid(run)
+    await until(lambda: len(grid.cells) >= BATCH_CELLS, what="the finished batch built")
+    first = grid.cells[:BATCH_CELLS]
+    assert all(box.children[1].description == "boom" and "gp-sweep-failed" in box._dom_classes for box in first)
+    assert len(grid.cells) == BATCH_CELLS  # the unfinished batch waits a moment (nothing finishes: not long)
+    await until(lambda: len(grid.cells) == 2 * BATCH_CELLS, timeout=10, what="the waiting batch built queued")
+    assert grid.cells[-1].children[1].description == "queued" and grid.cells[:BATCH_CELLS] == first
+    run._future.set_result(None)

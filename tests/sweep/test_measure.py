@@ -77,3 +77,47 @@ def test_a_cached_variant_is_measured_once(photo, box, tmp_path) -> None:
     assert cache.meta_path("v1", "measure").is_file() and cache.meta_path("doc", "measure").is_file()
     assert not any(math.isnan(v.value) for v in first.values.values())
     assert first.diff is not None and first.diff_scale and first.diff.dtype == np.uint8
+
+
+def test_a_cached_rerun_reads_the_views_and_decodes_nothing(photo, box, tmp_path, monkeypatch) -> None:
+    cache = VariantCache("http://127.0.0.1:1/api/v0", "key", tmp_path)
+    variant = png(samples.portrait().rotate(3))
+    measurer = Measurer(cache=cache)
+    original = measurer.original("doc", photo)
+    first = measurer.variant("v1", variant, original, box)
+    assert cache.meta_path("v1", "views").is_file()
+
+    from gp_widgets.sweeps import metrics
+
+    def no_decoding(data):
+        raise AssertionError("a cached variant was decoded")
+
+    monkeypatch.setattr(metrics, "open_rgb", no_decoding)
+    again = Measurer(cache=cache)
+    second = again.variant("v1", variant, original, box)
+    assert (second.photo, second.face, second.diff_scale) == (first.photo, first.face, first.diff_scale)
+    np.testing.assert_array_equal(second.diff, first.diff)
+    assert second.measured == 0 and not again._warm  # nothing to measure: the face workers are not started
+
+
+@pytest.mark.parametrize("damage", ["other bytes", "corrupt", "truncated", "not jpeg"])
+def test_stale_or_damaged_views_are_made_again(photo, box, tmp_path, damage) -> None:
+    cache = VariantCache("http://127.0.0.1:1/api/v0", "key", tmp_path)
+    variant, other = png(samples.portrait().rotate(3)), png(samples.portrait().rotate(-3))
+    measurer = Measurer((), cache)
+    original = measurer.original("doc", photo)
+    made = measurer.variant("v1", variant, original, box)
+    path = cache.meta_path("v1", "views")
+    if damage == "other bytes":  # the variant's bytes changed since: its views are stale
+        expected = measurer.variant("v2", other, original, box)
+        variant = other
+    else:
+        expected = made
+        text = path.read_text()
+        path.write_text({"corrupt": "{not json", "truncated": text[: len(text) // 2],
+                         "not jpeg": text.replace('"photo": "/9j/', '"photo": "iVBO')}[damage])
+        assert path.read_text() != text
+    got = measurer.variant("v1", variant, original, box)
+    assert got.photo == expected.photo and got.face == expected.face
+    np.testing.assert_array_equal(got.diff, expected.diff)
+    assert measurer.variant("v1", variant, original, box).photo == expected.photo  # rewritten, whole

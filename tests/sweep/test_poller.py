@@ -11,7 +11,7 @@ from gp_widgets.sweeps.poller import Poller
 from gp_widgets.sweeps.records import SweepStats
 from gp_widgets.sweeps.timing import PollTiming
 
-FAST = PollTiming(initial=0.01, maximum=0.02, tick=0.01)
+FAST = PollTiming(maximum=0.02, tick=0.01, margin=0.0)
 
 
 def item(status: str, id: str = "v1") -> GalleryItem:
@@ -79,3 +79,67 @@ async def test_a_scout_teaches_the_others_when_to_look() -> None:
     runner.cancel()
     others = sorted(gets.values())[:-1]
     assert max(gets.values()) >= 8 and max(others) == 1, gets
+
+
+async def test_a_batch_accepted_together_is_polled_for_by_one_of_its_variants() -> None:
+    """A scout, then six variants accepted together later: one of them polls on the learned schedule,
+    the other five are polled once, when it finishes."""
+    loop = asyncio.get_running_loop()
+    finish: dict[str, float] = {}
+    gets: dict[str, int] = {}
+
+    async def get(watched: GalleryItem) -> GalleryItem:
+        gets[watched.id] = gets.get(watched.id, 0) + 1
+        return item("complete" if loop.time() >= finish[watched.id] else "inprogress", watched.id)
+
+    def submit(name: str) -> asyncio.Future[GalleryItem]:
+        finish[name] = loop.time() + 0.3  # every task takes 0.3 s from its acceptance
+        return poller.wait(item("waiting", name))
+
+    poller = Poller(get, SweepStats(), timeout=10,
+                    timing=PollTiming(tick=0.05, margin=0.01, maximum=0.5, together=0.05))
+    runner = asyncio.create_task(poller.run())
+    scout = submit("scout")
+    await asyncio.sleep(0.15)
+    batch = [submit(f"v{i}") for i in range(6)]
+    await asyncio.wait_for(asyncio.gather(scout, *batch), 10)
+    runner.cancel()
+    counts = sorted(gets[f"v{i}"] for i in range(6))
+    assert counts[:5] == [1] * 5 and counts[5] <= 5, gets
+
+
+async def test_when_a_batch_runs_late_only_one_variant_keeps_polling() -> None:
+    """Every task of the batch takes twice the learned duration: the followers look once when they
+    were expected, then wait for the leader and are polled once more when it is done."""
+    loop = asyncio.get_running_loop()
+    finish: dict[str, float] = {}
+    gets: dict[str, int] = {}
+
+    async def get(watched: GalleryItem) -> GalleryItem:
+        gets[watched.id] = gets.get(watched.id, 0) + 1
+        return item("complete" if loop.time() >= finish[watched.id] else "inprogress", watched.id)
+
+    poller = Poller(get, SweepStats(), timeout=10,
+                    timing=PollTiming(tick=0.05, margin=0.01, maximum=0.2, together=0.05))
+    runner = asyncio.create_task(poller.run())
+    finish["scout"] = loop.time() + 0.2
+    await asyncio.wait_for(poller.wait(item("waiting", "scout")), 10)
+    for i in range(6):
+        finish[f"v{i}"] = loop.time() + 0.6
+    await asyncio.wait_for(asyncio.gather(*(poller.wait(item("waiting", f"v{i}")) for i in range(6))), 10)
+    runner.cancel()
+    counts = sorted(gets[f"v{i}"] for i in range(6))
+    assert counts[:5] == [2] * 5 and counts[5] > 2, gets
+
+
+async def test_when_the_scout_is_cancelled_another_variant_takes_over() -> None:
+    async def get(watched: GalleryItem) -> GalleryItem:
+        return item("complete" if watched.id == "other" else "inprogress", watched.id)
+
+    poller = Poller(get, SweepStats(), timeout=30, timing=PollTiming(tick=0.02, patience=20.0))
+    runner = asyncio.create_task(poller.run())
+    scout, other = poller.wait(item("waiting", "scout")), poller.wait(item("waiting", "other"))
+    await asyncio.sleep(0.05)
+    scout.cancel()
+    assert (await asyncio.wait_for(other, 2)).status == "complete"  # not after the 20 s patience
+    runner.cancel()

@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 from gp_widgets.local.ratelimit import RateLimiter
 from gp_widgets.sweeps.gate import Gate
 from gp_widgets.sweeps.pacing import Pacer
-from gp_widgets.sweeps.timing import DurationModel, PollTiming, next_due
+from gp_widgets.sweeps.timing import (
+    DurationModel,
+    PollTiming,
+    early_looks,
+    follower_due,
+    landmarks,
+    scheduled_due,
+    scout_due,
+)
 
 T = PollTiming()
 
@@ -21,50 +29,95 @@ def learned(*durations: float) -> DurationModel:
     return model
 
 
-def test_backoff_before_anything_is_learned() -> None:
-    model = DurationModel()
-    gaps = [next_due(model, 0.0, 10.0, n) - 10.0 for n in range(8)]
-    assert gaps[0] == T.initial
-    assert gaps == sorted(gaps) and gaps[-1] == T.maximum
+def schedule(model: DurationModel, finish: float, timing: PollTiming = T) -> list[float]:
+    """The poll times (task accepted at 0) of a leader whose task ends at ``finish``, up to the one that sees it."""
+    polls = [scheduled_due(model, 0.0, 0.0, timing)]
+    while polls[-1] < finish:
+        polls.append(scheduled_due(model, 0.0, polls[-1], timing))
+    return polls
 
 
-def test_sleeps_until_just_before_the_expected_finish() -> None:
-    model = learned(3.0, 3.0, 3.1, 2.9)
-    assert model.expected == 3.0
-    due = next_due(model, submitted=100.0, now=100.0, polls=0)
-    assert 100.0 + 3.0 - 0.5 < due < 100.0 + 3.0  # one GET shortly before 3 s, not a backoff from 0.25 s
+def test_the_scout_looks_every_tick_then_at_a_share_of_its_age() -> None:
+    assert scout_due(0.0, 0.0) == T.tick
+    assert scout_due(0.0, 30.0) == pytest.approx(30.0 + T.scout_gain * 30.0)  # long tasks: few polls
 
 
-def test_ticks_near_the_expected_finish_then_slows_when_late() -> None:
-    model = learned(3.0, 3.0)
-    near = next_due(model, 0.0, 2.9, 1) - 2.9
-    assert near == pytest.approx(T.tick)
-    late = next_due(model, 0.0, 8.0, 5) - 8.0
-    assert T.tick < late <= T.maximum
+def test_durations_merge_into_groups_no_wider_than_a_tick() -> None:
+    assert landmarks([3.02, 3.0, 3.05, 0.5, 0.6, 1.0], 0.25) == [0.6, 1.0, 3.05]
+    assert landmarks([], 0.25) == []
+
+
+def test_early_looks_only_while_few_durations_were_seen() -> None:
+    looks = early_looks(3.0, 1, 0.25)  # one sample: the next task may well be much shorter
+    assert looks == pytest.approx([3.0 * 0.7**k for k in (4, 3, 2, 1)])
+    assert early_looks(3.0, 2, 0.25) == pytest.approx([3.0 * 0.49, 3.0 * 0.7])
+    assert early_looks(3.0, 4, 0.25) == pytest.approx([3.0 * 0.7])
+    assert early_looks(3.0, 5, 0.25) == []
+    assert early_looks(1.84, 1, 0.25) == pytest.approx([1.84 * 0.343, 1.84 * 0.49, 1.84 * 0.7])  # a tick apart
+    assert early_looks(0.3, 1, 0.25) == []  # a look would come less than a tick before
+
+
+def test_a_narrow_spread_costs_one_poll_just_after_the_longest() -> None:
+    model = learned(*[3.0, 3.02, 2.98, 3.05] * 4)
+    assert schedule(model, 3.04) == [pytest.approx(3.05 + T.margin)]
+
+
+def test_a_bimodal_spread_looks_after_each_mode_and_a_tick_apart_between() -> None:
+    model = learned(*[0.5, 0.52, 1.0, 1.01] * 4)  # tasks that queued behind another, or not
+    first, second = 0.52 + T.margin, 1.01 + T.margin
+    assert schedule(model, 0.5) == [pytest.approx(first)]
+    assert schedule(model, 0.9) == [pytest.approx(first), pytest.approx(first + T.tick), pytest.approx(second)]
+
+
+def test_one_sample_looks_early_too_and_sees_a_shorter_task_soon() -> None:
+    polls = schedule(learned(3.0), finish=1.2)  # the first task was slowed down; the next one is not
+    assert polls == pytest.approx([3.0 * 0.7**4, 3.0 * 0.7**3, 3.0 * 0.7**2])
+
+
+def test_a_late_task_is_polled_at_growing_intervals() -> None:
+    model = learned(*[3.0] * 16)
+    polls = schedule(model, finish=12.0)
+    gaps = [b - a for a, b in zip(polls, polls[1:], strict=False)]
+    assert polls[0] == pytest.approx(3.0 + T.margin)
+    assert gaps[0] == pytest.approx(T.tick) and gaps == sorted(gaps) and max(gaps) == pytest.approx(T.maximum)
+    assert len(polls) <= 12 and polls[-1] - 12.0 <= T.maximum  # 9 s late: a dozen polls, not 36 ticks
+
+
+@pytest.mark.timeout(10)  # a schedule that stops moving forward loops for ever
+@pytest.mark.parametrize("tick", [0.2, 0.25, 0.1])
+def test_a_long_wait_always_moves_forward(tick: float) -> None:
+    """Chaining each poll from the previous one never stalls on a rounding error, up to a 10-minute wait."""
+    timing = PollTiming(tick=tick)
+    polls = schedule(learned(*[3.0] * 16), finish=600.0, timing=timing)
+    assert all(b > a for a, b in zip(polls, polls[1:], strict=False))
+    assert len(polls) <= 320
+
+
+def test_followers_look_once_then_wait_for_the_one_polling_for_them() -> None:
+    assert follower_due(DurationModel(), 1.0, 1.0) == 1.0 + T.patience  # nothing learned: wait for the scout
+    model = learned(3.0)
+    first = follower_due(model, 0.0, 0.0)
+    assert first == pytest.approx(3.0 + T.margin)  # no early looks: those are the leader's
+    assert follower_due(model, 0.0, first) == scheduled_due(model, 0.0, first) + 3.0  # then a whole duration later
+
+
+@given(st.lists(st.floats(0.0, 100.0), min_size=1, max_size=10), st.floats(0, 1e4), st.floats(0, 1e3))
+def test_scheduled_due_is_always_after_the_last_poll_and_bounded(durations, started, ahead) -> None:
+    last = started + ahead
+    due = scheduled_due(learned(*durations), started, last)
+    assert last < due <= max(started + max(durations) + T.margin, last + 1.5 * T.maximum) + 1e-9
+
+
+def test_scheduled_due_needs_a_learned_duration() -> None:
+    with pytest.raises(ValueError):
+        scheduled_due(DurationModel(), 0.0, 0.0)
 
 
 def test_duration_model_keeps_a_recent_window() -> None:
     model = DurationModel(window=4)
     for d in (10, 10, 10, 10, 1, 1, 1, 1):
         model.observe(d)
-    assert model.count == 4 and model.expected == 1
-
-
-def test_gets_per_variant_for_3s_tasks_once_learned() -> None:
-    """Simulate polling a 3 s task with the learned model: a handful of GETs and a short notice delay."""
-    model = learned(3.0, 3.02, 2.98, 3.05)
-    now, polls = 0.0, 0
-    while now < 3.0:
-        now, polls = next_due(model, 0.0, now, polls), polls + 1
-    assert polls <= 6
-    assert now - 3.0 <= 0.3
-
-
-@given(st.lists(st.floats(0.0, 100.0), max_size=10), st.floats(0, 1e4), st.floats(0, 1e3), st.integers(0, 50))
-def test_next_due_is_always_in_the_future_and_bounded(durations, submitted, ahead, polls) -> None:
-    now = submitted + ahead
-    due = next_due(learned(*durations), submitted, now, polls)
-    assert now < due <= max(now + T.maximum, submitted + max(durations, default=0.0))
+    assert model.count == 4 and model.expected == 1 and model.durations == [1, 1, 1, 1]
 
 
 def test_unpaced_until_a_refusal_then_spaced_past_retry_after() -> None:
@@ -151,12 +204,3 @@ async def test_slots_admit_at_most_the_limit() -> None:
 
     await asyncio.gather(*(job() for _ in range(10)))
     assert peak == 2
-
-
-def test_before_learning_one_scout_polls_closely_and_the_others_wait() -> None:
-    model = DurationModel()
-    assert next_due(model, 0.0, 0.0, 0, scout=True) == T.tick
-    assert next_due(model, 0.0, 30.0, 40, scout=True) == 30.0 + T.scout_gain * 30.0  # long tasks: few polls
-    assert next_due(model, 0.0, 1.0, 1, scout=False) == 1.0 + T.patience  # they wait for the scout
-    learned_model = learned(3.0)
-    assert next_due(learned_model, 0.0, 1.0, 1, scout=False) == next_due(learned_model, 0.0, 1.0, 1, scout=True)

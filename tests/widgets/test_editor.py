@@ -18,6 +18,7 @@ from gp_widgets.api import AsyncClient
 from gp_widgets.api.errors import TaskFailedError
 from gp_widgets.imaging import PHOTO_MAX_SIDE
 from gp_widgets.widgets import FaceEditor
+from gp_widgets.widgets.editor import STEPS
 
 
 def mouse_down(editor: FaceEditor, x: float, y: float) -> None:
@@ -46,7 +47,7 @@ def statuses(editor: FaceEditor) -> list[str]:
 
 
 async def settled(editor: FaceEditor) -> None:
-    await until(lambda: not editor._generating.running and not editor._loading.running)
+    await asyncio.wait_for(editor.idle(), 30)
 
 
 async def test_boxes_appear_after_detection(client, recording_comm):
@@ -136,6 +137,45 @@ async def test_generate_shows_variant_and_saves_it(client, tmp_path):
     editor.close()
 
 
+async def test_the_variant_is_drawn_once_before_its_thumbnail_and_heat_map(client, recording_comm):
+    editor = FaceEditor(client=client)
+    await editor.ready()
+    history_at_send: list[int] = []
+    send = recording_comm.send
+
+    def spy(*args, **kwargs) -> None:
+        send(*args, **kwargs)
+        history_at_send.append(len(editor.history.children))
+
+    recording_comm.send = spy
+    recording_comm.messages.clear()
+    variant = await editor.generate(param=0.9)
+
+    draws = [i for i, batch in enumerate(canvas_messages(recording_comm)) if "drawImage" in batch]
+    assert len(draws) == 1  # one drawing of the new variant (not one for the picture and one for the zoom)
+    assert history_at_send[draws[0]] == 0  # painted before its thumbnail was made
+    assert len(editor.history.children) == 1 and editor.variants == [variant]
+    assert editor.result._diff is editor._diffs[variant.id].image  # the heat map followed
+    timings = editor.timings
+    assert list(timings) == list(STEPS) and list(timings.values()) == sorted(timings.values())
+    editor.close()
+
+
+async def test_a_new_variant_arrives_as_a_heat_map_in_the_difference_view(client, recording_comm):
+    editor = FaceEditor(client=client)
+    await editor.generate(param=0.4)
+    editor.view.value = "diff"
+    recording_comm.messages.clear()
+    variant = await editor.generate(param=-0.4)
+    assert editor.result.shown is editor._diffs[variant.id].image
+    drawn = [name for batch in canvas_messages(recording_comm) for name in batch]
+    assert drawn.count("drawImage") == 2  # the variant at once, then its heat map over it
+    await editor.generate(param=0.4)  # seen before: shown from the history, heat map and all
+    assert editor.result.shown is editor._diffs[editor.current.id].image and len(editor.variants) == 2
+    assert "downloaded" not in editor.timings
+    editor.close()
+
+
 async def test_generate_sends_exactly_the_param_given_even_outside_the_slider(client):
     editor = FaceEditor(client=client)
     variant = await editor.generate(move="smile", param=3.0)
@@ -155,7 +195,7 @@ async def test_params_the_api_refuses_are_refused_before_sending(client, param):
         await editor.generate(move="smile", param=param)
     with pytest.raises(gp.errors.InvalidInputError, match="move"):
         await editor.generate(move="frown", param=1.0)
-    assert editor._generating.future is None and editor.variants == []
+    assert not editor.busy and editor.variants == [] and editor.timings == {}
     assert editor.param.value == 1.0  # the controls are untouched
     editor.close()
 
@@ -165,7 +205,7 @@ async def test_generate_button_returns_at_once(client):
     await editor.ready()
     editor.param.value = -0.5
     editor.generate_button.click()
-    assert editor._generating.running  # the click only queued the work
+    assert editor.busy  # the click only queued the work
     await settled(editor)
     assert editor.status_text.startswith("smile -0.50 · face 1: complete"), editor.status_text
     assert len(editor.variants) == 1
@@ -271,13 +311,13 @@ async def test_history_click_shows_that_variant(client):
 
 async def test_close_cancels_loading(client):
     editor = FaceEditor(client=client)
-    loading = editor._loading.future
+    assert editor.busy  # loading the sample photo
     pending = asyncio.ensure_future(editor.generate(param=0.7))
     await asyncio.sleep(0)
     editor.close()
     with pytest.raises(RuntimeError, match="closed"):
         await pending
-    assert loading.cancelled() and not editor._loading.running
+    assert not editor.busy and editor.source is None  # the load was cancelled, not awaited
     assert editor.comm is None and editor.canvas.comm is None
 
 
@@ -285,12 +325,11 @@ async def test_close_cancels_a_running_generate(client):
     editor = FaceEditor(client=client)
     await editor.ready()
     pending = asyncio.ensure_future(editor.generate(param=0.65))
-    await until(lambda: editor._generating.running)
-    job = editor._generating.future
+    await until(lambda: editor.busy)
     editor.close()
     with pytest.raises(asyncio.CancelledError):
         await pending
-    assert job.cancelled() and editor.variants == []
+    assert not editor.busy and editor.variants == [] and editor.current is None
 
 
 async def test_accepts_an_async_client_and_a_gallery_item(engine, client):

@@ -20,7 +20,9 @@ from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.errors import GPError, TaskFailedError
 from .cache import VariantCache
 from .calibrate import Bisection, Crossing, SignSummary, summarize
+from .cellrunner import sweep_client
 from .compute import (
+    Prepared,
     default_executor,
     measure_variant,
     prepare_original,
@@ -30,7 +32,6 @@ from .documents import cached_bytes, open_document
 from .gate import Gate
 from .photos import resolve_photos
 from .records import error_code
-from .runner import sweep_client
 from .spec import _move
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["Calibration", "PhotoCalibration", "calibrate", "calibrate_async"]
 
 T = TypeVar("T")
+Box = tuple[float, float, float, float]
 SIGNS = (-1, 1)
 
 
@@ -124,7 +126,7 @@ class _Calibrator:
         self.search, self.timeout = search, timeout
         self.gate = Gate(concurrency)
 
-    async def _value(self, doc: GalleryItem, face: int, original: bytes, box: tuple[float, ...], param: float) -> float:
+    async def _value(self, doc: GalleryItem, face: int, original: Prepared, box: Box, param: float) -> float:
         call = self.gate.call
         async with self.gate.slot():
             variant = await call(self.aio.edit, doc, self.move, param, face)
@@ -136,7 +138,7 @@ class _Calibrator:
         measured = await run(self.executor, measure_variant, original, data, box, (self.metric,))
         return measured.values[self.metric.name]
 
-    async def _side(self, doc: GalleryItem, face: int, original: bytes, box: tuple[float, ...], sign: int) -> Crossing:
+    async def _side(self, doc: GalleryItem, face: int, original: Prepared, box: Box, sign: int) -> Crossing:
         search = Bisection(sign, **self.search)
         while (param := search.next_param()) is not None:
             search.observe(param, await self._value(doc, face, original, box, param))
@@ -154,8 +156,10 @@ class _Calibrator:
                 return PhotoCalibration(index, doc_id, None, None, "no_face")
             face = _largest(doc.faces)
             f = doc.faces[face]
-            original = await run(self.executor, prepare_original, data)
-            sides = await asyncio.gather(*(self._side(doc, face, original, (f.x, f.y, f.w, f.h), s) for s in SIGNS),
+            box = (f.x, f.y, f.w, f.h)
+            needs_faces = [box] if getattr(self.metric, "needs_faces", False) else []
+            original = await run(self.executor, prepare_original, data, needs_faces)
+            sides = await asyncio.gather(*(self._side(doc, face, original, box, s) for s in SIGNS),
                                          return_exceptions=True)
         except GPError as exc:
             return PhotoCalibration(index, doc_id, None, None, error_code(exc))

@@ -1,10 +1,12 @@
 """A study's CPU work (decoding, landmarks, descriptors, metrics) on a ``concurrent.futures.Executor``.
 
-The default is a process pool sized to the machine; ``distributed.Client(...).get_executor()`` spreads the
-same work over a Dask cluster. What crosses to a worker is picklable: top-level functions, bytes, tuples and
-metric objects defined at module level (the built-ins are). Each worker process decodes an original once
-(:func:`original_image` keeps the last few) and loads dlib's models once (``analysis.models``). Network work
-stays on the kernel's event loop: :func:`run` only awaits the executor's future.
+The default is a process pool sized to the machine, whose workers load dlib's models as they start
+(:func:`warm_up`); ``distributed.Client(...).get_executor()`` spreads the same work over a Dask cluster.
+What crosses to a worker is picklable: top-level functions, bytes, tuples and metric objects defined at
+module level (the built-ins are). An original is prepared once (:func:`prepare_original`: its pixels at the
+analysis size and its faces' landmarks and descriptors); each worker process decodes it once
+(:func:`original_image` keeps the last few). Network work stays on the kernel's event loop: :func:`run`
+only awaits the executor's future.
 """
 
 from __future__ import annotations
@@ -23,28 +25,50 @@ from typing import Any, TypeVar
 import numpy as np
 from PIL import Image
 
-from ..analysis.metrics import FaceImage, Metric, evaluate
+from ..analysis.metrics import FaceImage, Features, Metric, evaluate, face_features, face_key
+from ..analysis.models import AnalysisUnavailable, using
 from ..imaging import to_rgb
 from .metrics import analysis_rgb
 
-__all__ = ["Measured", "default_executor", "measure_variant", "original_image",
-           "prepare_original", "run"]
+__all__ = ["Measured", "Prepared", "default_executor", "measure_variant", "original_image",
+           "prepare_original", "run", "warm_up"]
 
 T = TypeVar("T")
 Box = tuple[float, float, float, float]
 
 def default_executor(metrics: Sequence[object] = (), max_workers: int | None = None) -> Executor:
     """A process pool with one worker per core, started with ``spawn`` (forking a kernel that runs threads,
-    ipykernel's and the event loop's, can copy a held lock into the child and hang it).
+    ipykernel's and the event loop's, can copy a held lock into the child and hang it). Its workers start
+    at once and, when a metric measures faces, load dlib's models while the caller uploads and waits.
 
     A metric defined in a notebook or script (module ``__main__``) cannot be imported by a spawned worker;
     then the work runs on one thread of this process instead (pass a Dask executor, whose cloudpickle
     carries such functions, or define the metric in a module, to use several cores).
     """
+    faces = any(getattr(m, "needs_faces", False) for m in metrics)
+    pool: Executor
     if not all(map(_importable, metrics)):
-        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="gp-study-cpu")
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gp-study-cpu")
+        if faces:
+            pool.submit(warm_up)
+        return pool
     workers = max_workers or os.cpu_count() or 1
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=warm_up if faces else None)
+    for _ in range(workers):
+        pool.submit(int)  # each job without an idle worker starts one
+    return pool
+
+
+def warm_up() -> None:
+    """Load dlib's models in this process now (a pool worker does it as it starts), so the first face
+    measured does not wait for them; without dlib, nothing (the face metrics will say why)."""
+    try:
+        for name in ("hog", "landmarks68", "encoder"):
+            with using(name):
+                pass
+    except AnalysisUnavailable:
+        pass
 
 
 def _importable(obj: object) -> bool:
@@ -66,37 +90,54 @@ async def run(executor: Executor, fn: Callable[..., T], *args: Any) -> T:
         raise
 
 
-def prepare_original(data: bytes) -> bytes:
-    """An original photo (any size, JPEG or PNG, EXIF-rotated) as a PNG at the analysis size: what every
-    variant of that photo is measured against, small enough to send with each job."""
+@dataclass(frozen=True)
+class Prepared:
+    """An original photo ready to measure variants against: a PNG at the analysis size (small enough to
+    send with each job) and the landmarks and descriptors of its faces, by box."""
+
+    png: bytes
+    features: dict[Box, Features]
+
+
+def prepare_original(data: bytes, boxes: Sequence[Box] = ()) -> Prepared:
+    """An original photo (any size, JPEG or PNG, EXIF-rotated) at the analysis size, with the features of
+    the faces at ``boxes`` measured once for all its variants (pass none when no metric needs faces;
+    without dlib they are left out and the face metrics say why)."""
+    pixels = FaceImage.of(analysis_rgb(data))
+    for box in boxes:
+        try:
+            face_features(pixels, box)
+        except AnalysisUnavailable:
+            break
     out = io.BytesIO()
-    Image.fromarray(analysis_rgb(data)).save(out, format="PNG", compress_level=1)
-    return out.getvalue()
+    Image.fromarray(np.asarray(pixels)).save(out, format="PNG", compress_level=1)
+    return Prepared(out.getvalue(), pixels.features)
 
 
 @lru_cache(maxsize=8)
-def original_image(data: bytes) -> FaceImage:
-    """The pixels of a :func:`prepare_original` PNG, decoded once per worker process (read-only); as a
-    :class:`FaceImage`, the face's landmarks and descriptor are computed once for all its variants too."""
-    with Image.open(io.BytesIO(data)) as image:
+def original_image(png: bytes) -> np.ndarray:
+    """The pixels of a :class:`Prepared` PNG, decoded once per worker process (read-only)."""
+    with Image.open(io.BytesIO(png)) as image:
         pixels = np.asarray(to_rgb(image))
     pixels.setflags(write=False)
-    return FaceImage.of(pixels)
+    return pixels
 
 
 @dataclass(frozen=True)
 class Measured:
-    """What the kernel keeps of a variant: numbers (NaN with a reason when a metric could not run)."""
+    """What the kernel keeps of a variant: numbers (NaN with a reason when a metric could not run), and the
+    variant's face features at the box when a metric computed them (cached beside the variant)."""
 
     values: dict[str, float]
     reasons: dict[str, str]
+    features: Features | None = None
 
 
-def measure_variant(original: bytes, variant: bytes, box: Box | None, metrics: Sequence[Metric]) -> Measured:
-    """Decode a variant once, on a worker, and measure each metric against ``original`` (from
-    :func:`prepare_original`) at the same size. The variant's pixels never leave the worker; a variant that
-    does not decode raises (``OSError`` or ``ValueError``), so a damaged cache entry is not trusted."""
-    before = original_image(original)
+def measure_variant(original: Prepared, variant: bytes, box: Box | None, metrics: Sequence[Metric]) -> Measured:
+    """Decode a variant once, on a worker, and measure each metric against ``original`` at the same size.
+    The variant's pixels never leave the worker; a variant that does not decode raises (``OSError`` or
+    ``ValueError``), so a damaged cache entry is not trusted."""
+    before = FaceImage.of(original_image(original.png), original.features)
     with Image.open(io.BytesIO(variant)) as image:
         rgb = to_rgb(image)
         rgb.load()
@@ -110,4 +151,4 @@ def measure_variant(original: bytes, variant: bytes, box: Box | None, metrics: S
         values[metric.name] = result.value
         if result.reason is not None:
             reasons[metric.name] = result.reason
-    return Measured(values, reasons)
+    return Measured(values, reasons, None if box is None else after.features.get(face_key(box)))

@@ -38,7 +38,7 @@ async def open_document(aio: AsyncClient, cache: VariantCache, source: Any, call
     """``(document, original bytes, sha256)`` for a photo or an uploaded item (sha256 None then).
 
     A photo whose bytes were uploaded before (the cache remembers the id by content hash) is not sent
-    again. Pass a sweep client (:func:`~gp_widgets.sweeps.runner.sweep_client`) to have a failed upload retried.
+    again. Pass a sweep client (:func:`~gp_widgets.sweeps.cellrunner.sweep_client`) to have a failed upload retried.
     """
     if isinstance(source, GalleryItem):
         return source, await cached_bytes(aio, cache, source, call), None

@@ -198,6 +198,23 @@ class Measurer:
             except WorkerGone as exc:
                 log.warning("%s; faces will be measured in the sweep's thread", exc)
 
+    def cached(self, item_id: str) -> dict[str, Value]:
+        """The values of this measurer's metrics that item ``item_id``'s sidecar holds, by metric name."""
+        values = _Sidecar.read(self.cache, item_id).values
+        return {m.name: values[k] for m in self.metrics if (k := _metric_key(m)) is not None and k in values}
+
+    def store(self, item_id: str, box: Box | None, values: dict[str, Value], features: Features | None) -> None:
+        """Write values (and the face's features at ``box``) measured elsewhere, such as on a study's
+        executor, into item ``item_id``'s sidecar, as :meth:`finish` does."""
+        sidecar = _Sidecar.read(self.cache, item_id)
+        for metric in self.metrics:
+            key = _metric_key(metric)
+            if key is not None and metric.name in values:
+                sidecar.values[key] = values[metric.name]
+        if box is not None and features is not None:
+            sidecar.features[box_key(box)] = features
+        sidecar.write(self.cache, item_id)
+
     def original(self, item_id: str, data: bytes) -> Original:
         sidecar = _Sidecar.read(self.cache, item_id)
         known = {tuple(float(v) for v in k.split(",")): f for k, f in sidecar.features.items()}

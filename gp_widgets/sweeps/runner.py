@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import hashlib
 import logging
-import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from ..analysis.metrics import Metric, metric_list
 from ..api import AsyncClient, Client, GalleryItem
-from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
-from ..api.errors import GPError, NotFoundError, TaskFailedError
+from ..api.constants import DEFAULT_WAIT_TIMEOUT
+from ..api.errors import GPError, NotFoundError
 from ..api.uploads import Photo, to_upload
 from . import faceworker
-from .cache import VariantCache
-from .gate import Gate, SweepRetry
+from .cellrunner import CellRunner, sweep_client
 from .metrics import DEFAULT_METRICS, Measurer, Original
-from .poller import Poller
-from .records import CellRecord, SourceImage, error_code
+from .records import CellRecord, SourceImage, SweepStats, error_code
 from .result import SweepResult
 from .spec import SweepSpec
 
@@ -33,18 +31,14 @@ OnChange = Callable[[CellRecord], Any]
 T = TypeVar("T")
 
 
-def sweep_client(client: Client | AsyncClient) -> AsyncClient:
-    """A private AsyncClient with the client's settings that leaves 429s to the sweep's :class:`Gate`."""
-    base = client.aio if isinstance(client, Client) else client
-    return base.with_options(retry=SweepRetry(max_retries=base.settings.max_retries))
-
-
-class SweepRunner:
+class SweepRunner(CellRunner):
     """Runs one sweep on the current event loop, filling in its :class:`SweepResult` as cells finish.
 
     Failures (a failed task, any :class:`GPError`, a timeout) land in their cell with a code
     and never stop the sweep; a 429 paces every request of the sweep to the allowed rate (see :class:`Gate`).
     """
+
+    kind = "sweep"
 
     def __init__(self, sources: Sequence[Source], spec: SweepSpec, client: Client | AsyncClient | None = None, *,
                  concurrency: int = 8, cache_dir: Any = None, timeout: float = DEFAULT_WAIT_TIMEOUT,
@@ -52,74 +46,38 @@ class SweepRunner:
                  metrics: Sequence[Metric | Callable[..., float]] = DEFAULT_METRICS) -> None:
         if len(sources) != spec.n_images:
             raise ValueError(f"spec expects {spec.n_images} images, got {len(sources)}")
-        self.spec, self.sources, self.client = spec, list(sources), client
+        super().__init__(client, concurrency, cache_dir, timeout, on_change)
+        self.spec, self.sources = spec, list(sources)
         self.metrics = metric_list(metrics)
         self.result = SweepResult(spec, metric_names=tuple(m.name for m in self.metrics))
         self.measured = 0  # metric values computed (not read from the cache)
         self._measurer: Measurer | None = None
-        self.gate = Gate(concurrency)
-        self.on_change = on_change
-        self._cache_dir, self._timeout = cache_dir, timeout
         self._originals: dict[int, Original] = {}
-        self._tasks: list[asyncio.Task[None]] = []
-        self._cancelled = False
-        self._aio: AsyncClient | None = None
-        self._poller: Poller | None = None
 
-    # -- public -------------------------------------------------------------------------
+    # -- the run ------------------------------------------------------------------------
 
-    async def run(self) -> list[CellRecord]:
-        """Run every cell; returns the records (cancelled cells marked ``cancelled``) of :attr:`result`."""
-        started = time.monotonic()
-        try:
-            await self._connect()
-        except Exception as exc:  # no backend at all: every cell shows why
-            log.warning("sweep could not connect: %s", exc)
-            self._fail_all(range(len(self.result.records)), error_code(exc))
-            return self.result.records
-        assert self._aio is not None
-        stats = self.result.stats
-        self._poller = Poller(self._gated_get, stats, timeout=self._timeout)
-        poller = asyncio.create_task(self._poller.run())
-        try:
-            if not self._cancelled:
-                self._tasks = [asyncio.create_task(self._image(i)) for i in range(self.spec.n_images)]
-                await asyncio.gather(*self._tasks, return_exceptions=True)
-        finally:
-            poller.cancel()
-            await asyncio.gather(poller, return_exceptions=True)
-            await self._aio.aclose()
-            self._originals.clear()
-            for rec in self.result.records:
-                if not rec.final:
-                    self._set(rec, CellStatus.cancelled)
-            stats.rate_limited = self.gate.rate_limited
-            stats.paused_seconds = self.gate.paused_seconds
-            stats.wall_seconds = time.monotonic() - started
+    def _records(self) -> list[CellRecord]:
         return self.result.records
 
-    def cancel(self) -> None:
-        """Stop: cells not finished become ``cancelled`` (call on the loop the sweep runs on)."""
-        self._cancelled = True
-        for task in self._tasks:
-            task.cancel()
+    def _poll_stats(self) -> SweepStats:
+        return self.result.stats
 
-    # -- steps --------------------------------------------------------------------------
+    def _start(self) -> list[asyncio.Task[Any]]:
+        return [asyncio.create_task(self._image(i)) for i in range(self.spec.n_images)]
+
+    def _close(self, wall_seconds: float) -> None:
+        self._originals.clear()
+        stats = self.result.stats
+        stats.rate_limited = self.gate.rate_limited
+        stats.paused_seconds = self.gate.paused_seconds
+        stats.wall_seconds = wall_seconds
+
+    def _edited(self) -> None:
+        self.result.stats.puts += 1
 
     async def _connect(self) -> None:
-        client = self.client
-        if client is None:
-            from ..connect import connect
-
-            client = self.client = await asyncio.to_thread(connect)
-        self._aio = sweep_client(client)
-        settings = self._aio.settings
-        self.result.cache = VariantCache(settings.base_url, settings.api_key, self._cache_dir)
+        self.result.cache = await self._open()
         self._measurer = Measurer(self.metrics, self.result.cache)
-
-    async def _gated_get(self, item: GalleryItem) -> GalleryItem:
-        assert self._aio is not None
-        return await self.gate.call(self._aio.get, item)
 
     async def _image(self, index: int) -> None:
         records = self.result.records
@@ -131,13 +89,17 @@ class SweepRunner:
         except Exception as exc:
             if not isinstance(exc, GPError):
                 log.exception("sweep: preparing image %d failed", index)
-            self._fail_all(cells, error_code(exc))
+            for i in cells:
+                self._fail(records[i], error_code(exc))
             return
         cache = self.result.cache
         assert cache is not None
         known = await asyncio.to_thread(  # at once, so that cells still reach the service in their order
             lambda: [cache.cell_variant(doc.id, c.face, c.move, c.param) for c in (records[i].cell for i in cells)])
-        await asyncio.gather(*(self._cell(doc, records[i], v) for i, v in zip(cells, known, strict=True)),
+        await asyncio.gather(*(self._cell(rec, doc, rec.cell.move, rec.cell.param, rec.cell.face,
+                                          functools.partial(self._finish_cell, rec, doc),
+                                          functools.partial(self._reuse, rec, v))
+                               for rec, v in zip((records[i] for i in cells), known, strict=True)),
                              return_exceptions=True)
 
     async def _prepare(self, index: int, source: Source) -> GalleryItem:
@@ -195,70 +157,39 @@ class SweepRunner:
         await asyncio.to_thread(cache.put, item.id, data)
         return data
 
-    async def _cell(self, doc: GalleryItem, rec: CellRecord, known: str | None) -> None:
-        """One cell; ``known``: its variant's id if the cache has its pixels (then nothing is asked of the
-        service: variant ids are idempotent, pixels immutable)."""
-        assert self._aio is not None and self._poller is not None and self.result.cache is not None
-        cache, cell, started = self.result.cache, rec.cell, None
-        try:
-            data = await asyncio.to_thread(cache.get, known) if known is not None else None
-            if data:
-                started = time.monotonic()
-                self.result.stats.cache_hits += 1
-                rec.variant_id = known
-            else:
-                async with self.gate.slot():
-                    started, wall = time.monotonic(), time.time()
-                    self._set(rec, CellStatus.submitted)
-                    item = await self.gate.call(self._aio.edit, doc, cell.move, cell.param, cell.face)
-                    self.result.stats.puts += 1
-                    rec.variant_id = item.id
-                    if not item.task.done:
-                        item = await self._poller.wait(item, wall)
-                if item.task.failed:
-                    raise TaskFailedError(item.task.error_code, item)
-                self._set(rec, CellStatus.downloading)
-                data = await self._bytes(item)
-                await asyncio.to_thread(cache.remember_cell, doc.id, cell.face, cell.move, cell.param, item.id)
-            source = self.result.inputs[cell.image]
-            box = source.face_box(cell.face) if source else None
-            measurer = self._measurer
-            assert measurer is not None
-            pending = await _cpu(measurer.decode, rec.variant_id, data, self._originals.get(cell.image), box)
-            if measurer.needs_faces(pending):
-                await asyncio.get_running_loop().run_in_executor(_FACES, measurer.faces, pending)
-            m = await _cpu(measurer.finish, pending)
-            rec.thumbnail, rec.face_thumbnail, rec.diff_map, rec.diff_scale = m.photo, m.face, m.diff, m.diff_scale
-            rec.metrics = {name: v.value for name, v in m.values.items()}
-            rec.notes = {name: v.reason for name, v in m.values.items() if v.reason}
-            self.measured += m.measured
-            rec.seconds = time.monotonic() - started
-            self._set(rec, CellStatus.complete)
-        except asyncio.CancelledError:
-            self._set(rec, CellStatus.cancelled)
-            raise
-        except Exception as exc:
-            if not isinstance(exc, GPError):
-                log.exception("sweep cell %s failed unexpectedly", cell)
-            rec.error_code = error_code(exc)
-            rec.seconds = None if started is None else time.monotonic() - started
-            self._set(rec, CellStatus.failed)
+    async def _reuse(self, rec: CellRecord, known: str | None) -> bytes | None:
+        """The variant's pixels if the cache has them under ``known`` (then nothing is asked of the service:
+        variant ids are idempotent, pixels immutable)."""
+        assert self.result.cache is not None
+        data = await asyncio.to_thread(self.result.cache.get, known) if known is not None else None
+        if not data:
+            return None
+        self.result.stats.cache_hits += 1
+        rec.variant_id = known
+        return data
 
-    # -- bookkeeping ----------------------------------------------------------------------
-
-    def _set(self, rec: CellRecord, status: CellStatus) -> None:
-        rec.status = status
-        if self.on_change is not None:
-            try:
-                self.on_change(rec)
-            except Exception:
-                log.exception("sweep on_change callback failed")
-
-    def _fail_all(self, indices: Any, code: str) -> None:
-        for i in indices:
-            rec = self.result.records[i]
-            rec.error_code = code
-            self._set(rec, CellStatus.failed)
+    async def _finish_cell(self, rec: CellRecord, doc: GalleryItem, item: GalleryItem | None,
+                           data: bytes | None) -> None:
+        """Bytes from the cache or the network, decoded and measured (values from the sidecar when there)."""
+        cell, cache = rec.cell, self.result.cache
+        assert cache is not None
+        if data is None:
+            assert item is not None
+            data = await self._bytes(item)
+            await asyncio.to_thread(cache.remember_cell, doc.id, cell.face, cell.move, cell.param, item.id)
+        assert rec.variant_id is not None
+        source = self.result.inputs[cell.image]
+        box = source.face_box(cell.face) if source else None
+        measurer = self._measurer
+        assert measurer is not None
+        pending = await _cpu(measurer.decode, rec.variant_id, data, self._originals.get(cell.image), box)
+        if measurer.needs_faces(pending):
+            await asyncio.get_running_loop().run_in_executor(_FACES, measurer.faces, pending)
+        m = await _cpu(measurer.finish, pending)
+        rec.thumbnail, rec.face_thumbnail, rec.diff_map, rec.diff_scale = m.photo, m.face, m.diff, m.diff_scale
+        rec.metrics = {name: v.value for name, v in m.values.items()}
+        rec.notes = {name: v.reason for name, v in m.values.items() if v.reason}
+        self.measured += m.measured
 
 
 _CPU = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="gp-sweep-cpu")

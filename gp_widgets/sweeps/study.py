@@ -4,46 +4,43 @@
 what is built from it: the tidy table, curves with 95% intervals, failures by code, figures, save and load.
 :class:`StudyRunner` fills one in on the event loop: the network work goes through the sweep's gate and
 poller and the disk cache; the CPU work (decoding, metrics) through a ``concurrent.futures.Executor``.
-Variant pixels stream through: the kernel keeps numbers only. Metric values are cached beside the variant,
-so a study started again with the same arguments downloads nothing and computes no metric twice.
+Variant pixels stream through: the kernel keeps numbers only. Metric values are cached beside the variant
+in the sweep's measurement sidecar (``<id>.measure.json``, see :class:`~gp_widgets.sweeps.metrics.Measurer`),
+so a study started again with the same arguments downloads nothing and computes no metric twice, and a
+sweep over the same variants reuses them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
+import functools
 import logging
 import math
 import os
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..analysis.metrics import Metric, metric_list
+from ..analysis.metrics import Metric, Value, metric_list
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
-from ..api.errors import GPError, TaskFailedError
-from ..files import write_atomic
+from ..api.errors import GPError
 from .aggregate import CurvePoint, curves, failures_by_code
-from .cache import VariantCache
+from .cellrunner import CellRunner
 from .compute import (
     Measured,
+    Prepared,
     default_executor,
     measure_variant,
     prepare_original,
     run,
 )
 from .documents import open_document
-from .gate import Gate
-from .metrics import DEFAULT_METRICS
+from .metrics import DEFAULT_METRICS, Measurer
 from .photos import resolve_photos
-from .poller import Poller
-from .records import SweepStats, error_code
-from .runner import sweep_client
+from .records import error_code
 from .spec import _move, _param, _unique
 from .tidy import _text, load_table, new_manifest, save_table, to_dataframe, url_host
 
@@ -51,7 +48,7 @@ if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
-__all__ = ["FacesMode", "MeasureCache", "Study", "StudyPhoto", "StudyRecord", "StudyRunner", "StudyStats"]
+__all__ = ["FacesMode", "Study", "StudyPhoto", "StudyRecord", "StudyRunner", "StudyStats"]
 
 log = logging.getLogger("gp_widgets.study")
 
@@ -213,41 +210,22 @@ class Study:
                      cache_dir=manifest.get("cache_dir"))
 
 
-class MeasureCache:
-    """Metric values stored beside the variant: ``<cache>/measures/<variant id>-<key>.json``, where the key
-    hashes the face box and the metric names. Written atomically; an unreadable entry counts as absent."""
-
-    def __init__(self, cache: VariantCache) -> None:
-        self.dir = cache.dir / "measures"
-
-    def _path(self, variant_id: str, box: Box, names: Sequence[str]) -> Path:
-        key = hashlib.sha256(json.dumps([variant_id, [round(v, 6) for v in box], list(names)]).encode())
-        return self.dir / f"{key.hexdigest()[:32]}.json"
-
-    def get(self, variant_id: str, box: Box, names: Sequence[str]) -> Measured | None:
-        try:
-            data = json.loads(self._path(variant_id, box, names).read_text())
-            values = {n: float(data["values"][n]) for n in names}
-            return Measured(values, {str(k): str(v) for k, v in data.get("reasons", {}).items()})
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def put(self, variant_id: str, box: Box, names: Sequence[str], measured: Measured) -> None:
-        data = {"values": {n: measured.values[n] for n in names}, "reasons": measured.reasons}
-        write_atomic(self._path(variant_id, box, names), json.dumps(data).encode())
-
-
 _DONE = object()
 
 
-class StudyRunner:
+class StudyRunner(CellRunner):
     """Runs a study on the current event loop, filling in :attr:`result` as cells finish.
 
-    Photos are prepared a few at a time (upload once, detect faces, prepare the original for measuring);
-    their cells go through a bounded queue to ``2 × concurrency`` workers, so memory stays flat however many
-    cells there are. A failed cell keeps its error code and never stops the study; ``cancel`` marks the
-    unfinished ones cancelled.
+    The executor's workers start (and load dlib's models) at once. Photos are prepared a few at a time
+    (upload once, detect faces); their cells go through a bounded queue to ``8 × concurrency`` workers.
+    A worker whose variant is ready waits its turn to download and measure it, at most ``2 × concurrency``
+    at once: the engine runs ahead while the executor catches up (as it starts, or when it is slower), and
+    memory stays flat however many cells there are. Each original is prepared for measuring on the executor
+    when its first variant is. A failed cell keeps its error code and never stops the study; ``cancel``
+    marks the unfinished ones cancelled.
     """
+
+    kind = "study"
 
     def __init__(self, photos: Any, moves: Sequence[Move | str], params: Sequence[float],
                  metrics: Sequence[Metric | Callable[..., float]] | None = None, *, faces: FacesMode = "largest",
@@ -263,6 +241,7 @@ class StudyRunner:
         metric_objects = metric_list(DEFAULT_METRICS if metrics is None else metrics)
         if not metric_objects:
             raise ValueError("a study needs at least one metric")
+        super().__init__(client, concurrency, cache_dir, timeout, on_change)
         self.sources = resolve_photos(photos)
         self.metrics = metric_objects
         self.result = Study(_unique(map(_move, moves), "move"), _unique(map(_param, params), "param"), faces,
@@ -272,68 +251,37 @@ class StudyRunner:
         if faces == "largest":
             self.result.records = [StudyRecord(i, 0, m, p) for i in range(len(self.sources))
                                    for m in self.result.moves for p in self.result.params]
-        self.client, self.gate, self.on_change = client, Gate(concurrency), on_change
         self._executor = executor
-        self._cache_dir, self._timeout = cache_dir, timeout
-        self._workers = 2 * concurrency
-        self._tasks: list[asyncio.Task[Any]] = []
-        self._cancelled = False
+        self._faces = any(getattr(m, "needs_faces", False) for m in metric_objects)
+        self._workers = 8 * concurrency
+        self._measure_slots = 2 * concurrency
 
-    # -- public -------------------------------------------------------------------------
+    # -- the run ------------------------------------------------------------------------
 
-    async def run(self) -> list[StudyRecord]:
-        """Run every cell; returns the records."""
-        started = time.monotonic()
+    def _records(self) -> list[StudyRecord]:
+        return self.result.records
+
+    async def _connect(self) -> None:
         study = self.result
-        try:
-            client = self.client
-            if client is None:
-                from ..connect import connect
+        # the pool starts first: its workers load their models while photos upload and faces are detected
+        self._pool = self._executor or default_executor(self.metrics)
+        self._measuring = asyncio.Semaphore(self._measure_slots)
+        self._cache = cache = await self._open()
+        self._measurer = Measurer(self.metrics, cache)
+        study.backend = "local" if getattr(self.client, "backend", None) == "local" else "remote"
+        study.host, study.cache_dir = url_host(cache.base_url), str(cache.root)
 
-                client = self.client = await asyncio.to_thread(connect)
-            self._aio = sweep_client(client)
-            settings = self._aio.settings
-            self._cache = VariantCache(settings.base_url, settings.api_key, self._cache_dir)
-            study.backend = "local" if getattr(client, "backend", None) == "local" else "remote"
-            study.host, study.cache_dir = url_host(settings.base_url), str(self._cache.root)
-        except Exception as exc:  # noqa: BLE001 -- no backend at all: every cell shows why
-            log.warning("study could not connect: %s", exc)
-            for rec in study.records:
-                self._fail(rec, error_code(exc))
-            return study.records
-        self._measures = MeasureCache(self._cache)
-        self._pool = default_executor(self.metrics) if self._executor is None else self._executor
-        self._poller = Poller(self._gated_get, SweepStats(), timeout=self._timeout)
+    def _start(self) -> list[asyncio.Task[Any]]:
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=4 * self._workers)
-        poller = asyncio.create_task(self._poller.run())
-        try:
-            if not self._cancelled:
-                workers = [asyncio.create_task(self._worker(queue)) for _ in range(self._workers)]
-                producer = asyncio.create_task(self._produce(queue))
-                self._tasks = [producer, *workers]
-                await asyncio.gather(*self._tasks, return_exceptions=True)
-        finally:
-            poller.cancel()
-            await asyncio.gather(poller, return_exceptions=True)
-            await self._aio.aclose()
-            if self._executor is None:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-            for rec in study.records:
-                if not rec.final:
-                    self._set(rec, CellStatus.cancelled)
-            study.stats.wall_seconds = time.monotonic() - started
-        return study.records
+        workers = [asyncio.create_task(self._worker(queue)) for _ in range(self._workers)]
+        return [asyncio.create_task(self._produce(queue)), *workers]
 
-    def cancel(self) -> None:
-        """Stop: cells not finished become ``cancelled`` (call on the loop the study runs on)."""
-        self._cancelled = True
-        for task in self._tasks:
-            task.cancel()
+    def _close(self, wall_seconds: float) -> None:
+        if self._executor is None and hasattr(self, "_pool"):  # the default pool, started by this run
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        self.result.stats.wall_seconds = wall_seconds
 
     # -- steps --------------------------------------------------------------------------
-
-    async def _gated_get(self, item: GalleryItem) -> GalleryItem:
-        return await self.gate.call(self._aio.get, item)
 
     async def _produce(self, queue: asyncio.Queue[Any]) -> None:
         photos = asyncio.Semaphore(4)
@@ -350,8 +298,10 @@ class StudyRunner:
             for _ in range(self._workers):
                 await queue.put(_DONE)
 
-    async def _prepare(self, index: int) -> list[tuple[GalleryItem, bytes, Box, StudyRecord]]:
+    async def _prepare(self, index: int) -> list[tuple[GalleryItem, _Original, Box, StudyRecord]]:
+        """Upload (once) and detect faces: the photo's cells, ready to submit."""
         study = self.result
+        assert self._aio is not None
         try:
             doc, data, sha = await open_document(self._aio, self._cache, self.sources[index], self.gate.call)
             if doc.faces is None:
@@ -359,9 +309,6 @@ class StudyRunner:
             boxes = tuple((f.x, f.y, f.w, f.h) for f in doc.faces or ())
             if not boxes:
                 raise _NoFace
-            measured = ((max(range(len(boxes)), key=lambda i: boxes[i][2] * boxes[i][3]),)
-                        if study.faces == "largest" else tuple(range(len(boxes))))
-            original = await run(self._pool, prepare_original, data)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -371,6 +318,9 @@ class StudyRunner:
             for rec in study.photo_records(index):
                 self._fail(rec, code)
             return []
+        measured = ((max(range(len(boxes)), key=lambda i: boxes[i][2] * boxes[i][3]),)
+                    if study.faces == "largest" else tuple(range(len(boxes))))
+        original = _Original(data, [boxes[i] for i in measured] if self._faces else [])
         study.photos[index] = StudyPhoto(index, study.names[index], sha, doc.id, boxes, measured)
         if study.faces == "largest":
             records = study.photo_records(index)
@@ -383,50 +333,40 @@ class StudyRunner:
 
     async def _worker(self, queue: asyncio.Queue[Any]) -> None:
         while (job := await queue.get()) is not _DONE:
-            await self._cell(*job)
+            doc, original, box, rec = job
+            await self._cell(rec, doc, rec.move, rec.param, rec.face,
+                             functools.partial(self._finish_cell, rec, original, box))
 
-    async def _cell(self, doc: GalleryItem, original: bytes, box: Box, rec: StudyRecord) -> None:
-        started = None
-        try:
-            async with self.gate.slot():
-                started, wall = time.monotonic(), time.time()
-                self._set(rec, CellStatus.submitted)
-                item = await self.gate.call(self._aio.edit, doc, rec.move, rec.param, rec.face)
-                rec.variant_id = item.id
-                if not item.task.done:
-                    item = await self._poller.wait(item, wall)
-            if item.task.failed:
-                raise TaskFailedError(item.task.error_code, item)
-            self._set(rec, CellStatus.downloading)
-            names = [m.name for m in self.metrics]
-            measured = await asyncio.to_thread(self._measures.get, item.id, box, names)
-            if measured is not None:
-                self.result.stats.measures_cached += 1
-            else:
-                measured = await self._measure(item, original, box)
-                await asyncio.to_thread(self._measures.put, item.id, box, names, measured)
-            rec.values, rec.reasons = measured.values, measured.reasons
-            rec.seconds = time.monotonic() - started
-            self._set(rec, CellStatus.complete)
-        except asyncio.CancelledError:
-            self._set(rec, CellStatus.cancelled)
-            raise
-        except Exception as exc:
-            if not isinstance(exc, GPError):
-                log.exception("study cell %s failed unexpectedly", rec)
-            rec.seconds = None if started is None else time.monotonic() - started
-            self._fail(rec, error_code(exc))
+    async def _finish_cell(self, rec: StudyRecord, original: _Original, box: Box, item: GalleryItem | None,
+                           _: bytes | None) -> None:
+        """Values from the variant's measurement sidecar; those missing measured on the executor and
+        cached there."""
+        assert item is not None  # a study always asks the service (nothing to reuse)
+        values = await asyncio.to_thread(self._measurer.cached, item.id)
+        todo = [m for m in self.metrics if m.name not in values]
+        if not todo:
+            self.result.stats.measures_cached += 1
+        else:
+            async with self._measuring:
+                measured = await self._measure(item, await original.get(self._pool), box, todo)
+            fresh = {name: Value(v, measured.reasons.get(name)) for name, v in measured.values.items()}
+            await asyncio.to_thread(self._measurer.store, item.id, box, fresh, measured.features)
+            values.update(fresh)
+        rec.values = {m.name: values[m.name].value for m in self.metrics}
+        rec.reasons = {m.name: str(values[m.name].reason) for m in self.metrics if values[m.name].reason}
 
-    async def _measure(self, item: GalleryItem, original: bytes, box: Box) -> Measured:
+    async def _measure(self, item: GalleryItem, original: Prepared, box: Box, metrics: Sequence[Metric]
+                       ) -> Measured:
         """Variant bytes from the cache (a damaged entry is dropped and fetched again) or the network,
         measured on the executor; only the numbers come back."""
         stats = self.result.stats
+        assert self._aio is not None
         data = await asyncio.to_thread(self._cache.get, item.id)
         if data is not None:
             stats.cache_hits += 1
             try:
                 stats.measured += 1
-                return await run(self._pool, measure_variant, original, data, box, self.metrics)
+                return await run(self._pool, measure_variant, original, data, box, metrics)
             except (OSError, SyntaxError, ValueError):  # what PIL raises for a truncated or foreign file
                 log.warning("study: cached variant %s is unreadable; fetching it again", item.id)
                 stats.refetched += 1
@@ -435,21 +375,22 @@ class StudyRunner:
         stats.downloads += 1
         await asyncio.to_thread(self._cache.put, item.id, data)
         stats.measured += 1
-        return await run(self._pool, measure_variant, original, data, box, self.metrics)
+        return await run(self._pool, measure_variant, original, data, box, metrics)
 
-    # -- bookkeeping ----------------------------------------------------------------------
 
-    def _set(self, rec: StudyRecord, status: CellStatus) -> None:
-        rec.status = status
-        if self.on_change is not None:
-            try:
-                self.on_change(rec)
-            except Exception:
-                log.exception("study on_change callback failed")
+class _Original:
+    """A photo's original, prepared for measuring on the executor when a cell first needs it (once: its
+    other cells wait for the same job; a rerun served from the caches prepares nothing)."""
 
-    def _fail(self, rec: StudyRecord, code: str) -> None:
-        rec.error_code = code
-        self._set(rec, CellStatus.failed)
+    def __init__(self, data: bytes, boxes: Sequence[Box]) -> None:
+        self._data, self._boxes = data, boxes
+        self._future: asyncio.Future[Prepared] | None = None
+
+    async def get(self, executor: Executor) -> Prepared:
+        if self._future is None:
+            self._future = asyncio.ensure_future(run(executor, prepare_original, self._data, self._boxes))
+            self._data = b""
+        return await asyncio.shield(self._future)
 
 
 class _NoFace(Exception):

@@ -8,7 +8,7 @@ import html
 import io
 import os
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from ..sweeps.run import SweepRun, start_sweep
 from ..sweeps.spec import Cell, param_label
 from .loop import Latest
 from .pictures import Tile, tile_sheet
+from .runview import RunView
 from .static import StaticFallback
 
 if TYPE_CHECKING:
@@ -136,7 +137,7 @@ class _CellView:
             self.box.add_class("gp-sweep-failed")
 
 
-class SweepGrid(widgets.VBox):
+class SweepGrid(RunView, widgets.VBox):
     """Shows a sweep: header row of params, header column of moves, a cell per variant, progress and details.
 
     The sweep itself is a :class:`SweepRun` (its data a :class:`SweepResult`, in ``grid.sweep_result``);
@@ -285,12 +286,6 @@ class SweepGrid(widgets.VBox):
 
     # -- live display ------------------------------------------------------------------------
 
-    async def _watch(self) -> None:
-        try:
-            await self.run
-        finally:
-            self._loop.call(self._finished)
-
     def _finished(self) -> None:
         self._flush()
         self.cancel_button.disabled = True
@@ -372,38 +367,10 @@ class SweepGrid(widgets.VBox):
 
     # -- the run and its result (delegated) ------------------------------------------------------
 
-    def cancel(self) -> None:
-        """Stop the sweep: unfinished cells become ``cancelled`` (safe from any thread)."""
-        self.run.cancel()
-
-    @property
-    def done(self) -> bool:
-        return self.run.done
-
-    @property
-    def records(self) -> list[dict[str, Any]]:
-        """One dict per cell: move, param, face, variant_id, status, error_code, seconds, metrics
-        (plus ``image`` when the sweep has several)."""
-        return self.sweep_result.to_records()
-
     @property
     def stats(self) -> dict[str, Any]:
         """Requests and cache use: uploads, puts, gets, downloads, cache_hits, rate_limited, polling quality."""
         return self.sweep_result.stats.to_dict()
-
-    def __await__(self) -> Generator[Any, None, list[dict[str, Any]]]:
-        return self._wait().__await__()
-
-    async def _wait(self) -> list[dict[str, Any]]:
-        records = await self.run
-        await self._static.refresh()  # from the awaiting cell too, so an executing notebook saves the final grid
-        return records
-
-    def result(self, timeout: float | None = None) -> list[dict[str, Any]]:
-        """Block until the sweep is done and return the records (see :meth:`SweepRun.result`)."""
-        records = self.run.result(timeout)
-        self._static.refresh_now()
-        return records
 
     def to_dataframe(self) -> pandas.DataFrame:
         """The records as a pandas DataFrame (needs pandas): one row per cell, one column per metric."""

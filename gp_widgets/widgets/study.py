@@ -12,7 +12,7 @@ import html
 import io
 import os
 import time
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
 from ..sweeps.aggregate import RateMeter
 from ..sweeps.run import SweepRun
 from ..sweeps.study import FacesMode, Study, StudyRecord, StudyRunner
+from .runview import RunView
 from .static import StaticFallback
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def study(photos: Any, moves: Sequence[Move | str], params: Sequence[float],
     return StudyView(SweepRun.start(runner), runner)  # type: ignore[arg-type]  # a study runs like a sweep
 
 
-class StudyView(widgets.VBox):
+class StudyView(RunView, widgets.VBox):
     """Shows a running (or loaded) :class:`Study`: the aggregate figure, progress and ETA, failures by code,
     a cancel button, and a photo picker that opens that photo's :class:`SweepGrid` below."""
 
@@ -128,12 +129,6 @@ class StudyView(widgets.VBox):
             return image.convert("RGB")
 
     # -- live display ------------------------------------------------------------------------
-
-    async def _watch(self) -> None:
-        try:
-            await self.run
-        finally:
-            self._loop.call(self._finished)
 
     def _finished(self) -> None:
         self.cancel_button.disabled = True
@@ -214,34 +209,12 @@ class StudyView(widgets.VBox):
 
     # -- the run and its result (delegated) ------------------------------------------------------
 
-    def cancel(self) -> None:
-        """Stop the study: unfinished cells become ``cancelled`` (safe from any thread)."""
-        self.run.cancel()
+    async def _draw_final(self) -> None:
+        await self._draw()  # the final curves
 
-    @property
-    def done(self) -> bool:
-        return self.run.done
-
-    @property
-    def records(self) -> list[dict[str, Any]]:
-        return self.study.to_records()
-
-    def __await__(self) -> Generator[Any, None, list[dict[str, Any]]]:
-        return self._wait().__await__()
-
-    async def _wait(self) -> list[dict[str, Any]]:
-        records = await self.run
-        await self._draw()  # the final curves, then the saved picture from the awaiting cell too
-        await self._static.refresh()
-        return records
-
-    def result(self, timeout: float | None = None) -> list[dict[str, Any]]:
-        """Block until the study is done and return the records (see :meth:`SweepRun.result`)."""
-        records = self.run.result(timeout)
+    def _draw_final_now(self) -> None:
         png, _ = _png(self.study)
         self.figure.value = png
-        self._static.refresh_now()
-        return records
 
     def to_dataframe(self) -> pandas.DataFrame:
         return self.study.to_dataframe()

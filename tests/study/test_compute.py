@@ -15,6 +15,7 @@ from PIL import Image, ImageEnhance
 
 import gp_widgets as gp
 from gp_widgets.sweeps.compute import (
+    Prepared,
     default_executor,
     measure_variant,
     original_image,
@@ -62,7 +63,7 @@ def png(image: Image.Image) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def pair() -> tuple[bytes, bytes]:
+def pair() -> tuple[Prepared, bytes]:
     photo = gp.samples.portrait()
     jpeg = io.BytesIO()
     photo.save(jpeg, format="JPEG", quality=92)
@@ -84,8 +85,8 @@ def test_measure_variant_gives_numbers_with_reasons(pair) -> None:
 
 def test_originals_are_decoded_once_per_process(pair) -> None:
     original, _ = pair
-    first = original_image(original)
-    assert original_image(bytes(original)) is first and not first.flags.writeable
+    first = original_image(original.png)
+    assert original_image(bytes(original.png)) is first and not first.flags.writeable
     assert max(first.shape[:2]) == ANALYSIS_MAX_SIDE
 
 

@@ -109,16 +109,16 @@ def test_a_study_killed_mid_run_resumes_from_whole_cache_entries(tmp_path) -> No
         proc = subprocess.Popen([sys.executable, "-c", script], env=dict(os.environ), start_new_session=True)
         try:
             deadline = time.monotonic() + 120
-            while len(list(cache.rglob("measures/*.json"))) < 5:
+            while len(list(cache.rglob("*.measure.json"))) < 5:
                 assert proc.poll() is None, "the study process ended before it was killed"
                 assert time.monotonic() < deadline
                 time.sleep(0.05)
         finally:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-        measured_before = len(list(cache.rglob("measures/*.json")))
+        measured_before = len(list(cache.rglob("*.measure.json")))
         # a write cut short leaves only a temp file (never a damaged entry); plant both kinds of damage
-        measure = next(cache.rglob("measures/*.json"))
+        measure = next(cache.rglob("*.measure.json"))
         (measure.parent / ".tmp-cut.json").write_text('{"values": {"face_')
         variant = next(p for p in cache.rglob("*.bin"))
         variant.write_bytes(variant.read_bytes()[:64])

@@ -79,7 +79,7 @@ def test_a_damaged_cached_variant_is_fetched_again(client, pool, tmp_path) -> No
     record = first.records[0]
     cache = next(tmp_path.rglob(f"{record.variant_id}.bin"))
     cache.write_bytes(cache.read_bytes()[:100])
-    for measure in tmp_path.rglob("measures/*.json"):
+    for measure in tmp_path.rglob("*.measure.json"):
         measure.unlink()
     again = study([gp.samples.portrait()], client, pool, tmp_path, moves=["smile"], params=[2.0]).result
     assert again.records[0].status == "complete" and again.stats.refetched == 1
@@ -88,7 +88,7 @@ def test_a_damaged_cached_variant_is_fetched_again(client, pool, tmp_path) -> No
 
 def test_a_damaged_measure_entry_is_recomputed(client, pool, tmp_path) -> None:
     first = study([gp.samples.portrait()], client, pool, tmp_path, moves=["smile"], params=[2.0]).result
-    for measure in tmp_path.rglob("measures/*.json"):
+    for measure in tmp_path.rglob("*.measure.json"):
         measure.write_text("{not json")
     again = study([gp.samples.portrait()], client, pool, tmp_path, moves=["smile"], params=[2.0]).result
     assert again.stats.measures_cached == 0 and again.records[0].values == first.records[0].values

@@ -1,0 +1,193 @@
+"""What the sweep and study runners share: the run's frame (poller, client, cancellation, unfinished cells
+marked cancelled), one cell's life (submitted under the gate, polled, finished, or failed with a code) and
+status changes reported to a callback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, ClassVar, Protocol
+
+from ..api import AsyncClient, Client, GalleryItem
+from ..api.constants import CellStatus
+from ..api.errors import GPError, TaskFailedError
+from .cache import VariantCache
+from .gate import Gate, SweepRetry
+from .poller import Poller
+from .records import SweepStats, error_code
+
+__all__ = ["CellRunner", "Record", "sweep_client"]
+
+
+def sweep_client(client: Client | AsyncClient) -> AsyncClient:
+    """A private AsyncClient with the client's settings that leaves 429s to the sweep's :class:`Gate`."""
+    base = client.aio if isinstance(client, Client) else client
+    return base.with_options(retry=SweepRetry(max_retries=base.settings.max_retries))
+
+
+class Record(Protocol):
+    """A cell's record as the runners keep it (``CellRecord``, ``StudyRecord``)."""
+
+    status: CellStatus
+    error_code: str | None
+    variant_id: str | None
+    seconds: float | None
+
+    @property
+    def final(self) -> bool: ...
+
+
+class CellRunner:
+    """The base of :class:`~gp_widgets.sweeps.runner.SweepRunner` and
+    :class:`~gp_widgets.sweeps.study.StudyRunner`: subclasses connect, start their tasks and finish a cell
+    once its variant is ready; failures land in their cell with a code and never stop the run."""
+
+    kind: ClassVar[str]
+    """``sweep`` or ``study``, for the log."""
+
+    def __init__(self, client: Client | AsyncClient | None, concurrency: int, cache_dir: Any, timeout: float,
+                 on_change: Callable[[Any], Any] | None) -> None:
+        self.client = client
+        self.gate = Gate(concurrency)
+        self.on_change = on_change
+        self._cache_dir, self._timeout = cache_dir, timeout
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._cancelled = False
+        self._aio: AsyncClient | None = None
+        self._poller: Poller | None = None
+
+    @property
+    def _log(self) -> logging.Logger:
+        return logging.getLogger(f"gp_widgets.{self.kind}")
+
+    # -- what subclasses provide --------------------------------------------------------
+
+    def _records(self) -> Sequence[Record]:
+        raise NotImplementedError
+
+    async def _connect(self) -> None:
+        """Open the client and cache (:meth:`_open`) and whatever else the run needs; raising fails every
+        cell with its code."""
+        raise NotImplementedError
+
+    def _start(self) -> list[asyncio.Task[Any]]:
+        """The run's tasks, started."""
+        raise NotImplementedError
+
+    def _close(self, wall_seconds: float) -> None:
+        """After the run, cancelled, failed to connect or not: release what :meth:`_connect` took, record
+        the wall time."""
+        raise NotImplementedError
+
+    def _edited(self) -> None:
+        """An edit was accepted (a sweep counts its requests)."""
+
+    def _poll_stats(self) -> SweepStats:
+        return SweepStats()
+
+    async def _open(self) -> VariantCache:
+        """Connect (as ``gp.connect()`` when no client was given) and open the disk cache."""
+        if self.client is None:
+            from ..connect import connect
+
+            self.client = await asyncio.to_thread(connect)
+        self._aio = sweep_client(self.client)
+        settings = self._aio.settings
+        return VariantCache(settings.base_url, settings.api_key, self._cache_dir)
+
+    # -- public -------------------------------------------------------------------------
+
+    async def run(self) -> list[Any]:
+        """Run every cell; returns the records (cells not finished marked ``cancelled``)."""
+        started = time.monotonic()
+        try:
+            await self._connect()
+        except Exception as exc:  # noqa: BLE001 -- no backend at all: every cell shows why
+            self._log.warning("%s could not connect: %s", self.kind, exc)
+            for rec in self._records():
+                self._fail(rec, error_code(exc))
+            self._close(time.monotonic() - started)
+            return list(self._records())
+        assert self._aio is not None
+        self._poller = Poller(self._gated_get, self._poll_stats(), timeout=self._timeout)
+        poller = asyncio.create_task(self._poller.run())
+        try:
+            if not self._cancelled:
+                self._tasks = self._start()
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+        finally:
+            poller.cancel()
+            await asyncio.gather(poller, return_exceptions=True)
+            await self._aio.aclose()
+            for rec in self._records():
+                if not rec.final:
+                    self._set(rec, CellStatus.cancelled)
+            self._close(time.monotonic() - started)
+        return list(self._records())
+
+    def cancel(self) -> None:
+        """Stop: cells not finished become ``cancelled`` (call on the loop the run runs on)."""
+        self._cancelled = True
+        for task in self._tasks:
+            task.cancel()
+
+    # -- one cell -----------------------------------------------------------------------
+
+    async def _gated_get(self, item: GalleryItem) -> GalleryItem:
+        assert self._aio is not None
+        return await self.gate.call(self._aio.get, item)
+
+    async def _cell(self, rec: Record, doc: GalleryItem, move: str, param: float, face: int,
+                    finish: Callable[[GalleryItem | None, bytes | None], Awaitable[None]],
+                    reuse: Callable[[], Awaitable[bytes | None]] | None = None) -> None:
+        """Submit the edit under the gate's limit, wait for its task, then ``finish(variant, None)``
+        (download, measure, fill in ``rec``; raising fails the cell). ``reuse()``, if given, may give the
+        variant's bytes at once (from a cache): then nothing is asked of the service, ``finish(None, bytes)``."""
+        assert self._aio is not None and self._poller is not None
+        started = None
+        try:
+            data = await reuse() if reuse is not None else None
+            if data is not None:
+                started = time.monotonic()
+                await finish(None, data)
+                rec.seconds = time.monotonic() - started
+                self._set(rec, CellStatus.complete)
+                return
+            async with self.gate.slot():
+                started, wall = time.monotonic(), time.time()
+                self._set(rec, CellStatus.submitted)
+                item = await self.gate.call(self._aio.edit, doc, move, param, face)
+                self._edited()
+                rec.variant_id = item.id
+                if not item.task.done:
+                    item = await self._poller.wait(item, wall)
+            if item.task.failed:
+                raise TaskFailedError(item.task.error_code, item)
+            self._set(rec, CellStatus.downloading)
+            await finish(item, None)
+            rec.seconds = time.monotonic() - started
+            self._set(rec, CellStatus.complete)
+        except asyncio.CancelledError:
+            self._set(rec, CellStatus.cancelled)
+            raise
+        except Exception as exc:
+            if not isinstance(exc, GPError):
+                self._log.exception("%s cell %s failed unexpectedly", self.kind, rec)
+            rec.seconds = None if started is None else time.monotonic() - started
+            self._fail(rec, error_code(exc))
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    def _set(self, rec: Record, status: CellStatus) -> None:
+        rec.status = status
+        if self.on_change is not None:
+            try:
+                self.on_change(rec)
+            except Exception:
+                self._log.exception("%s on_change callback failed", self.kind)
+
+    def _fail(self, rec: Record, code: str) -> None:
+        rec.error_code = code
+        self._set(rec, CellStatus.failed)

@@ -135,23 +135,22 @@ class CellRunner:
 
     # -- one cell -----------------------------------------------------------------------
 
-    async def _gated_get(self, item: GalleryItem) -> GalleryItem:
+    async def _gated_get(self, item: GalleryItem | str) -> GalleryItem:
         assert self._aio is not None
         return await self.gate.call(self._aio.get, item)
 
     async def _cell(self, rec: Record, doc: GalleryItem, move: str, param: float, face: int,
-                    finish: Callable[[GalleryItem | None, bytes | None], Awaitable[None]],
-                    reuse: Callable[[], Awaitable[bytes | None]] | None = None) -> None:
-        """Submit the edit under the gate's limit, wait for its task, then ``finish(variant, None)``
-        (download, measure, fill in ``rec``; raising fails the cell). ``reuse()``, if given, may give the
-        variant's bytes at once (from a cache): then nothing is asked of the service, ``finish(None, bytes)``."""
+                    finish: Callable[[GalleryItem | None], Awaitable[None]],
+                    reuse: Callable[[], Awaitable[bool]] | None = None) -> None:
+        """Submit the edit under the gate's limit, wait for its task, then ``finish(variant)`` (download,
+        measure, fill in ``rec``; raising fails the cell). ``reuse()``, if given, may say the variant is
+        already at hand (in a cache): then nothing is asked of the service, ``finish(None)``."""
         assert self._aio is not None and self._poller is not None
         started = None
         try:
-            data = await reuse() if reuse is not None else None
-            if data is not None:
+            if reuse is not None and await reuse():
                 started = time.monotonic()
-                await finish(None, data)
+                await finish(None)
                 rec.seconds = time.monotonic() - started
                 self._set(rec, CellStatus.complete)
                 return
@@ -166,7 +165,7 @@ class CellRunner:
             if item.task.failed:
                 raise TaskFailedError(item.task.error_code, item)
             self._set(rec, CellStatus.downloading)
-            await finish(item, None)
+            await finish(item)
             rec.seconds = time.monotonic() - started
             self._set(rec, CellStatus.complete)
         except asyncio.CancelledError:

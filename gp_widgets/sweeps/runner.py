@@ -53,6 +53,8 @@ class SweepRunner(CellRunner):
         self.measured = 0  # metric values computed (not read from the cache)
         self._measurer: Measurer | None = None
         self._originals: dict[int, Original] = {}
+        self._finish_slots = 2 * concurrency
+        self._finishing: asyncio.Semaphore | None = None
 
     # -- the run ------------------------------------------------------------------------
 
@@ -78,6 +80,7 @@ class SweepRunner(CellRunner):
     async def _connect(self) -> None:
         self.result.cache = await self._open()
         self._measurer = Measurer(self.metrics, self.result.cache)
+        self._finishing = asyncio.Semaphore(self._finish_slots)
 
     async def _image(self, index: int) -> None:
         records = self.result.records
@@ -157,27 +160,33 @@ class SweepRunner(CellRunner):
         await asyncio.to_thread(cache.put, item.id, data)
         return data
 
-    async def _reuse(self, rec: CellRecord, known: str | None) -> bytes | None:
-        """The variant's pixels if the cache has them under ``known`` (then nothing is asked of the service:
+    async def _reuse(self, rec: CellRecord, known: str | None) -> bool:
+        """Whether the cache has the variant's pixels under ``known`` (then nothing is asked of the service:
         variant ids are idempotent, pixels immutable)."""
         assert self.result.cache is not None
-        data = await asyncio.to_thread(self.result.cache.get, known) if known is not None else None
-        if not data:
-            return None
-        self.result.stats.cache_hits += 1
+        if known is None or not await asyncio.to_thread(self.result.cache.path(known).is_file):
+            return False
         rec.variant_id = known
-        return data
+        return True
 
-    async def _finish_cell(self, rec: CellRecord, doc: GalleryItem, item: GalleryItem | None,
-                           data: bytes | None) -> None:
-        """Bytes from the cache or the network, decoded and measured (values from the sidecar when there)."""
+    async def _finish_cell(self, rec: CellRecord, doc: GalleryItem, item: GalleryItem | None) -> None:
+        """Bytes from the cache or the network, decoded and measured (values from the sidecar when there).
+        At most ``2 x concurrency`` cells hold their bytes at once: the service can finish variants faster
+        than they are measured, and a backlog of PNGs would otherwise fill the kernel's memory."""
+        assert self._finishing is not None
+        async with self._finishing:
+            await self._measure_cell(rec, doc, item)
+
+    async def _measure_cell(self, rec: CellRecord, doc: GalleryItem, item: GalleryItem | None) -> None:
         cell, cache = rec.cell, self.result.cache
-        assert cache is not None
-        if data is None:
-            assert item is not None
+        assert cache is not None and rec.variant_id is not None
+        data = await asyncio.to_thread(cache.get, rec.variant_id) if item is None else None
+        if data:
+            self.result.stats.cache_hits += 1
+        else:  # downloaded; or known but gone from the cache since: asked for by its id
+            item = item or await self._gated_get(rec.variant_id)
             data = await self._bytes(item)
             await asyncio.to_thread(cache.remember_cell, doc.id, cell.face, cell.move, cell.param, item.id)
-        assert rec.variant_id is not None
         source = self.result.inputs[cell.image]
         box = source.face_box(cell.face) if source else None
         measurer = self._measurer

@@ -337,8 +337,7 @@ class StudyRunner(CellRunner):
             await self._cell(rec, doc, rec.move, rec.param, rec.face,
                              functools.partial(self._finish_cell, rec, original, box))
 
-    async def _finish_cell(self, rec: StudyRecord, original: _Original, box: Box, item: GalleryItem | None,
-                           _: bytes | None) -> None:
+    async def _finish_cell(self, rec: StudyRecord, original: _Original, box: Box, item: GalleryItem | None) -> None:
         """Values from the variant's measurement sidecar; those missing measured on the executor and
         cached there."""
         assert item is not None  # a study always asks the service (nothing to reuse)

@@ -79,3 +79,45 @@ async def test_cancel_marks_unfinished_cells_and_returns(aio, portrait, tmp_path
     statuses = Counter(r.status for r in records)
     assert statuses["cancelled"] >= 8 and statuses["complete"] >= 1
     assert set(statuses) <= {"complete", "cancelled"}
+
+
+async def test_variants_waiting_to_be_measured_are_bounded(engine_for, portrait, tmp_path, monkeypatch) -> None:
+    """A service that finishes variants faster than they are measured must not fill the kernel with PNGs:
+    at most 2 x concurrency downloaded variants wait for their measurement."""
+    import threading
+    import time
+
+    from gp_widgets import metrics as gp_metrics
+    from gp_widgets.sweeps.metrics import Measurer
+
+    fast = engine_for(latency=0.0, workers=4)
+    aio = AsyncClient(api_key=fast.api_key, base_url=fast.base_url)
+    lock, held, peak = threading.Lock(), 0, 0
+    real_bytes, real_decode, real_finish = SweepRunner._bytes, Measurer.decode, Measurer.finish
+
+    async def downloaded(self, item):
+        nonlocal held, peak
+        data = await real_bytes(self, item)
+        with lock:
+            held += 1
+            peak = max(peak, held)
+        return data
+
+    def slow_decode(self, *args, **kwargs):
+        time.sleep(0.25)
+        return real_decode(self, *args, **kwargs)
+
+    def finished(self, pending):
+        nonlocal held
+        with lock:
+            held -= 1
+        return real_finish(self, pending)
+
+    monkeypatch.setattr(SweepRunner, "_bytes", downloaded)
+    monkeypatch.setattr(Measurer, "decode", slow_decode)
+    monkeypatch.setattr(Measurer, "finish", finished)
+    spec = SweepSpec.build(["smile"], [p / 10 for p in range(-10, 10)])
+    runner = SweepRunner([portrait], spec, aio, concurrency=2, cache_dir=tmp_path, metrics=[gp_metrics.mad_face])
+    records = await runner.run()
+    assert all(r.status == "complete" for r in records)
+    assert 1 <= peak <= 2 * 2 + 1, peak  # + the original, downloaded once before the cells

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
@@ -16,6 +17,19 @@ FAST = PollTiming(maximum=0.02, tick=0.01, margin=0.0)
 
 def item(status: str, id: str = "v1") -> GalleryItem:
     return GalleryItem.parse({"id": id, "data": {"task": {"status": status}, "source": "doc"}})
+
+
+def timed_service() -> tuple[Callable[[GalleryItem], Awaitable[GalleryItem]], dict[str, float], dict[str, int]]:
+    """A fake GET: an item is complete once the loop's clock passes ``finish[id]``; ``gets[id]`` counts GETs."""
+    loop = asyncio.get_running_loop()
+    finish: dict[str, float] = {}
+    gets: dict[str, int] = {}
+
+    async def get(watched: GalleryItem) -> GalleryItem:
+        gets[watched.id] = gets.get(watched.id, 0) + 1
+        return item("complete" if loop.time() >= finish[watched.id] else "inprogress", watched.id)
+
+    return get, finish, gets
 
 
 async def test_two_cells_waiting_on_the_same_variant_both_finish() -> None:
@@ -85,12 +99,7 @@ async def test_a_batch_accepted_together_is_polled_for_by_one_of_its_variants() 
     """A scout, then six variants accepted together later: one of them polls on the learned schedule,
     the other five are polled once, when it finishes."""
     loop = asyncio.get_running_loop()
-    finish: dict[str, float] = {}
-    gets: dict[str, int] = {}
-
-    async def get(watched: GalleryItem) -> GalleryItem:
-        gets[watched.id] = gets.get(watched.id, 0) + 1
-        return item("complete" if loop.time() >= finish[watched.id] else "inprogress", watched.id)
+    get, finish, gets = timed_service()
 
     def submit(name: str) -> asyncio.Future[GalleryItem]:
         finish[name] = loop.time() + 0.3  # every task takes 0.3 s from its acceptance
@@ -112,12 +121,7 @@ async def test_when_a_batch_runs_late_only_one_variant_keeps_polling() -> None:
     """Every task of the batch takes twice the learned duration: the followers look once when they
     were expected, then wait for the leader and are polled once more when it is done."""
     loop = asyncio.get_running_loop()
-    finish: dict[str, float] = {}
-    gets: dict[str, int] = {}
-
-    async def get(watched: GalleryItem) -> GalleryItem:
-        gets[watched.id] = gets.get(watched.id, 0) + 1
-        return item("complete" if loop.time() >= finish[watched.id] else "inprogress", watched.id)
+    get, finish, gets = timed_service()
 
     poller = Poller(get, SweepStats(), timeout=10,
                     timing=PollTiming(tick=0.05, margin=0.01, maximum=0.2, together=0.05))

@@ -151,7 +151,7 @@ class CellRunner:
             if reuse is not None and await reuse():
                 started = time.monotonic()
                 await finish(None)
-                rec.seconds = time.monotonic() - started
+                rec.seconds = round(time.monotonic() - started, 3)
                 self._set(rec, CellStatus.complete)
                 return
             async with self.gate.slot():
@@ -166,7 +166,7 @@ class CellRunner:
                 raise TaskFailedError(item.task.error_code, item)
             self._set(rec, CellStatus.downloading)
             await finish(item)
-            rec.seconds = time.monotonic() - started
+            rec.seconds = round(time.monotonic() - started, 3)
             self._set(rec, CellStatus.complete)
         except asyncio.CancelledError:
             self._set(rec, CellStatus.cancelled)
@@ -174,7 +174,7 @@ class CellRunner:
         except Exception as exc:
             if not isinstance(exc, GPError):
                 self._log.exception("%s cell %s failed unexpectedly", self.kind, rec)
-            rec.seconds = None if started is None else time.monotonic() - started
+            rec.seconds = None if started is None else round(time.monotonic() - started, 3)
             self._fail(rec, error_code(exc))
 
     # -- bookkeeping ----------------------------------------------------------------------

@@ -74,6 +74,7 @@ class StudyView(RunView, widgets.VBox):
         self._redraw: asyncio.Handle | None = None
         self._rendering = False
         self._stale = False
+        self._drawing = asyncio.Lock()  # draws land in the order they started: the final one last
         self._grid: SweepGrid | None = None
 
         self.progress = widgets.IntProgress(value=0, min=0, max=max(1, len(self.study.records)), description="study")
@@ -179,10 +180,11 @@ class StudyView(RunView, widgets.VBox):
 
     async def _draw(self) -> None:
         try:
-            png, width = await asyncio.to_thread(_png, self.study)
-            with self.figure.hold_sync():
-                self.figure.value = png
-                self.figure.width = str(width)  # its own size, not stretched to the output's width
+            async with self._drawing:
+                png, width = await asyncio.to_thread(_png, self.study)
+                with self.figure.hold_sync():
+                    self.figure.value = png
+                    self.figure.width = str(width)  # its own size, not stretched to the output's width
             self._static.refresh_soon()
         finally:
             self._rendering = False

@@ -14,6 +14,7 @@ kernel's, and counted per widget.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections import defaultdict
@@ -127,8 +128,12 @@ async def _measure(proc: Any, photo: bytes, recorder: Recorder) -> dict[str, Any
     # the grid: one cell, the same variant (idempotent, already complete: no waiting)
     run = await run_sweep(source, ["smile"], [1.0], aio, concurrency=1)
     run.require_complete()
-    grid = run.grid  # finished: its batched cell updates are flushed
+    grid = run.grid
     cell_image = grid.cells[0].children[0]  # the thumbnail Image
+    for _ in range(200):  # the grid may draw its finished cell a moment after the run ends: wait until it is sent
+        if cell_image.value and recorder.by_comm.get(cell_image.model_id, 0) >= len(cell_image.value):
+            break
+        await asyncio.sleep(0.05)
     thumb = recorder.by_comm.get(cell_image.model_id, 0)
     editor.close()
     await aio.aclose()

@@ -286,6 +286,9 @@ class SweepGrid(RunView, widgets.VBox):
 
     # -- live display ------------------------------------------------------------------------
 
+    async def _draw_final(self) -> None:
+        self._flush()  # the finished cells on screen before ``await grid`` returns
+
     def _finished(self) -> None:
         self._flush()
         self.cancel_button.disabled = True

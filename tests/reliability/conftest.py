@@ -102,10 +102,11 @@ def blob_problems(data_dir: str | os.PathLike[str]) -> list[str]:
 # -- sweeps ----------------------------------------------------------------------------------
 
 async def run_sweep(source: Any, moves: list[str], params: list[float], faces: tuple[int, ...], client: Any,
-                    concurrency: int = 8, cache_dir: Any = None) -> tuple[list[dict], Any]:
-    """Run a sweep through ``gp.sweep``; returns (records as dicts, the grid that ran it)."""
+                    concurrency: int = 8, cache_dir: Any = None, **options: Any) -> tuple[list[dict], Any]:
+    """Run a sweep through ``gp.sweep`` (``options``: its other arguments); returns (records as dicts, the
+    grid that ran it)."""
     grid = gp.sweep(source, moves=moves, params=params, faces=faces, client=client, concurrency=concurrency,
-                    cache_dir=cache_dir)
+                    cache_dir=cache_dir, **options)
     return await grid, grid
 
 

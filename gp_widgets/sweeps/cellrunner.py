@@ -57,6 +57,9 @@ class CellRunner:
         self._cancelled = False
         self._aio: AsyncClient | None = None
         self._poller: Poller | None = None
+        self._measuring = asyncio.Semaphore(2 * concurrency)
+        """Cells measuring at once: the service can finish variants faster than they are measured, and a
+        backlog of downloaded PNGs would otherwise fill the kernel's memory."""
 
     @property
     def _log(self) -> logging.Logger:

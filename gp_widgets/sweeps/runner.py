@@ -53,8 +53,6 @@ class SweepRunner(CellRunner):
         self.measured = 0  # metric values computed (not read from the cache)
         self._measurer: Measurer | None = None
         self._originals: dict[int, Original] = {}
-        self._finish_slots = 2 * concurrency
-        self._finishing: asyncio.Semaphore | None = None
 
     # -- the run ------------------------------------------------------------------------
 
@@ -80,7 +78,6 @@ class SweepRunner(CellRunner):
     async def _connect(self) -> None:
         self.result.cache = await self._open()
         self._measurer = Measurer(self.metrics, self.result.cache)
-        self._finishing = asyncio.Semaphore(self._finish_slots)
 
     async def _image(self, index: int) -> None:
         records = self.result.records
@@ -171,10 +168,8 @@ class SweepRunner(CellRunner):
 
     async def _finish_cell(self, rec: CellRecord, doc: GalleryItem, item: GalleryItem | None) -> None:
         """Bytes from the cache or the network, decoded and measured (values from the sidecar when there).
-        At most ``2 x concurrency`` cells hold their bytes at once: the service can finish variants faster
-        than they are measured, and a backlog of PNGs would otherwise fill the kernel's memory."""
-        assert self._finishing is not None
-        async with self._finishing:
+        At most ``2 x concurrency`` cells hold their bytes at once (``_measuring``)."""
+        async with self._measuring:
             await self._measure_cell(rec, doc, item)
 
     async def _measure_cell(self, rec: CellRecord, doc: GalleryItem, item: GalleryItem | None) -> None:

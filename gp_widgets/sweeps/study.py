@@ -254,7 +254,6 @@ class StudyRunner(CellRunner):
         self._executor = executor
         self._faces = any(getattr(m, "needs_faces", False) for m in metric_objects)
         self._workers = 8 * concurrency
-        self._measure_slots = 2 * concurrency
 
     # -- the run ------------------------------------------------------------------------
 
@@ -265,7 +264,6 @@ class StudyRunner(CellRunner):
         study = self.result
         # the pool starts first: its workers load their models while photos upload and faces are detected
         self._pool = self._executor or default_executor(self.metrics)
-        self._measuring = asyncio.Semaphore(self._measure_slots)
         self._cache = cache = await self._open()
         self._measurer = Measurer(self.metrics, cache)
         study.backend = "local" if getattr(self.client, "backend", None) == "local" else "remote"

@@ -75,6 +75,7 @@ class StudyView(RunView, widgets.VBox):
         self._rendering = False
         self._stale = False
         self._drawing = asyncio.Lock()  # draws land in the order they started: the final one last
+        self._draws = 0  # in flight; ``_rendering`` ends with the last of them
         self._grid: SweepGrid | None = None
 
         self.progress = widgets.IntProgress(value=0, min=0, max=max(1, len(self.study.records)), description="study")
@@ -179,6 +180,7 @@ class StudyView(RunView, widgets.VBox):
         self._loop.spawn(self._draw())
 
     async def _draw(self) -> None:
+        self._draws += 1
         try:
             async with self._drawing:
                 png, width = await asyncio.to_thread(_png, self.study)
@@ -187,9 +189,11 @@ class StudyView(RunView, widgets.VBox):
                     self.figure.width = str(width)  # its own size, not stretched to the output's width
             self._static.refresh_soon()
         finally:
-            self._rendering = False
-            if self._stale:
-                self._loop.call(self._schedule)
+            self._draws -= 1
+            if not self._draws:
+                self._rendering = False
+                if self._stale:
+                    self._loop.call(self._schedule)
 
     # -- drill-down ------------------------------------------------------------------------------
 

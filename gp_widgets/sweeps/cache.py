@@ -7,12 +7,16 @@ import json
 import logging
 import os
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
+from ..api.errors import APIResponseError
+from ..api.models import GalleryItem
 from ..files import cache_home, write_atomic
 
-__all__ = ["VariantCache", "default_cache_dir", "team_key"]
+__all__ = ["KnownCell", "VariantCache", "default_cache_dir", "team_key"]
 
 log = logging.getLogger("gp_widgets.sweep")
 
@@ -40,12 +44,23 @@ def backend_key(base_url: str) -> str:
     return f"{host}-{_digest(base_url.rstrip('/'), 10)}"
 
 
+@dataclass(frozen=True)
+class KnownCell:
+    """What the cache knows of one edit (document, face, move, param): the variant it gave, and if its task
+    failed, that variant as the service answered (error code included)."""
+
+    variant_id: str
+    failed: GalleryItem | None = None
+
+
 class VariantCache:
     """``root/<backend>/<team>/<id>.bin`` for pixels, ``uploads/<sha256>.json`` for uploaded photos,
-    ``cells/<hash>.json`` for the variant id of each (document, face, move, param) whose pixels are here.
+    ``cells/<hash>.json`` for the variant of each (document, face, move, param): one whose pixels are
+    here, or one whose task failed.
 
-    Document ids are stable and variant ids idempotent, so a rerun of the same sweep
-    finds every variant here and asks the service nothing about them.
+    Document ids are stable and variant ids idempotent (the same edit gives the same variant, failed
+    ones included), so a rerun of the same sweep finds every variant here and asks the service nothing
+    about them.
     """
 
     def __init__(self, base_url: str, api_key: str | None, root: str | os.PathLike[str] | None = None) -> None:
@@ -95,20 +110,31 @@ class VariantCache:
     def _cell_path(self, doc_id: str, face: int, move: str, param: float) -> Path:
         return self.dir / "cells" / f"{_digest(json.dumps([doc_id, face, move, float(param)]), 32)}.json"
 
-    def cell_variant(self, doc_id: str, face: int, move: str, param: float) -> str | None:
-        """The id of the variant ``move`` at ``param`` gave face ``face`` of ``doc_id``, if its pixels are in
-        this cache (the service gives the same edit of the same face the same variant id)."""
+    def known_cell(self, doc_id: str, face: int, move: str, param: float) -> KnownCell | None:
+        """What this edit gave, if known: a variant whose pixels are in this cache, or a failed one."""
         try:
-            variant_id = json.loads(self._cell_path(doc_id, face, move, param).read_text())["id"]
-        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            known = json.loads(self._cell_path(doc_id, face, move, param).read_text())
+            variant_id, failed = known["id"], known.get("failed")
+        except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError):
             return None
-        return variant_id if isinstance(variant_id, str) and self.path(variant_id).is_file() else None
+        if not isinstance(variant_id, str):
+            return None
+        if failed is not None:
+            try:
+                item = GalleryItem.parse(failed)
+            except APIResponseError:
+                return None
+            return KnownCell(variant_id, item) if item.task.failed and item.id == variant_id else None
+        return KnownCell(variant_id) if self.path(variant_id).is_file() else None
 
-    def remember_cell(self, doc_id: str, face: int, move: str, param: float, variant_id: str) -> None:
-        """Note that this edit gave ``variant_id`` (whose bytes are cached), for :meth:`cell_variant`; a full or
-        read-only disk only costs a request next time."""
+    def remember_cell(self, doc_id: str, face: int, move: str, param: float, variant_id: str,
+                      failed: GalleryItem | None = None) -> None:
+        """Note that this edit gave ``variant_id`` (whose bytes are cached), or the variant ``failed`` (the
+        service's answer, its task failed), for :meth:`known_cell`; a full or read-only disk only costs a
+        request next time."""
+        known: dict[str, Any] = {"id": variant_id} if failed is None else {"id": variant_id, "failed": dict(failed.raw)}
         try:
-            write_atomic(self._cell_path(doc_id, face, move, param), json.dumps({"id": variant_id}).encode())
+            write_atomic(self._cell_path(doc_id, face, move, param), json.dumps(known).encode())
         except OSError as exc:
             log.warning("cannot note the variant of a sweep cell: %s", exc)
 

@@ -87,6 +87,10 @@ class CellRunner:
     def _edited(self) -> None:
         """An edit was accepted (a sweep counts its requests)."""
 
+    async def _task_failed(self, rec: Any, doc: GalleryItem, item: GalleryItem) -> None:
+        """The service says the variant of ``rec`` failed (a sweep remembers it: the same edit gives the
+        same failed variant)."""
+
     def _poll_stats(self) -> SweepStats:
         return SweepStats()
 
@@ -147,7 +151,8 @@ class CellRunner:
                     reuse: Callable[[], Awaitable[bool]] | None = None) -> None:
         """Submit the edit under the gate's limit, wait for its task, then ``finish(variant)`` (download,
         measure, fill in ``rec``; raising fails the cell). ``reuse()``, if given, may say the variant is
-        already at hand (in a cache): then nothing is asked of the service, ``finish(None)``."""
+        already at hand (in a cache): then nothing is asked of the service, ``finish(None)``; or raise the
+        :class:`TaskFailedError` the service gave it before."""
         assert self._aio is not None and self._poller is not None
         started = None
         try:
@@ -166,6 +171,7 @@ class CellRunner:
                 if not item.task.done:
                     item = await self._poller.wait(item, wall)
             if item.task.failed:
+                await self._task_failed(rec, doc, item)
                 raise TaskFailedError(item.task.error_code, item)
             self._set(rec, CellStatus.downloading)
             await finish(item)

@@ -13,9 +13,10 @@ from typing import Any, TypeVar
 from ..analysis.metrics import Metric, metric_list
 from ..api import AsyncClient, Client, GalleryItem
 from ..api.constants import DEFAULT_WAIT_TIMEOUT
-from ..api.errors import GPError, NotFoundError
+from ..api.errors import GPError, NotFoundError, TaskFailedError
 from ..api.uploads import Photo, to_upload
 from . import faceworker
+from .cache import KnownCell
 from .cellrunner import CellRunner, sweep_client
 from .metrics import DEFAULT_METRICS, Measurer, Original
 from .records import CellRecord, SourceImage, SweepStats, error_code
@@ -95,7 +96,7 @@ class SweepRunner(CellRunner):
         cache = self.result.cache
         assert cache is not None
         known = await asyncio.to_thread(  # at once, so that cells still reach the service in their order
-            lambda: [cache.cell_variant(doc.id, c.face, c.move, c.param) for c in (records[i].cell for i in cells)])
+            lambda: [cache.known_cell(doc.id, c.face, c.move, c.param) for c in (records[i].cell for i in cells)])
         await asyncio.gather(*(self._cell(rec, doc, rec.cell.move, rec.cell.param, rec.cell.face,
                                           functools.partial(self._finish_cell, rec, doc),
                                           functools.partial(self._reuse, rec, v))
@@ -157,14 +158,25 @@ class SweepRunner(CellRunner):
         await asyncio.to_thread(cache.put, item.id, data)
         return data
 
-    async def _reuse(self, rec: CellRecord, known: str | None) -> bool:
-        """Whether the cache has the variant's pixels under ``known`` (then nothing is asked of the service:
-        variant ids are idempotent, pixels immutable)."""
+    async def _reuse(self, rec: CellRecord, known: KnownCell | None) -> bool:
+        """Whether the cache has the variant's pixels (then nothing is asked of the service: variant ids are
+        idempotent, pixels immutable); a variant the service said failed fails again, as asking would."""
         assert self.result.cache is not None
-        if known is None or not await asyncio.to_thread(self.result.cache.path(known).is_file):
+        if known is None:
             return False
-        rec.variant_id = known
+        if known.failed is not None:
+            rec.variant_id = known.variant_id
+            raise TaskFailedError(known.failed.task.error_code, known.failed)
+        if not await asyncio.to_thread(self.result.cache.path(known.variant_id).is_file):
+            return False
+        rec.variant_id = known.variant_id
         return True
+
+    async def _task_failed(self, rec: CellRecord, doc: GalleryItem, item: GalleryItem) -> None:
+        assert self.result.cache is not None
+        cell = rec.cell
+        await asyncio.to_thread(self.result.cache.remember_cell, doc.id, cell.face, cell.move, cell.param,
+                                item.id, item)
 
     async def _finish_cell(self, rec: CellRecord, doc: GalleryItem, item: GalleryItem | None) -> None:
         """Bytes from the cache or the network, decoded and measured (values from the sidecar when there).

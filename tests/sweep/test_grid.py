@@ -145,6 +145,23 @@ async def test_rerun_is_served_from_the_cache(client, portrait, tmp_path) -> Non
     assert third.stats["puts"] == 1 and third.stats["downloads"] == 1 and third.stats["cache_hits"] == 1
 
 
+async def test_a_rerun_knows_which_cells_failed_without_asking(client, portrait, tmp_path) -> None:
+    """The same edit gives the same variant, failed ones too: a rerun fails them again with the service's code
+    and asks nothing; a damaged note of a failure costs only a request."""
+    first = await gp.sweep(portrait, moves=["age", "MaleAsian"], params=[1], client=client, cache_dir=tmp_path)
+    assert [r["status"] for r in first] == ["complete", "failed"]
+    grid = gp.sweep(portrait, moves=["age", "MaleAsian"], params=[1], client=client, cache_dir=tmp_path)
+    again = await grid
+    assert [(r["status"], r["error_code"], r["variant_id"]) for r in again] == [
+        (r["status"], r["error_code"], r["variant_id"]) for r in first]
+    assert grid.stats["puts"] == 0 and grid.stats["gets"] == 0
+    for note in (grid.sweep_result.cache.dir / "cells").glob("*.json"):
+        note.write_text('{"id": "x", "failed": {"oops": 1}}')
+    third = gp.sweep(portrait, moves=["age", "MaleAsian"], params=[1], client=client, cache_dir=tmp_path)
+    assert [(r["status"], r["error_code"]) for r in await third] == [(r["status"], r["error_code"]) for r in first]
+    assert third.stats["puts"] == 2
+
+
 async def test_several_images_and_cancel(client, portrait, tmp_path) -> None:
     grid = gp.sweep([portrait, gp.samples.astronaut()], moves=["smile"],
                     params=[-2, -1.5, -1, 1, 1.5, 2], client=client, cache_dir=tmp_path, concurrency=1)

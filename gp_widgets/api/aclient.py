@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import random
 import time
@@ -30,6 +31,8 @@ from .settings import Settings
 from .uploads import Photo, to_upload
 
 if TYPE_CHECKING:
+    import ssl
+
     from PIL import Image
 
 __all__ = ["AsyncClient", "ItemRef", "FaceRef"]
@@ -130,6 +133,7 @@ class AsyncClient:
                 timeout=httpx.Timeout(self.settings.timeout),
                 transport=self._transport,
                 limits=httpx.Limits(max_connections=32, max_keepalive_connections=32),
+                verify=_tls_context(),
             )
             self._loop = loop
         return self._http
@@ -214,7 +218,7 @@ class AsyncClient:
         """Upload a photo (path, bytes, binary file, PIL image or numpy array)."""
         file = await asyncio.to_thread(to_upload, photo, filename)
         files = {"object": (file.filename, file.content, file.content_type)}
-        size = _image_size(file.content)
+        size = await asyncio.to_thread(_image_size, file.content)  # a PNG's EXIF may need the whole image decoded
         item = await self._item("POST", "teams/me/gallery", files=files)
         if size and item.id not in self._sizes:
             self._sizes[item.id] = size
@@ -288,15 +292,25 @@ class AsyncClient:
     async def download(self, item: ItemRef) -> bytes:
         """The original bytes of an upload, or the PNG of a complete variant."""
         response = await self._request("GET", f"teams/me/gallery/{_id(item)}/pixels/original/bytes")
-        size = _image_size(response.content)
-        if size:
-            self._sizes.setdefault(item.id if isinstance(item, GalleryItem) else str(item), size)
+        key = item.id if isinstance(item, GalleryItem) else str(item)
+        source = item.source_id if isinstance(item, GalleryItem) else None
+        if key not in self._sizes and (source is None or source not in self._sizes):  # a variant: its source's size
+            size = await asyncio.to_thread(_image_size, response.content)
+            if size:
+                self._sizes.setdefault(key, size)
         return response.content
 
     async def image(self, item: ItemRef) -> Image.Image:
         """The photo or variant as a decoded PIL image (decoded off the event loop)."""
         data = await self.download(item)
         return await asyncio.to_thread(_decode, data)
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default TLS context, made once: loading the CA bundle takes ~20 ms, and each new client on the
+    event loop (a sweep's, an editor's) would load it again."""
+    return httpx.create_ssl_context()
 
 
 def _image_size(data: bytes) -> tuple[int, int] | None:

@@ -32,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=0, help="seed of the fault draws")
     serve.add_argument("--detector", choices=("hog", "cnn"), default="hog",
                        help="dlib's face detector: hog (fast, default) or cnn (MMOD; slower, finds more poses)")
+    serve.add_argument("--nice", type=int, default=0, metavar="N",
+                       help="run N steps below normal CPU priority (Unix); the embedded engine uses "
+                            "10, so that the kernel and the browser are served first")
     serve.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
     demo = commands.add_parser(
         "demo", help="copy the demo notebooks into a folder and open JupyterLab there",
@@ -43,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from gp_widgets.background import lower_priority
     from gp_widgets.local.config import EngineConfig, default_data_dir
     from gp_widgets.local.datadir import DataDirInUse, claim, claim_default
     from gp_widgets.local.faults import FaultSpecError, parse_faults
@@ -65,6 +69,7 @@ def _serve(args: argparse.Namespace) -> int:
     except (FaultSpecError, ValueError) as exc:
         print(f"gp-widgets serve: {exc}", file=sys.stderr)
         return 2
+    lower_priority(args.nice)
     try:
         asyncio.run(serve(config, parent_pid=args.parent_pid))
     except KeyboardInterrupt:

@@ -11,6 +11,7 @@ import signal
 import sys
 from typing import Any
 
+from ..background import BACKGROUND_NICE, lower_priority
 from .metrics import face_features
 from .models import AnalysisUnavailable, using
 
@@ -18,6 +19,7 @@ from .models import AnalysisUnavailable, using
 def main() -> None:
     """The child's loop: requests ``(image, box)`` in, ``(True, Features)`` or ``(False, exception)`` out."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a kernel interrupt is for the kernel; stdin closing ends us
+    lower_priority(BACKGROUND_NICE)  # measuring yields to the kernel's event loop
     requests, replies = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing but replies on the pipe
     try:

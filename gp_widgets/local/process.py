@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+from ..background import BACKGROUND_NICE
+
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 _running: set[EngineProcess] = set()  # stopped at interpreter exit
 
@@ -72,10 +74,13 @@ def start_engine(*, data_dir: str | os.PathLike[str] | None = None, latency: flo
                  startup_timeout: float = 60.0) -> EngineProcess:
     """Spawn ``python -m gp_widgets.local serve`` and wait for its base URL and key.
 
-    The child exits by itself when this process dies, and is stopped at interpreter exit.
+    The child exits by itself when this process dies, and is stopped at interpreter exit. It runs at
+    :data:`~gp_widgets.background.BACKGROUND_NICE` below this process's priority (it stands in for a remote
+    service: its CPU work must not delay the kernel's event loop).
     """
     cmd = [sys.executable, "-m", "gp_widgets.local", "serve", "--port", str(port), "--latency", str(latency),
-           "--workers", str(workers), "--seed", str(seed), "--detector", detector, "--parent-pid", str(os.getpid())]
+           "--workers", str(workers), "--seed", str(seed), "--detector", detector, "--nice", str(BACKGROUND_NICE),
+           "--parent-pid", str(os.getpid())]
     if data_dir is not None:
         cmd += ["--data-dir", os.fspath(data_dir)]
     if faults:

@@ -14,6 +14,7 @@ import pytest
 import requests
 from matplotlib import cbook
 
+from gp_widgets.background import BACKGROUND_NICE
 from gp_widgets.local.process import EngineStartError, start_engine
 
 
@@ -36,6 +37,18 @@ def served(tmp_path):
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(15) == 0
+
+
+def test_served_at_normal_priority_and_embedded_below_it(served, tmp_path):
+    """A standalone `serve` keeps the priority it was given; the engine `gp.connect()` starts yields the CPU."""
+    _, _, proc = served
+    assert os.getpriority(os.PRIO_PROCESS, proc.pid) == os.getpriority(os.PRIO_PROCESS, 0)
+    engine = start_engine(data_dir=tmp_path / "embedded")
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, engine.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0)
+                                                                        + BACKGROUND_NICE)
+    finally:
+        engine.stop()
 
 
 def test_typical_usage_with_requests(served):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from PIL import Image
 from gp_widgets import samples
 from gp_widgets.analysis.faces import detect
 from gp_widgets.analysis.metrics import face_features
+from gp_widgets.background import BACKGROUND_NICE
 from gp_widgets.sweeps import faceworker
 from gp_widgets.sweeps.cache import VariantCache
 from gp_widgets.sweeps.metrics import Measurer, analysis_rgb
@@ -41,6 +43,8 @@ def test_the_face_worker_answers_as_this_process_would_and_restarts_a_dead_child
         np.testing.assert_allclose(there.descriptor, here.descriptor, atol=1e-6)
         np.testing.assert_allclose(there.landmarks, here.landmarks)
         child = worker._children[0].proc
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0)
+                                                                  + BACKGROUND_NICE)  # yields to the kernel
         child.kill()
         child.wait()
         again = worker.features(pixels, box)  # a new child

@@ -57,6 +57,9 @@ async def test_four_clients_fifty_concurrent_requests_each(engines, tmp_path, po
         key = (item.raw["data"]["move"], item.raw["data"]["param"])
         by_request.setdefault(key, set()).add(item.id)
     assert all(len(ids) == 1 for ids in by_request.values())
+    # each variant is written after its PUT was answered: the files are checked once every one is done
+    made = {item.id: item for item in puts}
+    await asyncio.gather(*(clients[0].wait(item, timeout=120) for item in made.values()))
 
     for client in clients:
         await client.aclose()

@@ -16,6 +16,7 @@ from browser_harness import (
     screenshot,
     write_notebook,
 )
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +46,19 @@ def test_sweep_notebook_fills_the_grid(page, jupyter_server, notebook_root) -> N
     grid.screenshot(path=str(shot))
     if os.environ.get("GP_UPDATE_DOCS") == "1" and shot.stat().st_size < 300_000:  # `make docs-screenshots`
         shutil.copyfile(shot, DOCS_SHOT)
+
+    # a cell's button opens the detail pane: a click on a finished cell, Enter on a failed one (real buttons)
+    detail = grid.locator("table")
+    assert detail.count() == 0
+    done = grid.locator(".gp-sweep-cell:not(.gp-sweep-failed) button").first
+    assert done.get_attribute("title").startswith(("smile @", "age @", "gender @"))
+    done.click()
+    expect(detail).to_contain_text("variant_id", timeout=30_000)
+    expect(grid.locator(".widget-image[src^='blob:']").last).to_be_visible()  # the variant, large
+    failed.first.locator("button").focus()
+    page.keyboard.press("Enter")
+    expect(detail).to_contain_text("move_unavailable_offline", timeout=30_000)
+    assert "MaleAsian" in detail.inner_text()
 
 
 _CELLS_JS = """

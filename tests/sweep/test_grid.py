@@ -93,6 +93,30 @@ async def test_the_view_toggle_switches_pictures_without_downloading_again(finis
     assert max(len(p) for p in diffs + photos + faces) <= 30_000  # every thumbnail stays small
 
 
+def sent(grid: gp.SweepGrid) -> list[tuple[dict, list[bytes]]]:
+    """The cell messages the grid's cells widget sent to its views (content, buffers)."""
+    out = []
+    for args, kwargs in grid.grid.comm.messages:
+        data = args[0] if args else kwargs["data"]
+        if data.get("method") == "custom":
+            out.append((data["content"], [bytes(b) for b in kwargs.get("buffers") or ()]))
+    return out
+
+
+async def test_a_ready_view_gets_every_cell_and_a_toggle_comes_as_one_message(finished) -> None:
+    assert sent(finished) == []  # no view yet: nothing is sent, the first ready brings everything
+    finished.grid._handle_custom_msg({"type": "ready"}, [])
+    (full, buffers), = sent(finished)
+    faces = [r.face_thumbnail for r in finished.sweep_result.records[:3]]
+    assert full["full"] and [c["picture"] for c in full["cells"]] == [0, 1, 2, 3, 3, 3]  # one tile for 3 failures
+    assert buffers[:3] == faces and [c["text"] for c in full["cells"][3:]] == [CODE] * 3
+    finished.view.value = "photo"
+    await until(lambda: len(sent(finished)) == 2, what="the toggle's message")
+    delta, buffers = sent(finished)[1]
+    assert [c["i"] for c in delta["cells"]] == [0, 1, 2]  # the failed cells show the same tile: not resent
+    assert buffers == [r.thumbnail for r in finished.sweep_result.records[:3]]
+
+
 async def test_clicking_a_cell_shows_it_large_with_its_metadata(finished) -> None:
     click(finished, 2)
     await until(lambda: finished.detail.layout.display is None and finished.detail_image.value,

@@ -7,13 +7,11 @@ import functools
 import html
 import io
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
-from ipywidgets.widgets.widget_string import HTMLStyle
 from PIL import Image
 
 from ..analysis.measures import SAME_PERSON_THRESHOLD
@@ -25,6 +23,7 @@ from ..sweeps.records import CellRecord, Progress
 from ..sweeps.result import SweepResult
 from ..sweeps.run import SweepRun, start_sweep
 from ..sweeps.spec import Cell, param_label
+from .cellgrid import CellGrid, CellState
 from .loop import Latest
 from .pictures import Tile, tile_sheet
 from .runview import RunView
@@ -37,11 +36,6 @@ if TYPE_CHECKING:
 __all__ = ["SweepGrid", "sweep"]
 
 FLUSH_SECONDS = 0.15
-FIRST_CELLS = 32  # a grid this small is built before gp.sweep(...) returns; bigger ones in batches on the loop
-BATCH_CELLS = 32  # per turn of the loop: short enough not to stall the kernel
-GROW_WAIT = 1.0  # s after the grid opens: until then a batch waits for its cells to finish (see SweepGrid._grow),
-GROW_IDLE = 0.3  # s: and after that while some cell finished this recently,
-GROW_LIMIT = 5.0  # s after the grid opens: but no longer
 CELL_PX = 104
 _STYLE = {CellStatus.submitted: "info", CellStatus.downloading: "info", CellStatus.complete: "success",
           CellStatus.failed: "danger", CellStatus.cancelled: "warning"}
@@ -86,57 +80,6 @@ def _cell_text(rec: CellRecord) -> str:
     return _LABEL.get(rec.status, str(rec.status))
 
 
-class _CellLayouts:
-    """The layouts and styles every cell (and row label) of one grid shares: one widget each,
-    not one per cell, so a grid of 1,000 cells opens about half as many widgets."""
-
-    def __init__(self) -> None:
-        self.image = widgets.Layout(width=f"{CELL_PX}px", height=f"{CELL_PX}px", object_fit="contain",
-                                    border="1px solid #ddd")
-        self.button = widgets.Layout(width=f"{CELL_PX}px", height="24px")
-        self.box = widgets.Layout(align_items="center")
-        self.label = widgets.Layout(align_self="center")
-        self.style = widgets.ButtonStyle()
-        self.text = HTMLStyle()
-
-
-class _CellView:
-    """One cell: a thumbnail (an empty frame until it arrives) over a button showing status or error code.
-
-    Built with the state its record already has, so a cell that is done when it is built costs one
-    message per widget (opening it), not an opening and then an update."""
-
-    def __init__(self, label: str, on_click: Callable[[], None], layouts: _CellLayouts, rec: CellRecord,
-                 thumbnail: bytes | None, note: str | None = None) -> None:
-        self.label = label
-        text, failed = _cell_text(rec), rec.status == CellStatus.failed
-        picture = thumbnail if thumbnail is not None else _tile(text) if failed else b""  # empty: no picture yet
-        self.image = widgets.Image(value=picture, format="jpeg", layout=layouts.image)
-        self.button = widgets.Button(description=text, tooltip=self._tooltip(rec, text, note), layout=layouts.button,
-                                     style=layouts.style, button_style=_STYLE.get(rec.status, ""))
-        self.button.on_click(lambda _: on_click())
-        classes = ("gp-sweep-cell", "gp-sweep-failed") if failed else ("gp-sweep-cell",)
-        self.box = widgets.VBox([self.image, self.button], layout=layouts.box, _dom_classes=classes)
-
-    def _tooltip(self, rec: CellRecord, text: str, note: str | None) -> str:
-        if rec.status == CellStatus.pending:
-            return self.label
-        return " — ".join(t for t in (self.label, text, note) if t)
-
-    def show(self, rec: CellRecord, thumbnail: bytes | None, note: str | None = None) -> None:
-        text = _cell_text(rec)
-        if thumbnail is not None and self.image.value != thumbnail:
-            self.image.value = thumbnail
-        elif rec.status == CellStatus.failed:
-            self.image.value = _tile(text)
-        with self.button.hold_sync():  # one message for the three traits (a hold covers only its own widget)
-            self.button.tooltip = self._tooltip(rec, text, note)
-            self.button.description = text
-            self.button.button_style = _STYLE.get(rec.status, "")
-        if rec.status == CellStatus.failed:
-            self.box.add_class("gp-sweep-failed")
-
-
 class SweepGrid(RunView, widgets.VBox):
     """Shows a sweep: header row of params, header column of moves, a cell per variant, progress and details.
 
@@ -157,7 +100,6 @@ class SweepGrid(RunView, widgets.VBox):
         self._diffs: dict[int, tuple[float, bytes]] = {}  # cell -> (scale, coloured diff thumbnail)
         self._dirty: set[int] = set(range(len(self.sweep_result.records)))
         self._flush_handle: asyncio.Handle | None = None
-        self._opened = self._last_final = time.monotonic()  # when the grid opened, when a cell last finished
 
         self.progress = widgets.IntProgress(value=0, min=0, max=len(self.spec), description="sweep")
         self.progress_label = widgets.Label()
@@ -165,13 +107,13 @@ class SweepGrid(RunView, widgets.VBox):
         self.cancel_button.on_click(lambda _: self.cancel())
         self.status = widgets.HTML()
         self._cells = self.spec.cells  # computed on each access
-        self._layouts = _CellLayouts()
         self.view = widgets.ToggleButtons(options=VIEWS, value=check_view(view), description="view",
                                           tooltips=["the face, cropped alike in every cell of a row", "the whole photo",
                                                     "|variant − original| over the face, one colour scale"],
                                           style={"button_width": "64px"})
-        self._views: list[_CellView] = []
-        self.grid = self._build_grid()
+        self.grid = CellGrid([self.spec.row_label(row) for row in self.spec.rows],
+                             [param_label(p) for p in self.spec.params], corner="move \\ param", cell_px=CELL_PX,
+                             on_click=functools.partial(self._loop.call, self._show_detail))
         self.detail_image = widgets.Image(format="jpeg", layout=widgets.Layout(max_width=f"{PHOTO_MAX_SIDE}px"))
         self.detail_meta = widgets.HTML()
         self.detail = widgets.HBox([self.detail_image, self.detail_meta], layout=widgets.Layout(display="none"))
@@ -194,10 +136,10 @@ class SweepGrid(RunView, widgets.VBox):
         return cls(SweepRun(SweepResult.load(path, cache_dir)))
 
     @property
-    def cells(self) -> list[widgets.VBox]:
-        """The cell widgets built so far, row-major as ``spec.cells``: each a thumbnail ``Image`` over a status
-        ``Button`` (a grid of more than ``FIRST_CELLS`` cells builds them as the loop turns)."""
-        return [view.box for view in self._views]
+    def cells(self) -> list[CellState]:
+        """What each cell shows now, row-major as ``spec.cells``: its thumbnail (JPEG bytes or None), the text,
+        style and tooltip of its status button, and whether it failed."""
+        return self.grid.cells
 
     # -- layout ---------------------------------------------------------------------------
 
@@ -210,62 +152,18 @@ class SweepGrid(RunView, widgets.VBox):
         source = inputs[rec.cell.image] if rec.cell.image < len(inputs) else None
         return source.face_problem(rec.cell.face) if source is not None else None
 
-    def _build_grid(self) -> widgets.GridBox:
-        """The header row (the param labels in one widget spanning the columns), and the cells of a small
-        grid; a bigger grid's cells are added by :meth:`_grow` once the loop turns, so that a sweep of
-        thousands of cells returns at once."""
-        spec, n = self.spec, len(self.spec.params)
-        columns = f"repeat({n}, {CELL_PX + 6}px)"
-        labels = "".join(f"<b style='text-align:center'>{param_label(p)}</b>" for p in spec.params)
-        # grid_area, not grid_column: JupyterLab's widget manager does not apply grid_column
-        head = [widgets.HTML("<i>move \\ param</i>", style=self._layouts.text),
-                widgets.HTML(f"<div style='display:grid; grid-template-columns:{columns}; gap:4px'>{labels}</div>",
-                             layout=widgets.Layout(grid_area=f"1 / 2 / 2 / {n + 2}"), style=self._layouts.text)]
-        grid = widgets.GridBox(head, layout=widgets.Layout(
-            grid_template_columns=f"max-content {columns}", grid_gap="4px", overflow="auto"))
-        if len(self._cells) <= FIRST_CELLS:  # a small grid is complete at once; a big one fills in as the loop turns
-            grid.children += self._more_views(FIRST_CELLS)
-        if len(self._views) < len(self._cells):
-            self._loop.loop.call_soon_threadsafe(self._grow)
-        return grid
-
-    def _more_views(self, count: int) -> tuple[widgets.Widget, ...]:
-        """Build the next ``count`` cell views (with their row labels), showing their records' state."""
-        spec, cells, n, result = self.spec, self._cells, len(self.spec.params), self.sweep_result
-        out: list[widgets.Widget] = []
-        start = len(self._views)
-        for i in range(start, min(start + count, len(cells))):
-            if i % n == 0:
-                out.append(widgets.HTML(f"<b>{html.escape(spec.row_label(spec.rows[i // n]))}</b>",
-                                        layout=self._layouts.label, style=self._layouts.text))
-            rec = result.records[i]
-            picture = self._cell_picture(i) if rec.status != CellStatus.pending else None
-            view = _CellView(self._tooltip(cells[i]), functools.partial(self._loop.call, self._show_detail, i),
-                             self._layouts, rec, picture, self._note(rec))
-            self._views.append(view)
-            out.append(view.box)
-        return tuple(out)
-
-    def _grow(self) -> None:
-        """Add one batch of cells to the grid; again on the next loop turn until all are there.
-
-        While a sweep finishes cells quickly (a cached rerun finishes hundreds a second), a batch waits for
-        its cells to finish, so that each cell is built once in its final state rather than built queued and
-        then updated: for the grid's first :data:`GROW_WAIT` seconds, then as long as some cell finished in the
-        last :data:`GROW_IDLE` seconds, up to :data:`GROW_LIMIT` seconds. Otherwise (the sweep waits on the
-        service, or is over) batches are built as they stand."""
-        batch = self.sweep_result.records[len(self._views):len(self._views) + BATCH_CELLS]
-        now = time.monotonic()
-        finishing = now < self._opened + GROW_WAIT or (
-            now - self._last_final < GROW_IDLE and now < self._opened + GROW_LIMIT)
-        if finishing and not self.run.done and not all(rec.final for rec in batch):
-            self._loop.loop.call_later(0.05, self._grow)
-            return
-        self.grid.children += self._more_views(BATCH_CELLS)
-        if len(self._views) < len(self._cells):
-            self._loop.loop.call_soon_threadsafe(self._grow)
-        elif self.run.done:
-            self._static.refresh_soon()  # deferred by :meth:`_finished` until the live cells are all there
+    def _state(self, index: int) -> CellState:
+        """Cell ``index`` as its record stands, with its thumbnail in the current view; a failed cell shows its
+        error code as a tile."""
+        rec = self.sweep_result.records[index]
+        text, failed = _cell_text(rec), rec.status == CellStatus.failed
+        picture = self._cell_picture(index) if rec.status != CellStatus.pending else None
+        if picture is None and failed:
+            picture = _tile(text)
+        label = self._tooltip(self._cells[index])
+        tooltip = label if rec.status == CellStatus.pending else " — ".join(
+            t for t in (label, text, self._note(rec)) if t)
+        return CellState(picture, text, _STYLE.get(rec.status, ""), tooltip, failed)
 
     # -- static fallback (what a saved notebook shows without a kernel) ----------------------------
 
@@ -292,16 +190,13 @@ class SweepGrid(RunView, widgets.VBox):
     def _finished(self) -> None:
         self._flush()
         self.cancel_button.disabled = True
-        if len(self._views) == len(self._cells):  # else :meth:`_grow` does, once it built the last cell
-            self._static.refresh_soon()
+        self._static.refresh_soon()
 
     def _changed(self, rec: CellRecord) -> None:
-        if rec.final:
-            self._last_final = time.monotonic()
         self._loop.call(self._mark, self.sweep_result.index(rec.cell))
 
     def _mark(self, index: int) -> None:
-        """Batch widget updates: at most one flush per ``FLUSH_SECONDS``, whatever the number of cells."""
+        """Batch cell updates: at most one flush (one message) per ``FLUSH_SECONDS``, whatever the number of cells."""
         self._dirty.add(index)
         if self._flush_handle is None:
             self._flush_handle = self._loop.loop.call_later(FLUSH_SECONDS, self._flush)
@@ -311,10 +206,7 @@ class SweepGrid(RunView, widgets.VBox):
             self._flush_handle.cancel()
             self._flush_handle = None
         dirty, self._dirty = self._dirty, set()
-        result = self.sweep_result
-        for i in sorted(dirty):
-            if i < len(self._views):  # a cell not built yet shows its record when it is built
-                self._views[i].show(result.records[i], self._cell_picture(i), self._note(result.records[i]))
+        self.grid.show({i: self._state(i) for i in sorted(dirty)})
         if self.view.value == "diff" and dirty:
             self._refresh_diffs()
         self._render_progress()
@@ -333,8 +225,7 @@ class SweepGrid(RunView, widgets.VBox):
         return rec.face_thumbnail or result.thumbnail(rec)
 
     def _show_all(self) -> None:
-        for i, view in enumerate(self._views):  # the cells built so far
-            view.show(self.sweep_result.records[i], self._cell_picture(i), self._note(self.sweep_result.records[i]))
+        self.grid.show({i: self._state(i) for i in range(len(self._cells))})
         if self.view.value == "diff":
             self._refresh_diffs()
         self._static.refresh_soon()
@@ -353,8 +244,8 @@ class SweepGrid(RunView, widgets.VBox):
         coloured = await asyncio.to_thread(lambda: [diff_thumbnail(d, scale) for _, d in todo])
         for (i, _), data in zip(todo, coloured, strict=False):
             self._diffs[i] = (scale, data)
-            if self.view.value == "diff" and i < len(self._views):
-                self._views[i].show(self.sweep_result.records[i], data, self._note(self.sweep_result.records[i]))
+        if self.view.value == "diff":
+            self.grid.show({i: self._state(i) for i, _ in todo})
 
     def _render_progress(self) -> None:
         progress = self.run.progress()

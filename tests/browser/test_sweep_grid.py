@@ -11,11 +11,14 @@ from browser_harness import (
     copy_notebook,
     expect_widget_text,
     open_lab,
+    open_notebook7,
+    open_voila,
     output_locator,
     run_all_cells,
     screenshot,
     write_notebook,
 )
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +48,19 @@ def test_sweep_notebook_fills_the_grid(page, jupyter_server, notebook_root) -> N
     grid.screenshot(path=str(shot))
     if os.environ.get("GP_UPDATE_DOCS") == "1" and shot.stat().st_size < 300_000:  # `make docs-screenshots`
         shutil.copyfile(shot, DOCS_SHOT)
+
+    # a cell's button opens the detail pane: a click on a finished cell, Enter on a failed one (real buttons)
+    detail = grid.locator("table")
+    assert detail.count() == 0
+    done = grid.locator(".gp-sweep-cell:not(.gp-sweep-failed) button").first
+    assert done.get_attribute("title").startswith(("smile @", "age @", "gender @"))
+    done.click()
+    expect(detail).to_contain_text("variant_id", timeout=30_000)
+    expect(grid.locator(".widget-image[src^='blob:']").last).to_be_visible()  # the variant, large
+    failed.first.locator("button").focus()
+    page.keyboard.press("Enter")
+    expect(detail).to_contain_text("move_unavailable_offline", timeout=30_000)
+    assert "MaleAsian" in detail.inner_text()
 
 
 _CELLS_JS = """
@@ -89,3 +105,29 @@ def test_the_view_toggle_switches_the_cells_between_face_photo_and_diff(page, ju
     assert diff[1]["mean"] < min(diff[0]["mean"], diff[2]["mean"])  # param 0 changes nothing
     assert {(c["w"], c["h"]) for c in photo} != {(c["w"], c["h"]) for c in face}
     screenshot(page, "sweep-views-diff")
+
+
+@pytest.mark.parametrize("front_end", ["notebook7", "voila"])
+def test_the_grid_is_live_in_notebook7_and_voila(front_end, page, jupyter_server, voila_server, notebook_root) -> None:
+    """The grid's cells are a custom widget: the other front ends load it too, and show it, not its picture."""
+    name = write_notebook(notebook_root, f"sweep-{front_end}-{os.getpid()}", [
+        ("import gp_widgets as gp\n"
+         "grid = gp.sweep(gp.samples.portrait(), moves=['smile', 'MaleAsian'], params=[-1, 1])\ngrid"),
+        "await grid",
+    ])
+    if front_end == "voila":
+        open_voila(page, voila_server, name, ready_selector=".gp-sweep-grid .gp-sweep-cell")
+    else:
+        open_notebook7(page, jupyter_server, name)
+        run_all_cells(page)
+    grid = output_locator(page, ".gp-sweep-grid").first
+    expect(grid).to_contain_text("2 done · 2 failed · 4 total", timeout=60_000)
+    page.wait_for_function("() => document.querySelectorAll(\".gp-sweep-cell img[src^='blob:']\").length === 4",
+                           timeout=30_000)
+    assert [grid.locator(".gp-sweep-failed button").nth(i).inner_text() for i in range(2)] == [
+        "move_unavailable_offline"] * 2
+    assert grid.locator(".gp-sweep-cell:not(.gp-sweep-failed) button.mod-success").count() == 2
+    page.wait_for_function("() => document.querySelectorAll('.gp-static').length > 0")
+    visible = page.locator(".gp-static").evaluate_all("els => els.filter(e => e.getClientRects().length > 0).length")
+    assert visible == 0, f"{visible} static pictures shown next to the live grid"
+    screenshot(page, f"sweep-grid-{front_end}")

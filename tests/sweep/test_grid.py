@@ -16,6 +16,7 @@ from PIL import Image
 from waiting import until
 
 import gp_widgets as gp
+from gp_widgets.widgets.cellgrid import CellGrid
 
 matplotlib.use("Agg")
 
@@ -27,9 +28,14 @@ def texts(fig) -> list[str]:
     return [t.get_text().replace("\n", "") for t in fig.findobj(matplotlib.text.Text) if t.get_text()]
 
 
-def shown(grid: gp.SweepGrid) -> list[tuple[bytes, str]]:
-    """What each cell shows: its image bytes and its button text."""
-    return [(box.children[0].value, box.children[1].description) for box in grid.cells]
+def shown(grid: gp.SweepGrid) -> list[tuple[bytes | None, str]]:
+    """What each cell shows: its picture bytes and its button text."""
+    return [(cell.picture, cell.text) for cell in grid.cells]
+
+
+def click(grid: gp.SweepGrid, index: int) -> None:
+    """What a view sends when cell ``index``'s button is clicked."""
+    grid.grid._handle_custom_msg({"type": "click", "index": index}, [])
 
 
 @pytest.fixture
@@ -46,10 +52,9 @@ async def test_grid_returns_at_once_with_a_row_per_move_and_a_column_per_param(c
     started = time.monotonic()
     grid = gp.sweep(portrait, moves=MOVES, params=PARAMS, client=client, cache_dir=tmp_path)
     assert time.monotonic() - started < 0.5 and not grid.done
-    assert isinstance(grid, widgets.VBox) and isinstance(grid.grid, widgets.GridBox)
-    # the header row (a corner and the param labels spanning the columns), then a label and 3 cells per move
-    assert len(grid.grid.children) == 2 + 2 * (1 + 3)
-    assert len(grid.cells) == 6
+    assert isinstance(grid, widgets.VBox) and isinstance(grid.grid, CellGrid)
+    assert grid.grid.rows == MOVES and grid.grid.columns == ["-1", "0", "+1"]
+    assert len(grid.cells) == 6 and all(cell.text == "queued" for cell in grid.cells)
     records = await grid
     assert grid.done and records == grid.records
 
@@ -88,8 +93,32 @@ async def test_the_view_toggle_switches_pictures_without_downloading_again(finis
     assert max(len(p) for p in diffs + photos + faces) <= 30_000  # every thumbnail stays small
 
 
+def sent(grid: gp.SweepGrid) -> list[tuple[dict, list[bytes]]]:
+    """The cell messages the grid's cells widget sent to its views (content, buffers)."""
+    out = []
+    for args, kwargs in grid.grid.comm.messages:
+        data = args[0] if args else kwargs["data"]
+        if data.get("method") == "custom":
+            out.append((data["content"], [bytes(b) for b in kwargs.get("buffers") or ()]))
+    return out
+
+
+async def test_a_ready_view_gets_every_cell_and_a_toggle_comes_as_one_message(finished) -> None:
+    assert sent(finished) == []  # no view yet: nothing is sent, the first ready brings everything
+    finished.grid._handle_custom_msg({"type": "ready"}, [])
+    (full, buffers), = sent(finished)
+    faces = [r.face_thumbnail for r in finished.sweep_result.records[:3]]
+    assert full["full"] and [c["picture"] for c in full["cells"]] == [0, 1, 2, 3, 3, 3]  # one tile for 3 failures
+    assert buffers[:3] == faces and [c["text"] for c in full["cells"][3:]] == [CODE] * 3
+    finished.view.value = "photo"
+    await until(lambda: len(sent(finished)) == 2, what="the toggle's message")
+    delta, buffers = sent(finished)[1]
+    assert [c["i"] for c in delta["cells"]] == [0, 1, 2]  # the failed cells show the same tile: not resent
+    assert buffers == [r.thumbnail for r in finished.sweep_result.records[:3]]
+
+
 async def test_clicking_a_cell_shows_it_large_with_its_metadata(finished) -> None:
-    finished.cells[2].children[1].click()
+    click(finished, 2)
     await until(lambda: finished.detail.layout.display is None and finished.detail_image.value,
                 what="the detail pane to open")
     assert max(Image.open(io.BytesIO(finished.detail_image.value)).size) <= 768
@@ -184,30 +213,23 @@ async def test_result_inside_a_running_loop(client, portrait, tmp_path) -> None:
     await asyncio.sleep(0)  # the loop still runs afterwards
 
 
-async def test_a_big_grid_returns_with_its_first_cells_and_builds_the_rest_in_batches() -> None:
+async def test_a_big_grid_has_every_cell_at_once_and_shows_changes_after_a_flush() -> None:
     from gp_widgets.sweeps.result import SweepResult
     from gp_widgets.sweeps.run import SweepRun
     from gp_widgets.sweeps.spec import SweepSpec
-    from gp_widgets.widgets.grid import FIRST_CELLS
 
     result = SweepResult(SweepSpec.build(["smile", "age", "gender"], [round(0.01 * i, 2) for i in range(1, 101)]))
     grid = gp.SweepGrid(SweepRun(result))
-    assert grid.cells == [] and len(result.records) > FIRST_CELLS  # nothing built before the loop turns
-    result.records[250].status, result.records[250].error_code = "failed", "boom"  # done before its view exists
+    assert len(grid.cells) == 300 and grid.grid.rows == ["smile", "age", "gender"]
+    assert grid.grid.columns[49] == "+0.5" and grid.grid.columns[-1] == "+1"
+    assert grid.cells[250].text == "queued" and grid.cells[250].tooltip == "gender @ +0.51"
+    result.records[250].status, result.records[250].error_code = "failed", "boom"
     grid._mark(250)
-    for _ in range(200):
-        if len(grid.cells) == len(result.records):
-            break
-        await asyncio.sleep(0.01)
-    assert len(grid.cells) == 300
-    children = grid.grid.children
-    assert len(children) == 2 + 3 * (1 + 100)
-    labels = [children[2 + r * 101].value for r in range(3)]
-    assert labels == ["<b>smile</b>", "<b>age</b>", "<b>gender</b>"]  # each row starts with its label
-    assert grid.cells == [c for i, c in enumerate(children[2:]) if i % 101]
-    await asyncio.sleep(0.3)  # the batched flush
-    assert grid.cells[250].children[1].description == "boom"
-    assert "+0.5" in children[1].value and "+1" in children[1].value  # the param labels in one header widget
+    await until(lambda: grid.cells[250].text == "boom", what="the batched flush")
+    cell = grid.cells[250]
+    assert cell.failed and cell.style == "danger" and cell.tooltip == "gender @ +0.51 — boom"
+    assert Image.open(io.BytesIO(cell.picture)).size == (104, 104)  # the error code as a tile
+    assert [c.text for c in grid.cells].count("queued") == 299
 
 
 async def test_an_unusable_face_box_shows_the_whole_photo_and_says_so(client, portrait, tmp_path) -> None:
@@ -217,32 +239,10 @@ async def test_an_unusable_face_box_shows_the_whole_photo_and_says_so(client, po
     empty = dataclasses.replace(doc, faces=(gp.Face(0.4, 0.4, 0.0, 0.0, problem="unknown image size"),))
     grid = gp.sweep(empty, moves=["smile"], params=[1], client=client, cache_dir=tmp_path)
     records = await grid
-    await until(lambda: grid.cells[0].children[1].button_style == "success", what="the cell drawn complete")
+    await until(lambda: grid.cells[0].style == "success", what="the cell drawn complete")
     rec = grid.sweep_result.records[0]
     face, photo = Image.open(io.BytesIO(rec.face_thumbnail)), Image.open(io.BytesIO(rec.thumbnail))
     assert face.size == photo.size and min(face.size) > 100  # the whole photo, not a 1-pixel crop
-    assert bytes(grid.cells[0].children[0].value) == rec.face_thumbnail
-    assert "whole photo" in grid.cells[0].children[1].tooltip
+    assert grid.cells[0].picture == rec.face_thumbnail
+    assert "whole photo" in grid.cells[0].tooltip
     assert records[0]["status"] == "complete" and "no face box" in records[0]["metric_notes"]
-
-
-async def test_a_running_big_grid_builds_finished_cells_once_and_shows_waiting_ones_queued() -> None:
-    from gp_widgets.api.constants import CellStatus
-    from gp_widgets.sweeps.result import SweepResult
-    from gp_widgets.sweeps.run import SweepRun
-    from gp_widgets.sweeps.spec import SweepSpec
-    from gp_widgets.widgets.grid import BATCH_CELLS
-
-    result = SweepResult(SweepSpec.build(["smile", "age"], [round(0.01 * i, 2) for i in range(1, BATCH_CELLS + 1)]))
-    run = SweepRun(result)
-    run._future = asyncio.get_running_loop().create_future()  # a sweep still running
-    for rec in result.records[:BATCH_CELLS]:  # its first batch finished (as a cached rerun does), the rest waits
-        rec.status, rec.error_code = CellStatus.failed, "boom"
-    grid = gp.SweepGrid(run)
-    await until(lambda: len(grid.cells) >= BATCH_CELLS, what="the finished batch built")
-    first = grid.cells[:BATCH_CELLS]
-    assert all(box.children[1].description == "boom" and "gp-sweep-failed" in box._dom_classes for box in first)
-    assert len(grid.cells) == BATCH_CELLS  # the unfinished batch waits a moment (nothing finishes: not long)
-    await until(lambda: len(grid.cells) == 2 * BATCH_CELLS, timeout=10, what="the waiting batch built queued")
-    assert grid.cells[-1].children[1].description == "queued" and grid.cells[:BATCH_CELLS] == first
-    run._future.set_result(None)

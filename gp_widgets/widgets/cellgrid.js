@@ -42,14 +42,8 @@ function render({ model, el }) {
     else cell.img.removeAttribute("src");
   }
 
-  let hiding = null;  // the saved picture's hiding style, applied once a kernel has sent cells
   function apply(msg, buffers) {
     if (!msg || msg.type !== "cells" || !Array.isArray(msg.cells)) return;
-    if (!hiding && model.get("hides")) {
-      hiding = document.createElement("style");
-      hiding.textContent = model.get("hides");
-      el.appendChild(hiding);
-    }
     for (const state of msg.cells) {
       const cell = cells[state.i];
       if (!cell) continue;
@@ -69,7 +63,6 @@ function render({ model, el }) {
   el.appendChild(root);
   model.send({ type: "ready" });
   return () => {
-    if (hiding) hiding.remove();
     for (const cell of cells) if (cell.url) URL.revokeObjectURL(cell.url);
   };
 }

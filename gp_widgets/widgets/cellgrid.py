@@ -102,13 +102,10 @@ class CellGrid(anywidget.AnyWidget):
     columns = traitlets.List(traitlets.Unicode()).tag(sync=True)
     rows = traitlets.List(traitlets.Unicode()).tag(sync=True)
     cell_px = traitlets.Int(104).tag(sync=True)
-    hides = traitlets.Unicode("").tag(sync=True)
-    """CSS a view applies once it has cells: only a running kernel sends them, so a view drawn from saved
-    widget state alone (an HTML export viewed online, nbviewer) leaves the saved picture it would hide shown."""
 
     def __init__(self, rows: Sequence[str], columns: Sequence[str], *, corner: str = "", cell_px: int = 104,
-                 hides: str = "", on_click: Callable[[int], Any] | None = None) -> None:
-        super().__init__(rows=list(rows), columns=list(columns), corner=corner, cell_px=cell_px, hides=hides)
+                 on_click: Callable[[int], Any] | None = None) -> None:
+        super().__init__(rows=list(rows), columns=list(columns), corner=corner, cell_px=cell_px)
         self._states = [CellState()] * (len(rows) * len(columns))
         self._shown: list[CellState] | None = None  # what the views have; None until a view is ready
         self._on_click = on_click

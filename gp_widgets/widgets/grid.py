@@ -27,7 +27,7 @@ from .cellgrid import CellGrid, CellState
 from .loop import Latest
 from .pictures import Tile, tile_sheet
 from .runview import RunView
-from .static import StaticFallback, hide_css
+from .static import StaticFallback
 
 if TYPE_CHECKING:
     import pandas
@@ -111,11 +111,8 @@ class SweepGrid(RunView, widgets.VBox):
                                           tooltips=["the face, cropped alike in every cell of a row", "the whole photo",
                                                     "|variant − original| over the face, one colour scale"],
                                           style={"button_width": "64px"})
-        self._static = StaticFallback(self._picture, self._describe, self._loop)
-        # the cells hide the saved picture once a kernel sends them (CellGrid.hides), not a hider widget
         self.grid = CellGrid([self.spec.row_label(row) for row in self.spec.rows],
                              [param_label(p) for p in self.spec.params], corner="move \\ param", cell_px=CELL_PX,
-                             hides=hide_css(self._static.key),
                              on_click=functools.partial(self._loop.call, self._show_detail))
         self.detail_image = widgets.Image(format="jpeg", layout=widgets.Layout(max_width=f"{PHOTO_MAX_SIDE}px"))
         self.detail_meta = widgets.HTML()
@@ -123,7 +120,8 @@ class SweepGrid(RunView, widgets.VBox):
         heading = widgets.HTML(f"<b>{html.escape(title or self.sweep_result.title())}</b>")
         bar = widgets.HBox([self.progress, self.progress_label, self.cancel_button])
         self.view.observe(lambda change: self._loop.call(self._show_all), names="value")
-        super().__init__([heading, bar, self.view, self.status, self.grid, self.detail])
+        self._static = StaticFallback(self._picture, self._describe, self._loop)
+        super().__init__([heading, bar, self.view, self.status, self.grid, self.detail, self._static.hider])
         self.add_class("gp-sweep-grid")
         run.on_change(self._changed)
         if run.done:

@@ -10,9 +10,10 @@ nothing useful either. So every gp widget is displayed as two outputs:
 2. a ``text/html`` output with ``display_id``: an ``<img>`` with the widget's latest state as an
    embedded JPEG, inside ``<div class="gp-static gp-static-KEY">``.
 
-The live widget carries an invisible ``<style>`` that hides its own fallback (by ``KEY``), so a
-front end that renders the widget shows it once; a front end that cannot (an exported HTML file
-offline, nbviewer, a notebook reopened without a kernel) shows the picture.
+The live widget carries an invisible :class:`Hider` whose ``<style>`` hides its own fallback (by
+``KEY``) once a kernel answers it, so a front end with a kernel shows the widget once; one without
+(an exported HTML file, online or offline, nbviewer, a notebook reopened without a kernel) shows
+the picture, even where it draws the widget from saved state (a canvas or a grid without its cells).
 
 The fallback is refreshed with ``update_display_data`` when work completes. The update is sent
 with the parent header of the cell that displayed the widget (JupyterLab and Notebook 7 keep
@@ -33,14 +34,16 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import anywidget
 import ipywidgets as widgets
+import traitlets
 from IPython.display import display
 from PIL import Image
 
 from .colab import enable_colab_widgets
 from .loop import KernelLoop, Latest
 
-__all__ = ["MAX_WIDTH", "STATIC_CLASS", "StaticFallback", "encode_jpeg", "fallback_html", "hide_css"]
+__all__ = ["MAX_WIDTH", "STATIC_CLASS", "Hider", "StaticFallback", "encode_jpeg", "fallback_html", "hide_css"]
 
 log = logging.getLogger("gp_widgets")
 
@@ -104,6 +107,36 @@ def _publish_update(bundle: dict[str, Any], display_id: str, parents: list[dict[
         session.send(publisher.pub_socket, msg, ident=publisher.topic)
 
 
+class Hider(anywidget.AnyWidget):
+    """An invisible widget that applies ``css`` once a kernel answers it: each view asks (``ready``) and
+    styles itself only when the kernel says ``live``. Saved widget state alone never answers."""
+
+    _esm = """
+    export default {
+      render({ model, el }) {
+        model.on("msg:custom", (msg) => {
+          if (msg && msg.type === "live" && !el.querySelector("style")) {
+            const style = document.createElement("style");
+            style.textContent = model.get("css");
+            el.appendChild(style);
+          }
+        });
+        model.send({ type: "ready" });
+      },
+    };
+    """
+    css = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, css: str) -> None:
+        super().__init__(css=css, layout=widgets.Layout(display="none"))
+        self.add_class("gp-static-hider")
+        self.on_msg(self._answer)
+
+    def _answer(self, _: Any, content: Any, buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "ready":
+            self.send({"type": "live"})
+
+
 class StaticFallback:
     """The saved, kernel-free face of one widget.
 
@@ -121,8 +154,7 @@ class StaticFallback:
         self._loop = loop or KernelLoop()
         self._job = Latest(self._loop)
         self._parents: list[dict[str, Any]] = []
-        self.hider = widgets.HTML(f"<style>{hide_css(self.key)}</style>", layout=widgets.Layout(display="none"))
-        self.hider.add_class("gp-static-hider")
+        self.hider = Hider(hide_css(self.key))
 
     @property
     def shown(self) -> bool:

@@ -17,7 +17,7 @@ from waiting import until
 
 import gp_widgets as gp
 from gp_widgets.widgets.cellgrid import CellGrid
-from gp_widgets.widgets.static import hide_css
+from gp_widgets.widgets.static import Hider, hide_css
 
 matplotlib.use("Agg")
 
@@ -118,11 +118,9 @@ async def test_a_ready_view_gets_every_cell_and_a_toggle_comes_as_one_message(fi
     assert buffers == [r.thumbnail for r in finished.sweep_result.records[:3]]
 
 
-async def test_the_saved_picture_is_hidden_by_the_cells_a_kernel_sends(finished) -> None:
-    """No hider widget (it would hide the picture wherever saved widget state is drawn, kernel or not): the
-    cells' view applies the hiding style once cells arrive, and only a kernel sends them."""
-    assert finished.grid.hides == hide_css(finished._static.key)
-    assert not [w for w in finished.children if "gp-static-hider" in getattr(w, "_dom_classes", ())]
+async def test_the_grid_hides_its_own_saved_picture(finished) -> None:
+    (hider,) = [w for w in finished.children if isinstance(w, Hider)]
+    assert hider.css == hide_css(finished._static.key)
 
 
 async def test_clicking_a_cell_shows_it_large_with_its_metadata(finished) -> None:

@@ -21,6 +21,7 @@ from gp_widgets.widgets import FaceEditor, colab
 from gp_widgets.widgets.pictures import Panel, Tile, side_by_side, tile_sheet
 from gp_widgets.widgets.static import (
     STATIC_CLASS,
+    Hider,
     StaticFallback,
     encode_jpeg,
     fallback_html,
@@ -112,7 +113,7 @@ async def test_show_displays_widget_then_fallback_and_refresh_updates_it(shell):
     (update,) = refreshed.outputs
     assert update.update and update.transient == {"display_id": fallback.display_id}
     assert picture_of(update.data).getpixel((32, 32))[2] > 150
-    assert f".{fallback.display_id}{{display:none" in fallback.hider.value
+    assert f".{fallback.display_id}{{display:none" in fallback.hider.css
     with capture_output() as blocking:
         fallback.refresh_now()
     assert [o.update for o in blocking.outputs] == [True]
@@ -142,7 +143,8 @@ def test_colab_custom_widget_manager_enabled_once_with_a_log_line(stand_in_colab
 def test_displaying_a_widget_in_colab_enables_the_manager(stand_in_colab, shell):
     with capture_output():
         StaticFallback(lambda: Image.new("RGB", (8, 8)), lambda: "x").show(Widget())
-    assert stand_in_colab == ["enabled"]
+    assert "enabled" in stand_in_colab  # by us once (the fallback's hider, an anywidget, may ask too)
+    assert colab._enabled
 
 
 def test_no_colab_no_call(monkeypatch):
@@ -185,3 +187,16 @@ async def test_study_fallback_shows_the_final_curves(client, tmp_path):
     assert len(bundle["text/html"]) <= MAX_OUTPUT_BYTES
     assert np.asarray(blank).std() == 0 and np.asarray(final).std() > 10  # the curves, not a blank sheet
     view.close()
+
+
+def test_the_hider_styles_a_view_only_when_the_kernel_answers(monkeypatch) -> None:
+    """A view asks; only a kernel answers ``live`` (then the view applies the CSS): a page drawing saved
+    widget state alone gets no answer and keeps the saved picture."""
+    hider = Hider(hide_css("abc"))
+    said: list[object] = []
+    monkeypatch.setattr(hider, "send", lambda content, buffers=None: said.append(content))
+    hider._handle_custom_msg({"type": "click"}, [])
+    hider._handle_custom_msg("ready", [])
+    assert said == []
+    hider._handle_custom_msg({"type": "ready"}, [])
+    assert said == [{"type": "live"}] and hider.css == hide_css("abc") and hider.layout.display == "none"

@@ -15,7 +15,6 @@ kernel's, and counted per widget.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections import defaultdict
@@ -130,10 +129,7 @@ async def _measure(proc: Any, photo: bytes, recorder: Recorder) -> dict[str, Any
     run = await run_sweep(source, ["smile"], [1.0], aio, concurrency=1)
     run.require_complete()
     cells = run.grid.grid  # the grid's cells: one widget
-    for _ in range(200):  # the grid may draw its finished cell a moment after the run ends
-        if cells.cells[0].picture:
-            break
-        await asyncio.sleep(0.05)
+    assert cells.cells[0].picture, "await grid returns with its finished cells drawn"
     opened = recorder.by_comm.get(cells.model_id, 0)
     cells._handle_custom_msg({"type": "ready"}, [])  # as a view does once rendered: the cell's full state comes back
     thumb = recorder.by_comm.get(cells.model_id, 0) - opened

@@ -234,7 +234,7 @@ async def run_sweep(source: Any, moves: Sequence[str], params: Sequence[float], 
 
 def warm_up() -> None:
     """Import what a sweep's first result would otherwise import mid-measurement."""
-    import gp_widgets.sweeps.metrics  # noqa: F401
+    import gp_widgets.measure.pipeline  # noqa: F401
     import gp_widgets.sweeps.runner  # noqa: F401
 
     with contextlib.suppress(ImportError):

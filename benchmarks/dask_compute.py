@@ -32,7 +32,7 @@ def _jobs(n: int) -> list[tuple[bytes, bytes, tuple[float, ...]]]:
 
     from gp_widgets import samples
     from gp_widgets.analysis.faces import detect
-    from gp_widgets.sweeps.compute import original_image, prepare_original
+    from gp_widgets.measure.compute import original_image, prepare_original
 
     out = []
     for i, photo in enumerate(samples.corpus(min(n, 12))):
@@ -48,7 +48,7 @@ def _jobs(n: int) -> list[tuple[bytes, bytes, tuple[float, ...]]]:
 
 async def _all(executor: Executor, batch: list[Any]) -> None:
     from gp_widgets import metrics
-    from gp_widgets.sweeps.compute import measure_variant, run
+    from gp_widgets.measure.compute import measure_variant, run
 
     chosen = (metrics.mad_face, metrics.identity)
     await asyncio.gather(*(run(executor, measure_variant, o, v, b, chosen) for o, v, b in batch))

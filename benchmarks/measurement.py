@@ -60,8 +60,8 @@ def _overhead(cfg: dict[str, Any]) -> dict[str, Any]:
     import tempfile
 
     from gp_widgets.analysis.faces import detect
-    from gp_widgets.sweeps.faceworker import PROCESSES, worker
-    from gp_widgets.sweeps.metrics import DEFAULT_METRICS, analysis_rgb
+    from gp_widgets.measure.faceworker import PROCESSES, worker
+    from gp_widgets.measure.pipeline import DEFAULT_METRICS, analysis_rgb
 
     photo = portrait()
     params = params_between(-2.0, 2.0, cfg["n_params"])
@@ -98,7 +98,7 @@ def _identity_ms(cfg: dict[str, Any]) -> dict[str, Any]:
     import gp_widgets as gp
     from gp_widgets.analysis.faces import detect
     from gp_widgets.analysis.metrics import FaceImage, face_features
-    from gp_widgets.sweeps.metrics import analysis_rgb
+    from gp_widgets.measure.pipeline import analysis_rgb
 
     data = io.BytesIO()
     portrait().save(data, format="PNG")

@@ -28,7 +28,7 @@ MB = 1e6
 
 async def _measure(proc: Any, cfg: dict[str, Any], cache_dir: str) -> tuple[int, int, int, Any]:
     from gp_widgets import samples
-    from gp_widgets.sweeps.study import StudyRunner
+    from gp_widgets.studies.study import StudyRunner
 
     photos = samples.corpus(cfg["photos"])
     runner = StudyRunner(photos, cfg["moves"], params_between(-2.0, 2.0, cfg["n_params"]),

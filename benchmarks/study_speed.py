@@ -59,7 +59,7 @@ async def _engine_alone(proc: Any, cfg: dict[str, Any]) -> float:
 
 async def _study(proc: Any, cfg: dict[str, Any], cache_dir: str) -> tuple[Any, float]:
     from gp_widgets import metrics, samples
-    from gp_widgets.sweeps.study import StudyRunner
+    from gp_widgets.studies.study import StudyRunner
 
     runner = StudyRunner(samples.corpus(cfg["photos"]), cfg["moves"], cfg["params"],
                          [metrics.mad_face, metrics.identity], client=async_client(proc),

@@ -15,8 +15,8 @@ from .connect import connect
 if TYPE_CHECKING:
     from . import metrics, samples
     from .recipes import Recipe, apply_recipe
-    from .sweeps.calibration import Calibration, calibrate
-    from .sweeps.study import Study
+    from .studies.calibration import Calibration, calibrate
+    from .studies.study import Study
     from .widgets import FaceEditor
     from .widgets.grid import SweepGrid, sweep
     from .widgets.study import StudyView, study
@@ -53,11 +53,11 @@ _LAZY = {
     "metrics": ("gp_widgets.metrics", None),
     "Recipe": ("gp_widgets.recipes", "Recipe"),
     "apply_recipe": ("gp_widgets.recipes", "apply_recipe"),
-    "Calibration": ("gp_widgets.sweeps.calibration", "Calibration"),
-    "Study": ("gp_widgets.sweeps.study", "Study"),
+    "Calibration": ("gp_widgets.studies.calibration", "Calibration"),
+    "Study": ("gp_widgets.studies.study", "Study"),
     "StudyView": ("gp_widgets.widgets.study", "StudyView"),
     "study": ("gp_widgets.widgets.study", "study"),
-    "calibrate": ("gp_widgets.sweeps.calibration", "calibrate"),
+    "calibrate": ("gp_widgets.studies.calibration", "calibrate"),
 }
 
 

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType
 
-    from .sweeps.aggregate import CurvePoint
-    from .sweeps.calibration import Calibration
+    from .studies.aggregate import CurvePoint
+    from .studies.calibration import Calibration
     from .sweeps.result import SweepResult
 
 __all__ = ["METRIC_LABELS", "PANELS", "animate", "calibration_figure", "contact_sheet", "research_plot",

@@ -8,7 +8,7 @@ import pytest
 
 from gp_widgets import files
 from gp_widgets.local.config import default_data_dir
-from gp_widgets.sweeps.cache import default_cache_dir
+from gp_widgets.runs.cache import default_cache_dir
 
 
 def test_write_atomic_replaces_whole_files_and_fsyncs(tmp_path, monkeypatch) -> None:

@@ -1,7 +1,7 @@
 """The face worker's child process: ``python -m gp_widgets.analysis.worker``.
 
 Reads pickled ``(image, box)`` requests on stdin and writes ``(True, Features)`` or ``(False, exception)``
-on stdout, one at a time, until stdin closes (see :mod:`gp_widgets.sweeps.faceworker`, its parent side).
+on stdout, one at a time, until stdin closes (see :mod:`gp_widgets.measure.faceworker`, its parent side).
 """
 
 from __future__ import annotations

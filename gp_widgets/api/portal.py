@@ -9,7 +9,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-__all__ = ["Future", "KernelLoop", "loop", "run"]
+__all__ = ["Future", "KernelLoop", "loop", "run", "run_blocking", "shielded"]
 
 T = TypeVar("T")
 Future = asyncio.Future[Any] | concurrent.futures.Future[Any]
@@ -83,3 +83,39 @@ class KernelLoop:
             fn(*args)
         else:
             self.loop.call_soon_threadsafe(fn, *args)
+
+
+async def shielded(future: asyncio.Future[Any]) -> Any:
+    """Await ``future`` (on its own loop) without cancelling it when the waiter is cancelled."""
+    return await asyncio.shield(future)
+
+
+def run_blocking(awaitable: asyncio.Future[T] | Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+    """Block until ``awaitable`` (a task or future of some loop, or a coroutine) is done, and return its result.
+
+    The one place that makes a running loop re-entrant: called from a notebook cell, whose kernel loop is
+    running and owns the work, the loop is patched with nest-asyncio2 (it stays so) and run until the work is
+    done. Work of a loop running in another thread is waited for from here; a coroutine with no loop of its
+    own runs on the caller's loop (patched) or on the portal's.
+    """
+    if asyncio.isfuture(awaitable):
+        loop = awaitable.get_loop()
+    else:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return run(awaitable)
+    try:
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is not loop and loop.is_running():  # a future of a loop in another thread
+        done: T = asyncio.run_coroutine_threadsafe(shielded(awaitable), loop).result(timeout)  # type: ignore[arg-type]
+        return done
+    if running is loop:
+        import nest_asyncio2
+
+        nest_asyncio2.apply(loop)
+    task = asyncio.shield(awaitable) if asyncio.isfuture(awaitable) else awaitable
+    result: T = loop.run_until_complete(asyncio.wait_for(task, timeout))
+    return result

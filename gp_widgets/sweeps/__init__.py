@@ -1,8 +1,9 @@
 """Parameter sweeps without widgets: spec, async runner, the result, one shared poller, flow control, disk cache,
 manifest."""
 
-from .cache import VariantCache, default_cache_dir, team_key
-from .records import CellRecord, Progress, SourceImage, SweepStats
+from ..runs.cache import VariantCache, default_cache_dir, team_key
+from ..runs.stats import Progress, RunStats
+from .records import CellRecord, SourceImage
 from .result import SweepResult
 from .run import SweepRun, start_sweep
 from .runner import SweepRunner
@@ -18,7 +19,7 @@ __all__ = [
     "SweepRun",
     "SweepRunner",
     "SweepSpec",
-    "SweepStats",
+    "RunStats",
     "VariantCache",
     "default_cache_dir",
     "start_sweep",

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from ..files import write_atomic
-from .cache import VariantCache
-from .records import METRICS, RECORD_FIELDS, CellRecord, SourceImage, SweepStats
+from ..runs.cache import VariantCache
+from ..runs.stats import RunStats
+from .records import METRICS, RECORD_FIELDS, CellRecord, SourceImage
 from .result import SweepResult
 from .spec import SweepSpec
 
@@ -51,7 +52,7 @@ def from_json(data: dict[str, Any], cache_dir: str | os.PathLike[str] | None = N
         records=[saved.get(cell) or CellRecord(cell) for cell in spec.cells],
         inputs=[None if i is None else SourceImage.from_json(i) for i in data.get("inputs", [])],
         cache=cache,
-        stats=SweepStats.from_json(data.get("stats", {})),
+        stats=RunStats.from_json(data.get("stats", {})),
         metric_names=tuple(k for k in (data["records"] or [{}])[0] if k not in RECORD_FIELDS) or METRICS,
     )
 

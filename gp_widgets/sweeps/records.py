@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..api.constants import CellStatus
-from ..api.errors import (
-    APIConnectionError,
-    APIResponseError,
-    APIStatusError,
-    APITimeoutError,
-    InvalidInputError,
-    TaskFailedError,
-    WaitTimeoutError,
-)
 from .spec import Cell
 
-__all__ = ["METRICS", "MIN_FACE_PX", "RECORD_FIELDS", "CellRecord", "Progress", "SourceImage", "SweepStats",
-           "error_code"]
+__all__ = ["METRICS", "MIN_FACE_PX", "RECORD_FIELDS", "CellRecord", "SourceImage"]
 
 METRICS = ("mad_face", "mad_outside", "ssim_face", "identity", "smile", "landmark_shift")
 """The built-in metrics' names: the metric columns of a sweep run with the default metrics."""
@@ -31,25 +20,6 @@ whole photo instead of a few pixels."""
 RECORD_FIELDS = frozenset({"move", "param", "face", "image", "variant_id", "status", "error_code", "seconds",
                            "metric_notes"})
 """The columns of a record that are not metrics."""
-
-
-def error_code(exc: BaseException) -> str:
-    """The code a failed cell shows: the API's own code when there is one, else a short kind."""
-    if isinstance(exc, TaskFailedError):
-        return exc.code or "task_failed"
-    if isinstance(exc, APIStatusError):
-        return exc.code or f"http_{exc.status_code}"
-    if isinstance(exc, WaitTimeoutError):
-        return "wait_timeout"
-    if isinstance(exc, APITimeoutError):
-        return "timeout"
-    if isinstance(exc, APIConnectionError):
-        return "connection_error"
-    if isinstance(exc, APIResponseError):
-        return "bad_response"
-    if isinstance(exc, InvalidInputError):
-        return "invalid_input"
-    return type(exc).__name__
 
 
 @dataclass
@@ -95,76 +65,6 @@ class CellRecord:
         return cls(cell, CellStatus(data["status"]), data.get("variant_id"), data.get("error_code"),
                    data.get("seconds"),
                    metrics, notes)
-
-
-@dataclass
-class SweepStats:
-    """Counters a sweep keeps: requests made, cache use, rate limiting, polling quality."""
-
-    uploads: int = 0
-    puts: int = 0
-    gets: int = 0
-    downloads: int = 0
-    cache_hits: int = 0
-    rate_limited: int = 0
-    paused_seconds: float = 0.0
-    wall_seconds: float = 0.0
-    notice_delays: list[float] = field(default_factory=list, repr=False)
-    polled_variants: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        delays = self.notice_delays
-        return {
-            "uploads": self.uploads, "puts": self.puts, "gets": self.gets, "downloads": self.downloads,
-            "cache_hits": self.cache_hits, "rate_limited": self.rate_limited,
-            "paused_seconds": round(self.paused_seconds, 2), "wall_seconds": round(self.wall_seconds, 2),
-            "gets_per_variant": round(self.gets / self.polled_variants, 2) if self.polled_variants else 0.0,
-            "notice_delay_median": round(statistics.median(delays), 3) if delays else None,
-        }
-
-    def to_json(self) -> dict[str, Any]:
-        """Every counter as it is (the manifest keeps these; :meth:`to_dict` is the summary)."""
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> SweepStats:
-        """The counters of :meth:`to_json` (keys it does not know, such as a summary's, are ignored)."""
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-
-@dataclass(frozen=True)
-class Progress:
-    """Counts for the progress bar, with a naive ETA from the completion rate so far."""
-
-    done: int
-    failed: int
-    total: int
-    elapsed: float
-
-    @classmethod
-    def of(cls, records: list[CellRecord], elapsed: float) -> Progress:
-        failed = sum(r.status in (CellStatus.failed, CellStatus.cancelled) for r in records)
-        done = sum(r.status == CellStatus.complete for r in records)
-        return cls(done, failed, len(records), elapsed)
-
-    @property
-    def finished(self) -> int:
-        return self.done + self.failed
-
-    @property
-    def eta(self) -> float | None:
-        if self.finished == 0 or self.finished >= self.total:
-            return None
-        return self.elapsed / self.finished * (self.total - self.finished)
-
-    def label(self) -> str:
-        text = f"{self.done} done · {self.failed} failed · {self.total} total"
-        if self.eta is not None:
-            text += f" · ETA {self.eta:.0f} s"
-        elif self.finished >= self.total:
-            text += f" · {self.elapsed:.1f} s"
-        return text
 
 
 @dataclass(frozen=True)

@@ -19,15 +19,16 @@ from ..analysis.measures import SAME_PERSON_THRESHOLD
 from ..analysis.views import View, check_view, render_rows
 from ..api.constants import CellStatus
 from ..imaging import THUMB_MAX_SIDE, encode_for_browser, open_rgb
-from .cache import VariantCache
-from .records import METRICS, CellRecord, SourceImage, SweepStats
+from ..runs.cache import VariantCache
+from ..runs.stats import RunStats
+from .records import METRICS, CellRecord, SourceImage
 from .spec import Cell, SweepSpec
 
 if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
-    from .metrics import Original
+    from ..measure.pipeline import Original
 
 __all__ = ["SweepResult", "Tile"]
 
@@ -43,7 +44,7 @@ class SweepResult:
     records: list[CellRecord] = field(default_factory=list)
     inputs: list[SourceImage | None] = field(default_factory=list)
     cache: VariantCache | None = None
-    stats: SweepStats = field(default_factory=SweepStats)
+    stats: RunStats = field(default_factory=RunStats)
     metric_names: tuple[str, ...] = METRICS
     """The metrics measured: one record column each."""
 
@@ -106,7 +107,7 @@ class SweepResult:
         source = self.inputs[rec.cell.image] if rec.cell.image < len(self.inputs) else None
         if data is None or source is None:
             return
-        from .metrics import Measurer
+        from ..measure.pipeline import Measurer
 
         measurer = Measurer((), self.cache)
         if rec.cell.image not in self._analysed:  # each input decoded once, not once per cell

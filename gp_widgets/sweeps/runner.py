@@ -15,11 +15,12 @@ from ..api import AsyncClient, Client, GalleryItem
 from ..api.constants import DEFAULT_WAIT_TIMEOUT
 from ..api.errors import GPError, NotFoundError, TaskFailedError
 from ..api.uploads import Photo, to_upload
-from . import faceworker
-from .cache import KnownCell
-from .cellrunner import CellRunner, sweep_client
-from .metrics import DEFAULT_METRICS, Measurer, Original
-from .records import CellRecord, SourceImage, SweepStats, error_code
+from ..measure import faceworker
+from ..measure.pipeline import DEFAULT_METRICS, Measurer, Original
+from ..runs.cache import KnownCell
+from ..runs.cellrunner import CellRunner, sweep_client
+from ..runs.stats import RunStats, error_code
+from .records import CellRecord, SourceImage
 from .result import SweepResult
 from .spec import SweepSpec
 
@@ -60,7 +61,7 @@ class SweepRunner(CellRunner):
     def _records(self) -> list[CellRecord]:
         return self.result.records
 
-    def _poll_stats(self) -> SweepStats:
+    def _poll_stats(self) -> RunStats:
         return self.result.stats
 
     def _start(self) -> list[asyncio.Task[Any]]:

@@ -18,8 +18,9 @@ from ..analysis.measures import SAME_PERSON_THRESHOLD
 from ..analysis.views import VIEWS, View, check_view
 from ..api.constants import CellStatus
 from ..imaging import PHOTO_MAX_SIDE, encode_for_browser, open_rgb
-from ..sweeps.metrics import diff_thumbnail, shared_scale
-from ..sweeps.records import CellRecord, Progress
+from ..measure.pipeline import diff_thumbnail, shared_scale
+from ..runs.stats import Progress
+from ..sweeps.records import CellRecord
 from ..sweeps.result import SweepResult
 from ..sweeps.run import SweepRun, start_sweep
 from ..sweeps.spec import Cell, param_label
@@ -91,7 +92,7 @@ class SweepGrid(RunView, widgets.VBox):
     def __init__(self, run: SweepRun, *, title: str | None = None,
                  on_progress: Callable[[Progress], Any] | None = None, view: View = "face") -> None:
         self.run = run
-        self.sweep_result: SweepResult = run.sweep_result
+        self.sweep_result: SweepResult = run.data
         self.spec = self.sweep_result.spec
         self._on_progress = on_progress
         self._loop = run.loop

@@ -1,4 +1,4 @@
-"""What a widget showing a :class:`~gp_widgets.sweeps.run.SweepRun` delegates to it: cancel, done, records,
+"""What a widget showing a :class:`~gp_widgets.runs.handle.RunHandle` delegates to it: cancel, done, records,
 ``await`` and ``result()``, each leaving the final picture in a saved notebook."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from collections.abc import Generator
 from typing import Any
 
 from ..api.portal import KernelLoop
-from ..sweeps.run import SweepRun
+from ..runs.handle import RunHandle
 from .static import StaticFallback
 
 __all__ = ["RunView"]
@@ -17,7 +17,7 @@ class RunView:
     """A mixin for the grid and the study view (``run``, ``_loop`` and ``_static`` are set by the widget,
     which spawns :meth:`_watch` on its loop while the run goes on)."""
 
-    run: SweepRun
+    run: RunHandle[Any]
     _loop: KernelLoop
     _static: StaticFallback
 
@@ -53,7 +53,7 @@ class RunView:
         return records
 
     def result(self, timeout: float | None = None) -> list[dict[str, Any]]:
-        """Block until the run is done and return the records (see :meth:`SweepRun.result`)."""
+        """Block until the run is done and return the records (see :meth:`RunHandle.result`)."""
         records = self.run.result(timeout)
         self._draw_final_now()
         self._static.refresh_now()

@@ -11,7 +11,6 @@ import asyncio
 import html
 import io
 import os
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
@@ -23,9 +22,8 @@ from PIL import Image
 from ..analysis.metrics import Metric
 from ..api import AsyncClient, Client, Move
 from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
-from ..sweeps.aggregate import RateMeter
-from ..sweeps.run import SweepRun
-from ..sweeps.study import FacesMode, Study, StudyRecord, StudyRunner
+from ..runs.handle import RunHandle
+from ..studies.study import FacesMode, Study, StudyRecord, StudyRunner
 from .runview import RunView
 from .static import StaticFallback
 
@@ -57,20 +55,18 @@ def study(photos: Any, moves: Sequence[Move | str], params: Sequence[float],
     """
     runner = StudyRunner(photos, moves, params, metrics, faces=faces, client=client, concurrency=concurrency,
                          executor=executor, cache_dir=cache_dir, timeout=timeout)
-    return StudyView(SweepRun.start(runner), runner)  # type: ignore[arg-type]  # a study runs like a sweep
+    return StudyView(RunHandle.start(runner), runner)
 
 
 class StudyView(RunView, widgets.VBox):
     """Shows a running (or loaded) :class:`Study`: the aggregate figure, progress and ETA, failures by code,
     a cancel button, and a photo picker that opens that photo's :class:`SweepGrid` below."""
 
-    def __init__(self, run: SweepRun, runner: StudyRunner | None = None) -> None:
+    def __init__(self, run: RunHandle[Study], runner: StudyRunner | None = None) -> None:
         self.run = run
-        self.study: Study = run.sweep_result  # type: ignore[assignment]
+        self.study = run.data
         self._runner = runner
         self._loop = run.loop
-        self._meter = RateMeter()
-        self._started = time.monotonic()
         self._redraw: asyncio.Handle | None = None
         self._rendering = False
         self._stale = False
@@ -97,7 +93,7 @@ class StudyView(RunView, widgets.VBox):
         super().__init__([heading, bar, self.failures, self.figure, widgets.HBox([self.photo, self.open_button]),
                           self.drill, self._static.hider])
         self.add_class("gp-study")
-        run.on_change(self._changed)  # type: ignore[arg-type]  # the run's records are StudyRecords
+        run.on_change(self._changed)
         self._refresh()
         if run.done:
             self._finished()
@@ -107,7 +103,7 @@ class StudyView(RunView, widgets.VBox):
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> StudyView:
         """Reopen a saved study (Parquet or CSV): figures and tables without the network."""
-        return cls(SweepRun(Study.load(path)))  # type: ignore[arg-type]
+        return cls(RunHandle(Study.load(path)))
 
     def _title(self) -> str:
         s = self.study
@@ -149,23 +145,12 @@ class StudyView(RunView, widgets.VBox):
         if self._redraw is not None:
             self._redraw.cancel()
             self._redraw = None
-        records = self.study.records
-        finished = sum(r.final for r in records)
-        done = sum(r.status == CellStatus.complete for r in records)
-        total = len(records)
-        now = time.monotonic()
-        self._meter.mark(now, finished)
+        progress = self.run.progress()
         with self.progress.hold_sync():
-            self.progress.max = max(1, total)
-            self.progress.value = finished
-            self.progress.bar_style = "success" if total and finished == total else ""
-        text = f"{done} done · {finished - done} failed · {total} cells"
-        eta = self._meter.eta(total)
-        if finished < total and eta is not None:
-            text += f" · ETA {eta:.0f} s"
-        elif total and finished == total:
-            text += f" · {self.study.stats.wall_seconds or now - self._started:.1f} s"
-        self.progress_label.value = text
+            self.progress.max = max(1, progress.total)
+            self.progress.value = progress.finished
+            self.progress.bar_style = "success" if progress.total and progress.finished == progress.total else ""
+        self.progress_label.value = progress.label()
         failures = self.study.failures()
         self.failures.value = ("failures: " + ", ".join(f"<code>{html.escape(code)}</code> × {n}"
                                                          for code, n in failures.items())) if failures else ""

@@ -26,7 +26,7 @@ CELLS = [
     'view = gp.study(gp.samples.corpus(6), ["smile", "age"], [-1, -0.5, 0.5, 1], metrics=[FaceChange()])\nview',
 ]
 TOTAL = 48
-LABEL = re.compile(r"(\d+) done · (\d+) failed · (\d+) cells")
+LABEL = re.compile(r"(\d+) done · (\d+) failed · (\d+) total")
 
 
 def test_the_aggregate_view_fills_in_live(page, jupyter_server, notebook_root) -> None:

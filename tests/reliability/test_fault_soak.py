@@ -49,7 +49,7 @@ async def test_fault_soak_200_variant_sweep(engines, tmp_path, portrait_small, c
     assert doc.faces, "the portrait has a face"
 
     # -- the sweep -----------------------------------------------------------------------
-    from gp_widgets.sweeps import gate as gate_mod
+    from gp_widgets.runs import gate as gate_mod
 
     gate_waits: list[tuple[float | None, float]] = []
     original = gate_mod.Gate.on_rate_limit
@@ -106,7 +106,7 @@ async def test_fault_soak_200_variant_sweep(engines, tmp_path, portrait_small, c
                 assert row["status"] == "complete"
 
     # -- every complete PNG decodes (from the sweep's disk cache: what the sweep downloaded) ------
-    from gp_widgets.sweeps import VariantCache
+    from gp_widgets.runs.cache import VariantCache
 
     cache = VariantCache(engine.base_url, engine.api_key, tmp_path / "cache")
     complete = [r["variant_id"] for r in records if r["status"] == "complete"]

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from gp_widgets.sweeps.aggregate import (
-    RateMeter,
+from gp_widgets.runs.stats import RateMeter
+from gp_widgets.studies.aggregate import (
     curves,
     failures_by_code,
     mean_interval,

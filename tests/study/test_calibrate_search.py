@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 
-from gp_widgets.sweeps.calibrate import Bisection, Crossing, summarize
+from gp_widgets.studies.bisection import Bisection, Crossing, summarize
 
 
 def run(search: Bisection, metric: Callable[[float], float]):

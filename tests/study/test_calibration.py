@@ -11,7 +11,7 @@ from metrics_for_tests import FaceChange
 from PIL import Image
 
 import gp_widgets as gp
-from gp_widgets.sweeps.calibration import calibrate, calibrate_async, resolve_metric
+from gp_widgets.studies.calibration import calibrate, calibrate_async, resolve_metric
 
 
 def files(root) -> dict[str, int]:

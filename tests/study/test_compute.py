@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageEnhance
 
 import gp_widgets as gp
-from gp_widgets.sweeps.compute import (
+from gp_widgets.measure.compute import (
     Prepared,
     default_executor,
     measure_variant,
@@ -22,7 +22,7 @@ from gp_widgets.sweeps.compute import (
     prepare_original,
     run,
 )
-from gp_widgets.sweeps.metrics import ANALYSIS_MAX_SIDE
+from gp_widgets.measure.pipeline import ANALYSIS_MAX_SIDE
 
 BOX = (0.3, 0.2, 0.4, 0.45)
 

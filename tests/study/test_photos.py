@@ -8,7 +8,7 @@ import pytest
 
 import gp_widgets as gp
 from gp_widgets.api.errors import InvalidInputError
-from gp_widgets.sweeps.photos import resolve_photos
+from gp_widgets.studies.photos import resolve_photos
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from metrics_for_tests import FaceChange
 
 import gp_widgets as gp
 from gp_widgets.local.process import start_engine
-from gp_widgets.sweeps.study import Study, StudyRunner
+from gp_widgets.studies.study import Study, StudyRunner
 
 FAULTS = "http_500=0.1,http_503=0.05,http_429=0.05,drop=0.02,task_fail=0.05"
 KEY = "study-fault-key"
@@ -92,7 +92,7 @@ SCRIPT = textwrap.dedent("""
     from concurrent.futures import ThreadPoolExecutor
     sys.path.insert(0, {here!r})
     import gp_widgets as gp
-    from gp_widgets.sweeps.study import StudyRunner
+    from gp_widgets.studies.study import StudyRunner
     from metrics_for_tests import FaceChange
     client = gp.AsyncClient(api_key={key!r}, base_url={url!r})
     runner = StudyRunner(gp.samples.corpus(4), ["smile", "age"], [-1.0, 1.0, 2.0], [FaceChange()], client=client,

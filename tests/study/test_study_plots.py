@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from gp_widgets.plots import calibration_figure, study_figure
-from gp_widgets.sweeps.aggregate import curves
-from gp_widgets.sweeps.calibrate import Crossing
-from gp_widgets.sweeps.calibration import Calibration, PhotoCalibration
+from gp_widgets.studies.aggregate import curves
+from gp_widgets.studies.bisection import Crossing
+from gp_widgets.studies.calibration import Calibration, PhotoCalibration
 
 
 def test_study_figure_has_a_line_and_a_band_per_move_and_metric() -> None:

@@ -12,7 +12,7 @@ from metrics_for_tests import FaceChange
 from PIL import Image
 
 import gp_widgets as gp
-from gp_widgets.sweeps.study import Study, StudyRunner
+from gp_widgets.studies.study import Study, StudyRunner
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ async def test_the_view_fills_in_and_shows_failures(client, pool, tmp_path) -> N
     await settled(view)
     assert len(records) == 18 and view.done
     assert view.progress.value == 18 and view.progress.bar_style == "success"
-    assert view.progress_label.value.startswith("12 done · 6 failed · 18 cells")
+    assert view.progress_label.value.startswith("12 done · 6 failed · 18 total")
     assert "no_face" in view.failures.value and "× 6" in view.failures.value
     assert "3 photos · 12 of 18 cells" in [t.get_text() for t in view.study.figure().texts]
     assert view.figure.value == _png(view.study)[0]  # the final state is on screen

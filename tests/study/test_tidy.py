@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from gp_widgets.sweeps.tidy import (
+from gp_widgets.studies.tidy import (
     COLUMNS,
     FORMAT,
     StudyFileError,

@@ -14,9 +14,9 @@ from gp_widgets import samples
 from gp_widgets.analysis.faces import detect
 from gp_widgets.analysis.metrics import face_features
 from gp_widgets.background import BACKGROUND_NICE
-from gp_widgets.sweeps import faceworker
-from gp_widgets.sweeps.cache import VariantCache
-from gp_widgets.sweeps.metrics import Measurer, analysis_rgb
+from gp_widgets.measure import faceworker
+from gp_widgets.measure.pipeline import Measurer, analysis_rgb
+from gp_widgets.runs.cache import VariantCache
 
 
 def png(image: Image.Image) -> bytes:
@@ -91,7 +91,7 @@ def test_a_cached_rerun_reads_the_views_and_decodes_nothing(photo, box, tmp_path
     first = measurer.variant("v1", variant, original, box)
     assert cache.meta_path("v1", "views").is_file()
 
-    from gp_widgets.sweeps import metrics
+    from gp_widgets.measure import pipeline as metrics
 
     def no_decoding(data):
         raise AssertionError("a cached variant was decoded")

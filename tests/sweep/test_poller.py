@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from gp_widgets.api import GalleryItem
-from gp_widgets.sweeps.poller import Poller
-from gp_widgets.sweeps.records import SweepStats
-from gp_widgets.sweeps.timing import PollTiming
+from gp_widgets.runs.poller import Poller
+from gp_widgets.runs.stats import RunStats as RunStats
+from gp_widgets.runs.timing import PollTiming
 
 FAST = PollTiming(maximum=0.02, tick=0.01, margin=0.0)
 
@@ -40,7 +40,7 @@ async def test_two_cells_waiting_on_the_same_variant_both_finish() -> None:
         calls += 1
         return item("complete" if calls >= 3 else "inprogress", watched.id)
 
-    poller = Poller(get, SweepStats(), timeout=5, timing=FAST)
+    poller = Poller(get, RunStats(), timeout=5, timing=FAST)
     runner = asyncio.create_task(poller.run())
     first, second = poller.wait(item("waiting")), poller.wait(item("waiting"))
     done = await asyncio.wait_for(asyncio.gather(first, second), 5)
@@ -54,7 +54,7 @@ async def test_an_unexpected_error_fails_its_cell_and_the_poller_keeps_going() -
             raise ZeroDivisionError("a bug")
         return item("complete", watched.id)
 
-    poller = Poller(get, SweepStats(), timeout=5, timing=FAST)
+    poller = Poller(get, RunStats(), timeout=5, timing=FAST)
     runner = asyncio.create_task(poller.run())
     bad, good = poller.wait(item("waiting", "bad")), poller.wait(item("waiting", "good"))
     with pytest.raises(ZeroDivisionError):
@@ -67,7 +67,7 @@ async def test_stopping_the_poller_cancels_what_it_still_watches() -> None:
     async def get(watched: GalleryItem) -> GalleryItem:
         return item("inprogress", watched.id)
 
-    poller = Poller(get, SweepStats(), timeout=5, timing=FAST)
+    poller = Poller(get, RunStats(), timeout=5, timing=FAST)
     runner = asyncio.create_task(poller.run())
     pending = poller.wait(item("waiting"))
     await asyncio.sleep(0.05)
@@ -86,7 +86,7 @@ async def test_a_scout_teaches_the_others_when_to_look() -> None:
         gets[watched.id] = gets.get(watched.id, 0) + 1
         return item("complete" if loop.time() >= finish else "inprogress", watched.id)
 
-    poller = Poller(get, SweepStats(), timeout=10, timing=PollTiming(tick=0.05, maximum=1.0))
+    poller = Poller(get, RunStats(), timeout=10, timing=PollTiming(tick=0.05, maximum=1.0))
     runner = asyncio.create_task(poller.run())
     waits = [poller.wait(item("waiting", f"v{i}")) for i in range(8)]
     await asyncio.wait_for(asyncio.gather(*waits), 10)
@@ -105,7 +105,7 @@ async def test_a_batch_accepted_together_is_polled_for_by_one_of_its_variants() 
         finish[name] = loop.time() + 0.3  # every task takes 0.3 s from its acceptance
         return poller.wait(item("waiting", name))
 
-    poller = Poller(get, SweepStats(), timeout=10,
+    poller = Poller(get, RunStats(), timeout=10,
                     timing=PollTiming(tick=0.05, margin=0.01, maximum=0.5, together=0.05))
     runner = asyncio.create_task(poller.run())
     scout = submit("scout")
@@ -123,7 +123,7 @@ async def test_when_a_batch_runs_late_only_one_variant_keeps_polling() -> None:
     loop = asyncio.get_running_loop()
     get, finish, gets = timed_service()
 
-    poller = Poller(get, SweepStats(), timeout=10,
+    poller = Poller(get, RunStats(), timeout=10,
                     timing=PollTiming(tick=0.05, margin=0.01, maximum=0.2, together=0.05))
     runner = asyncio.create_task(poller.run())
     finish["scout"] = loop.time() + 0.2
@@ -140,7 +140,7 @@ async def test_when_the_scout_is_cancelled_another_variant_takes_over() -> None:
     async def get(watched: GalleryItem) -> GalleryItem:
         return item("complete" if watched.id == "other" else "inprogress", watched.id)
 
-    poller = Poller(get, SweepStats(), timeout=30, timing=PollTiming(tick=0.02, patience=20.0))
+    poller = Poller(get, RunStats(), timeout=30, timing=PollTiming(tick=0.02, patience=20.0))
     runner = asyncio.create_task(poller.run())
     scout, other = poller.wait(item("waiting", "scout")), poller.wait(item("waiting", "other"))
     await asyncio.sleep(0.05)

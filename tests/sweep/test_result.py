@@ -10,7 +10,7 @@ import textwrap
 import pytest
 
 from gp_widgets.api.constants import CellStatus
-from gp_widgets.sweeps import CellRecord, SweepResult, SweepSpec, SweepStats
+from gp_widgets.sweeps import CellRecord, RunStats, SweepResult, SweepSpec
 from gp_widgets.sweeps.spec import Cell
 
 SCRIPT = textwrap.dedent("""
@@ -24,7 +24,7 @@ SCRIPT = textwrap.dedent("""
         client = gp.AsyncClient(api_key=sys.argv[1], base_url=sys.argv[2])
         run = start_sweep(gp.samples.portrait(), moves=["smile"], params=[0, 1], client=client, cache_dir=sys.argv[3])
         records = await run
-        result = run.sweep_result
+        result = run.data
         result.savefig(sys.argv[3] + "/sheet.png", dpi=60)
         result.plot_metrics().savefig(sys.argv[3] + "/metrics.png")
         frame = result.to_dataframe()
@@ -50,7 +50,7 @@ def test_a_script_sweeps_and_draws_without_ipywidgets(engine, tmp_path) -> None:
 
 def test_manifest_round_trip_keeps_records_stats_and_cache_place(tmp_path) -> None:
     spec = SweepSpec.build(["smile", "age"], [-1, 1])
-    result = SweepResult(spec, stats=SweepStats(uploads=1, puts=4, gets=9, polled_variants=3, notice_delays=[0.2, 0.4]))
+    result = SweepResult(spec, stats=RunStats(uploads=1, puts=4, gets=9, polled_variants=3, notice_delays=[0.2, 0.4]))
     result.records[0].status, result.records[0].variant_id = CellStatus.complete, "v0"
     result.records[0].metrics = {"mad_face": 0.1}
     result.records[3].status, result.records[3].error_code = CellStatus.failed, "invalid_param"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from gp_widgets.api.errors import APIConnectionError, NotFoundError, RateLimitError, ServerError
-from gp_widgets.sweeps.gate import Gate, RateLimitRetry, SweepRetry
+from gp_widgets.runs.gate import Gate, RateLimitRetry, SweepRetry
 
 
 class Flaky:

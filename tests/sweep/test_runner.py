@@ -88,7 +88,7 @@ async def test_variants_waiting_to_be_measured_are_bounded(engine_for, portrait,
     import time
 
     from gp_widgets import metrics as gp_metrics
-    from gp_widgets.sweeps.metrics import Measurer
+    from gp_widgets.measure.pipeline import Measurer
 
     fast = engine_for(latency=0.0, workers=4)
     aio = AsyncClient(api_key=fast.api_key, base_url=fast.base_url)

@@ -8,7 +8,8 @@ import pytest
 
 from gp_widgets.api import GalleryItem, Task
 from gp_widgets.api.errors import APITimeoutError, RateLimitError, ServerError, TaskFailedError
-from gp_widgets.sweeps.records import CellRecord, Progress, error_code
+from gp_widgets.runs.stats import Progress, RateMeter, error_code
+from gp_widgets.sweeps.records import CellRecord
 from gp_widgets.sweeps.spec import Cell, SweepSpec, param_label
 
 
@@ -52,9 +53,26 @@ def test_record_dict_shape_and_round_trip() -> None:
 def test_progress_label_and_eta() -> None:
     recs = [CellRecord(Cell(0, 0, "smile", float(p))) for p in range(4)]
     recs[0].status, recs[1].status = "complete", "failed"
-    progress = Progress.of(recs, elapsed=2.0)
+    assert Progress.of(recs, elapsed=2.0).eta is None  # no meter, no guess
+    meter = RateMeter()
+    Progress.of([CellRecord(Cell(0, 0, "age", 0.0))] * 4, elapsed=0.0, meter=meter)  # none final yet
+    progress = Progress.of(recs, elapsed=2.0, meter=meter)
     assert (progress.done, progress.failed, progress.total, progress.eta) == (1, 1, 4, 2.0)
     assert progress.label() == "1 done · 1 failed · 4 total · ETA 2 s"
+
+
+def test_progress_eta_ignores_a_cached_burst() -> None:
+    """A rerun finishes its cached cells at once: the ETA follows the rate since, not the burst."""
+    recs = [CellRecord(Cell(0, 0, "smile", float(p))) for p in range(100)]
+    meter = RateMeter(window=10)
+    for r in recs[:90]:
+        r.status = "complete"
+    Progress.of(recs, elapsed=0.1, meter=meter)  # 90 cached cells in 0.1 s
+    for t in range(1, 21):
+        if t % 4 == 0:
+            recs[89 + t // 4].status = "complete"  # then one cell every 4 s
+        progress = Progress.of(recs, elapsed=0.1 + t, meter=meter)
+    assert progress.eta is not None and progress.eta > 4 * (100 - progress.finished) * 0.5
 
 
 def test_error_codes() -> None:

@@ -7,9 +7,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gp_widgets.local.ratelimit import RateLimiter
-from gp_widgets.sweeps.gate import Gate
-from gp_widgets.sweeps.pacing import Pacer
-from gp_widgets.sweeps.timing import (
+from gp_widgets.runs.gate import Gate
+from gp_widgets.runs.pacing import Pacer
+from gp_widgets.runs.timing import (
     DurationModel,
     PollTiming,
     early_looks,

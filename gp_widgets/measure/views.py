@@ -21,7 +21,7 @@ import numpy as np
 
 from ..analysis.metrics import face_key
 from ..imaging import THUMB_MAX_SIDE
-from .cache import VariantCache
+from ..runs.cache import VariantCache
 
 __all__ = ["CellViews", "box_key", "read_views", "views_source", "write_views"]
 

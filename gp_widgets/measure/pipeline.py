@@ -33,9 +33,9 @@ from ..analysis.metrics import (
 from ..analysis.models import AnalysisUnavailable
 from ..analysis.views import abs_diff, face_crop_box, heatmap
 from ..imaging import THUMB_MAX_SIDE, fit_size, open_rgb
-from .cache import VariantCache
-from .cellviews import CellViews, box_key, read_views, views_source, write_views
+from ..runs.cache import VariantCache
 from .faceworker import WorkerGone, worker
+from .views import CellViews, box_key, read_views, views_source, write_views
 
 __all__ = ["ANALYSIS_MAX_SIDE", "DEFAULT_METRICS", "Measured", "Measurer", "Original", "Pending", "analysis_rgb",
            "diff_thumbnail",

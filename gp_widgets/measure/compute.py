@@ -28,7 +28,7 @@ from PIL import Image
 from ..analysis.metrics import FaceImage, Features, Metric, evaluate, face_features, face_key
 from ..analysis.models import AnalysisUnavailable, using
 from ..imaging import to_rgb
-from .metrics import analysis_rgb
+from .pipeline import analysis_rgb
 
 __all__ = ["Measured", "Prepared", "default_executor", "measure_variant", "original_image",
            "prepare_original", "run", "warm_up"]

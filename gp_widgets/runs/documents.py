@@ -25,7 +25,7 @@ async def direct(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
 
 async def cached_bytes(aio: AsyncClient, cache: VariantCache, item: GalleryItem, call: Call = direct) -> bytes:
     """An item's bytes from the disk cache, else downloaded and cached (a corrupt cache file is the
-    reader's to detect: see :func:`gp_widgets.sweeps.compute.measure_variant`)."""
+    reader's to detect: see :func:`gp_widgets.measure.compute.measure_variant`)."""
     data = await asyncio.to_thread(cache.get, item.id)
     if data is None:
         data = await call(aio.download, item)
@@ -38,7 +38,7 @@ async def open_document(aio: AsyncClient, cache: VariantCache, source: Any, call
     """``(document, original bytes, sha256)`` for a photo or an uploaded item (sha256 None then).
 
     A photo whose bytes were uploaded before (the cache remembers the id by content hash) is not sent
-    again. Pass a sweep client (:func:`~gp_widgets.sweeps.cellrunner.sweep_client`) to have a failed upload retried.
+    again. Pass a sweep client (:func:`~gp_widgets.runs.cellrunner.sweep_client`) to have a failed upload retried.
     """
     if isinstance(source, GalleryItem):
         return source, await cached_bytes(aio, cache, source, call), None

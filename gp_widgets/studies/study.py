@@ -5,7 +5,7 @@ what is built from it: the tidy table, curves with 95% intervals, failures by co
 :class:`StudyRunner` fills one in on the event loop: the network work goes through the sweep's gate and
 poller and the disk cache; the CPU work (decoding, metrics) through a ``concurrent.futures.Executor``.
 Variant pixels stream through: the kernel keeps numbers only. Metric values are cached beside the variant
-in the sweep's measurement sidecar (``<id>.measure.json``, see :class:`~gp_widgets.sweeps.metrics.Measurer`),
+in the sweep's measurement sidecar (``<id>.measure.json``, see :class:`~gp_widgets.measure.pipeline.Measurer`),
 so a study started again with the same arguments downloads nothing and computes no metric twice, and a
 sweep over the same variants reuses them.
 """
@@ -27,9 +27,7 @@ from ..analysis.metrics import Metric, Value, metric_list
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
 from ..api.errors import GPError
-from .aggregate import CurvePoint, curves, failures_by_code
-from .cellrunner import CellRunner
-from .compute import (
+from ..measure.compute import (
     Measured,
     Prepared,
     default_executor,
@@ -37,18 +35,20 @@ from .compute import (
     prepare_original,
     run,
 )
-from .documents import open_document
-from .metrics import DEFAULT_METRICS, Measurer
+from ..measure.pipeline import DEFAULT_METRICS, Measurer
+from ..runs.cellrunner import CellRunner
+from ..runs.documents import open_document
+from ..runs.stats import RunStats, error_code
+from ..sweeps.spec import _move, _param, _unique
+from .aggregate import CurvePoint, curves, failures_by_code
 from .photos import resolve_photos
-from .records import error_code
-from .spec import _move, _param, _unique
 from .tidy import _text, load_table, new_manifest, save_table, to_dataframe, url_host
 
 if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
-__all__ = ["FacesMode", "Study", "StudyPhoto", "StudyRecord", "StudyRunner", "StudyStats"]
+__all__ = ["FacesMode", "Study", "StudyPhoto", "StudyRecord", "StudyRunner", "RunStats"]
 
 log = logging.getLogger("gp_widgets.study")
 
@@ -103,21 +103,6 @@ class StudyPhoto:
                    tuple(int(i) for i in data.get("measured", ())))
 
 
-@dataclass
-class StudyStats:
-    """Counters: requests, cache use, metric work, wall time."""
-
-    downloads: int = 0
-    cache_hits: int = 0
-    measured: int = 0
-    measures_cached: int = 0
-    refetched: int = 0
-    wall_seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {k: round(v, 2) if isinstance(v, float) else v for k, v in self.__dict__.items()}
-
-
 def _photo_name(source: Any, index: int) -> str:
     if isinstance(source, (str, os.PathLike)):
         return Path(source).name
@@ -137,7 +122,7 @@ class Study:
     names: list[str]
     photos: list[StudyPhoto | None] = field(default_factory=list)
     records: list[StudyRecord] = field(default_factory=list)
-    stats: StudyStats = field(default_factory=StudyStats)
+    stats: RunStats = field(default_factory=RunStats)
     backend: str | None = None
     host: str | None = None
     cache_dir: str | None = None

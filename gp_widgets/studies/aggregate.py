@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-__all__ = ["CurvePoint", "Interval", "RateMeter", "curves", "failures_by_code", "mean_interval"]
+__all__ = ["CurvePoint", "Interval", "curves", "failures_by_code", "mean_interval"]
 
 LEVEL = 0.95
 
@@ -84,42 +84,3 @@ def failures_by_code(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """How many cells failed with each error code, most frequent first."""
     counts = Counter(row.get("error_code") or "unknown" for row in rows if row.get("status") == "failed")
     return dict(counts.most_common())
-
-
-class RateMeter:
-    """An ETA from the completion rate over the last ``window`` seconds, not since the start: a resumed study
-    finishes its cached cells in a burst, and that burst says nothing about the cells still to fetch."""
-
-    def __init__(self, window: float = 30.0) -> None:
-        if window <= 0:
-            raise ValueError("window must be positive")
-        self.window = window
-        self._marks: list[tuple[float, int]] = []
-
-    def mark(self, now: float, finished: int) -> None:
-        """Record that ``finished`` cells were final at time ``now`` (seconds, monotonic)."""
-        if self._marks and now < self._marks[-1][0]:
-            raise ValueError("marks must come in time order")
-        self._marks.append((now, finished))
-        cutoff = now - self.window
-        while len(self._marks) > 2 and self._marks[1][0] <= cutoff:
-            self._marks.pop(0)
-
-    def rate(self) -> float | None:
-        """Cells per second over the window, or None before two marks span some time and progress."""
-        if len(self._marks) < 2:
-            return None
-        (t0, n0), (t1, n1) = self._marks[0], self._marks[-1]
-        if t1 <= t0 or n1 <= n0:
-            return None
-        return (n1 - n0) / (t1 - t0)
-
-    def eta(self, total: int) -> float | None:
-        """Seconds until ``total`` cells are final at the recent rate; 0 when done, None when unknown."""
-        if not self._marks:
-            return None
-        left = total - self._marks[-1][1]
-        if left <= 0:
-            return 0.0
-        rate = self.rate()
-        return None if rate is None else left / rate

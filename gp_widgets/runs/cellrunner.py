@@ -16,7 +16,7 @@ from ..api.errors import GPError, TaskFailedError
 from .cache import VariantCache
 from .gate import Gate, SweepRetry
 from .poller import Poller
-from .records import SweepStats, error_code
+from .stats import RunStats, error_code
 
 __all__ = ["CellRunner", "Record", "sweep_client"]
 
@@ -41,7 +41,7 @@ class Record(Protocol):
 
 class CellRunner:
     """The base of :class:`~gp_widgets.sweeps.runner.SweepRunner` and
-    :class:`~gp_widgets.sweeps.study.StudyRunner`: subclasses connect, start their tasks and finish a cell
+    :class:`~gp_widgets.studies.study.StudyRunner`: subclasses connect, start their tasks and finish a cell
     once its variant is ready; failures land in their cell with a code and never stop the run."""
 
     kind: ClassVar[str]
@@ -91,8 +91,8 @@ class CellRunner:
         """The service says the variant of ``rec`` failed (a sweep remembers it: the same edit gives the
         same failed variant)."""
 
-    def _poll_stats(self) -> SweepStats:
-        return SweepStats()
+    def _poll_stats(self) -> RunStats:
+        return RunStats()
 
     async def _open(self) -> VariantCache:
         """Connect (as ``gp.connect()`` when no client was given) and open the disk cache."""

@@ -13,7 +13,7 @@ from ..api import GalleryItem
 from ..api.constants import DEFAULT_WAIT_TIMEOUT
 from ..api.errors import GPError, NotFoundError, WaitTimeoutError
 from ..api.polling import service_seconds
-from .records import SweepStats
+from .stats import RunStats
 from .timing import DurationModel, PollTiming, follower_due, scheduled_due, scout_due
 
 __all__ = ["Poller"]
@@ -47,7 +47,7 @@ class Poller:
     per variant and fail that variant after ``max_errors`` in a row (a 404 at once).
     """
 
-    def __init__(self, get: Getter, stats: SweepStats, *, timeout: float = DEFAULT_WAIT_TIMEOUT,
+    def __init__(self, get: Getter, stats: RunStats, *, timeout: float = DEFAULT_WAIT_TIMEOUT,
                  timing: PollTiming = PollTiming(),
                  model: DurationModel | None = None, max_errors: int = 3, max_parallel: int = 16) -> None:
         self._get, self._stats, self._timeout, self._timing = get, stats, timeout, timing

@@ -1,7 +1,7 @@
 """``gp.calibrate``: per photo and sign, the param where a metric crosses its threshold, through the API.
 
 Each photo is uploaded once (a photo uploaded before, by content hash, is reused), its largest face is
-measured, and each sign runs a :class:`~gp_widgets.sweeps.calibrate.Bisection`: a handful of variants on a
+measured, and each sign runs a :class:`~gp_widgets.studies.bisection.Bisection`: a handful of variants on a
 fixed param grid, read from the disk cache when an earlier run (or sweep) made them. Network work runs on the
 event loop; decoding and metrics on an executor (a process pool by default).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,21 +18,22 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..analysis.metrics import BUILTINS, Metric, as_metric
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.errors import GPError, TaskFailedError
-from .cache import VariantCache
-from .calibrate import Bisection, Crossing, SignSummary, summarize
-from .cellrunner import sweep_client
-from .compute import (
+from ..api.portal import run_blocking
+from ..measure.compute import (
     Prepared,
     default_executor,
     measure_variant,
     prepare_original,
     run,
 )
-from .documents import cached_bytes, open_document
-from .gate import Gate
+from ..runs.cache import VariantCache
+from ..runs.cellrunner import sweep_client
+from ..runs.documents import cached_bytes, open_document
+from ..runs.gate import Gate
+from ..runs.stats import error_code
+from ..sweeps.spec import _move
+from .bisection import Bisection, Crossing, SignSummary, summarize
 from .photos import resolve_photos
-from .records import error_code
-from .spec import _move
 
 if TYPE_CHECKING:
     import pandas
@@ -224,17 +225,7 @@ def calibrate(photos: Any, move: Move | str, metric: MetricRef = "identity", thr
     ``concurrency``, ``cache_dir``, ``timeout``.
 
     Blocks until done; inside a running loop (a notebook cell) it makes the loop re-entrant with
-    nest-asyncio2, like ``grid.result()``. In async code, ``await calibrate_async(...)``.
+    nest-asyncio2 (:func:`~gp_widgets.api.portal.run_blocking`), like ``grid.result()``. In async code,
+    ``await calibrate_async(...)``.
     """
-    return _block(calibrate_async(photos, move, metric, threshold, limit, **options))
-
-
-def _block(coro: Coroutine[Any, Any, T]) -> T:
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    import nest_asyncio2
-
-    nest_asyncio2.apply(loop)
-    return loop.run_until_complete(coro)
+    return run_blocking(calibrate_async(photos, move, metric, threshold, limit, **options))

@@ -1,0 +1,1 @@
+"""Studies across many photos: the data model, its runner, aggregation, tidy tables and calibration."""

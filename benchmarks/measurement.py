@@ -4,7 +4,7 @@
   fresh local engine (0.3 s tasks, 4 workers), with the built-in metrics and with ``metrics=()``
   (thumbnails, face crops and diff maps are made in both). The runs alternate, each pair side by side,
   every run on its own engine and cache (nothing is reused); the value is the median over pairs of
-  wall(with) - wall(without). The face worker processes are started and have loaded their models before
+  wall(with) - wall(without). The shared measurement pool's workers are started and have loaded their models before
   the timed runs, as after a kernel's first measured sweep; that one-off start is ``worker_start_s`` in
   the details.
 * ``identity_ms_per_face``: ``gp.metrics.identity`` on one variant at the analysis size, the original's
@@ -56,22 +56,16 @@ async def _sweep(photo: Any, proc: Any, moves: tuple[str, ...], params: list[flo
 
 
 def _overhead(cfg: dict[str, Any]) -> dict[str, Any]:
-    import io
     import tempfile
 
-    from gp_widgets.analysis.faces import detect
-    from gp_widgets.measure.faceworker import PROCESSES, worker
-    from gp_widgets.measure.pipeline import DEFAULT_METRICS, analysis_rgb
+    from gp_widgets.analysis.metrics import DEFAULT_METRICS
+    from gp_widgets.measure.executor import warm, workers
 
     photo = portrait()
     params = params_between(-2.0, 2.0, cfg["n_params"])
-    data = io.BytesIO()
-    photo.save(data, format="PNG")
-    pixels = analysis_rgb(data.getvalue())
-    box = detect(pixels)[0].box
     started = time.perf_counter()
-    for _ in range(PROCESSES):  # one request per child: each has started and loaded its models
-        worker.features(pixels, box)
+    for future in warm():  # the shared pool's workers have started and loaded their models
+        future.result()
     worker_start = time.perf_counter() - started
     walls: dict[str, list[float]] = {"with": [], "without": []}
     sample: dict[str, Any] = {}
@@ -89,7 +83,7 @@ def _overhead(cfg: dict[str, Any]) -> dict[str, Any]:
     return metric(statistics.median(deltas), 1.0, "<=", "s", cells=len(cfg["moves"]) * len(params),
                   with_s=[round(w, 3) for w in walls["with"]], without_s=[round(w, 3) for w in walls["without"]],
                   latency_s=cfg["latency"], engine_workers=cfg["workers"], last_cell=sample,
-                  worker_start_s=round(worker_start, 2), face_processes=PROCESSES)
+                  worker_start_s=round(worker_start, 2), pool_workers=workers())
 
 
 def _identity_ms(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +92,7 @@ def _identity_ms(cfg: dict[str, Any]) -> dict[str, Any]:
     import gp_widgets as gp
     from gp_widgets.analysis.faces import detect
     from gp_widgets.analysis.metrics import FaceImage, face_features
-    from gp_widgets.measure.pipeline import analysis_rgb
+    from gp_widgets.measure.job import analysis_rgb
 
     data = io.BytesIO()
     portrait().save(data, format="PNG")

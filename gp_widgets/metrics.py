@@ -4,24 +4,16 @@ A metric is an object with ``name``, ``unit``, ``higher_is_better``, ``role`` an
 ``compute(original, variant, face_box) -> float``, or just a function of those three arguments
 (``gp.sweep(..., metrics=[gp.metrics.identity, my_metric])``). Pixel metrics need nothing more;
 ``identity``, ``smile`` and ``landmark_shift`` need the ``analysis`` extra and otherwise give NaN with
-the reason naming it.
+the reason naming it. The built-ins are those of the one registry,
+:data:`gp_widgets.analysis.metrics.BUILTINS`, each here by its name.
 """
 
 from __future__ import annotations
 
 from .analysis.measures import SAME_PERSON_THRESHOLD
-from .analysis.metrics import (
-    BUILTINS,
-    Metric,
-    MetricUnavailable,
-    as_metric,
-    identity,
-    landmark_shift,
-    mad_face,
-    mad_outside,
-    smile,
-    ssim_face,
-)
+from .analysis.metrics import BUILTINS, Metric, MetricUnavailable, as_metric
 
-__all__ = ["BUILTINS", "SAME_PERSON_THRESHOLD", "Metric", "MetricUnavailable", "as_metric", "identity",
-           "landmark_shift", "mad_face", "mad_outside", "smile", "ssim_face"]
+globals().update({metric.name: metric for metric in BUILTINS})
+
+__all__ = ["BUILTINS", "SAME_PERSON_THRESHOLD", "Metric", "MetricUnavailable", "as_metric",
+           *(metric.name for metric in BUILTINS)]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from PIL import Image, ImageDraw
 
+from .analysis.metrics import label, pick
 from .analysis.views import DIFF_CMAP, View
 from .sweeps.spec import param_label
 
@@ -23,17 +24,9 @@ if TYPE_CHECKING:
     from .studies.calibration import Calibration
     from .sweeps.result import SweepResult
 
-__all__ = ["METRIC_LABELS", "PANELS", "animate", "calibration_figure", "contact_sheet", "research_plot",
+__all__ = ["PANELS", "animate", "calibration_figure", "contact_sheet", "research_plot",
            "save_figure", "study_figure"]
 
-METRIC_LABELS = {
-    "mad_face": "mean |Δ| inside the face",
-    "mad_outside": "mean |Δ| outside the face",
-    "ssim_face": "SSIM of the face",
-    "identity": "identity distance (dlib)",
-    "smile": "Δ smile score (per IOD)",
-    "landmark_shift": "landmark shift outside the mouth (per IOD)",
-}
 PANELS = {
     "target": "Target response: does the edit do what it says?",
     "identity": "Identity: still the same person?",
@@ -90,20 +83,18 @@ def contact_sheet(result: SweepResult, *, view: View = "face", title: str | None
 def _panels(result: SweepResult) -> tuple[dict[str, dict[str, list[tuple[float, float]]]], dict[str, str]]:
     """The research plot's lines, ``panels[kind][label]``, and its y-axis labels, from the metrics measured."""
     names = result.metric_names
-    leak = "landmark_shift" if "landmark_shift" in names else "mad_outside"
-    series = {m: result.series(m) for m in ("smile", "mad_face", "identity", leak)}
     panels: dict[str, dict[str, list[tuple[float, float]]]] = {kind: {} for kind in PANELS}
+    units: dict[str, list[str]] = {kind: [] for kind in PANELS}
     for row in result.spec.rows:
-        label = result.spec.row_label(row)
-        smile = row.move == "smile" and "smile" in names
-        if points := series["smile" if smile else "mad_face"].get(row):
-            panels["target"][f"{label} ({'Δ smile' if smile else 'mean |Δ| face'})"] = points
-        for kind, metric in (("identity", "identity"), ("leakage", leak)):
-            if points := series[metric].get(row):
-                panels[kind][label] = points
-    units = {"target": "Δ smile per IOD · mean |Δ| (0–1)", "identity": METRIC_LABELS["identity"],
-             "leakage": METRIC_LABELS[leak]}
-    return panels, units
+        row_label = result.spec.row_label(row)
+        for kind in PANELS:
+            metric = pick(names, kind, row.move)
+            if metric is None or not (points := result.series(metric).get(row)):
+                continue
+            panels[kind][f"{row_label} ({label(metric)})" if kind == "target" else row_label] = points
+            if label(metric) not in units[kind]:
+                units[kind].append(label(metric))
+    return panels, {kind: " · ".join(found) for kind, found in units.items()}
 
 
 def research_plot(result: SweepResult, *, threshold: float | None = None, title: str | None = None,
@@ -118,7 +109,7 @@ def research_plot(result: SweepResult, *, threshold: float | None = None, title:
 
     panels, units = _panels(result)
     limits: dict[str, tuple[float | None, float | None]] = {}
-    if threshold is not None and "identity" in result.metric_names:
+    if threshold is not None and pick(result.metric_names, "identity") is not None:
         budget = result.identity_budget(threshold)
         limits = {result.spec.row_label(r): budget[r.move] for r in result.spec.rows}
     title = result.title() if title is None else title
@@ -222,7 +213,7 @@ def study_figure(points: Sequence[CurvePoint], metrics: Sequence[str], *, title:
                 drawn = ax.plot(xs, [i.mean for _, i in line], marker="o", markersize=3, label=f"{move} (n={n})")
                 ax.fill_between(xs, [i.low for _, i in line], [i.high for _, i in line], alpha=0.2,
                                 color=drawn[0].get_color(), linewidth=0)
-            ax.set_title(METRIC_LABELS.get(metric, metric))
+            ax.set_title(label(metric))
             ax.set_xlabel("param")
             ax.grid(alpha=0.3)
             if moves:

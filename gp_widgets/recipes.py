@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from .api import AsyncClient, Client, GalleryItem, Move, check_param
 from .api.errors import InvalidInputError
+from .api.models import check_move
 from .api.uploads import Photo
 
 __all__ = ["Recipe", "Step", "apply_recipe", "largest_face"]
@@ -28,10 +29,7 @@ class Step:
     face: int = 0
 
     def __post_init__(self) -> None:
-        try:
-            move = Move(str(self.move)).value
-        except ValueError:
-            raise InvalidInputError(f"unknown move {self.move!r}; see gp.Move") from None
+        move = check_move(self.move)
         if isinstance(self.face, bool) or not isinstance(self.face, int) or self.face < 0:
             raise InvalidInputError(f"a step's face must be a non-negative index, got {self.face!r}")
         object.__setattr__(self, "move", move)

@@ -26,6 +26,11 @@ from .views import face_crop_box
 
 __all__ = [
     "BUILTINS",
+    "BUILTIN_NAMES",
+    "DEFAULT_METRICS",
+    "builtin",
+    "label",
+    "pick",
     "FaceImage",
     "Features",
     "Metric",
@@ -180,13 +185,17 @@ def _pixels(original: np.ndarray, variant: np.ndarray, box: Box) -> tuple[np.nda
 
 @dataclass(frozen=True)
 class _Builtin:
+    """A built-in metric: everything tables, figures and panels say of it comes from these fields."""
+
     name: str
+    label: str  # an axis or column label
     unit: str
     higher_is_better: bool
     role: str
     doc: str
     fn: Callable[[np.ndarray, np.ndarray, Box], float]
-    needs_faces: bool = False  # uses face_features(): a sweep computes those in its face worker process
+    needs_faces: bool = False  # uses face_features() (landmarks, descriptors)
+    moves: tuple[str, ...] = ()  # the moves whose own target this measures (none: any move's)
 
     def compute(self, original: np.ndarray, variant: np.ndarray, face_box: Box) -> float:
         return self.fn(original, variant, face_box)
@@ -241,21 +250,55 @@ def _landmark_shift(original: np.ndarray, variant: np.ndarray, box: Box) -> floa
     return landmark_shift(before.landmarks, after.landmarks)  # type: ignore[arg-type]
 
 
-mad_face = _Builtin("mad_face", "0–1", False, "target", "mean |variant − original| inside the face box",
-                    _mad_face)
-mad_outside = _Builtin("mad_outside", "0–1", False, "leakage", "mean |variant − original| outside the face box",
-                       _mad_outside)
-ssim_face = _Builtin("ssim_face", "0–1", True, "", "structural similarity of the face box (grey)", _ssim_face)
-identity = _Builtin("identity", "descriptor distance", False, "identity",
+mad_face = _Builtin("mad_face", "mean |Δ| inside the face", "0–1", False, "target",
+                    "mean |variant − original| inside the face box", _mad_face)
+mad_outside = _Builtin("mad_outside", "mean |Δ| outside the face", "0–1", False, "leakage",
+                       "mean |variant − original| outside the face box", _mad_outside)
+ssim_face = _Builtin("ssim_face", "SSIM of the face", "0–1", True, "", "structural similarity of the face box (grey)",
+                     _ssim_face)
+identity = _Builtin("identity", "identity distance (dlib)", "descriptor distance", False, "identity",
                     "Euclidean distance of dlib's 128-D descriptors; same person below 0.6", _identity, True)
-smile = _Builtin("smile", "per inter-ocular distance", True, "target",
-                 "change of mouth-corner elevation over the lip centre, per inter-ocular distance", _smile, True)
-landmark_shift = _Builtin("landmark_shift", "per inter-ocular distance", False, "leakage",
+smile = _Builtin("smile", "Δ smile score (per IOD)", "per inter-ocular distance", True, "target",
+                 "change of mouth-corner elevation over the lip centre, per inter-ocular distance", _smile, True,
+                 ("smile",))
+landmark_shift = _Builtin("landmark_shift", "landmark shift outside the mouth (per IOD)", "per inter-ocular distance",
+                          False, "leakage",
                           "mean displacement of the 48 landmarks outside the mouth, per inter-ocular distance",
                           _landmark_shift, True)
 
 BUILTINS: tuple[Metric, ...] = (mad_face, mad_outside, ssim_face, identity, smile, landmark_shift)
-"""Every built-in metric, in the order tables show them."""
+"""The registry: every built-in metric, in the order tables show them. A new built-in is one ``_Builtin`` above
+and its entry here; names, labels, default sets, panels and columns everywhere are derived from this."""
+DEFAULT_METRICS = BUILTINS
+"""What sweeps and studies measure unless told otherwise."""
+BUILTIN_NAMES: tuple[str, ...] = tuple(m.name for m in BUILTINS)
+
+
+def builtin(name: str) -> Metric:
+    """The built-in metric called ``name`` (a ``ValueError`` naming the known ones otherwise)."""
+    for metric in BUILTINS:
+        if metric.name == name:
+            return metric
+    raise ValueError(f"unknown metric {name!r}; built-in: {', '.join(BUILTIN_NAMES)}")
+
+
+def label(metric: Metric | str) -> str:
+    """How figures and tables name a metric: its ``label``, else its name."""
+    found = next((m for m in BUILTINS if m.name == metric), None) if isinstance(metric, str) else metric
+    return str(getattr(found, "label", None) or getattr(found, "name", metric))
+
+
+def pick(metrics: Iterable[Metric | str], role: str, move: str | None = None) -> str | None:
+    """The name of the metric among ``metrics`` that answers ``role`` (``"target"``, ``"identity"``,
+    ``"leakage"``) for ``move``: a metric made for that move first, then a face-based one, else the first;
+    None when none of them has the role. Names of built-ins stand for the built-ins."""
+    objects = [builtin(m) if isinstance(m, str) and m in BUILTIN_NAMES else m for m in metrics]
+    found = [m for m in objects if not isinstance(m, str) and getattr(m, "role", "") == role
+             and (not getattr(m, "moves", ()) or move in getattr(m, "moves", ()))]
+    if not found:
+        return None
+    found.sort(key=lambda m: (move not in getattr(m, "moves", ()), not getattr(m, "needs_faces", False)))
+    return str(found[0].name)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from . import errors
 from .aclient import AsyncClient
 from .client import Client
 from .constants import DEFAULT_BASE_URL, CellStatus, TaskStatus
-from .models import Face, GalleryItem, Move, Task, check_param, parse_face
+from .models import Face, GalleryItem, Move, Task, check_move, check_param, largest_face, parse_face
 from .polling import PollPolicy
 from .retry import RetryPolicy
 from .settings import Settings
@@ -20,7 +20,9 @@ __all__ = [
     "TaskStatus",
     "CellStatus",
     "parse_face",
+    "check_move",
     "check_param",
+    "largest_face",
     "PollPolicy",
     "RetryPolicy",
     "DEFAULT_BASE_URL",

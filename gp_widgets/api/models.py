@@ -10,9 +10,10 @@ from types import MappingProxyType
 from typing import Any
 
 from .constants import PARAM_LIMIT, TaskStatus
-from .errors import APIResponseError, InvalidInputError
+from .errors import APIResponseError, InvalidInputError, hint
 
-__all__ = ["Move", "TaskStatus", "Face", "Task", "GalleryItem", "parse_face", "check_param", "UNKNOWN_SIZE"]
+__all__ = ["Move", "TaskStatus", "Face", "Task", "GalleryItem", "parse_face", "check_move", "check_param",
+           "largest_face", "UNKNOWN_SIZE"]
 
 UNKNOWN_SIZE = "face box is in pixels but the image size is unknown"
 
@@ -41,16 +42,24 @@ class Move(str, Enum):
         return self in (Move.smile, Move.age, Move.gender)
 
 
+def check_move(move: Move | str) -> str:
+    """``move``'s name if it is one of the API's moves; else ``InvalidInputError`` naming them."""
+    try:
+        return Move(str(move)).value
+    except ValueError:
+        known = ", ".join(m.value for m in Move)
+        raise InvalidInputError(f"unknown move {move!r}; the moves are {known}") from None
+
+
 def check_param(param: float) -> float:
-    """``param`` as a float if the API accepts it (finite, ``|param| <= PARAM_LIMIT``); else ``InvalidInputError``."""
+    """``param`` as a float if the API accepts it (finite, ``|param| <= PARAM_LIMIT``); else ``InvalidInputError``
+    with the words of the API's ``invalid_param`` hint."""
     try:
         value = float(param)
     except (TypeError, ValueError):
-        raise InvalidInputError(f"param must be a number, got {param!r}") from None
-    if not math.isfinite(value):
-        raise InvalidInputError(f"param must be finite, got {value}")
-    if abs(value) > PARAM_LIMIT:
-        raise InvalidInputError(f"|param| must be at most {PARAM_LIMIT:g}, got {value:g}")
+        value = math.nan
+    if not math.isfinite(value) or abs(value) > PARAM_LIMIT:
+        raise InvalidInputError(f"{hint('invalid_param')}, got {param!r}")
     return value
 
 
@@ -239,3 +248,10 @@ class GalleryItem:
             source_id=str(source) if source is not None else None,
             raw=MappingProxyType(dict(raw)),
         )
+
+
+def largest_face(faces: Sequence[Face]) -> int:
+    """The index of the largest face by area (the first of equals); ``ValueError`` when there is none."""
+    if not faces:
+        raise ValueError("no face")
+    return max(range(len(faces)), key=lambda i: (faces[i].w * faces[i].h, -i))

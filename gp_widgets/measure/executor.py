@@ -3,9 +3,10 @@
 loky starts its workers by fork+exec of a fresh interpreter and ships functions with cloudpickle, so a plain
 script without an ``if __name__ == "__main__":`` guard runs once, and metrics defined in a notebook or a
 script run in the workers on every core. The workers run below the kernel's CPU priority, load dlib's
-models as they start, and are reused by every sweep, study, calibration and editor of the process; they
-exit after :data:`IDLE_SECONDS` without work. ``executor=`` takes any other executor instead, such as a
-Dask cluster's (``distributed.Client(...).get_executor()``), whose cloudpickle carries the same jobs.
+models when a run first needs them (:func:`warm`), and are reused by every sweep, study, calibration and
+editor of the process; they exit after :data:`IDLE_SECONDS` without work. ``executor=`` takes any other
+executor instead, such as a Dask cluster's (``distributed.Client(...).get_executor()``), whose cloudpickle
+carries the same jobs.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ def warm_up() -> None:
 
 def _start_worker() -> None:
     lower_priority(BACKGROUND_NICE)
-    warm_up()
 
 
 def workers() -> int:
@@ -54,9 +54,10 @@ def workers() -> int:
 def shared_executor() -> Executor:
     """The process's measurement pool: started on first use, the same one afterwards (restarted only if
     its workers broke), reused by everything that measures."""
-    from loky import get_reusable_executor
+    from loky import get_reusable_executor  # type: ignore[import-untyped]
 
-    return get_reusable_executor(max_workers=workers(), timeout=IDLE_SECONDS, initializer=_start_worker)
+    pool: Executor = get_reusable_executor(max_workers=workers(), timeout=IDLE_SECONDS, initializer=_start_worker)
+    return pool
 
 
 def warm(executor: Executor | None = None) -> list[Future[None]]:

@@ -25,7 +25,7 @@ async def direct(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
 
 async def cached_bytes(aio: AsyncClient, cache: VariantCache, item: GalleryItem, call: Call = direct) -> bytes:
     """An item's bytes from the disk cache, else downloaded and cached (a corrupt cache file is the
-    reader's to detect: see :func:`gp_widgets.measure.compute.measure_variant`)."""
+    reader's to detect: see :meth:`gp_widgets.measure.pipeline.Pipeline.variant`)."""
     data = await asyncio.to_thread(cache.get, item.id)
     if data is None:
         data = await call(aio.download, item)

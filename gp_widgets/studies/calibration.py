@@ -10,28 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..analysis.metrics import BUILTINS, Metric, as_metric
+from ..analysis.metrics import Metric, as_metric, builtin
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.errors import GPError, TaskFailedError
+from ..api.models import check_move, largest_face
 from ..api.portal import run_blocking
-from ..measure.compute import (
-    Prepared,
-    default_executor,
-    measure_variant,
-    prepare_original,
-    run,
-)
+from ..measure.pipeline import Original, Pipeline
 from ..runs.cache import VariantCache
 from ..runs.cellrunner import sweep_client
 from ..runs.documents import cached_bytes, open_document
 from ..runs.gate import Gate
 from ..runs.stats import error_code
-from ..sweeps.spec import _move
 from .bisection import Bisection, Crossing, SignSummary, summarize
 from .photos import resolve_photos
 
@@ -116,18 +110,14 @@ class Calibration:
         return "; ".join(parts) + ")"
 
 
-def _largest(faces: Sequence[Any]) -> int:
-    return max(range(len(faces)), key=lambda i: faces[i].w * faces[i].h)
-
-
 class _Calibrator:
-    def __init__(self, aio: AsyncClient, cache: VariantCache, executor: Executor, move: str, metric: Metric,
+    def __init__(self, aio: AsyncClient, cache: VariantCache, pipeline: Pipeline, move: str, metric: Metric,
                  search: dict[str, Any], concurrency: int, timeout: float) -> None:
-        self.aio, self.cache, self.executor, self.move, self.metric = aio, cache, executor, move, metric
+        self.aio, self.cache, self.pipeline, self.move, self.metric = aio, cache, pipeline, move, metric
         self.search, self.timeout = search, timeout
         self.gate = Gate(concurrency)
 
-    async def _value(self, doc: GalleryItem, face: int, original: Prepared, box: Box, param: float) -> float:
+    async def _value(self, doc: GalleryItem, face: int, original: Original, box: Box, param: float) -> float:
         call = self.gate.call
         async with self.gate.slot():
             variant = await call(self.aio.edit, doc, self.move, param, face)
@@ -136,10 +126,10 @@ class _Calibrator:
             elif variant.task.failed:
                 raise TaskFailedError(variant.task.error_code, variant)
             data = await cached_bytes(self.aio, self.cache, variant, call)
-        measured = await run(self.executor, measure_variant, original, data, box, (self.metric,))
-        return measured.values[self.metric.name]
+        measured = await self.pipeline.variant(variant.id, data, original, box)
+        return measured.values[self.metric.name].value
 
-    async def _side(self, doc: GalleryItem, face: int, original: Prepared, box: Box, sign: int) -> Crossing:
+    async def _side(self, doc: GalleryItem, face: int, original: Original, box: Box, sign: int) -> Crossing:
         search = Bisection(sign, **self.search)
         while (param := search.next_param()) is not None:
             search.observe(param, await self._value(doc, face, original, box, param))
@@ -155,11 +145,10 @@ class _Calibrator:
                     doc = await self.gate.call(self.aio.wait_for_faces, doc, self.timeout)
             if not doc.faces:
                 return PhotoCalibration(index, doc_id, None, None, "no_face")
-            face = _largest(doc.faces)
+            face = largest_face(doc.faces)
             f = doc.faces[face]
             box = (f.x, f.y, f.w, f.h)
-            needs_faces = [box] if getattr(self.metric, "needs_faces", False) else []
-            original = await run(self.executor, prepare_original, data, needs_faces)
+            original = self.pipeline.original(doc.id, data, [box])
             sides = await asyncio.gather(*(self._side(doc, face, original, box, s) for s in SIGNS),
                                          return_exceptions=True)
         except GPError as exc:
@@ -177,12 +166,7 @@ MetricRef = Metric | Callable[..., float] | str
 
 def resolve_metric(metric: MetricRef) -> Metric:
     """A metric object from a built-in's name (``"identity"``), a metric, or a function."""
-    if isinstance(metric, str):
-        named = {m.name: m for m in BUILTINS}
-        if metric not in named:
-            raise ValueError(f"unknown metric {metric!r}; built-in: {', '.join(named)}")
-        return named[metric]
-    return as_metric(metric)
+    return builtin(metric) if isinstance(metric, str) else as_metric(metric)
 
 
 async def calibrate_async(photos: Any, move: Move | str, metric: MetricRef = "identity", threshold: float = 0.6,
@@ -192,7 +176,7 @@ async def calibrate_async(photos: Any, move: Move | str, metric: MetricRef = "id
                           concurrency: int = 8, cache_dir: Any = None, timeout: float = 300.0) -> Calibration:
     """The coroutine behind :func:`calibrate` (same arguments), for code that already runs a loop."""
     sources = resolve_photos(photos)
-    move = _move(move)
+    move = check_move(move)
     metric = resolve_metric(metric)
     search: dict[str, Any] = {"threshold": float(threshold), "limit": float(limit), "resolution": float(resolution),
               "higher_is_better": bool(getattr(metric, "higher_is_better", False)
@@ -204,15 +188,13 @@ async def calibrate_async(photos: Any, move: Move | str, metric: MetricRef = "id
         client = await asyncio.to_thread(connect)
     aio = sweep_client(client)
     cache = VariantCache(aio.settings.base_url, aio.settings.api_key, cache_dir)
-    own = executor is None
-    pool = default_executor([metric]) if executor is None else executor
+    pipeline = Pipeline([metric], cache, executor)
+    pipeline.warm()
     try:
-        work = _Calibrator(aio, cache, pool, move, metric, search, concurrency, timeout)
+        work = _Calibrator(aio, cache, pipeline, move, metric, search, concurrency, timeout)
         results = await asyncio.gather(*(work.photo(i, s) for i, s in enumerate(sources)))
     finally:
         await aio.aclose()
-        if own:
-            pool.shutdown(wait=False, cancel_futures=True)
     return Calibration(move, metric.name, float(threshold), float(limit), tuple(results))
 
 

@@ -5,7 +5,7 @@ what is built from it: the tidy table, curves with 95% intervals, failures by co
 :class:`StudyRunner` fills one in on the event loop: the network work goes through the sweep's gate and
 poller and the disk cache; the CPU work (decoding, metrics) through a ``concurrent.futures.Executor``.
 Variant pixels stream through: the kernel keeps numbers only. Metric values are cached beside the variant
-in the sweep's measurement sidecar (``<id>.measure.json``, see :class:`~gp_widgets.measure.pipeline.Measurer`),
+in the sweep's measurement sidecar (``<id>.measure.json``, see :class:`~gp_widgets.measure.pipeline.Pipeline`),
 so a study started again with the same arguments downloads nothing and computes no metric twice, and a
 sweep over the same variants reuses them.
 """
@@ -23,23 +23,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..analysis.metrics import Metric, Value, metric_list
+from ..analysis.metrics import DEFAULT_METRICS, Metric, Value, metric_list
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
 from ..api.errors import GPError
-from ..measure.compute import (
-    Measured,
-    Prepared,
-    default_executor,
-    measure_variant,
-    prepare_original,
-    run,
-)
-from ..measure.pipeline import DEFAULT_METRICS, Measurer
+from ..api.models import check_move, check_param, largest_face
+from ..measure.pipeline import Original, Pipeline
 from ..runs.cellrunner import CellRunner
 from ..runs.documents import open_document
 from ..runs.stats import RunStats, error_code
-from ..sweeps.spec import _move, _param, _unique
+from ..sweeps.spec import unique
 from .aggregate import CurvePoint, curves, failures_by_code
 from .photos import resolve_photos
 from .tidy import _text, load_table, new_manifest, save_table, to_dataframe, url_host
@@ -229,7 +222,7 @@ class StudyRunner(CellRunner):
         super().__init__(client, concurrency, cache_dir, timeout, on_change)
         self.sources = resolve_photos(photos)
         self.metrics = metric_objects
-        self.result = Study(_unique(map(_move, moves), "move"), _unique(map(_param, params), "param"), faces,
+        self.result = Study(unique(map(check_move, moves), "move"), unique(map(check_param, params), "param"), faces,
                             [metric_definition(m) for m in metric_objects],
                             [_photo_name(s, i) for i, s in enumerate(self.sources)],
                             photos=[None] * len(self.sources))
@@ -237,7 +230,6 @@ class StudyRunner(CellRunner):
             self.result.records = [StudyRecord(i, 0, m, p) for i in range(len(self.sources))
                                    for m in self.result.moves for p in self.result.params]
         self._executor = executor
-        self._faces = any(getattr(m, "needs_faces", False) for m in metric_objects)
         self._workers = 8 * concurrency
 
     # -- the run ------------------------------------------------------------------------
@@ -247,10 +239,9 @@ class StudyRunner(CellRunner):
 
     async def _connect(self) -> None:
         study = self.result
-        # the pool starts first: its workers load their models while photos upload and faces are detected
-        self._pool = self._executor or default_executor(self.metrics)
         self._cache = cache = await self._open()
-        self._measurer = Measurer(self.metrics, cache)
+        self._pipeline = Pipeline(self.metrics, cache, self._executor)
+        self._pipeline.warm()  # the workers load their models while photos upload and faces are detected
         study.backend = "local" if getattr(self.client, "backend", None) == "local" else "remote"
         study.host, study.cache_dir = url_host(cache.base_url), str(cache.root)
 
@@ -260,8 +251,6 @@ class StudyRunner(CellRunner):
         return [asyncio.create_task(self._produce(queue)), *workers]
 
     def _close(self, wall_seconds: float) -> None:
-        if self._executor is None and hasattr(self, "_pool"):  # the default pool, started by this run
-            self._pool.shutdown(wait=False, cancel_futures=True)
         self.result.stats.wall_seconds = wall_seconds
 
     # -- steps --------------------------------------------------------------------------
@@ -281,7 +270,7 @@ class StudyRunner(CellRunner):
             for _ in range(self._workers):
                 await queue.put(_DONE)
 
-    async def _prepare(self, index: int) -> list[tuple[GalleryItem, _Original, Box, StudyRecord]]:
+    async def _prepare(self, index: int) -> list[tuple[GalleryItem, Original, Box, StudyRecord]]:
         """Upload (once) and detect faces: the photo's cells, ready to submit."""
         study = self.result
         assert self._aio is not None
@@ -301,9 +290,9 @@ class StudyRunner(CellRunner):
             for rec in study.photo_records(index):
                 self._fail(rec, code)
             return []
-        measured = ((max(range(len(boxes)), key=lambda i: boxes[i][2] * boxes[i][3]),)
+        measured = ((largest_face(doc.faces or ()),)
                     if study.faces == "largest" else tuple(range(len(boxes))))
-        original = _Original(data, [boxes[i] for i in measured] if self._faces else [])
+        original = self._pipeline.original(doc.id, data, [boxes[i] for i in measured])
         study.photos[index] = StudyPhoto(index, study.names[index], sha, doc.id, boxes, measured)
         if study.faces == "largest":
             records = study.photo_records(index)
@@ -320,25 +309,20 @@ class StudyRunner(CellRunner):
             await self._cell(rec, doc, rec.move, rec.param, rec.face,
                              functools.partial(self._finish_cell, rec, original, box))
 
-    async def _finish_cell(self, rec: StudyRecord, original: _Original, box: Box, item: GalleryItem | None) -> None:
-        """Values from the variant's measurement sidecar; those missing measured on the executor and
-        cached there."""
+    async def _finish_cell(self, rec: StudyRecord, original: Original, box: Box, item: GalleryItem | None) -> None:
+        """Values from the variant's measurement cache; those missing measured on the executor and cached
+        there. A cached variant that does not decode is fetched again."""
         assert item is not None  # a study always asks the service (nothing to reuse)
-        values = await asyncio.to_thread(self._measurer.cached, item.id)
-        todo = [m for m in self.metrics if m.name not in values]
-        if not todo:
+        values = await self._pipeline.cached(item.id)
+        if len(values) == len(self.metrics):
             self.result.stats.measures_cached += 1
         else:
             async with self._measuring:
-                measured = await self._measure(item, await original.get(self._pool), box, todo)
-            fresh = {name: Value(v, measured.reasons.get(name)) for name, v in measured.values.items()}
-            await asyncio.to_thread(self._measurer.store, item.id, box, fresh, measured.features)
-            values.update(fresh)
+                values = await self._measure(item, original, box)
         rec.values = {m.name: values[m.name].value for m in self.metrics}
         rec.reasons = {m.name: str(values[m.name].reason) for m in self.metrics if values[m.name].reason}
 
-    async def _measure(self, item: GalleryItem, original: Prepared, box: Box, metrics: Sequence[Metric]
-                       ) -> Measured:
+    async def _measure(self, item: GalleryItem, original: Original, box: Box) -> dict[str, Value]:
         """Variant bytes from the cache (a damaged entry is dropped and fetched again) or the network,
         measured on the executor; only the numbers come back."""
         stats = self.result.stats
@@ -348,7 +332,7 @@ class StudyRunner(CellRunner):
             stats.cache_hits += 1
             try:
                 stats.measured += 1
-                return await run(self._pool, measure_variant, original, data, box, metrics)
+                return (await self._pipeline.variant(item.id, data, original, box)).values
             except (OSError, SyntaxError, ValueError):  # what PIL raises for a truncated or foreign file
                 log.warning("study: cached variant %s is unreadable; fetching it again", item.id)
                 stats.refetched += 1
@@ -357,22 +341,7 @@ class StudyRunner(CellRunner):
         stats.downloads += 1
         await asyncio.to_thread(self._cache.put, item.id, data)
         stats.measured += 1
-        return await run(self._pool, measure_variant, original, data, box, metrics)
-
-
-class _Original:
-    """A photo's original, prepared for measuring on the executor when a cell first needs it (once: its
-    other cells wait for the same job; a rerun served from the caches prepares nothing)."""
-
-    def __init__(self, data: bytes, boxes: Sequence[Box]) -> None:
-        self._data, self._boxes = data, boxes
-        self._future: asyncio.Future[Prepared] | None = None
-
-    async def get(self, executor: Executor) -> Prepared:
-        if self._future is None:
-            self._future = asyncio.ensure_future(run(executor, prepare_original, self._data, self._boxes))
-            self._data = b""
-        return await asyncio.shield(self._future)
+        return (await self._pipeline.variant(item.id, data, original, box)).values
 
 
 class _NoFace(Exception):

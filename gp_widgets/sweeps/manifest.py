@@ -9,10 +9,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..analysis.metrics import BUILTIN_NAMES
 from ..files import write_atomic
 from ..runs.cache import VariantCache
 from ..runs.stats import RunStats
-from .records import METRICS, RECORD_FIELDS, CellRecord, SourceImage
+from .records import RECORD_FIELDS, CellRecord, SourceImage
 from .result import SweepResult
 from .spec import SweepSpec
 
@@ -53,7 +54,7 @@ def from_json(data: dict[str, Any], cache_dir: str | os.PathLike[str] | None = N
         inputs=[None if i is None else SourceImage.from_json(i) for i in data.get("inputs", [])],
         cache=cache,
         stats=RunStats.from_json(data.get("stats", {})),
-        metric_names=tuple(k for k in (data["records"] or [{}])[0] if k not in RECORD_FIELDS) or METRICS,
+        metric_names=tuple(k for k in (data["records"] or [{}])[0] if k not in RECORD_FIELDS) or BUILTIN_NAMES,
     )
 
 

@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..analysis.metrics import BUILTIN_NAMES
 from ..api.constants import CellStatus
 from .spec import Cell
 
-__all__ = ["METRICS", "MIN_FACE_PX", "RECORD_FIELDS", "CellRecord", "SourceImage"]
+__all__ = ["MIN_FACE_PX", "RECORD_FIELDS", "CellRecord", "SourceImage"]
 
-METRICS = ("mad_face", "mad_outside", "ssim_face", "identity", "smile", "landmark_shift")
-"""The built-in metrics' names: the metric columns of a sweep run with the default metrics."""
 MIN_FACE_PX = 4
 """A face box narrower or shorter than this (in the photo's pixels) is not cropped: the face views show the
 whole photo instead of a few pixels."""
@@ -45,7 +44,7 @@ class CellRecord:
     def final(self) -> bool:
         return self.status.final
 
-    def to_dict(self, with_image: bool = False, metrics: Sequence[str] = METRICS) -> dict[str, Any]:
+    def to_dict(self, with_image: bool = False, metrics: Sequence[str] = BUILTIN_NAMES) -> dict[str, Any]:
         """The record as a row: request, outcome, one column per metric (None if not measured, NaN when the
         metric could not run, with the reasons in ``metric_notes``)."""
         out: dict[str, Any] = {"move": self.cell.move, "param": self.cell.param, "face": self.cell.face}

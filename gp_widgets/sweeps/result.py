@@ -16,19 +16,20 @@ from PIL import Image
 
 from ..analysis.budget import identity_budget
 from ..analysis.measures import SAME_PERSON_THRESHOLD
+from ..analysis.metrics import BUILTIN_NAMES, pick
 from ..analysis.views import View, check_view, render_rows
 from ..api.constants import CellStatus
 from ..imaging import THUMB_MAX_SIDE, encode_for_browser, open_rgb
 from ..runs.cache import VariantCache
 from ..runs.stats import RunStats
-from .records import METRICS, CellRecord, SourceImage
+from .records import CellRecord, SourceImage
 from .spec import Cell, SweepSpec
 
 if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
-    from ..measure.pipeline import Original
+    from ..measure.pipeline import Prepared
 
 __all__ = ["SweepResult", "Tile"]
 
@@ -45,7 +46,7 @@ class SweepResult:
     inputs: list[SourceImage | None] = field(default_factory=list)
     cache: VariantCache | None = None
     stats: RunStats = field(default_factory=RunStats)
-    metric_names: tuple[str, ...] = METRICS
+    metric_names: tuple[str, ...] = BUILTIN_NAMES
     """The metrics measured: one record column each."""
 
     def __post_init__(self) -> None:
@@ -54,7 +55,7 @@ class SweepResult:
         if not self.inputs:
             self.inputs = [None] * self.spec.n_images
         self._index = {rec.cell: i for i, rec in enumerate(self.records)}
-        self._analysed: dict[int, Original | None] = {}  # inputs at the analysis size, for :meth:`fill_views`
+        self._analysed: dict[int, Prepared | None] = {}  # inputs at the analysis size, for :meth:`fill_views`
         if len(self._index) != len(self.spec) or set(self._index) != set(self.spec.cells):
             raise ValueError("the records do not match the sweep's cells")
 
@@ -107,17 +108,16 @@ class SweepResult:
         source = self.inputs[rec.cell.image] if rec.cell.image < len(self.inputs) else None
         if data is None or source is None:
             return
-        from ..measure.pipeline import Measurer
+        from ..measure.pipeline import cell_views, prepare_original
 
-        measurer = Measurer((), self.cache)
         if rec.cell.image not in self._analysed:  # each input decoded once, not once per cell
             original_bytes = self.cache.get(source.doc_id)
-            self._analysed[rec.cell.image] = (measurer.original(source.doc_id, original_bytes)
+            self._analysed[rec.cell.image] = (prepare_original(source.doc_id, original_bytes)
                                               if original_bytes is not None else None)
-        pending = measurer.decode(rec.variant_id or "", data, self._analysed[rec.cell.image],
-                                  source.face_box(rec.cell.face))
-        rec.thumbnail = rec.thumbnail or pending.photo
-        rec.face_thumbnail, rec.diff_map, rec.diff_scale = pending.face, pending.diff, pending.diff_scale
+        views = cell_views(self.cache, rec.variant_id or "", data, self._analysed[rec.cell.image],
+                           source.face_box(rec.cell.face))
+        rec.thumbnail = rec.thumbnail or views.photo
+        rec.face_thumbnail, rec.diff_map, rec.diff_scale = views.face, views.diff, views.diff_scale
 
     def tile(self, rec: CellRecord, max_side: int) -> Tile:
         """A cell for a figure: the variant downscaled to ``max_side``, the failure code, or None."""
@@ -184,11 +184,12 @@ class SweepResult:
         """Per move, ``(negative limit, positive limit)``: the params where the identity distance reaches
         ``threshold`` (interpolated; None if the swept range stays below it; the tightest over several
         photos or faces). Needs the ``identity`` metric."""
-        if "identity" not in self.metric_names:
-            raise ValueError("identity_budget() needs the identity metric: "
+        metric = pick(self.metric_names, "identity")
+        if metric is None:
+            raise ValueError("identity_budget() needs an identity metric: "
                              "gp.sweep(..., metrics=[gp.metrics.identity, ...])")
         by_move: dict[str, list[list[tuple[float, float]]]] = {m: [] for m in self.spec.moves}
-        for row, points in self.series("identity").items():
+        for row, points in self.series(metric).items():
             by_move[row.move].append(points)
         return identity_budget(by_move, threshold)
 

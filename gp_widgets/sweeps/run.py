@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 
-from ..analysis.metrics import Metric
+from ..analysis.metrics import DEFAULT_METRICS, Metric
 from ..api import AsyncClient, Client, Move
 from ..api.constants import DEFAULT_WAIT_TIMEOUT
-from ..measure.pipeline import DEFAULT_METRICS
 from ..runs.handle import RunHandle
 from .result import SweepResult
 from .runner import Source, SweepRunner

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import functools
 import hashlib
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from ..analysis.metrics import Metric, metric_list
+from ..analysis.metrics import DEFAULT_METRICS, Metric, metric_list
 from ..api import AsyncClient, Client, GalleryItem
 from ..api.constants import DEFAULT_WAIT_TIMEOUT
 from ..api.errors import GPError, NotFoundError, TaskFailedError
 from ..api.uploads import Photo, to_upload
-from ..measure import faceworker
-from ..measure.pipeline import DEFAULT_METRICS, Measurer, Original
+from ..measure.pipeline import Original, Pipeline
 from ..runs.cache import KnownCell
 from ..runs.cellrunner import CellRunner, sweep_client
 from ..runs.stats import RunStats, error_code
@@ -30,7 +28,6 @@ log = logging.getLogger("gp_widgets.sweep")
 
 Source = GalleryItem | Photo
 OnChange = Callable[[CellRecord], Any]
-T = TypeVar("T")
 
 
 class SweepRunner(CellRunner):
@@ -53,7 +50,7 @@ class SweepRunner(CellRunner):
         self.metrics = metric_list(metrics)
         self.result = SweepResult(spec, metric_names=tuple(m.name for m in self.metrics))
         self.measured = 0  # metric values computed (not read from the cache)
-        self._measurer: Measurer | None = None
+        self._pipeline: Pipeline | None = None
         self._originals: dict[int, Original] = {}
 
     # -- the run ------------------------------------------------------------------------
@@ -76,10 +73,12 @@ class SweepRunner(CellRunner):
 
     def _edited(self) -> None:
         self.result.stats.puts += 1
+        assert self._pipeline is not None
+        self._pipeline.warm()  # new variants to measure: the workers load their models while they are made
 
     async def _connect(self) -> None:
         self.result.cache = await self._open()
-        self._measurer = Measurer(self.metrics, self.result.cache)
+        self._pipeline = Pipeline(self.metrics, self.result.cache)
 
     async def _image(self, index: int) -> None:
         records = self.result.records
@@ -124,10 +123,12 @@ class SweepRunner(CellRunner):
         data = data or await self._bytes(doc)
         if not cache.path(doc.id).exists():
             await asyncio.to_thread(cache.put, doc.id, data)
-        assert self._measurer is not None
-        self._originals[index] = await _cpu(self._measurer.original, doc.id, data)
+        assert self._pipeline is not None
         faces = tuple((f.x, f.y, f.w, f.h) for f in doc.faces or ())
-        self.result.inputs[index] = SourceImage(index, doc.id, sha, doc.width, doc.height, faces)
+        source = SourceImage(index, doc.id, sha, doc.width, doc.height, faces)
+        boxes = [box for f in self.spec.faces if (box := source.face_box(f)) is not None]
+        self._originals[index] = self._pipeline.original(doc.id, data, boxes)
+        self.result.inputs[index] = source
         return doc
 
     async def _upload(self, content: bytes, filename: str) -> GalleryItem:
@@ -197,24 +198,13 @@ class SweepRunner(CellRunner):
             await asyncio.to_thread(cache.remember_cell, doc.id, cell.face, cell.move, cell.param, item.id)
         source = self.result.inputs[cell.image]
         box = source.face_box(cell.face) if source else None
-        measurer = self._measurer
-        assert measurer is not None
-        pending = await _cpu(measurer.decode, rec.variant_id, data, self._originals.get(cell.image), box)
-        if measurer.needs_faces(pending):
-            await asyncio.get_running_loop().run_in_executor(_FACES, measurer.faces, pending)
-        m = await _cpu(measurer.finish, pending)
-        rec.thumbnail, rec.face_thumbnail, rec.diff_map, rec.diff_scale = m.photo, m.face, m.diff, m.diff_scale
-        rec.metrics = {name: v.value for name, v in m.values.items()}
-        rec.notes = {name: v.reason for name, v in m.values.items() if v.reason}
-        self.measured += m.measured
+        assert self._pipeline is not None
+        done = await self._pipeline.variant(rec.variant_id, data, self._originals.get(cell.image), box, views=True)
+        assert done.views is not None
+        views = done.views
+        rec.thumbnail, rec.face_thumbnail, rec.diff_map, rec.diff_scale = (views.photo, views.face, views.diff,
+                                                                           views.diff_scale)
+        rec.metrics = {name: v.value for name, v in done.values.items()}
+        rec.notes = {name: v.reason for name, v in done.values.items() if v.reason}
+        self.measured += done.measured
 
-
-_CPU = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="gp-sweep-cpu")
-_FACES = concurrent.futures.ThreadPoolExecutor(max_workers=faceworker.PROCESSES, thread_name_prefix="gp-sweep-faces")
-"""Threads that wait on the face worker processes (one per process)."""
-
-
-async def _cpu(fn: Callable[..., T], *args: Any) -> T:
-    """Decoding and measuring, one at a time on one thread: CPU work that holds the GIL in long C
-    calls, so running several at once would stall the kernel's event loop for longer."""
-    return await asyncio.get_running_loop().run_in_executor(_CPU, fn, *args)

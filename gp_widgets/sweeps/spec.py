@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from ..api import Move
-from ..api.constants import PARAM_LIMIT
+from ..api.errors import InvalidInputError
+from ..api.models import check_move, check_param
 
-__all__ = ["Cell", "Row", "SweepSpec", "param_label"]
+__all__ = ["Cell", "Row", "SweepSpec", "param_label", "unique"]
 
 T = TypeVar("T")
 
@@ -37,27 +37,13 @@ class Cell:
         return Row(self.image, self.face, self.move)
 
 
-def _move(value: Move | str) -> str:
-    try:
-        return Move(str(value)).value
-    except ValueError:
-        known = ", ".join(m.value for m in Move)
-        raise ValueError(f"unknown move {value!r}; known: {known}") from None
-
-
-def _param(value: float) -> float:
-    param = float(value)
-    if not math.isfinite(param) or abs(param) > PARAM_LIMIT:
-        raise ValueError(f"param must be finite with |param| <= {PARAM_LIMIT:g}, got {value!r}")
-    return param
-
-
-def _unique(values: Iterable[T], what: str) -> tuple[T, ...]:
+def unique(values: Iterable[T], what: str) -> tuple[T, ...]:
+    """``values`` as a tuple: at least one, no duplicates (``InvalidInputError`` otherwise)."""
     out = tuple(values)
     if not out:
-        raise ValueError(f"a sweep needs at least one {what}")
+        raise InvalidInputError(f"at least one {what} is needed")
     if len(set(out)) != len(out):
-        raise ValueError(f"duplicate {what} in {out!r}")
+        raise InvalidInputError(f"duplicate {what} in {out!r}")
     return out
 
 
@@ -84,9 +70,9 @@ class SweepSpec:
         if n_images < 1:
             raise ValueError("a sweep needs at least one image")
         return cls(
-            moves=_unique(map(_move, moves), "move"),
-            params=_unique(map(_param, params), "param"),
-            faces=_unique(faces, "face"),
+            moves=unique(map(check_move, moves), "move"),
+            params=unique(map(check_param, params), "param"),
+            faces=unique(faces, "face"),
             n_images=n_images,
         )
 

@@ -6,9 +6,9 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from ..api import Move
 from ..api.constants import PARAM_LIMIT
 from ..api.errors import InvalidInputError
+from ..api.models import check_move
 
 __all__ = ["DEFAULT_RANGE", "Range", "parse_ranges", "range_note", "widened"]
 
@@ -20,10 +20,7 @@ def parse_ranges(ranges: Mapping[Any, Any] | None) -> dict[str, Range]:
     """``{move: (lo, hi)}`` checked: known moves, finite ``lo < hi`` within ±PARAM_LIMIT; else InvalidInputError."""
     out: dict[str, Range] = {}
     for key, value in (ranges or {}).items():
-        try:
-            move = Move(str(key)).value
-        except ValueError:
-            raise InvalidInputError(f"ranges: unknown move {key!r}; see gp.Move") from None
+        move = check_move(key)
         try:
             lo, hi = (float(v) for v in value)
         except (TypeError, ValueError):

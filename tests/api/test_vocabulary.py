@@ -48,3 +48,15 @@ def test_errors_and_widgets_word_a_code_the_same_way() -> None:
     assert str(exc).endswith(hint("invalid_param"))
     assert error_line(exc) == f"failed: invalid_param — {hint('invalid_param')}"
     assert hint(None) == "" and hint("no_such_code") == ""
+
+
+def test_the_moves_are_the_contract_s_and_the_engine_edits_the_local_ones() -> None:
+    """Adding a move is the ``Move`` member and its edit in the engine's table: this ties the three."""
+    from gp_widgets.api.models import Move
+    from gp_widgets.local.edits import EDIT_MOVES
+
+    schemas = _openapi()["components"]["schemas"]
+    enums = [prop["enum"] for schema in schemas.values() for name, prop in schema.get("properties", {}).items()
+             if name == "move" and "enum" in prop]
+    assert enums and all(enum == [m.value for m in Move] for enum in enums)
+    assert EDIT_MOVES == {m.value for m in Move if m.local}

@@ -85,15 +85,14 @@ async def test_variants_waiting_to_be_measured_are_bounded(engine_for, portrait,
     """A service that finishes variants faster than they are measured must not fill the kernel with PNGs:
     at most 2 x concurrency downloaded variants wait for their measurement."""
     import threading
-    import time
 
     from gp_widgets import metrics as gp_metrics
-    from gp_widgets.measure.pipeline import Measurer
+    from gp_widgets.measure.pipeline import Pipeline
 
     fast = engine_for(latency=0.0, workers=4)
     aio = AsyncClient(api_key=fast.api_key, base_url=fast.base_url)
     lock, held, peak = threading.Lock(), 0, 0
-    real_bytes, real_decode, real_finish = SweepRunner._bytes, Measurer.decode, Measurer.finish
+    real_bytes, real_variant = SweepRunner._bytes, Pipeline.variant
 
     async def downloaded(self, item):
         nonlocal held, peak
@@ -103,19 +102,17 @@ async def test_variants_waiting_to_be_measured_are_bounded(engine_for, portrait,
             peak = max(peak, held)
         return data
 
-    def slow_decode(self, *args, **kwargs):
-        time.sleep(0.25)
-        return real_decode(self, *args, **kwargs)
-
-    def finished(self, pending):
+    async def slow_variant(self, *args, **kwargs):
         nonlocal held
-        with lock:
-            held -= 1
-        return real_finish(self, pending)
+        await asyncio.sleep(0.25)  # measuring is slower than the service
+        try:
+            return await real_variant(self, *args, **kwargs)
+        finally:
+            with lock:
+                held -= 1
 
     monkeypatch.setattr(SweepRunner, "_bytes", downloaded)
-    monkeypatch.setattr(Measurer, "decode", slow_decode)
-    monkeypatch.setattr(Measurer, "finish", finished)
+    monkeypatch.setattr(Pipeline, "variant", slow_variant)
     spec = SweepSpec.build(["smile"], [p / 10 for p in range(-10, 10)])
     runner = SweepRunner([portrait], spec, aio, concurrency=2, cache_dir=tmp_path, metrics=[gp_metrics.mad_face])
     records = await runner.run()

@@ -11,10 +11,11 @@ from typing import Any, cast
 
 from .api import AsyncClient, Client, GalleryItem, Move, check_param
 from .api.errors import InvalidInputError
-from .api.models import check_move
+from .api.models import check_move, largest_face
 from .api.uploads import Photo
+from .runs.progress import progress_bar
 
-__all__ = ["Recipe", "Step", "apply_recipe", "largest_face"]
+__all__ = ["Recipe", "Step", "apply_recipe"]
 
 FORMAT = "gp_widgets.recipe"
 VERSION = 1
@@ -84,14 +85,6 @@ class Recipe:
         return cls.from_json(Path(path).read_text(encoding="utf-8"))
 
 
-def largest_face(item: GalleryItem) -> int:
-    """Index of the largest usable face of a photo whose faces are detected; ``InvalidInputError`` if none."""
-    faces = [(f.w * f.h, -i) for i, f in enumerate(item.faces or ()) if f.usable]
-    if not faces:
-        raise InvalidInputError(f"no usable face in photo {item.id}")
-    return -max(faces)[1]
-
-
 async def replay(
     aio: AsyncClient, photo: Photo | GalleryItem, recipe: Recipe, face: int | str = "largest"
 ) -> GalleryItem:
@@ -103,7 +96,7 @@ async def replay(
         raise InvalidInputError("the recipe has no steps")
     item = photo if isinstance(photo, GalleryItem) else await aio.upload(photo)
     item = await aio.wait_for_faces(item)
-    target = largest_face(item) if face == "largest" else face
+    target = largest_face(item.faces or ()) if face == "largest" else face
     if isinstance(target, bool) or not isinstance(target, int) or target < 0:
         raise InvalidInputError(f"face must be 'largest' or a non-negative index, got {face!r}")
     first = recipe.steps[0].face
@@ -120,7 +113,8 @@ def apply_recipe(
 ) -> GalleryItem | list[GalleryItem]:
     """Replay ``recipe`` (a :class:`Recipe` or the path of its JSON file) on one photo or a list (concurrently).
 
-    Returns the final variant of each photo (a list for a list). Blocks; safe in a running kernel.
+    Returns the final variant of each photo (a list for a list). Blocks, with a progress bar (a widget in a
+    notebook); safe in a running kernel; an interrupt cancels it.
     """
     from .api import portal
     from .connect import connect
@@ -131,11 +125,18 @@ def apply_recipe(
     photos: list[Any] = list(cast(Sequence[Any], photo_or_photos)) if many else [photo_or_photos]
     chosen = client or connect()
 
+    async def one(aio: AsyncClient, photo: Any, bar: Any) -> GalleryItem:
+        try:
+            return await replay(aio, photo, recipe, face)
+        finally:
+            bar.update(1)
+
     async def run() -> list[GalleryItem]:
-        if isinstance(chosen, Client):
-            return await asyncio.gather(*(replay(chosen.aio, p, recipe, face) for p in photos))
-        async with chosen.with_options() as aio:  # an unbound copy for this loop
-            return await asyncio.gather(*(replay(aio, p, recipe, face) for p in photos))
+        with progress_bar(len(photos), "apply recipe", unit="photo") as bar:
+            if isinstance(chosen, Client):
+                return await asyncio.gather(*(one(chosen.aio, p, bar) for p in photos))
+            async with chosen.with_options() as aio:  # an unbound copy for this loop
+                return await asyncio.gather(*(one(aio, p, bar) for p in photos))
 
     variants = portal.run(run())
     return variants if many else variants[0]

@@ -251,7 +251,8 @@ class GalleryItem:
 
 
 def largest_face(faces: Sequence[Face]) -> int:
-    """The index of the largest face by area (the first of equals); ``ValueError`` when there is none."""
-    if not faces:
-        raise ValueError("no face")
-    return max(range(len(faces)), key=lambda i: (faces[i].w * faces[i].h, -i))
+    """The index of the largest usable face by area (the first of equals); ``InvalidInputError`` if none."""
+    usable = [(f.w * f.h, -i) for i, f in enumerate(faces) if f.usable]
+    if not usable:
+        raise InvalidInputError("no usable face in the photo")
+    return -max(usable)[1]

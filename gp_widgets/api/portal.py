@@ -116,6 +116,13 @@ def run_blocking(awaitable: asyncio.Future[T] | Coroutine[Any, Any, T], timeout:
         import nest_asyncio2
 
         nest_asyncio2.apply(loop)
-    task = asyncio.shield(awaitable) if asyncio.isfuture(awaitable) else awaitable
-    result: T = loop.run_until_complete(asyncio.wait_for(task, timeout))
+    task = asyncio.ensure_future(asyncio.wait_for(asyncio.shield(awaitable) if asyncio.isfuture(awaitable)
+                                                  else awaitable, timeout), loop=loop)
+    try:
+        result: T = loop.run_until_complete(task)
+    except BaseException:  # an interrupt (Ctrl-C, the kernel's stop button) cancels what it waited for
+        task.cancel()
+        if asyncio.isfuture(awaitable):
+            awaitable.cancel()
+        raise
     return result

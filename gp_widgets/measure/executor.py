@@ -54,7 +54,7 @@ def workers() -> int:
 def shared_executor() -> Executor:
     """The process's measurement pool: started on first use, the same one afterwards (restarted only if
     its workers broke), reused by everything that measures."""
-    from loky import get_reusable_executor  # type: ignore[import-untyped]
+    from loky import get_reusable_executor
 
     pool: Executor = get_reusable_executor(max_workers=workers(), timeout=IDLE_SECONDS, initializer=_start_worker)
     return pool

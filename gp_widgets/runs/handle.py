@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Generator, Sequence
-from typing import Any, Generic, Protocol, TypeVar
+from collections.abc import Callable, Generator, Iterator, Sequence
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from ..api.portal import Future, KernelLoop, run_blocking, shielded
+from .progress import in_kernel, progress_bar
 from .stats import HasStatus, Progress, RateMeter, RunStats
 
 __all__ = ["RunData", "RunHandle", "Runner"]
@@ -21,6 +23,8 @@ log = logging.getLogger("gp_widgets.run")
 
 class RunData(Protocol):
     """What a run fills in: one record per cell, its counters, its table."""
+
+    kind: ClassVar[str]
 
     @property
     def records(self) -> Sequence[HasStatus]: ...
@@ -126,12 +130,37 @@ class RunHandle(Generic[R]):
 
     def result(self, timeout: float | None = None) -> list[dict[str, Any]]:
         """Block until the run is done and return the records (inside a running kernel loop, through
-        :func:`~gp_widgets.api.portal.run_blocking`; prefer ``await`` in notebooks)."""
+        :func:`~gp_widgets.api.portal.run_blocking`; prefer ``await`` in notebooks). Outside a notebook a
+        progress bar shows the cells finished; an interrupt (Ctrl-C) cancels the run."""
         future = self._future
         if future is None or future.done():
             return self.records
-        if isinstance(future, concurrent.futures.Future):
-            future.result(timeout)
-            return self.records
-        run_blocking(future, timeout)
+        with self._bar():
+            try:
+                if isinstance(future, concurrent.futures.Future):
+                    future.result(timeout)
+                else:
+                    run_blocking(future, timeout)
+            except KeyboardInterrupt:
+                self.cancel()
+                raise
         return self.records
+
+    @contextlib.contextmanager
+    def _bar(self) -> Iterator[None]:
+        """A text progress bar while a script blocks on the run (a notebook shows the run's own widget)."""
+        if in_kernel():
+            yield
+            return
+        with progress_bar(len(self.data.records), self.data.kind) as bar:
+            def moved(_record: Any) -> None:
+                finished = self.progress().finished
+                bar.update(finished - bar.n)
+
+            bar.update(self.progress().finished)
+            self._listeners.append(moved)
+            try:
+                yield
+            finally:
+                self._listeners.remove(moved)
+                bar.update(self.progress().finished - bar.n)

@@ -25,6 +25,7 @@ from ..runs.cache import VariantCache
 from ..runs.cellrunner import sweep_client
 from ..runs.documents import cached_bytes, open_document
 from ..runs.gate import Gate
+from ..runs.progress import progress_bar
 from ..runs.stats import error_code
 from .bisection import Bisection, Crossing, SignSummary, summarize
 from .photos import resolve_photos
@@ -135,7 +136,14 @@ class _Calibrator:
             search.observe(param, await self._value(doc, face, original, box, param))
         return search.result
 
-    async def photo(self, index: int, source: Any) -> PhotoCalibration:
+    async def photo(self, index: int, source: Any, bar: Any) -> PhotoCalibration:
+        """Both signs of one photo; ``bar`` advances by one per sign searched (or given up)."""
+        try:
+            return await self._photo(index, source)
+        finally:
+            bar.update(len(SIGNS))
+
+    async def _photo(self, index: int, source: Any) -> PhotoCalibration:
         doc_id = None
         try:
             async with self.gate.slot():
@@ -192,7 +200,8 @@ async def calibrate_async(photos: Any, move: Move | str, metric: MetricRef = "id
     pipeline.warm()
     try:
         work = _Calibrator(aio, cache, pipeline, move, metric, search, concurrency, timeout)
-        results = await asyncio.gather(*(work.photo(i, s) for i, s in enumerate(sources)))
+        with progress_bar(len(sources) * len(SIGNS), f"calibrate {move}", unit="side") as bar:
+            results = await asyncio.gather(*(work.photo(i, s, bar) for i, s in enumerate(sources)))
     finally:
         await aio.aclose()
     return Calibration(move, metric.name, float(threshold), float(limit), tuple(results))

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..analysis.metrics import DEFAULT_METRICS, Metric, Value, metric_list
 from ..api import AsyncClient, Client, GalleryItem, Move
@@ -119,6 +119,7 @@ class Study:
     backend: str | None = None
     host: str | None = None
     cache_dir: str | None = None
+    kind: ClassVar[str] = "study"
 
     @property
     def metric_names(self) -> list[str]:

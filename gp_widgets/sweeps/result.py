@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from PIL import Image
 
@@ -48,6 +48,7 @@ class SweepResult:
     stats: RunStats = field(default_factory=RunStats)
     metric_names: tuple[str, ...] = BUILTIN_NAMES
     """The metrics measured: one record column each."""
+    kind: ClassVar[str] = "sweep"
 
     def __post_init__(self) -> None:
         if not self.records:

@@ -8,8 +8,9 @@ import pytest
 
 import gp_widgets as gp
 from gp_widgets.api.errors import InvalidInputError
+from gp_widgets.api.models import largest_face
 from gp_widgets.local.process import EngineProcess
-from gp_widgets.recipes import Recipe, Step, largest_face
+from gp_widgets.recipes import Recipe, Step
 
 TWO_STEPS = Recipe().then("smile", 0.8, 0).then(gp.Move.age, -0.5, 0)
 
@@ -37,9 +38,9 @@ def test_bad_recipes_raise_a_typed_error(text: str) -> None:
 def test_largest_face_skips_unusable_faces() -> None:
     raw = {"id": "a", "data": {"faces": [{"x": 0.1, "y": 0.1, "w": 0.1, "h": 0.1}, {"x": 5, "y": 5, "w": 90, "h": 90},
                                          {"x": 0.5, "y": 0.5, "w": 0.3, "h": 0.3}]}}
-    assert largest_face(gp.GalleryItem.parse(raw)) == 2
+    assert largest_face(gp.GalleryItem.parse(raw).faces) == 2
     with pytest.raises(InvalidInputError, match="no usable face"):
-        largest_face(gp.GalleryItem.parse({"id": "b", "data": {"faces": []}}))
+        largest_face(gp.GalleryItem.parse({"id": "b", "data": {"faces": []}}).faces)
 
 
 def test_apply_recipe_replays_each_step_on_the_previous_result(client: gp.Client, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__ as __version__
 from .api import AsyncClient, Client, Face, GalleryItem, Move, Task, errors
 from .connect import connect
 
@@ -43,7 +44,6 @@ __all__ = [
     "study",
     "sweep",
 ]
-__version__ = "0.1.0"
 
 _LAZY = {
     "FaceEditor": ("gp_widgets.widgets", "FaceEditor"),

@@ -1,31 +1,78 @@
-"""Figures of a sweep's result: a labelled contact sheet, metric curves, a GIF (matplotlib imported lazily, Agg-safe).
+"""Figures of results: a sweep's labelled contact sheet, metric curves and GIF, a study's curves, a calibration
+(matplotlib imported lazily, Agg-safe).
 
-Each takes a :class:`~gp_widgets.sweeps.result.SweepResult`, never a widget, so they work in a plain
-script, during a run, and on a loaded manifest.
+Each takes its result by its shape (the protocols below), never a widget and never a result class, so they work
+in a plain script, during a run, and on a loaded manifest or table.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PIL import Image, ImageDraw
 
 from .analysis.metrics import label, pick
 from .analysis.views import DIFF_CMAP, View
-from .sweeps.spec import param_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType
 
-    from .studies.aggregate import CurvePoint
-    from .studies.calibration import Calibration
-    from .sweeps.result import SweepResult
+__all__ = ["PANELS", "CalibrationShape", "CurveShape", "SweepShape", "animate", "calibration_figure", "contact_sheet",
+           "param_label", "research_plot", "save_figure", "study_figure"]
 
-__all__ = ["PANELS", "animate", "calibration_figure", "contact_sheet", "research_plot",
-           "save_figure", "study_figure"]
+
+
+class SweepShape(Protocol):
+    """What a sweep's figures read (a :class:`~gp_widgets.sweeps.result.SweepResult` has it): its spec
+    (``params``, ``rows``, ``row_label``), metric names, tiles, series and identity budget."""
+
+    spec: Any
+    metric_names: tuple[str, ...]
+
+    def tile_rows(self, max_side: int, view: View = ...) -> tuple[list[list[Any]], float | None]: ...
+    def title(self) -> str: ...
+    def series(self, metric: str) -> dict[Any, list[tuple[float, float]]]: ...
+    def identity_budget(self, threshold: float = ...) -> dict[str, tuple[float | None, float | None]]: ...
+
+
+class CurveShape(Protocol):
+    """A point of a study's curve: move, metric, param and an ``interval`` with mean, low, high and n."""
+
+    @property
+    def move(self) -> str: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def param(self) -> float: ...
+    @property
+    def interval(self) -> Any: ...
+
+
+class CalibrationShape(Protocol):
+    """What a calibration's figure reads: move, metric, threshold, limit, photos (``index``, ``side(sign)``)
+    and ``summary()`` by sign."""
+
+    @property
+    def move(self) -> str: ...
+    @property
+    def metric(self) -> str: ...
+    @property
+    def threshold(self) -> float: ...
+    @property
+    def limit(self) -> float: ...
+    @property
+    def photos(self) -> Sequence[Any]: ...
+
+    def summary(self) -> dict[int, Any]: ...
+
+
+def param_label(param: float) -> str:
+    """``+0.5``, ``0``, ``-1`` — compact, signed."""
+    return "0" if param == 0 else f"{param:+g}"
+
 
 PANELS = {
     "target": "Target response: does the edit do what it says?",
@@ -35,7 +82,7 @@ PANELS = {
 _PAPER_RC: dict[RcKeyType, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "font.size": 8}
 
 
-def contact_sheet(result: SweepResult, *, view: View = "face", title: str | None = None, cell_inches: float = 1.4,
+def contact_sheet(result: SweepShape, *, view: View = "face", title: str | None = None, cell_inches: float = 1.4,
                   dpi: int = 150) -> Figure:
     """Rows (moves) × columns (params) of variants in ``view``; a failed cell is a grey cell labelled with
     its code; the ``"diff"`` view adds the colour bar of its one scale."""
@@ -80,7 +127,7 @@ def contact_sheet(result: SweepResult, *, view: View = "face", title: str | None
     return fig
 
 
-def _panels(result: SweepResult) -> tuple[dict[str, dict[str, list[tuple[float, float]]]], dict[str, str]]:
+def _panels(result: SweepShape) -> tuple[dict[str, dict[str, list[tuple[float, float]]]], dict[str, str]]:
     """The research plot's lines, ``panels[kind][label]``, and its y-axis labels, from the metrics measured."""
     names = result.metric_names
     panels: dict[str, dict[str, list[tuple[float, float]]]] = {kind: {} for kind in PANELS}
@@ -97,7 +144,7 @@ def _panels(result: SweepResult) -> tuple[dict[str, dict[str, list[tuple[float, 
     return panels, {kind: " · ".join(found) for kind, found in units.items()}
 
 
-def research_plot(result: SweepResult, *, threshold: float | None = None, title: str | None = None,
+def research_plot(result: SweepShape, *, threshold: float | None = None, title: str | None = None,
                   dpi: int = 100) -> Figure:
     """The three research questions against param, one line per row: target response (Δ smile for
     ``smile``, else the change inside the face), identity distance with ``threshold`` drawn and each row's
@@ -167,7 +214,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int | None = Non
         fig.savefig(path, dpi=dpi or fig.dpi, bbox_inches="tight", facecolor="white")
 
 
-def animate(result: SweepResult, path: str | os.PathLike[str], *, tile: int = 160, ms_per_frame: int = 500,
+def animate(result: SweepShape, path: str | os.PathLike[str], *, tile: int = 160, ms_per_frame: int = 500,
             view: View = "face") -> None:
     """A GIF: frame ``j`` shows every row at the ``j``-th param side by side in ``view``, captioned with the param."""
     spec = result.spec
@@ -195,7 +242,7 @@ def animate(result: SweepResult, path: str | os.PathLike[str], *, tile: int = 16
                 optimize=True)
 
 
-def study_figure(points: Sequence[CurvePoint], metrics: Sequence[str], *, title: str = "", dpi: int = 100) -> Figure:
+def study_figure(points: Sequence[CurveShape], metrics: Sequence[str], *, title: str = "", dpi: int = 100) -> Figure:
     """One panel per metric; in each, one line per move: the mean over photos against param, with its 95%
     interval as a band and the photo count of the last point in the legend."""
     from matplotlib import rc_context
@@ -226,7 +273,7 @@ def study_figure(points: Sequence[CurvePoint], metrics: Sequence[str], *, title:
     return fig
 
 
-def calibration_figure(calibration: Calibration, *, dpi: int = 100) -> Figure:
+def calibration_figure(calibration: CalibrationShape, *, dpi: int = 100) -> Figure:
     """Each photo's crossing param (open marker at the limit when it never crossed), per sign the median
     (line) and the range that keeps 90% of the photos on the safe side (shaded)."""
     from matplotlib import rc_context

@@ -76,6 +76,7 @@ class AsyncClient:
         poll: PollPolicy | None = None,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        durations: DurationModel | None = None,
     ) -> None:
         self.settings = Settings.resolve(api_key, base_url, timeout, max_retries)
         self.poll = poll or PollPolicy()
@@ -84,7 +85,9 @@ class AsyncClient:
         self._http: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._rng = random.Random()
-        self._durations = DurationModel()  # how long this client's variants took: when to look next time
+        self.durations = durations or DurationModel()
+        """How long this client's variants took, learned by every wait, sweep and study on it (and its
+        copies): when to look next time."""
         self._sizes: dict[str, tuple[int, int]] = {}  # image sizes this client has seen, by item id
         self.state = ClientState.open
 
@@ -108,6 +111,7 @@ class AsyncClient:
         return AsyncClient(
             s.api_key, s.base_url, s.timeout, s.max_retries,
             poll=poll or self.poll, retry=retry or self.retry, transport=self._transport,
+            durations=self.durations,
         )
 
     def __repr__(self) -> str:
@@ -254,7 +258,7 @@ class AsyncClient:
         """
         started = time.time()
         done = await self._poll(item, task_done, timeout, on_update, "variant", started)
-        self._durations.observe(service_seconds(done) or time.time() - started)
+        self.durations.observe(service_seconds(done) or time.time() - started)
         if done.task.failed:
             raise TaskFailedError(done.task.error_code, done)
         return done
@@ -281,7 +285,7 @@ class AsyncClient:
             if started is None:
                 delay = self.poll.delay(n, self._rng)
             else:
-                delay = predicted_delay(self.poll, self._durations, _task_age(current, started), n, rng=self._rng)
+                delay = predicted_delay(self.poll, self.durations, _task_age(current, started), n, rng=self._rng)
             await asyncio.sleep(min(delay, remaining))
             n += 1
             current = await self.get(current)

@@ -16,7 +16,7 @@ from ..api.errors import GPError, TaskFailedError
 from .cache import VariantCache
 from .gate import Gate, SweepRetry
 from .poller import Poller
-from .stats import RunStats, error_code
+from .stats import error_code
 
 __all__ = ["CellRunner", "Record", "sweep_client"]
 
@@ -46,6 +46,8 @@ class CellRunner:
 
     kind: ClassVar[str]
     """``sweep`` or ``study``, for the log."""
+    result: Any
+    """What the run fills in (its ``stats`` count requests and polls)."""
 
     def __init__(self, client: Client | AsyncClient | None, concurrency: int, cache_dir: Any, timeout: float,
                  on_change: Callable[[Any], Any] | None) -> None:
@@ -91,9 +93,6 @@ class CellRunner:
         """The service says the variant of ``rec`` failed (a sweep remembers it: the same edit gives the
         same failed variant)."""
 
-    def _poll_stats(self) -> RunStats:
-        return RunStats()
-
     async def _open(self) -> VariantCache:
         """Connect (as ``gp.connect()`` when no client was given) and open the disk cache."""
         if self.client is None:
@@ -118,7 +117,7 @@ class CellRunner:
             self._close(time.monotonic() - started)
             return list(self._records())
         assert self._aio is not None
-        self._poller = Poller(self._gated_get, self._poll_stats(), timeout=self._timeout)
+        self._poller = Poller(self._gated_get, self.result.stats, timeout=self._timeout, model=self._aio.durations)
         poller = asyncio.create_task(self._poller.run())
         try:
             if not self._cancelled:

@@ -205,6 +205,7 @@ class StudyRunner(CellRunner):
     """
 
     kind = "study"
+    result: Study
 
     def __init__(self, photos: Any, moves: Sequence[Move | str], params: Sequence[float],
                  metrics: Sequence[Metric | Callable[..., float]] | None = None, *, faces: FacesMode = "largest",

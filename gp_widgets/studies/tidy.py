@@ -89,7 +89,7 @@ def new_manifest(*, spec: Mapping[str, Any], metrics: Sequence[Mapping[str, Any]
                  ) -> dict[str, Any]:
     """A manifest for a study's table: ``metrics`` as :func:`metric_definition` gives them, ``photos``
     describing the inputs (sha256, doc id, face boxes, name)."""
-    from .. import __version__
+    from .._version import __version__
 
     return {
         "format": FORMAT,

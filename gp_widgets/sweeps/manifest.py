@@ -3,21 +3,20 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..analysis.metrics import BUILTIN_NAMES
-from ..files import write_atomic
 from ..runs.cache import VariantCache
 from ..runs.stats import RunStats
 from .records import RECORD_FIELDS, CellRecord, SourceImage
-from .result import SweepResult
 from .spec import SweepSpec
 
-__all__ = ["FORMAT", "from_json", "load", "save", "to_json"]
+if TYPE_CHECKING:
+    from .result import SweepResult
+
+__all__ = ["FORMAT", "fields_from_json", "to_json"]
 
 FORMAT = "gp_widgets.sweep/1"
 
@@ -37,8 +36,9 @@ def to_json(result: SweepResult) -> dict[str, Any]:
     }
 
 
-def from_json(data: dict[str, Any], cache_dir: str | os.PathLike[str] | None = None) -> SweepResult:
-    """The result a manifest describes; its cache is ``cache_dir`` if given, else the one it names."""
+def fields_from_json(data: dict[str, Any], cache_dir: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The fields of the result a manifest describes (``SweepResult(**fields)``); its cache is ``cache_dir``
+    if given, else the one it names."""
     if data.get("format") != FORMAT:
         raise ValueError(f"not a gp_widgets sweep manifest (format {data.get('format')!r}, expected {FORMAT!r})")
     spec = SweepSpec.from_json(data["spec"])
@@ -48,23 +48,11 @@ def from_json(data: dict[str, Any], cache_dir: str | os.PathLike[str] | None = N
     if backend.get("base_url") and root:
         cache = VariantCache.at(backend["base_url"], backend.get("team"), root)
     saved = {rec.cell: rec for rec in map(CellRecord.from_dict, data["records"])}
-    return SweepResult(
-        spec,
-        records=[saved.get(cell) or CellRecord(cell) for cell in spec.cells],
-        inputs=[None if i is None else SourceImage.from_json(i) for i in data.get("inputs", [])],
-        cache=cache,
-        stats=RunStats.from_json(data.get("stats", {})),
-        metric_names=tuple(k for k in (data["records"] or [{}])[0] if k not in RECORD_FIELDS) or BUILTIN_NAMES,
-    )
-
-
-def save(result: SweepResult, path: str | os.PathLike[str]) -> Path:
-    """Write the manifest of ``result`` to ``path`` (atomically)."""
-    path = Path(path)
-    write_atomic(path, json.dumps(to_json(result), indent=1).encode())
-    return path
-
-
-def load(path: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None) -> SweepResult:
-    """Read the manifest at ``path`` (see :func:`from_json`)."""
-    return from_json(json.loads(Path(path).read_text()), cache_dir)
+    return {
+        "spec": spec,
+        "records": [saved.get(cell) or CellRecord(cell) for cell in spec.cells],
+        "inputs": [None if i is None else SourceImage.from_json(i) for i in data.get("inputs", [])],
+        "cache": cache,
+        "stats": RunStats.from_json(data.get("stats", {})),
+        "metric_names": tuple(k for k in (data["records"] or [{}])[0] if k not in RECORD_FIELDS) or BUILTIN_NAMES,
+    }

@@ -7,6 +7,7 @@ plain script builds them without ipywidgets.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +20,11 @@ from ..analysis.measures import SAME_PERSON_THRESHOLD
 from ..analysis.metrics import BUILTIN_NAMES, pick
 from ..analysis.views import View, check_view, render_rows
 from ..api.constants import CellStatus
+from ..files import write_atomic
 from ..imaging import THUMB_MAX_SIDE, encode_for_browser, open_rgb
 from ..runs.cache import VariantCache
 from ..runs.stats import RunStats
+from . import manifest
 from .records import CellRecord, SourceImage
 from .spec import Cell, SweepSpec
 
@@ -213,14 +216,13 @@ class SweepResult:
     # -- manifest ----------------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the manifest: inputs, spec, ids, records, stats and the cache location as JSON (no key)."""
-        from .manifest import save
-
-        return save(self, path)
+        """Write the manifest: inputs, spec, ids, records, stats and the cache location as JSON (no key),
+        atomically."""
+        target = Path(path)
+        write_atomic(target, json.dumps(manifest.to_json(self), indent=1).encode())
+        return target
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None) -> SweepResult:
         """Read a manifest; pixels come from the disk cache it names (or ``cache_dir``), nothing is fetched."""
-        from .manifest import load
-
-        return load(path, cache_dir)
+        return cls(**manifest.fields_from_json(json.loads(Path(path).read_text()), cache_dir))

@@ -17,7 +17,7 @@ from ..api.uploads import Photo, to_upload
 from ..measure.pipeline import Original, Pipeline
 from ..runs.cache import KnownCell
 from ..runs.cellrunner import CellRunner, sweep_client
-from ..runs.stats import RunStats, error_code
+from ..runs.stats import error_code
 from .records import CellRecord, SourceImage
 from .result import SweepResult
 from .spec import SweepSpec
@@ -38,6 +38,7 @@ class SweepRunner(CellRunner):
     """
 
     kind = "sweep"
+    result: SweepResult
 
     def __init__(self, sources: Sequence[Source], spec: SweepSpec, client: Client | AsyncClient | None = None, *,
                  concurrency: int = 8, cache_dir: Any = None, timeout: float = DEFAULT_WAIT_TIMEOUT,
@@ -57,9 +58,6 @@ class SweepRunner(CellRunner):
 
     def _records(self) -> list[CellRecord]:
         return self.result.records
-
-    def _poll_stats(self) -> RunStats:
-        return self.result.stats
 
     def _start(self) -> list[asyncio.Task[Any]]:
         return [asyncio.create_task(self._image(i)) for i in range(self.spec.n_images)]

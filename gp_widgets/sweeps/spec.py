@@ -10,7 +10,7 @@ from ..api import Move
 from ..api.errors import InvalidInputError
 from ..api.models import check_move, check_param
 
-__all__ = ["Cell", "Row", "SweepSpec", "param_label", "unique"]
+__all__ = ["Cell", "Row", "SweepSpec", "unique"]
 
 T = TypeVar("T")
 
@@ -105,8 +105,3 @@ class SweepSpec:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SweepSpec:
         return cls.build(data["moves"], data["params"], data.get("faces", (0,)), data.get("n_images", 1))
-
-
-def param_label(param: float) -> str:
-    """``+0.5``, ``0``, ``-1`` — compact, signed."""
-    return "0" if param == 0 else f"{param:+g}"

@@ -19,11 +19,12 @@ from ..analysis.views import VIEWS, View, check_view
 from ..api.constants import CellStatus
 from ..imaging import PHOTO_MAX_SIDE, encode_for_browser, open_rgb
 from ..measure.pipeline import diff_thumbnail, shared_scale
+from ..plots import param_label
 from ..runs.stats import Progress
 from ..sweeps.records import CellRecord
 from ..sweeps.result import SweepResult
 from ..sweeps.run import SweepRun, start_sweep
-from ..sweeps.spec import Cell, param_label
+from ..sweeps.spec import Cell
 from .cellgrid import CellGrid, CellState
 from .loop import Latest
 from .pictures import Tile, tile_sheet

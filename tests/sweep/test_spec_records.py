@@ -8,9 +8,10 @@ import pytest
 
 from gp_widgets.api import GalleryItem, Task
 from gp_widgets.api.errors import APITimeoutError, RateLimitError, ServerError, TaskFailedError
+from gp_widgets.plots import param_label
 from gp_widgets.runs.stats import Progress, RateMeter, error_code
 from gp_widgets.sweeps.records import CellRecord
-from gp_widgets.sweeps.spec import Cell, SweepSpec, param_label
+from gp_widgets.sweeps.spec import Cell, SweepSpec
 
 
 def test_cells_are_row_major_and_labelled() -> None:

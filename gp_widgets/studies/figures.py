@@ -32,10 +32,16 @@ def _label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric)
 
 
+def _wrap(text: str, width: int = 64) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width))
+
+
 def _new(panels: int, height: float = 2.6, dpi: int = 100) -> tuple[Figure, Any]:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(3.2 * max(1, panels), height), dpi=dpi, layout="constrained")
+    fig = Figure(figsize=(3.2 * panels if panels > 1 else 4.2, height), dpi=dpi, layout="constrained")
     return fig, fig.subplots(1, max(1, panels), squeeze=False)[0]
 
 
@@ -103,7 +109,7 @@ def tradeoff_figure(table: pandas.DataFrame, *, target: str, identity: str, thre
             ax.legend(fontsize=7)
         else:
             ax.text(0.5, 0.5, "no completed variants yet", ha="center", va="center", transform=ax.transAxes)
-        ax.set_title(title or "Trade-off: response against identity cost (labels: param)")
+        ax.set_title(_wrap(title or "Trade-off: response against identity cost (point labels: param)"), fontsize=8)
     return fig
 
 
@@ -128,7 +134,7 @@ def accuracy_figure(table: pandas.DataFrame, *, title: str = "", dpi: int = 100)
             ax.legend(fontsize=7)
         else:
             ax.text(0.5, 0.5, "no completed variants yet", ha="center", va="center", transform=ax.transAxes)
-        ax.set_title(title, fontsize=8)
+        ax.set_title(_wrap(title), fontsize=8)
     return fig
 
 
@@ -151,8 +157,8 @@ def leakage_figure(matrix: pandas.DataFrame, *, title: str = "", dpi: int = 100)
                     color="white" if np.isfinite(v) and abs(v) > 0.6 * limit else "black")
         ax.set_xticks(range(cols), [_label(str(c)).replace(" (", "\n(") for c in matrix.columns], fontsize=6)
         ax.set_yticks(range(rows), [str(i) for i in matrix.index])
-        fig.colorbar(image, ax=ax, label="standardised mean change (d)", shrink=0.9)
-        ax.set_title(title, fontsize=8)
+        fig.colorbar(image, ax=ax, label="d = mean / sd", shrink=0.9)
+        ax.set_title(_wrap(title, 60), fontsize=8)
     return fig
 
 

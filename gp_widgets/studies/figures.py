@@ -155,7 +155,7 @@ def leakage_figure(matrix: pandas.DataFrame, *, title: str = "", dpi: int = 100)
             text = "—" if not np.isfinite(v) else (f"{v:+.1f}" if abs(v) < 100 else f"{v:+.0e}")
             ax.text(c, r, text, ha="center", va="center", fontsize=7,
                     color="white" if np.isfinite(v) and abs(v) > 0.6 * limit else "black")
-        ax.set_xticks(range(cols), [_label(str(c)).replace(" (", "\n(") for c in matrix.columns], fontsize=6)
+        ax.set_xticks(range(cols), [_wrap(_label(str(c)), 18) for c in matrix.columns], fontsize=6)
         ax.set_yticks(range(rows), [str(i) for i in matrix.index])
         fig.colorbar(image, ax=ax, label="d = mean / sd", shrink=0.9)
         ax.set_title(_wrap(title, 60), fontsize=8)

@@ -95,8 +95,8 @@ class StudyView(RunView, widgets.VBox):
         heading = widgets.HTML(f"<b>{html.escape(self._title())}</b>")
         bar = widgets.HBox([self.progress, self.progress_label, self.cancel_button])
         self._static = StaticFallback(self._picture, self._describe, self._loop)
-        super().__init__([heading, bar, self.failures, self.panel, self.figure, widgets.HBox([self.photo, self.open_button]),
-                          self.drill, self._static.hider])
+        super().__init__([heading, bar, self.failures, self.panel, self.figure,
+                          widgets.HBox([self.photo, self.open_button]), self.drill, self._static.hider])
         self.add_class("gp-study")
         run.on_change(self._changed)
         self._refresh()

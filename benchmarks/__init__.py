@@ -16,7 +16,8 @@ from types import ModuleType
 
 # in run order: the short ones first, the 1,000-variant sweep last
 MODULE_NAMES = ("compute", "detection", "browser_bytes", "polling", "rate_limit", "loop_lag", "cache_rerun",
-                "measurement", "sweep_speed", "memory", "dask_compute", "study_speed", "browser", "study_memory")
+                "measurement", "sweep_speed", "memory", "dask_compute", "study_speed", "browser", "study_memory",
+                "compare_speed")
 
 
 def modules() -> list[ModuleType]:
@@ -34,4 +35,5 @@ ALL_KEYS = (
     "metrics_overhead_s", "identity_ms_per_face",
     "editor_overhead_ms", "grid_build_ms_1000", "grid_paint_s_231", "grid_bytes_231", "editor_page_mb",
     "study_ratio", "study_rss_mb_10k", "dask_vs_local", "notebook_metric_speedup",
+    "compare_ms_10k",
 )

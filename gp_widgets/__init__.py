@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from . import metrics, samples
     from .recipes import Recipe, apply_recipe
     from .studies.calibration import Calibration, calibrate
+    from .studies.compare import Comparison, compare
     from .studies.study import Study
     from .widgets import FaceEditor
     from .widgets.grid import SweepGrid, sweep
@@ -26,6 +27,7 @@ __all__ = [
     "AsyncClient",
     "Calibration",
     "Client",
+    "Comparison",
     "Face",
     "FaceEditor",
     "GalleryItem",
@@ -37,6 +39,7 @@ __all__ = [
     "Task",
     "apply_recipe",
     "calibrate",
+    "compare",
     "connect",
     "errors",
     "metrics",
@@ -58,6 +61,8 @@ _LAZY = {
     "StudyView": ("gp_widgets.widgets.study", "StudyView"),
     "study": ("gp_widgets.widgets.study", "study"),
     "calibrate": ("gp_widgets.studies.calibration", "calibrate"),
+    "compare": ("gp_widgets.studies.compare", "compare"),
+    "Comparison": ("gp_widgets.studies.compare", "Comparison"),
 }
 
 

@@ -35,6 +35,7 @@ from ..runs.stats import RunStats, error_code
 from ..sweeps.spec import unique
 from .aggregate import CurvePoint, curves, failures_by_code
 from .photos import resolve_photos
+from .reports import StudyReports
 from .tidy import _text, load_table, new_manifest, save_table, to_dataframe, url_host
 
 if TYPE_CHECKING:
@@ -105,8 +106,9 @@ def _photo_name(source: Any, index: int) -> str:
 
 
 @dataclass
-class Study:
-    """A study's inputs, records and metric definitions; figures and tables are built from these."""
+class Study(StudyReports):
+    """A study's inputs, records and metric definitions; figures and tables are built from these (the
+    paper's figures and tables: :class:`~gp_widgets.studies.reports.StudyReports`)."""
 
     moves: tuple[str, ...]
     params: tuple[float, ...]

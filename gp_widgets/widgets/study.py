@@ -33,10 +33,12 @@ if TYPE_CHECKING:
 
     from .grid import SweepGrid
 
-__all__ = ["REDRAW_SECONDS", "StudyView", "study"]
+__all__ = ["PANELS", "REDRAW_SECONDS", "StudyView", "study"]
 
 REDRAW_SECONDS = 0.5
 FIGURE_DPI = 90
+PANELS = {"curves": "Curves", "tradeoff": "Trade-off", "accuracy": "Accuracy at budget", "leakage": "Leakage"}
+"""The view's figures: aggregate curves, and the study's paper figures with their defaults."""
 
 
 def study(photos: Any, moves: Sequence[Move | str], params: Sequence[float],
@@ -82,6 +84,9 @@ class StudyView(RunView, widgets.VBox):
         self.failures = widgets.HTML()
         self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.figure.add_class("gp-study-figure")
+        self.panel = widgets.ToggleButtons(options=[(label, key) for key, label in PANELS.items()], value="curves",
+                                           style={"button_width": "auto"})
+        self.panel.observe(lambda _: self._render(), "value")
         self.photo = widgets.Dropdown(options=[(n, i) for i, n in enumerate(self.study.names)], description="photo")
         self.open_button = widgets.Button(description="Open grid", icon="th", disabled=runner is None,
                                           tooltip="this photo's variants as a sweep grid (from the cache)")
@@ -90,8 +95,8 @@ class StudyView(RunView, widgets.VBox):
         heading = widgets.HTML(f"<b>{html.escape(self._title())}</b>")
         bar = widgets.HBox([self.progress, self.progress_label, self.cancel_button])
         self._static = StaticFallback(self._picture, self._describe, self._loop)
-        super().__init__([heading, bar, self.failures, self.figure, widgets.HBox([self.photo, self.open_button]),
-                          self.drill, self._static.hider])
+        super().__init__([heading, bar, self.failures, self.panel, self.figure,
+                          widgets.HBox([self.photo, self.open_button]), self.drill, self._static.hider])
         self.add_class("gp-study")
         run.on_change(self._changed)
         self._refresh()
@@ -168,7 +173,7 @@ class StudyView(RunView, widgets.VBox):
         self._draws += 1
         try:
             async with self._drawing:
-                png, width = await asyncio.to_thread(_png, self.study)
+                png, width = await asyncio.to_thread(_png, self.study, self.panel.value)
                 with self.figure.hold_sync():
                     self.figure.value = png
                     self.figure.width = str(width)  # its own size, not stretched to the output's width
@@ -204,7 +209,7 @@ class StudyView(RunView, widgets.VBox):
         await self._draw()  # the final curves
 
     def _draw_final_now(self) -> None:
-        png, _ = _png(self.study)
+        png, _ = _png(self.study, self.panel.value)
         self.figure.value = png
 
     def to_dataframe(self) -> pandas.DataFrame:
@@ -218,9 +223,27 @@ class StudyView(RunView, widgets.VBox):
         return self.study.save(path)
 
 
-def _png(study: Study) -> tuple[bytes, int]:
-    """The aggregate figure as PNG bytes, and its width in pixels."""
-    figure = study.figure()
+def _panel_figure(study: Study, panel: str) -> Figure:
+    """The figure of ``panel`` (see :data:`PANELS`), or a note saying why it cannot be drawn yet."""
+    if panel == "curves":
+        return study.figure()
+    try:
+        if panel == "tradeoff":
+            return study.tradeoff_figure()
+        if panel == "accuracy":
+            return study.accuracy_figure()
+        return study.leakage_figure()
+    except (ValueError, KeyError) as exc:  # a metric the panel needs was not measured
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=(4.8, 1.2))
+        figure.text(0.5, 0.5, f"{PANELS.get(panel, panel)}: {exc}", ha="center", va="center", wrap=True)
+        return figure
+
+
+def _png(study: Study, panel: str = "curves") -> tuple[bytes, int]:
+    """The figure of ``panel`` (default: the aggregate curves) as PNG bytes, and its width in pixels."""
+    figure = _panel_figure(study, panel)
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=FIGURE_DPI)
     return out.getvalue(), round(figure.get_figwidth() * FIGURE_DPI)

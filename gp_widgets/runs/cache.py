@@ -147,4 +147,17 @@ class VariantCache:
         return doc_id if isinstance(doc_id, str) else None
 
     def remember_upload(self, sha256: str, item_id: str) -> None:
+        """Note that this photo (by content hash) is document ``item_id``, both ways (see :meth:`upload_sha`)."""
         write_atomic(self.dir / "uploads" / f"{sha256}.json", json.dumps({"id": item_id}).encode())
+        if _SAFE_ID.fullmatch(item_id):
+            write_atomic(self.dir / "documents" / f"{item_id}.json", json.dumps({"sha256": sha256}).encode())
+
+    def upload_sha(self, item_id: str) -> str | None:
+        """The content hash of the photo uploaded as document ``item_id``, if it was uploaded from here."""
+        if not _SAFE_ID.fullmatch(item_id):
+            return None
+        try:
+            sha = json.loads((self.dir / "documents" / f"{item_id}.json").read_text())["sha256"]
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            return None
+        return sha if isinstance(sha, str) else None

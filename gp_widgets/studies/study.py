@@ -70,6 +70,8 @@ class StudyRecord:
     seconds: float | None = None
     values: dict[str, float] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
+    retried: bool = False
+    """A variant known to have failed, asked for again (``retry_failed=True``)."""
 
     @property
     def final(self) -> bool:
@@ -78,7 +80,8 @@ class StudyRecord:
     def to_dict(self) -> dict[str, Any]:
         return {"photo": self.photo, "face": self.face, "move": self.move, "param": self.param,
                 "status": str(self.status), "error_code": self.error_code, "variant_id": self.variant_id,
-                "seconds": None if self.seconds is None else round(self.seconds, 3), **self.values}
+                "seconds": None if self.seconds is None else round(self.seconds, 3), "retried": self.retried,
+                **self.values}
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,8 @@ class Study:
             values = {m: float(row[m]) for m in known if m in row and not math.isnan(row[m])}
             records.append(StudyRecord(int(row["photo"]), int(row["face"]), str(row["move"]), float(row["param"]),
                                        CellStatus(row["status"]), _text(row["error_code"]), _text(row["variant_id"]),
-                                       None if row["seconds"] != row["seconds"] else float(row["seconds"]), values))
+                                       None if row["seconds"] != row["seconds"] else float(row["seconds"]), values,
+                                       retried=bool(row.get("retried", False))))
         return cls(tuple(spec["moves"]), tuple(float(p) for p in spec["params"]), spec["faces"], metrics, names,
                      photos, records, backend=manifest.get("backend"), host=manifest.get("host"),
                      cache_dir=manifest.get("cache_dir"))
@@ -216,7 +220,8 @@ class StudyRunner(CellRunner):
                  metrics: Sequence[Metric | Callable[..., float]] | None = None, *, faces: FacesMode = "largest",
                  client: Client | AsyncClient | None = None, concurrency: int = 8, executor: Executor | None = None,
                  cache_dir: Any = None, timeout: float = DEFAULT_WAIT_TIMEOUT,
-                 on_change: Callable[[StudyRecord], Any] | None = None) -> None:
+                 on_change: Callable[[StudyRecord], Any] | None = None, refresh: bool = False,
+                 retry_failed: bool = False) -> None:
         from .tidy import metric_definition
 
         if faces not in ("largest", "all"):
@@ -226,7 +231,8 @@ class StudyRunner(CellRunner):
         metric_objects = metric_list(DEFAULT_METRICS if metrics is None else metrics)
         if not metric_objects:
             raise ValueError("a study needs at least one metric")
-        super().__init__(client, concurrency, cache_dir, timeout, on_change)
+        super().__init__(client, concurrency, cache_dir, timeout, on_change, refresh=refresh,
+                         retry_failed=retry_failed)
         self.sources = resolve_photos(photos)
         self.metrics = metric_objects
         self.result = Study(_unique(map(_move, moves), "move"), _unique(map(_param, params), "param"), faces,
@@ -281,8 +287,8 @@ class StudyRunner(CellRunner):
             for _ in range(self._workers):
                 await queue.put(_DONE)
 
-    async def _prepare(self, index: int) -> list[tuple[GalleryItem, _Original, Box, StudyRecord]]:
-        """Upload (once) and detect faces: the photo's cells, ready to submit."""
+    async def _prepare(self, index: int) -> list[tuple[GalleryItem, _Original, Box, StudyRecord, str, Any]]:
+        """Upload (once) and detect faces: the photo's cells, ready to submit, with what the ledger knows."""
         study = self.result
         assert self._aio is not None
         try:
@@ -312,13 +318,16 @@ class StudyRunner(CellRunner):
         else:
             records = [StudyRecord(index, f, m, p) for f in measured for m in study.moves for p in study.params]
             study.records.extend(records)
-        return [(doc, original, boxes[rec.face], rec) for rec in records]
+        assert self.ledger is not None
+        source = self.ledger.source(doc, sha)
+        known = await self._lookup(source, [(rec.face, rec.move, rec.param) for rec in records])
+        return [(doc, original, boxes[rec.face], rec, source, k) for rec, k in zip(records, known, strict=True)]
 
     async def _worker(self, queue: asyncio.Queue[Any]) -> None:
         while (job := await queue.get()) is not _DONE:
-            doc, original, box, rec = job
+            doc, original, box, rec, source, known = job
             await self._cell(rec, doc, rec.move, rec.param, rec.face,
-                             functools.partial(self._finish_cell, rec, original, box))
+                             functools.partial(self._finish_cell, rec, original, box), source=source, known=known)
 
     async def _finish_cell(self, rec: StudyRecord, original: _Original, box: Box, item: GalleryItem | None) -> None:
         """Values from the variant's measurement sidecar; those missing measured on the executor and

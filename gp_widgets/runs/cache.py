@@ -58,9 +58,8 @@ class VariantCache:
     ``cells/<hash>.json`` for the variant of each (document, face, move, param): one whose pixels are
     here, or one whose task failed.
 
-    Document ids are stable and variant ids idempotent (the same edit gives the same variant, failed
-    ones included), so a rerun of the same sweep finds every variant here and asks the service nothing
-    about them.
+    Which variant each edit was answered with is kept by the ledger beside these (``ledger/``, see
+    :mod:`gp_widgets.runs.ledger`): the service does not promise that the same edit gives the same variant.
     """
 
     def __init__(self, base_url: str, api_key: str | None, root: str | os.PathLike[str] | None = None) -> None:

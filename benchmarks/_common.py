@@ -57,14 +57,15 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 @contextlib.contextmanager
 def engine(*, latency: float = 0.0, workers: int = 2, data_dir: str | None = None,
-           rate_limit: float | None = None) -> Iterator[Any]:
+           rate_limit: float | None = None, fresh_variants: bool = False) -> Iterator[Any]:
     """A fresh engine child process (as ``gp.connect()`` starts it) with its own data dir."""
     from gp_widgets.local.process import start_engine
 
     with contextlib.ExitStack() as stack:
         if data_dir is None:
             data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="gp-bench-engine-"))
-        proc = start_engine(data_dir=data_dir, latency=latency, workers=workers, rate_limit=rate_limit)
+        proc = start_engine(data_dir=data_dir, latency=latency, workers=workers, rate_limit=rate_limit,
+                            fresh_variants=fresh_variants)
         stack.callback(proc.stop)
         yield proc
 
@@ -123,6 +124,14 @@ class Counters:
         """GETs of ``/teams/me/gallery/{id}`` (status polls) for these ids only."""
         paths = {f"{GALLERY}/{i}" for i in item_ids}
         return self.total(lambda m, p, s: m == "GET" and p in paths)
+
+
+def generations(proc: Any) -> int:
+    """Variants the engine has created so far (every status): under ``--fresh-variants``, one per PUT."""
+    response = httpx.get(proc.base_url.rstrip("/") + "/_engine/stats", headers={"Authorization": proc.api_key},
+                         timeout=30.0)
+    response.raise_for_status()
+    return sum(response.json()["variants"].values())
 
 
 def counters(proc: Any) -> Counters:

@@ -17,9 +17,10 @@ if TYPE_CHECKING:
     from . import metrics, samples
     from .recipes import Recipe, apply_recipe
     from .studies.calibration import Calibration, calibrate
-    from .studies.compare import Comparison, compare
+    from .studies.compare import Comparison
     from .studies.study import Study
     from .widgets import FaceEditor
+    from .widgets.compare import compare
     from .widgets.grid import SweepGrid, sweep
     from .widgets.study import StudyView, study
 
@@ -61,7 +62,7 @@ _LAZY = {
     "StudyView": ("gp_widgets.widgets.study", "StudyView"),
     "study": ("gp_widgets.widgets.study", "study"),
     "calibrate": ("gp_widgets.studies.calibration", "calibrate"),
-    "compare": ("gp_widgets.studies.compare", "compare"),
+    "compare": ("gp_widgets.widgets.compare", "compare"),
     "Comparison": ("gp_widgets.studies.compare", "Comparison"),
 }
 

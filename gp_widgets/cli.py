@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--faults", default=None, help='e.g. "http_500=0.1,http_429=0.05,drop=0.02,task_fail=0.05"')
     serve.add_argument("--rate-limit", type=float, default=None, metavar="N",
                        help="requests per second per team (token bucket); beyond it: 429 with Retry-After")
+    serve.add_argument("--fresh-variants", action="store_true",
+                       help="every PUT creates a new variant with a new id, as the service's documentation reads "
+                            "(default: idempotent, the same edit gives the same variant)")
     serve.add_argument("--seed", type=int, default=0, help="seed of the fault draws")
     serve.add_argument("--detector", choices=("hog", "cnn"), default="hog",
                        help="dlib's face detector: hog (fast, default) or cnn (MMOD; slower, finds more poses)")
@@ -65,7 +68,8 @@ def _serve(args: argparse.Namespace) -> int:
         parse_faults(args.faults)
         config = EngineConfig(data_dir=data_dir, api_keys=keys or [load_or_create_key(data_dir)],
                               latency=args.latency, workers=args.workers, faults=args.faults, seed=args.seed,
-                              detector=args.detector, rate_limit=args.rate_limit, host=args.host, port=args.port)
+                              detector=args.detector, rate_limit=args.rate_limit, host=args.host, port=args.port,
+                              fresh_variants=args.fresh_variants)
     except (FaultSpecError, ValueError) as exc:
         print(f"gp-widgets serve: {exc}", file=sys.stderr)
         return 2

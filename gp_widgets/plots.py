@@ -79,7 +79,7 @@ PANELS = {
     "identity": "Identity: still the same person?",
     "leakage": "Leakage: what else changed?",
 }
-_PAPER_RC: dict[RcKeyType, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "font.size": 8}
+PAPER_RC: dict[RcKeyType, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "font.size": 8}
 
 
 def contact_sheet(result: SweepShape, *, view: View = "face", title: str | None = None, cell_inches: float = 1.4,
@@ -95,7 +95,7 @@ def contact_sheet(result: SweepShape, *, view: View = "face", title: str | None 
     col_labels = [param_label(p) for p in spec.params]
     title = result.title() if title is None else title
     n_rows, n_cols = len(row_labels), len(col_labels)
-    with rc_context(_PAPER_RC):
+    with rc_context(PAPER_RC):
         fig = Figure(figsize=(cell_inches * n_cols + 1.2, cell_inches * n_rows + 0.9), dpi=dpi, layout="constrained")
         axes = fig.subplots(n_rows, n_cols, squeeze=False)
         for r, row in enumerate(cells):
@@ -160,7 +160,7 @@ def research_plot(result: SweepShape, *, threshold: float | None = None, title: 
         budget = result.identity_budget(threshold)
         limits = {result.spec.row_label(r): budget[r.move] for r in result.spec.rows}
     title = result.title() if title is None else title
-    with rc_context(_PAPER_RC):
+    with rc_context(PAPER_RC):
         fig = Figure(figsize=(10.5, 3.2), dpi=dpi, layout="constrained")
         axes = fig.subplots(1, len(PANELS), squeeze=False)[0]
         colours: dict[str, str] = {}
@@ -210,7 +210,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int | None = Non
     """Save with text kept as text in PDF/SVG (TrueType embedded), tight white margins."""
     from matplotlib import rc_context
 
-    with rc_context(_PAPER_RC):
+    with rc_context(PAPER_RC):
         fig.savefig(path, dpi=dpi or fig.dpi, bbox_inches="tight", facecolor="white")
 
 
@@ -248,7 +248,7 @@ def study_figure(points: Sequence[CurveShape], metrics: Sequence[str], *, title:
     from matplotlib import rc_context
     from matplotlib.figure import Figure
 
-    with rc_context(_PAPER_RC):
+    with rc_context(PAPER_RC):
         fig = Figure(figsize=(3.2 * max(1, len(metrics)), 2.8), dpi=dpi, layout="constrained")
         axes = fig.subplots(1, max(1, len(metrics)), squeeze=False)[0]
         for ax, metric in zip(axes, metrics, strict=False):
@@ -280,7 +280,7 @@ def calibration_figure(calibration: CalibrationShape, *, dpi: int = 100) -> Figu
     from matplotlib.figure import Figure
 
     cal = calibration
-    with rc_context(_PAPER_RC):
+    with rc_context(PAPER_RC):
         fig = Figure(figsize=(5.0, 1.2 + 0.18 * len(cal.photos)), dpi=dpi, layout="constrained")
         ax = fig.subplots()
         summary = cal.summary()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,9 @@ from .api import AsyncClient, Client, GalleryItem, Move, check_param
 from .api.errors import InvalidInputError
 from .api.models import check_move, largest_face
 from .api.uploads import Photo
+from .runs.cache import VariantCache
+from .runs.documents import open_document
+from .runs.ledger import Ledger, ask
 from .runs.progress import progress_bar
 
 __all__ = ["Recipe", "Step", "apply_recipe"]
@@ -86,22 +90,32 @@ class Recipe:
 
 
 async def replay(
-    aio: AsyncClient, photo: Photo | GalleryItem, recipe: Recipe, face: int | str = "largest"
+    aio: AsyncClient, photo: Photo | GalleryItem, recipe: Recipe, face: int | str = "largest", *,
+    ledger: Ledger | None = None, refresh: bool = False, retry_failed: bool = False,
 ) -> GalleryItem:
-    """Upload ``photo`` (unless uploaded), then apply each step to the previous result; the last variant.
+    """Upload ``photo`` (unless uploaded, here or before: by content hash), then apply each step to the
+    previous result; the last variant.
 
     The recipe's first face becomes ``face`` (an index, or ``"largest"``); steps on another face keep their index.
+    Each step is looked up in ``ledger`` (default: the one of the client's service and team in the default
+    cache) before it is asked for, and recorded as soon as the service answers: replayed again, a recipe
+    generates nothing (``refresh=True`` generates every step anew; ``retry_failed=True`` asks again for a
+    step that failed).
     """
     if not recipe.steps:
         raise InvalidInputError("the recipe has no steps")
-    item = photo if isinstance(photo, GalleryItem) else await aio.upload(photo)
+    if ledger is None:
+        ledger = Ledger(VariantCache(aio.settings.base_url, aio.settings.api_key))
+    item, _, sha = await open_document(aio, ledger.cache, photo)
     item = await aio.wait_for_faces(item)
     target = largest_face(item.faces or ()) if face == "largest" else face
     if isinstance(target, bool) or not isinstance(target, int) or target < 0:
         raise InvalidInputError(f"face must be 'largest' or a non-negative index, got {face!r}")
     first = recipe.steps[0].face
     for step in recipe:
-        item = await aio.wait(await aio.edit(item, step.move, step.param, target if step.face == first else step.face))
+        asked = await ask(aio, ledger, item, target if step.face == first else step.face, step.move, step.param,
+                          sha256=sha, refresh=refresh, retry_failed=retry_failed)
+        item, sha = asked.item, None  # the next step edits this variant: keyed by its id
     return item
 
 
@@ -110,11 +124,18 @@ def apply_recipe(
     recipe: Recipe | str | Path,
     face: int | str = "largest",
     client: Client | AsyncClient | None = None,
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+    refresh: bool = False,
+    retry_failed: bool = False,
 ) -> GalleryItem | list[GalleryItem]:
     """Replay ``recipe`` (a :class:`Recipe` or the path of its JSON file) on one photo or a list (concurrently).
 
     Returns the final variant of each photo (a list for a list). Blocks, with a progress bar (a widget in a
     notebook); safe in a running kernel; an interrupt cancels it.
+    A photo is uploaded once per service and team, and a step the service was asked for before is not
+    asked again (the ledger in ``cache_dir``, see :mod:`gp_widgets.runs.ledger`): ``refresh=True``
+    generates every step anew, ``retry_failed=True`` asks again for a step that failed.
     """
     from .api import portal
     from .connect import connect
@@ -125,18 +146,22 @@ def apply_recipe(
     photos: list[Any] = list(cast(Sequence[Any], photo_or_photos)) if many else [photo_or_photos]
     chosen = client or connect()
 
-    async def one(aio: AsyncClient, photo: Any, bar: Any) -> GalleryItem:
+    async def one(aio: AsyncClient, photo: Any, ledger: Ledger, bar: Any) -> GalleryItem:
         try:
-            return await replay(aio, photo, recipe, face)
+            return await replay(aio, photo, recipe, face, ledger=ledger, refresh=refresh, retry_failed=retry_failed)
         finally:
             bar.update(1)
 
     async def run() -> list[GalleryItem]:
-        with progress_bar(len(photos), "apply recipe", unit="photo") as bar:
-            if isinstance(chosen, Client):
-                return await asyncio.gather(*(one(chosen.aio, p, bar) for p in photos))
-            async with chosen.with_options() as aio:  # an unbound copy for this loop
-                return await asyncio.gather(*(one(aio, p, bar) for p in photos))
+        async def all_on(aio: AsyncClient) -> list[GalleryItem]:
+            ledger = Ledger(VariantCache(aio.settings.base_url, aio.settings.api_key, cache_dir))
+            with progress_bar(len(photos), "apply recipe", unit="photo") as bar:
+                return await asyncio.gather(*(one(aio, p, ledger, bar) for p in photos))
+
+        if isinstance(chosen, Client):
+            return await all_on(chosen.aio)
+        async with chosen.with_options() as aio:  # an unbound copy for this loop
+            return await all_on(aio)
 
     variants = portal.run(run())
     return variants if many else variants[0]

@@ -8,6 +8,8 @@
 * ``engine_for(**options)`` -- the one way tests start a local engine process: one per set of
   options, shared by the session; ``engine`` is the default one (a folder's conftest may
   override it with other options) and ``client`` a ``Client`` for it, closed after the test.
+* ``engine_counts(engine)`` -- uploads and generations (variants created) an engine has served so far,
+  from its own counters: what a rerun costs against ``engine_for(fresh_variants=True)``.
 * ``dummy_comm`` -- widgets talk to ipywidgets' own dummy comm (no recording).
 """
 
@@ -122,6 +124,21 @@ def client(engine: EngineProcess) -> Iterator[gp.Client]:
     """A ``Client`` for ``engine`` (the nearest conftest's), closed after the test."""
     with gp.Client(api_key=engine.api_key, base_url=engine.base_url) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def engine_counts() -> Callable[[EngineProcess], dict[str, int]]:
+    """``engine_counts(engine)``: ``{"uploads": n, "generations": n}`` so far (the engine's own counters)."""
+    import httpx
+
+    def counts(engine: EngineProcess) -> dict[str, int]:
+        r = httpx.get(engine.base_url.rstrip("/") + "/_engine/stats", headers={"Authorization": engine.api_key})
+        r.raise_for_status()
+        stats = r.json()
+        uploads = sum(row["count"] for row in stats["requests"] if row["method"] == "POST" and row["status"] == 200)
+        return {"uploads": uploads, "generations": sum(stats["variants"].values())}
+
+    return counts
 
 
 @pytest.fixture

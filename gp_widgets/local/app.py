@@ -280,8 +280,9 @@ def create_app(config: EngineConfig) -> Starlette:
             raise APIError(409, "faces_not_ready")
         if face >= len(source.faces):
             raise APIError(404, "face_not_found")
-        item, created = store.add_variant(team, variant_id(team, source.id, face, move, param), source, face,
-                                          move, param)
+        new_id = ("v" + secrets.token_hex(16)[:31] if config.fresh_variants
+                  else variant_id(team, source.id, face, move, param))
+        item, created = store.add_variant(team, new_id, source, face, move, param)
         if created:
             worker.submit_variant(team, item.id)
         return JSONResponse(item.to_json())

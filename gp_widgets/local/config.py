@@ -31,6 +31,7 @@ class EngineConfig:
     task_timeout: float = 120.0
     detector: Literal["hog", "cnn"] = "hog"
     rate_limit: float | None = None  # requests per second per team (token bucket); None = unlimited
+    fresh_variants: bool = False  # every PUT a new variant (as the service's documentation reads); else idempotent
 
     def __post_init__(self) -> None:
         if isinstance(self.api_keys, str):

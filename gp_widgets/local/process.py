@@ -71,7 +71,7 @@ def _read_lines(stream, lines: queue.Queue[str | None]) -> None:
 def start_engine(*, data_dir: str | os.PathLike[str] | None = None, latency: float = 0.0, workers: int = 2,
                  faults: str | None = None, seed: int = 0, api_key: str | None = None, port: int = 0,
                  detector: str = "hog", rate_limit: float | None = None,
-                 startup_timeout: float = 60.0) -> EngineProcess:
+                 fresh_variants: bool = False, startup_timeout: float = 60.0) -> EngineProcess:
     """Spawn ``python -m gp_widgets.local serve`` and wait for its base URL and key.
 
     The child exits by itself when this process dies, and is stopped at interpreter exit. It runs at
@@ -87,6 +87,8 @@ def start_engine(*, data_dir: str | os.PathLike[str] | None = None, latency: flo
         cmd += ["--faults", faults]
     if rate_limit is not None:
         cmd += ["--rate-limit", repr(float(rate_limit))]
+    if fresh_variants:
+        cmd += ["--fresh-variants"]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     if api_key:
         env["GP_ENGINE_API_KEY"] = api_key  # not on the command line, where `ps` would show it

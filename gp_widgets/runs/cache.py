@@ -7,16 +7,12 @@ import json
 import logging
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-from ..api.errors import APIResponseError
-from ..api.models import GalleryItem
 from ..files import cache_home, write_atomic
 
-__all__ = ["KnownCell", "VariantCache", "default_cache_dir", "team_key"]
+__all__ = ["VariantCache", "default_cache_dir", "team_key"]
 
 log = logging.getLogger("gp_widgets.sweep")
 
@@ -44,23 +40,13 @@ def backend_key(base_url: str) -> str:
     return f"{host}-{_digest(base_url.rstrip('/'), 10)}"
 
 
-@dataclass(frozen=True)
-class KnownCell:
-    """What the cache knows of one edit (document, face, move, param): the variant it gave, and if its task
-    failed, that variant as the service answered (error code included)."""
-
-    variant_id: str
-    failed: GalleryItem | None = None
-
-
 class VariantCache:
     """``root/<backend>/<team>/<id>.bin`` for pixels, ``uploads/<sha256>.json`` for uploaded photos,
     ``cells/<hash>.json`` for the variant of each (document, face, move, param): one whose pixels are
     here, or one whose task failed.
 
-    Document ids are stable and variant ids idempotent (the same edit gives the same variant, failed
-    ones included), so a rerun of the same sweep finds every variant here and asks the service nothing
-    about them.
+    Which variant each edit was answered with is kept by the ledger beside these (``ledger/``, see
+    :mod:`gp_widgets.runs.ledger`): the service does not promise that the same edit gives the same variant.
     """
 
     def __init__(self, base_url: str, api_key: str | None, root: str | os.PathLike[str] | None = None) -> None:
@@ -107,37 +93,6 @@ class VariantCache:
     def put(self, item_id: str, data: bytes) -> None:
         write_atomic(self.path(item_id), data)
 
-    def _cell_path(self, doc_id: str, face: int, move: str, param: float) -> Path:
-        return self.dir / "cells" / f"{_digest(json.dumps([doc_id, face, move, float(param)]), 32)}.json"
-
-    def known_cell(self, doc_id: str, face: int, move: str, param: float) -> KnownCell | None:
-        """What this edit gave, if known: a variant whose pixels are in this cache, or a failed one."""
-        try:
-            known = json.loads(self._cell_path(doc_id, face, move, param).read_text())
-            variant_id, failed = known["id"], known.get("failed")
-        except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError):
-            return None
-        if not isinstance(variant_id, str):
-            return None
-        if failed is not None:
-            try:
-                item = GalleryItem.parse(failed)
-            except APIResponseError:
-                return None
-            return KnownCell(variant_id, item) if item.task.failed and item.id == variant_id else None
-        return KnownCell(variant_id) if self.path(variant_id).is_file() else None
-
-    def remember_cell(self, doc_id: str, face: int, move: str, param: float, variant_id: str,
-                      failed: GalleryItem | None = None) -> None:
-        """Note that this edit gave ``variant_id`` (whose bytes are cached), or the variant ``failed`` (the
-        service's answer, its task failed), for :meth:`known_cell`; a full or read-only disk only costs a
-        request next time."""
-        known: dict[str, Any] = {"id": variant_id} if failed is None else {"id": variant_id, "failed": dict(failed.raw)}
-        try:
-            write_atomic(self._cell_path(doc_id, face, move, param), json.dumps(known).encode())
-        except OSError as exc:
-            log.warning("cannot note the variant of a sweep cell: %s", exc)
-
     def upload_id(self, sha256: str) -> str | None:
         """The document id this photo (by content hash) was uploaded as, if known."""
         try:
@@ -147,4 +102,17 @@ class VariantCache:
         return doc_id if isinstance(doc_id, str) else None
 
     def remember_upload(self, sha256: str, item_id: str) -> None:
+        """Note that this photo (by content hash) is document ``item_id``, both ways (see :meth:`upload_sha`)."""
         write_atomic(self.dir / "uploads" / f"{sha256}.json", json.dumps({"id": item_id}).encode())
+        if _SAFE_ID.fullmatch(item_id):
+            write_atomic(self.dir / "documents" / f"{item_id}.json", json.dumps({"sha256": sha256}).encode())
+
+    def upload_sha(self, item_id: str) -> str | None:
+        """The content hash of the photo uploaded as document ``item_id``, if it was uploaded from here."""
+        if not _SAFE_ID.fullmatch(item_id):
+            return None
+        try:
+            sha = json.loads((self.dir / "documents" / f"{item_id}.json").read_text())["sha256"]
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            return None
+        return sha if isinstance(sha, str) else None

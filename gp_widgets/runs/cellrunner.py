@@ -12,9 +12,10 @@ from typing import Any, ClassVar, Protocol
 
 from ..api import AsyncClient, Client, GalleryItem
 from ..api.constants import CellStatus
-from ..api.errors import GPError, TaskFailedError
+from ..api.errors import GPError, NotFoundError, TaskFailedError
 from .cache import VariantCache
 from .gate import Gate, SweepRetry
+from .ledger import KnownCell, Ledger
 from .poller import Poller
 from .stats import error_code
 
@@ -34,6 +35,7 @@ class Record(Protocol):
     error_code: str | None
     variant_id: str | None
     seconds: float | None
+    retried: bool
 
     @property
     def final(self) -> bool: ...
@@ -50,8 +52,13 @@ class CellRunner:
     """What the run fills in (its ``stats`` count requests and polls)."""
 
     def __init__(self, client: Client | AsyncClient | None, concurrency: int, cache_dir: Any, timeout: float,
-                 on_change: Callable[[Any], Any] | None) -> None:
+                 on_change: Callable[[Any], Any] | None, *, refresh: bool = False,
+                 retry_failed: bool = False) -> None:
         self.client = client
+        self.refresh, self.retry_failed = refresh, retry_failed
+        """``refresh``: ask the service for every cell again, whatever the ledger knows; ``retry_failed``:
+        ask again for the cells the ledger knows failed (else they fail again with their code, unasked)."""
+        self.ledger: Ledger | None = None
         self.gate = Gate(concurrency)
         self.on_change = on_change
         self._cache_dir, self._timeout = cache_dir, timeout
@@ -89,9 +96,6 @@ class CellRunner:
     def _edited(self) -> None:
         """An edit was accepted (a sweep counts its requests)."""
 
-    async def _task_failed(self, rec: Any, doc: GalleryItem, item: GalleryItem) -> None:
-        """The service says the variant of ``rec`` failed (a sweep remembers it: the same edit gives the
-        same failed variant)."""
 
     async def _open(self) -> VariantCache:
         """Connect (as ``gp.connect()`` when no client was given) and open the disk cache."""
@@ -101,7 +105,17 @@ class CellRunner:
             self.client = await asyncio.to_thread(connect)
         self._aio = sweep_client(self.client)
         settings = self._aio.settings
-        return VariantCache(settings.base_url, settings.api_key, self._cache_dir)
+        cache = VariantCache(settings.base_url, settings.api_key, self._cache_dir)
+        self.ledger = Ledger(cache)
+        return cache
+
+    async def _lookup(self, source: str, edits: Sequence[tuple[int, str, float]]) -> list[KnownCell | None]:
+        """What the ledger knows of these edits ``(face, move, param)`` of ``source``, read at once (so the
+        cells still reach the service in their order); nothing with ``refresh``."""
+        ledger = self.ledger
+        if self.refresh or ledger is None:
+            return [None] * len(edits)
+        return await asyncio.to_thread(lambda: [ledger.lookup(source, *edit) for edit in edits])
 
     # -- public -------------------------------------------------------------------------
 
@@ -146,31 +160,49 @@ class CellRunner:
         return await self.gate.call(self._aio.get, item)
 
     async def _cell(self, rec: Record, doc: GalleryItem, move: str, param: float, face: int,
-                    finish: Callable[[GalleryItem | None], Awaitable[None]],
-                    reuse: Callable[[], Awaitable[bool]] | None = None) -> None:
-        """Submit the edit under the gate's limit, wait for its task, then ``finish(variant)`` (download,
-        measure, fill in ``rec``; raising fails the cell). ``reuse()``, if given, may say the variant is
-        already at hand (in a cache): then nothing is asked of the service, ``finish(None)``; or raise the
-        :class:`TaskFailedError` the service gave it before."""
-        assert self._aio is not None and self._poller is not None
+                    finish: Callable[[GalleryItem | None], Awaitable[None]], *, source: str,
+                    known: KnownCell | None = None,
+                    reuse: Callable[[KnownCell], Awaitable[bool]] | None = None) -> None:
+        """The cell's variant, then ``finish(variant)`` (download, measure, fill in ``rec``; raising fails the
+        cell). ``known`` is what the ledger knows of the edit (:meth:`_lookup`): a variant fetched by its
+        id, nothing generated; or a failed one, failed again with its code unless ``retry_failed`` (then asked
+        again, ``rec.retried``). Otherwise the edit is PUT under the gate's limit and the answer recorded in
+        the ledger (``source``: :meth:`Ledger.source`) at once, before it is polled. ``reuse(known)``, if
+        given, may say the known variant is at hand (in a cache): then nothing is asked, ``finish(None)``."""
+        assert self._aio is not None and self._poller is not None and self.ledger is not None
+        ledger, key = self.ledger, (source, face, move, param)
         started = None
         try:
-            if reuse is not None and await reuse():
-                started = time.monotonic()
-                await finish(None)
-                rec.seconds = round(time.monotonic() - started, 3)
-                self._set(rec, CellStatus.complete)
-                return
+            if known is not None:
+                rec.variant_id = known.variant_id
+                if known.failed is not None:
+                    if not self.retry_failed:
+                        raise TaskFailedError(known.failed.task.error_code, known.failed)
+                    rec.retried, known = True, None
+                elif reuse is not None and await reuse(known):
+                    started = time.monotonic()
+                    await finish(None)
+                    rec.seconds = round(time.monotonic() - started, 3)
+                    self._set(rec, CellStatus.complete)
+                    return
             async with self.gate.slot():
                 started, wall = time.monotonic(), time.time()
                 self._set(rec, CellStatus.submitted)
-                item = await self.gate.call(self._aio.edit, doc, move, param, face)
-                self._edited()
+                item = None
+                if known is not None:  # asked before: its answer, by id
+                    try:
+                        item = await self.gate.call(self._aio.get, known.variant_id)
+                    except NotFoundError:  # gone from the service: asked again
+                        item = None
+                if item is None:
+                    item = await self.gate.call(self._aio.edit, doc, move, param, face)
+                    await asyncio.to_thread(ledger.record, *key, item.id)
+                    self._edited()
                 rec.variant_id = item.id
                 if not item.task.done:
                     item = await self._poller.wait(item, wall)
             if item.task.failed:
-                await self._task_failed(rec, doc, item)
+                await asyncio.to_thread(ledger.record, *key, item.id, item)
                 raise TaskFailedError(item.task.error_code, item)
             self._set(rec, CellStatus.downloading)
             await finish(item)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..analysis.metrics import Metric, as_metric, builtin
 from ..api import AsyncClient, Client, GalleryItem, Move
-from ..api.errors import GPError, TaskFailedError
+from ..api.errors import GPError
 from ..api.models import check_move, largest_face
 from ..api.portal import run_blocking
 from ..measure.pipeline import Original, Pipeline
@@ -25,6 +25,7 @@ from ..runs.cache import VariantCache
 from ..runs.cellrunner import sweep_client
 from ..runs.documents import cached_bytes, open_document
 from ..runs.gate import Gate
+from ..runs.ledger import Ledger, ask
 from ..runs.progress import progress_bar
 from ..runs.stats import error_code
 from .bisection import Bisection, Crossing, SignSummary, summarize
@@ -113,21 +114,23 @@ class Calibration:
 
 class _Calibrator:
     def __init__(self, aio: AsyncClient, cache: VariantCache, pipeline: Pipeline, move: str, metric: Metric,
-                 search: dict[str, Any], concurrency: int, timeout: float) -> None:
+                 search: dict[str, Any], concurrency: int, timeout: float, refresh: bool = False,
+                 retry_failed: bool = False) -> None:
         self.aio, self.cache, self.pipeline, self.move, self.metric = aio, cache, pipeline, move, metric
         self.search, self.timeout = search, timeout
         self.gate = Gate(concurrency)
+        self.ledger, self.refresh, self.retry_failed = Ledger(cache), refresh, retry_failed
+        self.generated = 0
+        self.shas: dict[str, str | None] = {}
 
     async def _value(self, doc: GalleryItem, face: int, original: Original, box: Box, param: float) -> float:
         call = self.gate.call
-        async with self.gate.slot():
-            variant = await call(self.aio.edit, doc, self.move, param, face)
-            if not variant.task.done:
-                variant = await call(self.aio.wait, variant, self.timeout)
-            elif variant.task.failed:
-                raise TaskFailedError(variant.task.error_code, variant)
-            data = await cached_bytes(self.aio, self.cache, variant, call)
-        measured = await self.pipeline.variant(variant.id, data, original, box)
+        async with self.gate.slot():  # asked of the service once: the ledger knows it afterwards
+            asked = await ask(self.aio, self.ledger, doc, face, self.move, param, sha256=self.shas.get(doc.id),
+                              call=call, timeout=self.timeout, refresh=self.refresh, retry_failed=self.retry_failed)
+            self.generated += asked.generated
+            data = await cached_bytes(self.aio, self.cache, asked.item, call)
+        measured = await self.pipeline.variant(asked.item.id, data, original, box)
         return measured.values[self.metric.name].value
 
     async def _side(self, doc: GalleryItem, face: int, original: Original, box: Box, sign: int) -> Crossing:
@@ -147,8 +150,8 @@ class _Calibrator:
         doc_id = None
         try:
             async with self.gate.slot():
-                doc, data, _ = await open_document(self.aio, self.cache, source, self.gate.call)
-                doc_id = doc.id
+                doc, data, sha = await open_document(self.aio, self.cache, source, self.gate.call)
+                doc_id, self.shas[doc.id] = doc.id, sha
                 if doc.faces is None:
                     doc = await self.gate.call(self.aio.wait_for_faces, doc, self.timeout)
             if not doc.faces:
@@ -181,7 +184,8 @@ async def calibrate_async(photos: Any, move: Move | str, metric: MetricRef = "id
                           limit: float = 10.0,
                           *, resolution: float = 0.25, higher_is_better: bool | None = None,
                           client: Client | AsyncClient | None = None, executor: Executor | None = None,
-                          concurrency: int = 8, cache_dir: Any = None, timeout: float = 300.0) -> Calibration:
+                          concurrency: int = 8, cache_dir: Any = None, timeout: float = 300.0,
+                          refresh: bool = False, retry_failed: bool = False) -> Calibration:
     """The coroutine behind :func:`calibrate` (same arguments), for code that already runs a loop."""
     sources = resolve_photos(photos)
     move = check_move(move)
@@ -199,7 +203,7 @@ async def calibrate_async(photos: Any, move: Move | str, metric: MetricRef = "id
     pipeline = Pipeline([metric], cache, executor)
     pipeline.warm()
     try:
-        work = _Calibrator(aio, cache, pipeline, move, metric, search, concurrency, timeout)
+        work = _Calibrator(aio, cache, pipeline, move, metric, search, concurrency, timeout, refresh, retry_failed)
         with progress_bar(len(sources) * len(SIGNS), f"calibrate {move}", unit="side") as bar:
             results = await asyncio.gather(*(work.photo(i, s, bar) for i, s in enumerate(sources)))
     finally:
@@ -213,7 +217,9 @@ def calibrate(photos: Any, move: Move | str, metric: MetricRef = "identity", thr
     by bisection up to ``limit`` on a grid of ``resolution`` (0.25): about seven variants per photo and sign,
     cached. ``metric``: a built-in's name, a metric or a function; ``photos``: a list, a folder or a glob.
     Options: ``resolution``, ``higher_is_better`` (default: the metric's), ``client``, ``executor``,
-    ``concurrency``, ``cache_dir``, ``timeout``.
+    ``concurrency``, ``cache_dir``, ``timeout``, ``refresh`` (generate every probe anew; by default an edit
+    the service was asked for before is fetched by its id, see :mod:`gp_widgets.runs.ledger`),
+    ``retry_failed`` (ask again for probes that failed; else they fail again with their code).
 
     Blocks until done; inside a running loop (a notebook cell) it makes the loop re-entrant with
     nest-asyncio2 (:func:`~gp_widgets.api.portal.run_blocking`), like ``grid.result()``. In async code,

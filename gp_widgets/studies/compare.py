@@ -293,17 +293,6 @@ class Comparison:
 
         return difference_figure(self.table(), list(metrics or self.metrics), title=self.describe(), dpi=dpi)
 
-    def view(self) -> Any:
-        """A widget that redraws the figure and the summary while either side runs."""
-        from ..widgets.compare import ComparisonView
-
-        return ComparisonView(self)
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.view())
-
     def __repr__(self) -> str:
         return f"<Comparison {self.describe()}>"
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 from scipy import stats
 
+from ..analysis.metrics import BUILTIN_NAMES, BUILTINS, pick
 from .paired import BinomialMethod, binomial_interval
 
 if TYPE_CHECKING:
@@ -20,14 +21,21 @@ if TYPE_CHECKING:
 
 __all__ = ["LEAKAGE_ATTRIBUTES", "accuracy", "leakage", "metric_for", "paper_table", "photo_means", "tradeoff"]
 
-LEAKAGE_ATTRIBUTES = ("smile", "landmark_shift", "mad_outside", "identity")
+LEAKAGE_ATTRIBUTES = tuple(m.name for m in BUILTINS if getattr(m, "moves", ()) or m.role in ("leakage", "identity"))
+"""What a leakage matrix reads by default: the built-ins that measure one attribute (a move's own target, what
+changed outside it, identity), from the registry."""
 
 
-def metric_for(role: str, metrics: Sequence[Mapping[str, Any]], prefer: str | None = None) -> str:
-    """The metric answering ``role`` ("target", "identity"): ``prefer`` if measured, else the first of that role."""
+def metric_for(role: str, metrics: Sequence[Mapping[str, Any]], prefer: str | None = None,
+               move: str | None = None) -> str:
+    """The metric answering ``role`` ("target", "identity") among those measured: ``prefer`` if measured, else
+    the registry's choice for ``move`` (:func:`~gp_widgets.analysis.metrics.pick`), else the first of that role."""
     names = [m["name"] for m in metrics]
     if prefer is not None and prefer in names:
         return prefer
+    chosen = pick([n for n in names if n in BUILTIN_NAMES], role, move)
+    if chosen is not None:
+        return chosen
     for m in metrics:
         if m.get("role") == role:
             return str(m["name"])

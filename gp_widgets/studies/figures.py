@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from ..analysis.metrics import label
+from ..plots import PAPER_RC
+
 if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
@@ -23,13 +26,6 @@ __all__ = ["COLUMN_INCHES", "accuracy_figure", "difference_figure", "leakage_fig
 
 COLUMN_INCHES = {"column": 3.5, "page": 7.16}
 """A two-column paper's single column and full text width (IEEE / ACM), in inches."""
-PAPER_RC: dict[Any, Any] = {"pdf.fonttype": 42, "ps.fonttype": 42, "svg.fonttype": "none", "font.size": 8}
-
-
-def _label(metric: str) -> str:
-    from ..plots import METRIC_LABELS
-
-    return METRIC_LABELS.get(metric, metric)
 
 
 def _wrap(text: str, width: int = 64) -> str:
@@ -67,7 +63,7 @@ def difference_figure(table: pandas.DataFrame, metrics: Sequence[str], *, title:
                 ax.plot(x[hit], line["diff"].to_numpy(float)[hit], "o", color=color, markersize=4)
                 ax.plot(x[~hit], line["diff"].to_numpy(float)[~hit], "o", color=color, markersize=4,
                         markerfacecolor="white")
-            ax.set_title(_label(metric))
+            ax.set_title(label(metric))
             ax.set_xlabel("param")
             ax.grid(alpha=0.3)
             if len(rows):
@@ -102,8 +98,8 @@ def tradeoff_figure(table: pandas.DataFrame, *, target: str, identity: str, thre
                             color=color)
         if threshold is not None:
             ax.axvline(threshold, color="#b00020", linewidth=0.8, linestyle="--", label=f"threshold {threshold:g}")
-        ax.set_xlabel(f"{_label(identity)} (cost)")
-        ax.set_ylabel(f"{_label(target)} (response)")
+        ax.set_xlabel(f"{label(identity)} (cost)")
+        ax.set_ylabel(f"{label(target)} (response)")
         ax.grid(alpha=0.3)
         if len(table):
             ax.legend(fontsize=7)
@@ -155,7 +151,7 @@ def leakage_figure(matrix: pandas.DataFrame, *, title: str = "", dpi: int = 100)
             text = "—" if not np.isfinite(v) else (f"{v:+.1f}" if abs(v) < 100 else f"{v:+.0e}")
             ax.text(c, r, text, ha="center", va="center", fontsize=7,
                     color="white" if np.isfinite(v) and abs(v) > 0.6 * limit else "black")
-        ax.set_xticks(range(cols), [_wrap(_label(str(c)), 18) for c in matrix.columns], fontsize=6)
+        ax.set_xticks(range(cols), [_wrap(label(str(c)), 18) for c in matrix.columns], fontsize=6)
         ax.set_yticks(range(rows), [str(i) for i in matrix.index])
         fig.colorbar(image, ax=ax, label="d = mean / sd", shrink=0.9)
         ax.set_title(_wrap(title, 60), fontsize=8)

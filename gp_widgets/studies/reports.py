@@ -33,8 +33,8 @@ class StudyReports:
         raise NotImplementedError
 
     def _pick(self, target: str | None, identity: str | None) -> tuple[str, str]:
-        return (effects.metric_for("target", self.metrics, target or "smile"),
-                effects.metric_for("identity", self.metrics, identity or "identity"))
+        return (effects.metric_for("target", self.metrics, target, move="smile"),
+                effects.metric_for("identity", self.metrics, identity))
 
     def tradeoff(self, target: str | None = None, identity: str | None = None) -> pandas.DataFrame:
         """Per move × param the mean target response (``y``) and identity distance (``x``), each with its

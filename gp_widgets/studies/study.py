@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
-__all__ = ["FacesMode", "Study", "StudyPhoto", "StudyRecord", "StudyRunner", "RunStats"]
+__all__ = ["FacesMode", "Study", "StudyPhoto", "StudyRecord", "StudyRunner"]
 
 log = logging.getLogger("gp_widgets.study")
 
@@ -64,6 +64,8 @@ class StudyRecord:
     seconds: float | None = None
     values: dict[str, float] = field(default_factory=dict)
     reasons: dict[str, str] = field(default_factory=dict)
+    retried: bool = False
+    """A variant known to have failed, asked for again (``retry_failed=True``)."""
 
     @property
     def final(self) -> bool:
@@ -72,7 +74,8 @@ class StudyRecord:
     def to_dict(self) -> dict[str, Any]:
         return {"photo": self.photo, "face": self.face, "move": self.move, "param": self.param,
                 "status": str(self.status), "error_code": self.error_code, "variant_id": self.variant_id,
-                "seconds": None if self.seconds is None else round(self.seconds, 3), **self.values}
+                "seconds": None if self.seconds is None else round(self.seconds, 3), "retried": self.retried,
+                **self.values}
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,8 @@ class Study(StudyReports):
             values = {m: float(row[m]) for m in known if m in row and not math.isnan(row[m])}
             records.append(StudyRecord(int(row["photo"]), int(row["face"]), str(row["move"]), float(row["param"]),
                                        CellStatus(row["status"]), _text(row["error_code"]), _text(row["variant_id"]),
-                                       None if row["seconds"] != row["seconds"] else float(row["seconds"]), values))
+                                       None if row["seconds"] != row["seconds"] else float(row["seconds"]), values,
+                                       retried=bool(row.get("retried", False))))
         return cls(tuple(spec["moves"]), tuple(float(p) for p in spec["params"]), spec["faces"], metrics, names,
                      photos, records, backend=manifest.get("backend"), host=manifest.get("host"),
                      cache_dir=manifest.get("cache_dir"))
@@ -213,7 +217,8 @@ class StudyRunner(CellRunner):
                  metrics: Sequence[Metric | Callable[..., float]] | None = None, *, faces: FacesMode = "largest",
                  client: Client | AsyncClient | None = None, concurrency: int = 8, executor: Executor | None = None,
                  cache_dir: Any = None, timeout: float = DEFAULT_WAIT_TIMEOUT,
-                 on_change: Callable[[StudyRecord], Any] | None = None) -> None:
+                 on_change: Callable[[StudyRecord], Any] | None = None, refresh: bool = False,
+                 retry_failed: bool = False) -> None:
         from .tidy import metric_definition
 
         if faces not in ("largest", "all"):
@@ -223,7 +228,8 @@ class StudyRunner(CellRunner):
         metric_objects = metric_list(DEFAULT_METRICS if metrics is None else metrics)
         if not metric_objects:
             raise ValueError("a study needs at least one metric")
-        super().__init__(client, concurrency, cache_dir, timeout, on_change)
+        super().__init__(client, concurrency, cache_dir, timeout, on_change, refresh=refresh,
+                         retry_failed=retry_failed)
         self.sources = resolve_photos(photos)
         self.metrics = metric_objects
         self.result = Study(unique(map(check_move, moves), "move"), unique(map(check_param, params), "param"), faces,
@@ -274,8 +280,8 @@ class StudyRunner(CellRunner):
             for _ in range(self._workers):
                 await queue.put(_DONE)
 
-    async def _prepare(self, index: int) -> list[tuple[GalleryItem, Original, Box, StudyRecord]]:
-        """Upload (once) and detect faces: the photo's cells, ready to submit."""
+    async def _prepare(self, index: int) -> list[tuple[GalleryItem, Original, Box, StudyRecord, str, Any]]:
+        """Upload (once) and detect faces: the photo's cells, ready to submit, with what the ledger knows."""
         study = self.result
         assert self._aio is not None
         try:
@@ -305,18 +311,21 @@ class StudyRunner(CellRunner):
         else:
             records = [StudyRecord(index, f, m, p) for f in measured for m in study.moves for p in study.params]
             study.records.extend(records)
-        return [(doc, original, boxes[rec.face], rec) for rec in records]
+        assert self.ledger is not None
+        source = self.ledger.source(doc, sha)
+        known = await self._lookup(source, [(rec.face, rec.move, rec.param) for rec in records])
+        return [(doc, original, boxes[rec.face], rec, source, k) for rec, k in zip(records, known, strict=True)]
 
     async def _worker(self, queue: asyncio.Queue[Any]) -> None:
         while (job := await queue.get()) is not _DONE:
-            doc, original, box, rec = job
+            doc, original, box, rec, source, known = job
             await self._cell(rec, doc, rec.move, rec.param, rec.face,
-                             functools.partial(self._finish_cell, rec, original, box))
+                             functools.partial(self._finish_cell, rec, original, box), source=source, known=known)
 
     async def _finish_cell(self, rec: StudyRecord, original: Original, box: Box, item: GalleryItem | None) -> None:
         """Values from the variant's measurement cache; those missing measured on the executor and cached
         there. A cached variant that does not decode is fetched again."""
-        assert item is not None  # a study always asks the service (nothing to reuse)
+        assert item is not None  # a study fetches every variant it measures (by id when the ledger knows it)
         values = await self._pipeline.cached(item.id)
         if len(values) == len(self.metrics):
             self.result.stats.measures_cached += 1

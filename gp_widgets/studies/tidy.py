@@ -29,7 +29,7 @@ __all__ = ["COLUMNS", "FORMAT", "StudyFileError", "load_table", "manifest_path",
            "new_manifest", "save_table", "to_dataframe", "url_host"]
 
 FORMAT = "gp_widgets.study/1"
-COLUMNS = ("photo", "face", "move", "param", "status", "error_code", "variant_id", "seconds")
+COLUMNS = ("photo", "face", "move", "param", "status", "error_code", "variant_id", "seconds", "retried")
 _TEXT = frozenset({"move", "status", "error_code", "variant_id"})
 _KEY = b"gp_widgets.study"
 
@@ -52,7 +52,9 @@ def to_dataframe(rows: Iterable[Mapping[str, Any]], metrics: Sequence[str]) -> p
     records = [{**{c: _text(row.get(c)) if c in _TEXT else row.get(c) for c in COLUMNS},
                 **{m: _number(row.get(m)) for m in metrics}} for row in rows]
     frame = pandas.DataFrame.from_records(records, columns=[*COLUMNS, *metrics])
-    types = {"photo": "int64", "face": "int64", "param": "float64", "seconds": "float64",
+    for record in records:  # a table saved before the column existed: nothing was retried
+        record["retried"] = bool(record["retried"] or False)
+    types = {"photo": "int64", "face": "int64", "param": "float64", "seconds": "float64", "retried": "bool",
              **{m: "float64" for m in metrics}}
     return frame.astype(types)
 

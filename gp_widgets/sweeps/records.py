@@ -17,7 +17,7 @@ MIN_FACE_PX = 4
 """A face box narrower or shorter than this (in the photo's pixels) is not cropped: the face views show the
 whole photo instead of a few pixels."""
 RECORD_FIELDS = frozenset({"move", "param", "face", "image", "variant_id", "status", "error_code", "seconds",
-                           "metric_notes"})
+                           "retried", "metric_notes"})
 """The columns of a record that are not metrics."""
 
 
@@ -36,6 +36,7 @@ class CellRecord:
     face_thumbnail: bytes | None = field(default=None, repr=False)  # the face crop (JPEG)
     diff_map: Any = field(default=None, repr=False)  # |Δ| over the face crop, uint8 array, coloured per view
     diff_scale: float | None = None  # the diff map's 99th percentile (0–1), for the grid's shared scale
+    retried: bool = False  # a variant known to have failed, asked for again (``retry_failed=True``)
 
     def __post_init__(self) -> None:
         self.status = CellStatus(self.status)
@@ -51,7 +52,7 @@ class CellRecord:
         if with_image:
             out["image"] = self.cell.image
         out.update(variant_id=self.variant_id, status=self.status.value, error_code=self.error_code,
-                   seconds=None if self.seconds is None else round(self.seconds, 3))
+                   seconds=None if self.seconds is None else round(self.seconds, 3), retried=self.retried)
         out.update({name: self.metrics.get(name) for name in metrics})
         out["metric_notes"] = "; ".join(f"{k}: {v}" for k, v in self.notes.items()) or None
         return out
@@ -63,7 +64,7 @@ class CellRecord:
         notes = dict(n.split(": ", 1) for n in (data.get("metric_notes") or "").split("; ") if ": " in n)
         return cls(cell, CellStatus(data["status"]), data.get("variant_id"), data.get("error_code"),
                    data.get("seconds"),
-                   metrics, notes)
+                   metrics, notes, retried=bool(data.get("retried") or False))
 
 
 @dataclass(frozen=True)

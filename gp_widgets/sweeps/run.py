@@ -24,18 +24,22 @@ def start_sweep(image_or_item: Source | Sequence[Source], moves: Sequence[Move |
                 client: Client | AsyncClient | None = None, concurrency: int = 8, *,
                 cache_dir: str | os.PathLike[str] | None = None,
                 timeout: float = DEFAULT_WAIT_TIMEOUT,
-                metrics: Sequence[Metric | Callable[..., float]] = DEFAULT_METRICS) -> SweepRun:
+                metrics: Sequence[Metric | Callable[..., float]] = DEFAULT_METRICS,
+                refresh: bool = False, retry_failed: bool = False) -> SweepRun:
     """Start a sweep on the running loop (a notebook's), else on the client's background loop.
 
     ``image_or_item``: a photo (path, bytes, PIL image, array) or a :class:`GalleryItem`, or a list
     of them (rows then repeat per image). With ``client=None``, ``gp.connect()`` is used. ``metrics``:
     the ``gp.metrics`` built-ins or any ``f(original, variant, face_box) -> float``, one record column each.
+    Edits asked before (the ledger, :mod:`gp_widgets.runs.ledger`) are not asked again: ``refresh=True``
+    generates every cell anew; ``retry_failed=True`` asks again for the cells known to have failed.
     Returns at once; ``await run`` (or ``run.result()``) gives the records.
     """
     sources: list[Source] = list(image_or_item) if isinstance(image_or_item, (list, tuple)) else [image_or_item]
     spec = SweepSpec.build(moves, params, faces, n_images=len(sources))
     return SweepRun.start(SweepRunner(sources, spec, client, concurrency=concurrency, cache_dir=cache_dir,
-                                      timeout=timeout, metrics=metrics))
+                                      timeout=timeout, metrics=metrics, refresh=refresh,
+                                      retry_failed=retry_failed))
 
 
 class SweepRun(RunHandle[SweepResult]):

@@ -12,11 +12,11 @@ from typing import Any
 from ..analysis.metrics import DEFAULT_METRICS, Metric, metric_list
 from ..api import AsyncClient, Client, GalleryItem
 from ..api.constants import DEFAULT_WAIT_TIMEOUT
-from ..api.errors import GPError, NotFoundError, TaskFailedError
+from ..api.errors import GPError, NotFoundError
 from ..api.uploads import Photo, to_upload
 from ..measure.pipeline import Original, Pipeline
-from ..runs.cache import KnownCell
 from ..runs.cellrunner import CellRunner, sweep_client
+from ..runs.ledger import KnownCell
 from ..runs.stats import error_code
 from .records import CellRecord, SourceImage
 from .result import SweepResult
@@ -43,10 +43,12 @@ class SweepRunner(CellRunner):
     def __init__(self, sources: Sequence[Source], spec: SweepSpec, client: Client | AsyncClient | None = None, *,
                  concurrency: int = 8, cache_dir: Any = None, timeout: float = DEFAULT_WAIT_TIMEOUT,
                  on_change: OnChange | None = None,
-                 metrics: Sequence[Metric | Callable[..., float]] = DEFAULT_METRICS) -> None:
+                 metrics: Sequence[Metric | Callable[..., float]] = DEFAULT_METRICS, refresh: bool = False,
+                 retry_failed: bool = False) -> None:
         if len(sources) != spec.n_images:
             raise ValueError(f"spec expects {spec.n_images} images, got {len(sources)}")
-        super().__init__(client, concurrency, cache_dir, timeout, on_change)
+        super().__init__(client, concurrency, cache_dir, timeout, on_change, refresh=refresh,
+                         retry_failed=retry_failed)
         self.spec, self.sources = spec, list(sources)
         self.metrics = metric_list(metrics)
         self.result = SweepResult(spec, metric_names=tuple(m.name for m in self.metrics))
@@ -91,13 +93,13 @@ class SweepRunner(CellRunner):
             for i in cells:
                 self._fail(records[i], error_code(exc))
             return
-        cache = self.result.cache
-        assert cache is not None
-        known = await asyncio.to_thread(  # at once, so that cells still reach the service in their order
-            lambda: [cache.known_cell(doc.id, c.face, c.move, c.param) for c in (records[i].cell for i in cells)])
+        assert self.ledger is not None
+        prepared = self.result.inputs[index]
+        source = self.ledger.source(doc, prepared.sha256 if prepared is not None else None)
+        known = await self._lookup(source, [(c.face, c.move, c.param) for c in (records[i].cell for i in cells)])
         await asyncio.gather(*(self._cell(rec, doc, rec.cell.move, rec.cell.param, rec.cell.face,
-                                          functools.partial(self._finish_cell, rec, doc),
-                                          functools.partial(self._reuse, rec, v))
+                                          functools.partial(self._finish_cell, rec, doc), source=source,
+                                          known=v, reuse=self._reuse)
                                for rec, v in zip((records[i] for i in cells), known, strict=True)),
                              return_exceptions=True)
 
@@ -158,25 +160,11 @@ class SweepRunner(CellRunner):
         await asyncio.to_thread(cache.put, item.id, data)
         return data
 
-    async def _reuse(self, rec: CellRecord, known: KnownCell | None) -> bool:
-        """Whether the cache has the variant's pixels (then nothing is asked of the service: variant ids are
-        idempotent, pixels immutable); a variant the service said failed fails again, as asking would."""
+    async def _reuse(self, known: KnownCell) -> bool:
+        """Whether the cache has the known variant's pixels (then nothing is asked of the service: pixels
+        are immutable)."""
         assert self.result.cache is not None
-        if known is None:
-            return False
-        if known.failed is not None:
-            rec.variant_id = known.variant_id
-            raise TaskFailedError(known.failed.task.error_code, known.failed)
-        if not await asyncio.to_thread(self.result.cache.path(known.variant_id).is_file):
-            return False
-        rec.variant_id = known.variant_id
-        return True
-
-    async def _task_failed(self, rec: CellRecord, doc: GalleryItem, item: GalleryItem) -> None:
-        assert self.result.cache is not None
-        cell = rec.cell
-        await asyncio.to_thread(self.result.cache.remember_cell, doc.id, cell.face, cell.move, cell.param,
-                                item.id, item)
+        return await asyncio.to_thread(self.result.cache.path(known.variant_id).is_file)
 
     async def _finish_cell(self, rec: CellRecord, doc: GalleryItem, item: GalleryItem | None) -> None:
         """Bytes from the cache or the network, decoded and measured (values from the sidecar when there).
@@ -193,7 +181,6 @@ class SweepRunner(CellRunner):
         else:  # downloaded; or known but gone from the cache since: asked for by its id
             item = item or await self._gated_get(rec.variant_id)
             data = await self._bytes(item)
-            await asyncio.to_thread(cache.remember_cell, doc.id, cell.face, cell.move, cell.param, item.id)
         source = self.result.inputs[cell.image]
         box = source.face_box(cell.face) if source else None
         assert self._pipeline is not None

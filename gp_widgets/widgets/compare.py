@@ -1,4 +1,5 @@
-"""``ComparisonView``: a comparison's difference curves and its summary, redrawn while either side runs.
+"""``gp.compare``: a :class:`~gp_widgets.studies.compare.Comparison` shown as its difference curves and summary,
+redrawn while either side runs.
 
 The figure is drawn off the kernel loop at most every :data:`REDRAW_SECONDS`; once both sides are done it
 is drawn a last time and the view stops watching. A saved notebook shows the last picture (static fallback).
@@ -9,18 +10,22 @@ from __future__ import annotations
 import asyncio
 import html
 import io
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 from PIL import Image
 
 from ..api.portal import KernelLoop
+from ..studies.compare import Comparison
+from ..studies.compare import compare as compare_data
 from .static import StaticFallback
 
 if TYPE_CHECKING:
-    from ..studies.compare import Comparison
+    import pandas
+    from matplotlib.figure import Figure
 
-__all__ = ["REDRAW_SECONDS", "ComparisonView"]
+__all__ = ["REDRAW_SECONDS", "ComparisonView", "compare"]
 
 REDRAW_SECONDS = 1.0
 FIGURE_DPI = 90
@@ -34,11 +39,11 @@ class ComparisonView(widgets.VBox):
         self.comparison = comparison
         self._loop = KernelLoop()
         self.summary = widgets.HTML()
-        self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
-        self.figure.add_class("gp-compare-figure")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image.add_class("gp-compare-figure")
         self.cells = widgets.HTML()
         self._static = StaticFallback(self._picture, self._describe, self._loop)
-        super().__init__([self.summary, self.figure, self.cells, self._static.hider])
+        super().__init__([self.summary, self.image, self.cells, self._static.hider])
         self.add_class("gp-compare")
         self._draw_now()
         if not comparison.done:
@@ -47,11 +52,36 @@ class ComparisonView(widgets.VBox):
     def _ipython_display_(self) -> None:
         self._static.show(self)
 
+    # -- the comparison's tables and figure (see :class:`Comparison`) ----------------------------
+
+    @property
+    def done(self) -> bool:
+        return self.comparison.done
+
+    def table(self) -> pandas.DataFrame:
+        return self.comparison.table()
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        return self.comparison.table()
+
+    def pairs(self) -> pandas.DataFrame:
+        return self.comparison.pairs()
+
+    def significant(self) -> pandas.DataFrame:
+        return self.comparison.significant()
+
+    def describe(self) -> str:
+        return self.comparison.describe()
+
+    def figure(self, metrics: Sequence[str] | None = None, *, dpi: int = 100) -> Figure:
+        """The difference curves as a matplotlib figure."""
+        return self.comparison.figure(metrics, dpi=dpi)
+
     def _describe(self) -> str:
         return self.comparison.describe()
 
     def _picture(self) -> Image.Image:
-        png = self.figure.value
+        png = self.image.value
         if not png:
             return Image.new("RGB", (480, 120), "white")
         with Image.open(io.BytesIO(png)) as image:
@@ -70,9 +100,9 @@ class ComparisonView(widgets.VBox):
 
     def _show(self, drawn: tuple[bytes, int, str, str]) -> None:
         png, width, summary, table = drawn
-        with self.figure.hold_sync():
-            self.figure.value = png
-            self.figure.width = str(width)
+        with self.image.hold_sync():
+            self.image.value = png
+            self.image.width = str(width)
         self.summary.value = f"<b>{summary}</b>"
         self.cells.value = table
 
@@ -87,3 +117,10 @@ class ComparisonView(widgets.VBox):
             if done:
                 return
             await asyncio.sleep(REDRAW_SECONDS)
+
+
+def compare(a: Any, b: Any, **options: Any) -> ComparisonView:
+    """Compare ``b`` with ``a`` on the same photos, cell by cell, shown live while either side runs; the
+    numbers are in ``.table()``, the figure in ``.figure()``, everything else on ``.comparison`` (see
+    :func:`gp_widgets.studies.compare.compare` for the options)."""
+    return ComparisonView(compare_data(a, b, **options))

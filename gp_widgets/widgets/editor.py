@@ -4,6 +4,7 @@ compare it (zoom, before/after divider, difference heat map), replay its recipe 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import html
 import time
 from collections.abc import Mapping
@@ -17,10 +18,12 @@ from PIL import Image
 
 from ..analysis.views import diff_heatmap
 from ..api import AsyncClient, Client, GalleryItem, Move, check_param
-from ..api.errors import InvalidInputError
+from ..api.errors import InvalidInputError, NotFoundError, TaskFailedError
 from ..api.uploads import Photo, to_upload
 from ..imaging import PHOTO_MAX_SIDE, THUMB_MAX_SIDE, Encoded, decode_rgb, encode_for_browser, open_rgb
 from ..recipes import Recipe
+from ..runs.cache import VariantCache
+from ..runs.ledger import Ledger
 from .canvas import CompareCanvas, FaceCanvas
 from .keys import KEYS_HELP, key_action
 from .labels import backend_name, error_line, faces_line, move_options, request_label, task_line
@@ -129,6 +132,7 @@ class FaceEditor(widgets.VBox):
         self._closed = False
         self._status_text = ""
         self._timings: dict[str, float] = {}
+        self._ledger_: Ledger | None = None
 
         self.status = widgets.HTML()
         self.canvas = FaceCanvas(self._loop)
@@ -272,9 +276,18 @@ class FaceEditor(widgets.VBox):
             raise RuntimeError(f"the photo did not load: {self._status_text}")
         return self._source
 
+    async def generate_again(self, move: Move | str | None = None, param: float | None = None,
+                             face: int | None = None) -> GalleryItem:
+        """:meth:`generate` with ``refresh=True``: a new variant even if this edit was generated before."""
+        return await self.generate(move, param, face, refresh=True)
+
     async def generate(self, move: Move | str | None = None, param: float | None = None,
-                       face: int | None = None) -> GalleryItem:
+                       face: int | None = None, *, refresh: bool = False) -> GalleryItem:
         """Generate a variant with exactly these values (``None`` = the control's value).
+
+        An edit asked for before (here or by a sweep, study or recipe: the ledger, see
+        :mod:`gp_widgets.runs.ledger`) is fetched by its id, not generated again, and a known failure raised
+        again; ``refresh=True`` (or :meth:`generate_again`) asks the service for a new one.
 
         The controls then display the request (the slider widens to show a param outside its
         range). A move or param the API would refuse raises ``InvalidInputError`` before
@@ -295,7 +308,7 @@ class FaceEditor(widgets.VBox):
         request = (move if move is not None else self.move.value,
                    param if param is not None else float(self.param.value),
                    face if face is not None else self.face.value)
-        variant = await asyncio.wrap_future(self._start_generate(request))
+        variant = await asyncio.wrap_future(self._start_generate(request, refresh=refresh))
         await self._static.refresh()  # from the awaiting cell too, so an executing notebook saves the result
         return variant
 
@@ -391,7 +404,7 @@ class FaceEditor(widgets.VBox):
             photo = await asyncio.to_thread(samples.portrait)
         self._say("uploading the photo…")
         file = await asyncio.to_thread(to_upload, photo, filename)
-        item = await self._aio.upload(file.content, file.filename)
+        item = await self._uploaded(file.content, file.filename)
         self._views[item.id] = _view(await asyncio.to_thread(_encode, file.content))
         self._bytes[item.id] = file.content
         return item
@@ -447,15 +460,17 @@ class FaceEditor(widgets.VBox):
         if self.auto.value and not self._quiet:
             self._loop.call(self._start_generate)
 
-    def _start_generate(self, request: Request | None = None, requested: float | None = None) -> Any:
+    def _start_generate(self, request: Request | None = None, requested: float | None = None, *,
+                        refresh: bool = False) -> Any:
         """Start generating ``request`` (default: what the controls show); the latest start wins.
         ``requested``: when the request reached the kernel (unix seconds; default now)."""
         request = request or (self.move.value, float(self.param.value), self.face.value)
-        future = self._generating.start(self._generate(*request, requested or time.time()))
+        future = self._generating.start(self._generate(*request, requested or time.time(), refresh=refresh))
         future.add_done_callback(_consume)
         return future
 
-    async def _generate(self, move: str, param: float, face: int | None, requested: float) -> GalleryItem:
+    async def _generate(self, move: str, param: float, face: int | None, requested: float,
+                        refresh: bool = False) -> GalleryItem:
         started = time.monotonic()
         steps = {"requested": requested}
         what = request_label(move, param, face or 0)
@@ -464,7 +479,7 @@ class FaceEditor(widgets.VBox):
             if face is None or not source.faces:
                 raise ValueError("no face to edit in this photo")
             self._say(task_line(what, "sending", 0.0))
-            variant = await self._aio.edit(source, move, param, face)
+            variant, key = await self._ask(source, move, param, face, refresh)
             steps["submitted"] = time.time()
 
             def on_update(item: GalleryItem) -> None:
@@ -472,7 +487,11 @@ class FaceEditor(widgets.VBox):
                 state = "downloading" if item.task.done and not item.task.failed else item.status or "waiting"
                 self._say(task_line(what, state, time.monotonic() - started))
 
-            variant = await self._aio.wait(variant, on_update=on_update)
+            try:
+                variant = await self._aio.wait(variant, on_update=on_update)
+            except TaskFailedError as exc:
+                await asyncio.to_thread(self._ledger().record, *key, exc.item.id, exc.item)
+                raise
             steps["noticed"] = time.time()
             entry = self._entries.get(variant.id)
             if entry is None:
@@ -501,6 +520,44 @@ class FaceEditor(widgets.VBox):
         self._say(task_line(what, "complete", time.monotonic() - started))
         self._static.refresh_soon()
         return variant
+
+    def _ledger(self) -> Ledger:
+        """What was asked of this service and team (shared with sweeps, studies, recipes), in the default cache."""
+        if self._ledger_ is None:
+            settings = self._aio.settings
+            self._ledger_ = Ledger(VariantCache(settings.base_url, settings.api_key))
+        return self._ledger_
+
+    async def _uploaded(self, content: bytes, filename: str) -> GalleryItem:
+        """The document of these bytes: uploaded before (by content hash, this service and team), else now."""
+        cache, sha = self._ledger().cache, hashlib.sha256(content).hexdigest()
+        known = await asyncio.to_thread(cache.upload_id, sha)
+        if known is not None:
+            try:
+                return await self._aio.get(known)
+            except NotFoundError:
+                pass
+        item = await self._aio.upload(content, filename)
+        await asyncio.to_thread(cache.remember_upload, sha, item.id)
+        return item
+
+    async def _ask(self, source: GalleryItem, move: str, param: float, face: int, refresh: bool
+                   ) -> tuple[GalleryItem, tuple[str, int, str, float]]:
+        """The variant of this edit as the ledger knows it (fetched by id; a known failure raised again),
+        else PUT and recorded at once; with the ledger key, for recording a failure."""
+        ledger = self._ledger()
+        key = (await asyncio.to_thread(ledger.source, source), face, move, param)
+        known = None if refresh else await asyncio.to_thread(ledger.lookup, *key)
+        if known is not None and known.failed is not None:
+            raise TaskFailedError(known.failed.task.error_code, known.failed)
+        if known is not None:
+            try:
+                return await self._aio.get(known.variant_id), key
+            except NotFoundError:
+                pass
+        variant = await self._aio.edit(source, move, param, face)
+        await asyncio.to_thread(ledger.record, *key, variant.id)
+        return variant, key
 
     async def _finish(self, entry: _Variant, original: bytes, rgb: Image.Image) -> None:
         """The shown variant's history thumbnail and heat map, prepared after it is painted."""

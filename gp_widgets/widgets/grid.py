@@ -49,8 +49,8 @@ def sweep(*args: Any, on_progress: Callable[[Progress], Any] | None = None, view
     """Start a sweep and return its grid at once; ``await grid`` gives the records.
 
     Arguments as :func:`~gp_widgets.sweeps.run.start_sweep` (images, moves, params, faces, client,
-    concurrency, cache_dir, timeout, metrics); ``on_progress(progress)`` is called as the grid refreshes;
-    ``view``: what the cells show first (``"face"``, ``"photo"``, ``"diff"``; a toggle switches).
+    concurrency, cache_dir, timeout, metrics, refresh, retry_failed); ``on_progress(progress)`` is called as
+    the grid refreshes; ``view``: what the cells show first (``"face"``, ``"photo"``, ``"diff"``; a toggle switches).
     """
     return SweepGrid(start_sweep(*args, **kwargs), on_progress=on_progress, view=view)
 

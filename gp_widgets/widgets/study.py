@@ -45,7 +45,7 @@ def study(photos: Any, moves: Sequence[Move | str], params: Sequence[float],
           metrics: Sequence[Metric | Callable[..., float]] | None = None, *,
           faces: FacesMode = "largest", client: Client | AsyncClient | None = None, concurrency: int = 8,
           executor: Executor | None = None, cache_dir: str | os.PathLike[str] | None = None,
-          timeout: float = DEFAULT_WAIT_TIMEOUT) -> StudyView:
+          timeout: float = DEFAULT_WAIT_TIMEOUT, refresh: bool = False, retry_failed: bool = False) -> StudyView:
     """Start a study and return its live view at once; ``await view`` (or ``view.result()``) gives the records.
 
     ``photos``: a list of photos or ``GalleryItem`` objects, a folder, or a glob. ``metrics``: any of
@@ -53,10 +53,14 @@ def study(photos: Any, moves: Sequence[Move | str], params: Sequence[float],
     ``faces``: the largest face of each photo, or all of them. ``executor``: where decoding and metrics
     run (default: a process pool sized to the machine; ``distributed.Client(...).get_executor()`` for a
     Dask cluster). Started again with the
-    same arguments, a study downloads nothing and computes no metric twice (see ``cache_dir``).
+    same arguments, a study downloads nothing and computes no metric twice (see ``cache_dir``), and
+    generates nothing the service was asked for before (the ledger, :mod:`gp_widgets.runs.ledger`):
+    ``refresh=True`` generates every cell anew, ``retry_failed=True`` asks again for cells that failed
+    (the table's ``retried`` column says which).
     """
     runner = StudyRunner(photos, moves, params, metrics, faces=faces, client=client, concurrency=concurrency,
-                         executor=executor, cache_dir=cache_dir, timeout=timeout)
+                         executor=executor, cache_dir=cache_dir, timeout=timeout, refresh=refresh,
+                         retry_failed=retry_failed)
     return StudyView(RunHandle.start(runner), runner)
 
 

@@ -15,6 +15,12 @@ from gp_widgets.recipes import Recipe, Step
 TWO_STEPS = Recipe().then("smile", 0.8, 0).then(gp.Move.age, -0.5, 0)
 
 
+@pytest.fixture(autouse=True)
+def _ledger_in_a_temp_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """apply_recipe keeps its ledger in the default cache: here a test's own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+
 def test_recipe_round_trips_through_json(tmp_path: Path) -> None:
     assert Recipe.from_json(TWO_STEPS.to_json()) == TWO_STEPS
     path = TWO_STEPS.save(tmp_path / "r.json")
@@ -63,3 +69,23 @@ def test_apply_recipe_on_many_photos_and_a_chosen_face(engine: EngineProcess) ->
     assert group.raw["data"]["face"] == 1 and variants[1].raw["data"]["face"] in (0, 1)
     with pytest.raises(InvalidInputError, match="no steps"):
         gp.apply_recipe(gp.samples.portrait(), Recipe(), client=aio)
+
+
+def test_a_recipe_applied_again_uploads_and_generates_nothing(engine_for, engine_counts, tmp_path: Path) -> None:
+    """Against an engine whose every PUT is a new variant: 2 photos x 2 steps, then again with a new client."""
+    fresh = engine_for(fresh_variants=True)
+    photos = [gp.samples.portrait(), gp.samples.astronaut()]
+
+    def apply(**options):
+        before = engine_counts(fresh)
+        with gp.Client(api_key=fresh.api_key, base_url=fresh.base_url) as client:  # as after a kernel restart
+            variants = gp.apply_recipe(photos, TWO_STEPS, client=client, cache_dir=tmp_path / "cache", **options)
+        after = engine_counts(fresh)
+        return variants, {k: after[k] - before[k] for k in after}
+
+    first, spent = apply()
+    assert spent == {"uploads": 2, "generations": 4}
+    again, spent = apply()
+    assert spent == {"uploads": 0, "generations": 0} and [v.id for v in again] == [v.id for v in first]
+    forced, spent = apply(refresh=True)
+    assert spent == {"uploads": 0, "generations": 4} and not {v.id for v in forced} & {v.id for v in first}

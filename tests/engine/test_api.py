@@ -211,6 +211,25 @@ def test_put_is_idempotent_and_variant_completes(engine, face_doc):
     assert again["data"]["task"]["status"] == "complete"
 
 
+def test_fresh_variants_makes_every_put_a_new_variant(make_engine, portrait_small):
+    """``--fresh-variants``: the service as its documentation reads, every PUT a new generation."""
+    eng = make_engine(fresh_variants=True)
+    doc_id = eng.wait_faces(eng.upload(portrait_small, "p.jpg")["id"])["id"]
+    ids = [eng.edit(doc_id, "smile", p).json()["id"] for p in (1, 1.0, 1)]
+    assert len(set(ids)) == 3
+    assert all(eng.wait(i)["data"]["task"]["status"] == "complete" for i in ids)
+    r = eng.session.get(eng.url("/_engine/stats"))
+    assert sum(r.json()["variants"].values()) == 3
+
+
+def test_serve_help_and_openapi_describe_fresh_variants(engine):
+    from gp_widgets.cli import _parser
+
+    assert "--fresh-variants" in _parser()._subparsers._group_actions[0].choices["serve"].format_help()
+    spec = engine.session.get(engine.url("/openapi.json")).json()
+    assert "--fresh-variants" in spec["info"]["description"]
+
+
 def test_waiting_variant_bytes_409_and_chained_edits(make_engine, portrait_small):
     eng = make_engine(latency=0.6, workers=1)
     doc_id = eng.wait_faces(eng.upload(portrait_small, "p.jpg")["id"])["id"]

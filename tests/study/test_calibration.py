@@ -51,6 +51,25 @@ def test_a_rerun_downloads_nothing_and_agrees(client, tmp_path) -> None:
     assert again.photos == first.photos
 
 
+def test_a_rerun_generates_nothing_on_a_service_whose_every_put_is_new(engine_for, engine_counts, tmp_path) -> None:
+    fresh = engine_for(fresh_variants=True)
+
+    def run(**options):
+        before = engine_counts(fresh)
+        with ThreadPoolExecutor(2) as pool, gp.Client(api_key=fresh.api_key, base_url=fresh.base_url) as client:
+            cal = calibrate(gp.samples.corpus(1), "smile", FaceChange(), threshold=0.02, client=client,
+                            executor=pool, cache_dir=tmp_path, **options)
+        after = engine_counts(fresh)
+        return cal, {k: after[k] - before[k] for k in after}
+
+    first, spent = run()
+    assert spent["uploads"] == 1 and spent["generations"] >= 2
+    again, spent = run()
+    assert spent == {"uploads": 0, "generations": 0} and again.photos == first.photos
+    _, spent = run(refresh=True)
+    assert spent["uploads"] == 0 and spent["generations"] >= 2
+
+
 def test_failures_stay_with_their_photo(client, tmp_path) -> None:
     blank = Image.new("RGB", (200, 200), (128, 128, 128))
     with ThreadPoolExecutor(2) as pool:

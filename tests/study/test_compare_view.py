@@ -25,9 +25,8 @@ async def test_live_view_follows_a_running_side_then_stops(monkeypatch) -> None:
     b = copy(a, lambda r, v: {**v, "smile": v["smile"] + 1.0})
     for r in b.records[40:]:
         r.status = CellStatus.pending
-    comparison = gp.compare(a, b)
-    view = comparison.view()
-    assert "live" in view.summary.value and bytes(view.figure.value).startswith(b"\x89PNG")
+    view = gp.compare(a, b)
+    assert "live" in view.summary.value and bytes(view.image.value).startswith(b"\x89PNG")
     for r in b.records:
         r.status = CellStatus.complete
     for _ in range(100):

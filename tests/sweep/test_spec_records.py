@@ -42,7 +42,7 @@ def test_record_dict_shape_and_round_trip() -> None:
     rec = CellRecord(Cell(1, 0, "age", 0.5), "complete", "v1", None, 1.23456,
                      {"mad_face": 0.1, "identity": math.nan}, {"identity": "no face found in the variant"})
     d = rec.to_dict(with_image=True, metrics=["mad_face", "identity", "mine"])
-    assert list(d) == ["move", "param", "face", "image", "variant_id", "status", "error_code", "seconds",
+    assert list(d) == ["move", "param", "face", "image", "variant_id", "status", "error_code", "seconds", "retried",
                        "mad_face", "identity", "mine", "metric_notes"]
     assert d["seconds"] == 1.235 and d["mine"] is None and d["metric_notes"] == "identity: no face found in the variant"
     assert "image" not in rec.to_dict()

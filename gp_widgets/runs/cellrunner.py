@@ -12,10 +12,10 @@ from typing import Any, ClassVar, Protocol
 
 from ..api import AsyncClient, Client, GalleryItem
 from ..api.constants import CellStatus
-from ..api.errors import GPError, NotFoundError, TaskFailedError
+from ..api.errors import GPError, TaskFailedError
 from .cache import VariantCache
 from .gate import Gate, SweepRetry
-from .ledger import KnownCell, Ledger
+from .ledger import KnownCell, Ledger, settle, submit
 from .poller import Poller
 from .stats import error_code
 
@@ -170,40 +170,32 @@ class CellRunner:
         the ledger (``source``: :meth:`Ledger.source`) at once, before it is polled. ``reuse(known)``, if
         given, may say the known variant is at hand (in a cache): then nothing is asked, ``finish(None)``."""
         assert self._aio is not None and self._poller is not None and self.ledger is not None
-        ledger, key = self.ledger, (source, face, move, param)
+        aio, poller, ledger = self._aio, self._poller, self.ledger
         started = None
         try:
             if known is not None:
                 rec.variant_id = known.variant_id
-                if known.failed is not None:
-                    if not self.retry_failed:
-                        raise TaskFailedError(known.failed.task.error_code, known.failed)
-                    rec.retried, known = True, None
-                elif reuse is not None and await reuse(known):
-                    started = time.monotonic()
-                    await finish(None)
-                    rec.seconds = round(time.monotonic() - started, 3)
-                    self._set(rec, CellStatus.complete)
-                    return
+                if known.failed is not None and not self.retry_failed:  # fails again as asking would, unasked
+                    raise TaskFailedError(known.failed.task.error_code, known.failed)
+            if known is not None and known.failed is None and reuse is not None and await reuse(known):
+                started = time.monotonic()
+                await finish(None)
+                rec.seconds = round(time.monotonic() - started, 3)
+                self._set(rec, CellStatus.complete)
+                return
             async with self.gate.slot():
                 started, wall = time.monotonic(), time.time()
                 self._set(rec, CellStatus.submitted)
-                item = None
-                if known is not None:  # asked before: its answer, by id
-                    try:
-                        item = await self.gate.call(self._aio.get, known.variant_id)
-                    except NotFoundError:  # gone from the service: asked again
-                        item = None
-                if item is None:
-                    item = await self.gate.call(self._aio.edit, doc, move, param, face)
-                    await asyncio.to_thread(ledger.record, *key, item.id)
+                asked = await submit(aio, ledger, doc, face, move, param, source=source, call=self.gate.call,
+                                     refresh=self.refresh, retry_failed=self.retry_failed, known=known)
+                rec.variant_id, rec.retried = asked.item.id, asked.retried
+                if asked.generated:
                     self._edited()
-                rec.variant_id = item.id
-                if not item.task.done:
-                    item = await self._poller.wait(item, wall)
-            if item.task.failed:
-                await asyncio.to_thread(ledger.record, *key, item.id, item)
-                raise TaskFailedError(item.task.error_code, item)
+
+                async def wait(item: GalleryItem) -> GalleryItem:
+                    return await poller.wait(item, wall)
+
+                item = await settle(ledger, doc, face, move, param, asked.item, wait, source=source)
             self._set(rec, CellStatus.downloading)
             await finish(item)
             rec.seconds = round(time.monotonic() - started, 3)

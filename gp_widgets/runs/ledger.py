@@ -29,7 +29,7 @@ from ..api.errors import APIResponseError, NotFoundError, TaskFailedError
 from ..files import write_atomic
 from .cache import VariantCache
 
-__all__ = ["Asked", "KnownCell", "Ledger", "ask", "edit_key", "source_key"]
+__all__ = ["Asked", "KnownCell", "Ledger", "ask", "edit_key", "settle", "source_key", "submit"]
 
 log = logging.getLogger("gp_widgets.ledger")
 
@@ -115,56 +115,82 @@ class Ledger:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+Call = Callable[..., Awaitable[Any]]
+"""How a request is made: directly, or through a run's gate (``gate.call``: a 429 pauses everyone)."""
+Waiter = Callable[[GalleryItem], Awaitable[GalleryItem]]
+"""How a task is waited for: the client's ``wait``, a run's shared poller, the editor's live status."""
+
+
+async def _direct(fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+    return await fn(*args)
+
+
 @dataclass
 class Asked:
-    """What :func:`ask` did: the variant (its task done), whether it was generated now (a PUT), and whether
-    that PUT retried a variant known to have failed."""
+    """The service's answer to an edit: the variant (its task perhaps not done yet), whether it was generated
+    now (a PUT), and whether that PUT retried a variant known to have failed."""
 
     item: GalleryItem
     generated: bool
     retried: bool = False
 
 
-async def ask(aio: AsyncClient, ledger: Ledger, doc: GalleryItem, face: int, move: str, param: float, *,
-              sha256: str | None = None, call: Callable[..., Awaitable[Any]] | None = None,
-              timeout: float = 300.0, refresh: bool = False, retry_failed: bool = False) -> Asked:
-    """The variant of an edit, its task done: the one the ledger knows (fetched by id, nothing generated),
-    else a PUT whose answer is recorded at once, before waiting. ``refresh`` asks again whatever is known;
-    a known failure raises its :class:`TaskFailedError` again unless ``retry_failed``. Raises
-    :class:`TaskFailedError` when the task fails (the failure is recorded)."""
+_UNKNOWN = KnownCell("")
 
-    async def direct(fn: Callable[..., Awaitable[Any]], *args: Any) -> Any:
-        return await fn(*args)
 
-    call = call or direct
-    source = ledger.source(doc, sha256)
-    known = None if refresh else await asyncio.to_thread(ledger.lookup, source, face, move, param)
+async def submit(aio: AsyncClient, ledger: Ledger, doc: GalleryItem, face: int, move: str, param: float, *,
+                 source: str | None = None, call: Call = _direct, refresh: bool = False,
+                 retry_failed: bool = False, known: KnownCell | None = _UNKNOWN) -> Asked:
+    """The one way anything asks for a variant: the one the ledger knows (fetched by its id, nothing
+    generated), else a PUT whose answer is recorded at once, before any waiting. ``refresh`` asks again
+    whatever is known; a known failure raises its :class:`TaskFailedError` again unless ``retry_failed``.
+    ``source`` (:meth:`Ledger.source`) and ``known`` (:meth:`Ledger.lookup`) may be given when the caller
+    looked them up already."""
+    source = source or ledger.source(doc)
+    if known is _UNKNOWN:
+        known = None if refresh else await asyncio.to_thread(ledger.lookup, source, face, move, param)
     retried = False
-    if known is not None:
+    if known is not None and not refresh:
         if known.failed is not None and not retry_failed:
             raise TaskFailedError(known.failed.task.error_code, known.failed)
         retried = known.failed is not None
         if not retried:
             try:
-                item = await call(aio.get, known.variant_id)
+                return Asked(await call(aio.get, known.variant_id), False)
             except NotFoundError:  # gone from the service: asked again
-                item = None
-            if item is not None:
-                return Asked(await _done(aio, ledger, call, item, (source, face, move, param), timeout), False)
+                pass
     item = await call(aio.edit, doc, move, param, face)
     await asyncio.to_thread(ledger.record, source, face, move, param, item.id)
-    return Asked(await _done(aio, ledger, call, item, (source, face, move, param), timeout), True, retried)
+    return Asked(item, True, retried)
 
 
-async def _done(aio: AsyncClient, ledger: Ledger, call: Callable[..., Awaitable[Any]], item: GalleryItem,
-                key: tuple[str, int, str, float], timeout: float) -> GalleryItem:
-    """The variant once its task is done; a failure is recorded, then raised."""
+async def settle(ledger: Ledger, doc: GalleryItem, face: int, move: str, param: float, item: GalleryItem,
+                 wait: Waiter, *, source: str | None = None) -> GalleryItem:
+    """``item`` once its task is done (through ``wait``); a failure is recorded in the ledger, then raised as
+    :class:`TaskFailedError`."""
     try:
         if not item.task.done:
-            item = await call(aio.wait, item, timeout)
+            item = await wait(item)
         if item.task.failed:
             raise TaskFailedError(item.task.error_code, item)
     except TaskFailedError as exc:
-        await asyncio.to_thread(ledger.record, *key, exc.item.id, exc.item)
+        await asyncio.to_thread(ledger.record, source or ledger.source(doc), face, move, param, exc.item.id,
+                                exc.item)
         raise
     return item
+
+
+async def ask(aio: AsyncClient, ledger: Ledger, doc: GalleryItem, face: int, move: str, param: float, *,
+              sha256: str | None = None, call: Call = _direct, timeout: float = 300.0, refresh: bool = False,
+              retry_failed: bool = False) -> Asked:
+    """:func:`submit`, then :func:`settle` through the client's own ``wait``: the variant, its task done."""
+    source = ledger.source(doc, sha256)
+    asked = await submit(aio, ledger, doc, face, move, param, source=source, call=call, refresh=refresh,
+                         retry_failed=retry_failed)
+
+    async def wait(item: GalleryItem) -> GalleryItem:
+        done: GalleryItem = await call(aio.wait, item, timeout)
+        return done
+
+    item = await settle(ledger, doc, face, move, param, asked.item, wait, source=source)
+    return Asked(item, asked.generated, asked.retried)

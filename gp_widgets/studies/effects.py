@@ -21,9 +21,12 @@ if TYPE_CHECKING:
 
 __all__ = ["LEAKAGE_ATTRIBUTES", "accuracy", "leakage", "metric_for", "paper_table", "photo_means", "tradeoff"]
 
-LEAKAGE_ATTRIBUTES = tuple(m.name for m in BUILTINS if getattr(m, "moves", ()) or m.role in ("leakage", "identity"))
-"""What a leakage matrix reads by default: the built-ins that measure one attribute (a move's own target, what
-changed outside it, identity), from the registry."""
+LEAKAGE_ATTRIBUTES = tuple(m.name for m in sorted(
+    (m for m in BUILTINS if getattr(m, "moves", ()) or m.role in ("leakage", "identity")),
+    key=lambda m: (0 if getattr(m, "moves", ()) else 1 if m.role == "leakage" else 2,
+                   not getattr(m, "needs_faces", False))))
+"""What a leakage matrix reads by default, from the registry: the built-ins that measure one attribute — a move's
+own target, what changed outside it (landmarks before pixels), identity."""
 
 
 def metric_for(role: str, metrics: Sequence[Mapping[str, Any]], prefer: str | None = None,

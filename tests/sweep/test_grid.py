@@ -134,7 +134,7 @@ async def test_clicking_a_cell_shows_it_large_with_its_metadata(finished) -> Non
 
 async def test_table_and_figures(finished, tmp_path) -> None:
     df = finished.to_dataframe()
-    assert df.shape == (6, 14) and set(df.status) == {"complete", "failed"}
+    assert df.shape == (6, 15) and set(df.status) == {"complete", "failed"}
     assert {"identity", "smile", "landmark_shift", "ssim_face", "metric_notes"} <= set(df.columns)
     assert df.identity.iloc[1] < 0.05 and df.identity[3:].isna().all()  # param 0 is the original; failed: none
     fig = finished.to_figure(dpi=100, cell_inches=1.0)
@@ -174,10 +174,10 @@ async def test_rerun_is_served_from_the_cache(client, portrait, tmp_path) -> Non
     assert [dict(r, seconds=None) for r in records] == [dict(r, seconds=None) for r in first]
     assert grid.stats["downloads"] == 0 and grid.stats["cache_hits"] == 2 and grid.stats["uploads"] == 0
     assert grid.stats["puts"] == 0 and grid.stats["gets"] == 0  # cached variants: nothing asked of the service
-    grid.sweep_result.cache.path(records[1]["variant_id"]).unlink()  # pixels gone: that cell is asked for again
+    grid.sweep_result.cache.path(records[1]["variant_id"]).unlink()  # pixels gone: fetched by id, not asked again
     third = gp.sweep(portrait, moves=["age"], params=[0.5, 1], client=client, cache_dir=tmp_path)
     assert [r["variant_id"] for r in await third] == [r["variant_id"] for r in first]
-    assert third.stats["puts"] == 1 and third.stats["downloads"] == 1 and third.stats["cache_hits"] == 1
+    assert third.stats["puts"] == 0 and third.stats["downloads"] == 1 and third.stats["cache_hits"] == 1
 
 
 async def test_a_rerun_knows_which_cells_failed_without_asking(client, portrait, tmp_path) -> None:
@@ -190,7 +190,9 @@ async def test_a_rerun_knows_which_cells_failed_without_asking(client, portrait,
     assert [(r["status"], r["error_code"], r["variant_id"]) for r in again] == [
         (r["status"], r["error_code"], r["variant_id"]) for r in first]
     assert grid.stats["puts"] == 0 and grid.stats["gets"] == 0
-    for note in (grid.sweep_result.cache.dir / "cells").glob("*.json"):
+    notes = list((grid.sweep_result.cache.dir / "ledger").glob("*.json"))
+    assert len(notes) == 2
+    for note in notes:
         note.write_text('{"id": "x", "failed": {"oops": 1}}')
     third = gp.sweep(portrait, moves=["age", "MaleAsian"], params=[1], client=client, cache_dir=tmp_path)
     assert [(r["status"], r["error_code"]) for r in await third] == [(r["status"], r["error_code"]) for r in first]

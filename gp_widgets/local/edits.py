@@ -21,6 +21,8 @@ from scipy import ndimage
 from scipy.interpolate import RBFInterpolator
 
 from gp_widgets.api.models import Move
+from gp_widgets.local.detect import skin_mask
+from gp_widgets.local.texture import age_lines, hair_weight
 
 EDIT_MOVES = frozenset(move.value for move in Move if move.local)
 GROW = 0.15  # per side: the editable region is the face box grown by 30 % in each dimension
@@ -58,9 +60,14 @@ def face_region(shape: tuple[int, ...], box_rel: tuple[float, float, float, floa
     return Region(top, left, bottom, right, px - left, py - top, pw, ph)
 
 
-def strength(param: float) -> float:
-    """Signed strength: linear near 0, saturating towards ±3 for large |param|, strictly monotonic."""
-    return param / (1.0 + abs(param) / 3.0)
+def strength(param: float, move: str = "smile") -> float:
+    """Signed strength, strictly monotonic in ``param``. ``smile``: linear near 0, saturating towards ±3 (a
+    mouth corner only rises so far). ``age`` and ``gender``: about 0.9 at ±1, then growing faster, 4 at ±4
+    and 6.8 at ±6, saturating towards ±14: weak settings keep the person, strong ones change who it is,
+    as a generative edit does."""
+    if move == "smile":
+        return param / (1.0 + abs(param) / 3.0)
+    return 0.8 * param * (1.0 + 0.15 * abs(param)) / (1.0 + abs(param) / 20.0)
 
 
 def feather(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -111,14 +118,19 @@ SMILE_SHAPE = {  # the corners lift most and part a little (more parting confuse
     50: (0.003, 0.025), 52: (0.003, 0.025), 58: (0.003, 0.025), 56: (0.003, 0.025),
     61: (0.003, 0.025), 63: (0.003, 0.025), 65: (0.003, 0.025), 67: (0.003, 0.025),
 }
-AGE_SHAPE = {  # older: brows droop, lips thin, nose and jaw lengthen, jowls widen
-    **{i: (0.0, -0.05) for i in range(17, 27)},
-    **{i: (0.0, -0.03) for i in (50, 51, 52, 61, 62, 63)},
-    **{i: (0.0, 0.03) for i in (56, 57, 58, 65, 66, 67)},
-    **{i: (0.0, -0.03) for i in range(30, 36)},
-    **{i: (0.04, -0.03) for i in (5, 6, 10, 11)},
-    **{i: (0.0, -0.05) for i in (7, 8, 9)},
-    36: (0.02, -0.02), 45: (0.02, -0.02),
+AGE_SHAPE = {  # older: brows and lids droop, the lower face lengthens (nose, lips, chin ever lower: a stretch
+    # that never folds), the nose widens, jowls sag and widen, cheeks hollow
+    **{i: (0.0, -0.035) for i in range(17, 27)},
+    **{i: (0.0, -0.02) for i in (37, 38, 43, 44)},
+    **{i: (0.0, -0.01) for i in (40, 41, 46, 47)},
+    **{i: (0.0, -0.025) for i in (30, 32, 33, 34)},
+    31: (0.02, -0.02), 35: (0.02, -0.02),
+    **{i: (0.0, -0.035) for i in (49, 50, 51, 52, 53, 61, 62, 63)},
+    **{i: (0.0, -0.045) for i in (48, 54, 60, 64)},
+    **{i: (0.0, -0.04) for i in (55, 56, 57, 58, 59, 65, 66, 67)},
+    **{i: (0.04, -0.045) for i in (4, 5, 6, 10, 11, 12)},
+    **{i: (0.0, -0.055) for i in (7, 8, 9)},
+    **{i: (-0.012, 0.0) for i in (1, 2, 14, 15)},
 }
 GENDER_SHAPE = {  # masculine: wider, squarer jaw and chin, lower and flatter brows, thinner lips, wider nose
     **{i: (0.08, 0.0) for i in (3, 4, 5, 11, 12, 13)},
@@ -187,30 +199,37 @@ def _at(uv: np.ndarray, *indices: int) -> tuple[float, float]:
 
 
 def age(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
-    """Older (s > 0): greyer, duller, creases on the forehead, at the eyes and along the nasolabial folds.
-    Younger (s < 0): smooth, bright, fresh. ``uv``: the landmarks in face-box units."""
+    """Older (s > 0): hair greys, creases deepen along the face's lines (forehead, eyes, nasolabial folds),
+    skin dulls. Younger (s < 0): creases smooth out at the face's own scale, hair and skin richer.
+    ``uv``: the landmarks in face-box units; every length scales with the face box, not the image."""
     u, v = region.grid()
     a = abs(s)
+    skin = skin_mask(np.clip(img, 0, 255).astype(np.uint8))
+    brow_v = float(uv[17:27, 1].mean())
+    hair = hair_weight(img, v, brow_v, skin)[..., None]
+    luma = _luma(img)[..., None]
     if s > 0:
-        noise = rng.standard_normal(img.shape[:2]).astype(np.float32)
-        lines = ndimage.gaussian_filter(noise, sigma=(0.7, max(2.0, region.fw / 40)))  # horizontal creases
-        lines /= lines.std() + 1e-6
-        (lu, lv), (ru, rv) = _at(uv, *range(36, 42)), _at(uv, *range(42, 48))
-        folds = (blob(u, v, lu, lv + 0.08, 0.07, 0.04) + blob(u, v, ru, rv + 0.08, 0.07, 0.04)  # under the eyes
-                 + blob(u, v, *_at(uv, 31, 48), 0.04, 0.09) + blob(u, v, *_at(uv, 35, 54), 0.04, 0.09))  # nasolabial
-        brow_u, brow_v = _at(uv, *range(17, 27))
-        forehead = blob(u, v, brow_u, brow_v - 0.12, 0.22, 0.06)
-        crows = (blob(u, v, *_at(uv, 36), 0.04, 0.04) * (u < uv[36, 0])
-                 + blob(u, v, *_at(uv, 45), 0.04, 0.04) * (u > uv[45, 0]))
-        out = _saturate(img, -0.22 * a)
-        out = out + (150.0 - out) * (0.07 * a)  # greyer, flatter tone
-        out = out * (1.0 - (0.10 * a * folds))[..., None]
-        return out + (10.0 * a * lines * (0.15 + folds + forehead + crows))[..., None]
-    soft = _blur(img, max(1.0, region.fw / 90))
-    glow = blob(u, v, *_at(uv, 30), 0.3, 0.35)[..., None]
-    out = img + (soft - img) * min(1.0, 0.35 * a)
-    out = _saturate(out, 0.18 * a)
-    return out + (255.0 - out) * (0.09 * a * glow)
+        grey = min(0.92, 0.22 * a)  # hair: towards silver, lighter where it was dark
+        silver = luma + (200.0 - luma) * 0.55
+        out = img + (np.broadcast_to(silver, img.shape) - img) * (grey * hair)
+        lines = age_lines(img.shape[:2], (region.fx, region.fy), uv, region.fw, region.fh)
+        depth = min(0.3, 0.075 * a)
+        out = out * (1.0 - depth * np.clip(lines, -0.5, 1.5))[..., None]
+        blotch = ndimage.gaussian_filter(rng.standard_normal(img.shape[:2]).astype(np.float32), 0.012 * region.fw)
+        blotch /= blotch.std() + 1e-6
+        skin_w = (1.0 - hair) * feather(u, v)[..., None]
+        out = out * (1.0 - min(0.06, 0.012 * a) * np.clip(blotch, 0.0, 3.0))[..., None] ** skin_w
+        return _saturate(out, -min(0.35, 0.06 * a) * skin_w)
+    smooth = _blur(img, 0.012 * region.fw)  # younger: creases and pores fade, at the face's scale
+    (lu, lv), (ru, rv), (mu, mv) = _at(uv, *range(36, 42)), _at(uv, *range(42, 48)), _at(uv, *range(48, 60))
+    features = np.clip(blob(u, v, lu, lv - 0.03, 0.09, 0.08) + blob(u, v, ru, rv - 0.03, 0.09, 0.08)
+                       + blob(u, v, mu, mv, float(uv[54, 0] - uv[48, 0]) * 0.6, 0.06), 0.0, 1.0)
+    skin_w = (ndimage.gaussian_filter(skin.astype(np.float32), 0.01 * region.fw) * (1.0 - features))[..., None]
+    skin_w = skin_w * (1.0 - hair)
+    out = img + (smooth - img) * (min(0.6, 0.2 * a) * skin_w)
+    out = out + (255.0 - out) * (min(0.12, 0.03 * a) * skin_w)
+    richer = luma * (1.0 - min(0.3, 0.08 * a)) + (img - luma) * (1.0 + min(0.5, 0.12 * a))
+    return out + (richer - out) * hair
 
 
 def gender(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
@@ -251,7 +270,7 @@ def edit_face(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], 
     if param == 0 or region is None:
         return out
     crop = out[region.top:region.bottom, region.left:region.right].astype(np.float32)
-    s = strength(float(param))
+    s = strength(float(param), move)
     local = np.asarray(points, dtype=np.float64) - (region.left, region.top)
     moves = displacements(local, SHAPES[move], s, unit_floor=0.25 * region.fw)
     edited = _warp(crop, *warp_field(crop.shape[:2], local, moves))

@@ -61,6 +61,14 @@ def test_group_has_two_faces():
     assert centres[0] < 0.5 < centres[-1]
 
 
+def test_group_sample_is_a_crowd_the_engine_sees_whole():
+    """samples.group(): seven people in three rows, faces of about 40 to 250 px, every one found."""
+    faces = detect_faces(np.asarray(samples.group()))
+    check_boxes(faces)
+    widths = [f["w"] * 1600 for f in faces]
+    assert len(faces) == 7 and min(widths) < 50 and max(widths) > 180
+
+
 def test_blank_has_none():
     assert detect_faces(np.full((480, 640, 3), 128, np.uint8)) == []
 

@@ -1,0 +1,90 @@
+"""Skin and hair texture for the ``age`` move, drawn along the face's own lines (pure numpy/scipy).
+
+Every length is a fraction of the face box, never a pixel count, so a face of 60 px and one of 1200 px get
+the same creases in proportion: no pixel-scale noise that reads as streaks or banding on a large photo.
+Creases are shaded valleys (dark core, faint highlight beside it) along polylines through landmarks: the
+forehead above the brows, crow's feet at the outer eye corners, bags under the eyes, nasolabial folds from
+the nose wings past the mouth corners, marionette lines below them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage
+
+Points = np.ndarray  # (n, 2) face-box units (u across, v down)
+
+
+def _segment_distance(x: np.ndarray, y: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance of pixels (x, y) to segment a-b, and the signed side (positive left of a->b)."""
+    d = b - a
+    length2 = float(d @ d) or 1e-9
+    t = np.clip(((x - a[0]) * d[0] + (y - a[1]) * d[1]) / length2, 0.0, 1.0)
+    px, py = x - (a[0] + t * d[0]), y - (a[1] + t * d[1])
+    side = np.sign(d[0] * py - d[1] * px)
+    return np.hypot(px, py), side
+
+
+def crease(x: np.ndarray, y: np.ndarray, line: np.ndarray, width: float) -> np.ndarray:
+    """A valley along polyline ``line`` (pixels): a dark core of ``width`` (Gaussian sigma) minus a faint
+    highlight on one side, fading towards the ends. Returns the darkening (positive) per pixel."""
+    best = np.full(x.shape, np.inf, dtype=np.float32)
+    side = np.zeros(x.shape, dtype=np.float32)
+    for a, b in zip(line[:-1], line[1:], strict=True):
+        dist, s = _segment_distance(x, y, a, b)
+        closer = dist < best
+        best = np.where(closer, dist, best)
+        side = np.where(closer, s, side)
+    core = np.exp(-0.5 * (best / width) ** 2)
+    lit = 0.35 * np.exp(-0.5 * ((best - 2.2 * width) / width) ** 2) * (side > 0)
+    ends = np.hypot(x - line[0, 0], y - line[0, 1]) * np.hypot(x - line[-1, 0], y - line[-1, 1])
+    span = float(np.sum(np.linalg.norm(np.diff(line, axis=0), axis=1))) or 1.0
+    taper = np.clip(4.0 * ends / span**2, 0.0, 1.0)  # 0 at the ends, 1 in the middle half
+    return ((core - lit) * taper).astype(np.float32)
+
+
+def age_lines(shape: tuple[int, int], to_px: tuple[float, float], uv: Points, fw: float, fh: float) -> np.ndarray:
+    """The darkening map of an old face's creases over a crop of ``shape``; ``to_px`` = (fx, fy) of the face
+    box in the crop, ``uv`` the 68 landmarks in face-box units, ``fw``/``fh`` the box in pixels."""
+    ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
+
+    def px(u: float, v: float) -> np.ndarray:
+        return np.array([to_px[0] + u * fw, to_px[1] + v * fh])
+
+    def at(*i: int) -> np.ndarray:
+        return uv[list(i)].mean(axis=0)
+
+    out = np.zeros(shape, dtype=np.float32)
+    fine, deep = 0.006 * fh, 0.011 * fh
+    brow_top = min(at(*range(17, 22))[1], at(*range(22, 27))[1])
+    lu, ru = float(uv[17, 0]), float(uv[26, 0])
+    for k, gap in enumerate((0.07, 0.115, 0.16)):  # forehead: arcs parallel to the brows
+        n = np.linspace(0.0, 1.0, 7)
+        u = lu + (ru - lu) * (0.12 + 0.76 * n)
+        v = brow_top - gap + 0.025 * (2 * n - 1) ** 2 + 0.004 * np.sin(7.0 * n + 2 * k)
+        out += (1.0 - 0.15 * k) * crease(xs, ys, np.stack([px(a, b) for a, b in zip(u, v, strict=True)]), fine)
+    for corner, out_dir in ((36, -1.0), (45, 1.0)):  # crow's feet
+        c = uv[corner] + (out_dir * 0.02, 0.0)
+        for angle in (-0.45, 0.0, 0.4):
+            end = c + 0.09 * np.array([out_dir * np.cos(angle), np.sin(angle)])
+            out += 0.7 * crease(xs, ys, np.stack([px(*c), px(*end)]), fine)
+    for lower in ((41, 40), (46, 47)):  # bags: an arc below each eye
+        a, b = uv[36 if lower[0] == 41 else 42], uv[39 if lower[0] == 41 else 45]
+        mid = at(*lower) + (0.0, 0.055)
+        out += 0.8 * crease(xs, ys, np.stack([px(*(a + (0, 0.04))), px(*mid), px(*(b + (0, 0.04)))]), fine)
+    for wing, corner, sign in ((31, 48, -1.0), (35, 54, 1.0)):  # nasolabial folds and marionette lines
+        top = uv[wing] + (sign * 0.035, 0.0)
+        bend = uv[corner] + (sign * 0.045, -0.01)
+        low = uv[corner] + (sign * 0.05, 0.07)
+        out += 1.3 * crease(xs, ys, np.stack([px(*top), px(*(0.5 * (top + bend) + (sign * 0.01, 0))), px(*bend),
+                                              px(*low)]), deep)
+        out += 0.7 * crease(xs, ys, np.stack([px(*(uv[corner] + (0, 0.02))),
+                                              px(*(uv[corner] + (sign * 0.02, 0.11)))]), fine)
+    return out
+
+
+def hair_weight(img: np.ndarray, v: np.ndarray, brow_v: float, skin: np.ndarray) -> np.ndarray:
+    """Where hair likely is: above the brows, not skin-coloured, smoothed at the face's scale."""
+    above = np.clip((brow_v - 0.06 - v) / 0.08, 0.0, 1.0)
+    soft_skin = ndimage.gaussian_filter(skin.astype(np.float32), sigma=max(1.0, img.shape[0] / 120))
+    return (above * np.clip(1.0 - 1.5 * soft_skin, 0.0, 1.0)).astype(np.float32)

@@ -15,39 +15,54 @@ from scipy import ndimage
 Points = np.ndarray  # (n, 2) face-box units (u across, v down)
 
 
-def _segment_distance(x: np.ndarray, y: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distance of pixels (x, y) to segment a-b, and the signed side (positive left of a->b)."""
-    d = b - a
-    length2 = float(d @ d) or 1e-9
-    t = np.clip(((x - a[0]) * d[0] + (y - a[1]) * d[1]) / length2, 0.0, 1.0)
-    px, py = x - (a[0] + t * d[0]), y - (a[1] + t * d[1])
-    side = np.sign(d[0] * py - d[1] * px)
-    return np.hypot(px, py), side
+REACH = 6.0
+"""How far (in crease widths) a crease reaches from its line: the core is exp(-18) there, the highlight
+beside it exp(-7): nothing a uint8 pixel shows. Each crease is computed only within that reach."""
 
 
 def crease(x: np.ndarray, y: np.ndarray, line: np.ndarray, width: float) -> np.ndarray:
     """A valley along polyline ``line`` (pixels): a dark core of ``width`` (Gaussian sigma) minus a faint
-    highlight on one side, fading towards the ends. Returns the darkening (positive) per pixel."""
-    best = np.full(x.shape, np.inf, dtype=np.float32)
-    side = np.zeros(x.shape, dtype=np.float32)
-    for a, b in zip(line[:-1], line[1:], strict=True):
-        dist, s = _segment_distance(x, y, a, b)
-        closer = dist < best
-        best = np.where(closer, dist, best)
-        side = np.where(closer, s, side)
+    highlight on one side, fading towards the ends. Returns the darkening (positive) per pixel of ``x``/``y``
+    (any broadcastable pixel coordinates); all segments are measured at once, the nearest one counts."""
+    a, b = line[:-1], line[1:]  # (n, 2) segment ends
+    d = b - a
+    length2 = np.maximum((d * d).sum(axis=1), 1e-9)
+    shape = np.broadcast_shapes(x.shape, y.shape)
+    x, y = x[None], y[None]
+    ax, ay = a[:, 0].reshape(-1, *([1] * len(shape))), a[:, 1].reshape(-1, *([1] * len(shape)))
+    dx, dy = d[:, 0].reshape(ax.shape), d[:, 1].reshape(ax.shape)
+    t = np.clip(((x - ax) * dx + (y - ay) * dy) / length2.reshape(ax.shape), 0.0, 1.0)
+    px, py = x - (ax + t * dx), y - (ay + t * dy)
+    dist2 = px * px + py * py
+    nearest = np.argmin(dist2, axis=0)[None]  # the first of equally near segments, as a running minimum keeps
+    best = np.sqrt(np.take_along_axis(dist2, nearest, axis=0)[0])
+    cross = (dx * py - dy * px)
+    side = np.take_along_axis(np.broadcast_to(cross, dist2.shape), nearest, axis=0)[0] > 0
     core = np.exp(-0.5 * (best / width) ** 2)
-    lit = 0.35 * np.exp(-0.5 * ((best - 2.2 * width) / width) ** 2) * (side > 0)
-    ends = np.hypot(x - line[0, 0], y - line[0, 1]) * np.hypot(x - line[-1, 0], y - line[-1, 1])
+    lit = 0.35 * np.exp(-0.5 * ((best - 2.2 * width) / width) ** 2) * side
+    ends = np.hypot(x[0] - line[0, 0], y[0] - line[0, 1]) * np.hypot(x[0] - line[-1, 0], y[0] - line[-1, 1])
     span = float(np.sum(np.linalg.norm(np.diff(line, axis=0), axis=1))) or 1.0
     taper = np.clip(4.0 * ends / span**2, 0.0, 1.0)  # 0 at the ends, 1 in the middle half
     return ((core - lit) * taper).astype(np.float32)
 
 
+def _draw(out: np.ndarray, line: np.ndarray, width: float, weight: float) -> None:
+    """Add ``weight`` x :func:`crease` to ``out`` within the line's bounding box grown by its reach."""
+    reach = REACH * width + 2.2 * width
+    left, top = np.floor(line.min(axis=0) - reach).astype(int)
+    right, bottom = np.ceil(line.max(axis=0) + reach).astype(int) + 1
+    left, top = max(0, left), max(0, top)
+    right, bottom = min(out.shape[1], right), min(out.shape[0], bottom)
+    if right <= left or bottom <= top:
+        return
+    xs = np.arange(left, right, dtype=np.float32)[None, :]
+    ys = np.arange(top, bottom, dtype=np.float32)[:, None]
+    out[top:bottom, left:right] += weight * crease(xs, ys, line, width)
+
+
 def age_lines(shape: tuple[int, int], to_px: tuple[float, float], uv: Points, fw: float, fh: float) -> np.ndarray:
     """The darkening map of an old face's creases over a crop of ``shape``; ``to_px`` = (fx, fy) of the face
     box in the crop, ``uv`` the 68 landmarks in face-box units, ``fw``/``fh`` the box in pixels."""
-    ys, xs = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float32)
-
     def px(u: float, v: float) -> np.ndarray:
         return np.array([to_px[0] + u * fw, to_px[1] + v * fh])
 
@@ -62,24 +77,22 @@ def age_lines(shape: tuple[int, int], to_px: tuple[float, float], uv: Points, fw
         n = np.linspace(0.0, 1.0, 7)
         u = lu + (ru - lu) * (0.12 + 0.76 * n)
         v = brow_top - gap + 0.025 * (2 * n - 1) ** 2 + 0.004 * np.sin(7.0 * n + 2 * k)
-        out += (1.0 - 0.15 * k) * crease(xs, ys, np.stack([px(a, b) for a, b in zip(u, v, strict=True)]), fine)
+        _draw(out, np.stack([px(a, b) for a, b in zip(u, v, strict=True)]), fine, 1.0 - 0.15 * k)
     for corner, out_dir in ((36, -1.0), (45, 1.0)):  # crow's feet
         c = uv[corner] + (out_dir * 0.02, 0.0)
         for angle in (-0.45, 0.0, 0.4):
             end = c + 0.09 * np.array([out_dir * np.cos(angle), np.sin(angle)])
-            out += 0.7 * crease(xs, ys, np.stack([px(*c), px(*end)]), fine)
+            _draw(out, np.stack([px(*c), px(*end)]), fine, 0.7)
     for lower in ((41, 40), (46, 47)):  # bags: an arc below each eye
         a, b = uv[36 if lower[0] == 41 else 42], uv[39 if lower[0] == 41 else 45]
         mid = at(*lower) + (0.0, 0.055)
-        out += 0.8 * crease(xs, ys, np.stack([px(*(a + (0, 0.04))), px(*mid), px(*(b + (0, 0.04)))]), fine)
+        _draw(out, np.stack([px(*(a + (0, 0.04))), px(*mid), px(*(b + (0, 0.04)))]), fine, 0.8)
     for wing, corner, sign in ((31, 48, -1.0), (35, 54, 1.0)):  # nasolabial folds and marionette lines
         top = uv[wing] + (sign * 0.035, 0.0)
         bend = uv[corner] + (sign * 0.045, -0.01)
         low = uv[corner] + (sign * 0.05, 0.07)
-        out += 1.3 * crease(xs, ys, np.stack([px(*top), px(*(0.5 * (top + bend) + (sign * 0.01, 0))), px(*bend),
-                                              px(*low)]), deep)
-        out += 0.7 * crease(xs, ys, np.stack([px(*(uv[corner] + (0, 0.02))),
-                                              px(*(uv[corner] + (sign * 0.02, 0.11)))]), fine)
+        _draw(out, np.stack([px(*top), px(*(0.5 * (top + bend) + (sign * 0.01, 0))), px(*bend), px(*low)]), deep, 1.3)
+        _draw(out, np.stack([px(*(uv[corner] + (0, 0.02))), px(*(uv[corner] + (sign * 0.02, 0.11)))]), fine, 0.7)
     return out
 
 

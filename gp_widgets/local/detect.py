@@ -63,30 +63,57 @@ def work_scale(height: int, width: int, pixels: float = WORK_PIXELS) -> float:
     return min(MAX_UPSCALE, math.sqrt(pixels / max(1, height * width)))
 
 
-def skin_mask(rgb: np.ndarray) -> np.ndarray:
-    """Pixels whose colour could be skin: hue between red-orange and yellow-orange in the CbCr plane, chroma
-    at least 8 % of the luma (greyish beige walls have about 5 %), not black. Darkening scales chroma and luma
-    alike and keeps the hue, so a dark face keeps its answer."""
+HUE = (100.0, 168.0)
+"""Skin hues (degrees in the CbCr plane): red-orange to yellow-orange."""
+BLOB_CHROMA = 0.14
+"""A blob's mean chroma over luma at least: faces have 0.2-0.45, white stars, badges and buttons 0.09-0.13."""
+
+
+def _chroma(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel: could it be skin (see :func:`skin_mask`), and its chroma over its luma."""
     img = rgb.astype(np.float32)
     r, g, b = img[..., 0], img[..., 1], img[..., 2]
     y = 0.299 * r + 0.587 * g + 0.114 * b
     cb, cr = 0.564 * (b - y), 0.713 * (r - y)
-    hue = np.degrees(np.arctan2(cr, cb))
-    return (np.hypot(cb, cr) >= 0.08 * y) & (hue >= 100.0) & (hue <= 168.0) & (y >= 20.0)
+    chroma = np.sqrt(cb * cb + cr * cr)
+    lo, hi = np.radians(HUE)  # the hue lies between the two directions: two cross products, no arctan
+    inside = (np.cos(lo) * cr - np.sin(lo) * cb >= 0) & (cb * np.sin(hi) - cr * np.cos(hi) >= 0)
+    mask = (chroma >= 0.08 * y) & inside & (y >= 20.0)
+    return mask, chroma / np.maximum(y, 1.0)
+
+
+def skin_mask(rgb: np.ndarray) -> np.ndarray:
+    """Pixels whose colour could be skin: hue between red-orange and yellow-orange in the CbCr plane, chroma
+    at least 8 % of the luma (greyish beige walls have about 5 %), not black. Darkening scales chroma and luma
+    alike and keeps the hue, so a dark face keeps its answer."""
+    return _chroma(rgb)[0]
+
+
+def _close(mask: np.ndarray) -> np.ndarray:
+    """Binary closing by a 3x3 square (as ``ndimage.binary_closing``), in separable min/max passes: half the time."""
+    u = mask.view(np.uint8)
+    for f in (ndimage.maximum_filter1d, ndimage.minimum_filter1d):
+        u = f(f(u, 3, axis=0, mode="constant", cval=0), 3, axis=1, mode="constant", cval=0)
+    return u.view(bool)
 
 
 def small_face_tiles(rgb: np.ndarray, largest: float,
                      known: Sequence[Detection] = ()) -> list[tuple[PixelBox, float]]:
     """Tiles (pixel box, enlargement) around skin blobs as wide as a face of ``MIN_FACE`` to ``largest``
     pixels and outside the ``known`` faces, most face-like first (the blob's fill of its box), within
-    ``TILE_BUDGET``."""
+    ``TILE_BUDGET``. A face's box is about 0.6 of its blob's width (hair, ears and neck are skin-coloured
+    or close), so a tile is the blob with a margin of 0.15 of its width: the face and context enough for
+    dlib's window."""
     height, width = rgb.shape[:2]
     scale = min(1.0, SKIN_SCALE)
-    mask = ndimage.binary_closing(skin_mask(resize(rgb, scale)), np.ones((3, 3), bool))
+    skin, chroma = _chroma(resize(rgb, scale))
+    mask = _close(skin)
     labels, count = ndimage.label(mask)
     if count == 0:
         return []
-    sizes = ndimage.sum_labels(mask, labels, index=np.arange(1, count + 1))
+    numbers = np.arange(1, count + 1)
+    sizes = ndimage.sum_labels(mask, labels, index=numbers)
+    colour = ndimage.mean(chroma, labels * skin, index=numbers)  # over the blob's own skin pixels
     found = []
     for index, box in enumerate(ndimage.find_objects(labels)):
         if box is None:
@@ -95,14 +122,15 @@ def small_face_tiles(rgb: np.ndarray, largest: float,
         left, right = box[1].start / scale, box[1].stop / scale
         w, h = right - left, bottom - top
         fill = float(sizes[index]) / ((box[0].stop - box[0].start) * (box[1].stop - box[1].start))
-        if not (0.7 * MIN_FACE <= w <= 1.3 * largest and 0.6 * w <= h and fill >= 0.3):
+        if not (0.7 * MIN_FACE <= w <= 1.3 * largest and 0.6 * w <= h and fill >= 0.3
+                and colour[index] >= BLOB_CHROMA):
             continue
         cx, cy = (left + right) / 2 / width, (top + bottom) / 2 / height
         if any(d.x <= cx <= d.x + d.w and d.y <= cy <= d.y + d.h for d in known):
             continue  # part of a face found already
         h = min(h, 1.5 * w)  # a neck or an arm below the face adds nothing to scan
-        tile = (max(0.0, left - 0.4 * w), max(0.0, top - 0.5 * w), min(float(width), right + 0.4 * w),
-                min(float(height), top + h + 0.3 * w))
+        tile = (max(0.0, left - 0.15 * w), max(0.0, top - 0.2 * w), min(float(width), right + 0.15 * w),
+                min(float(height), top + h + 0.1 * w))
         found.append((fill, tile, TILE_FACE / w))
     found.sort(key=lambda t: -t[0])
     tiles, spent = [], 0.0

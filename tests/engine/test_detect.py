@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from gp_widgets import samples
-from gp_widgets.local.detect import MIN_FACE, detect_faces, merge, skin_mask, work_scale
+from gp_widgets.local.detect import MIN_FACE, _close, detect_faces, merge, skin_mask, small_face_tiles, work_scale
 
 ROOT = str(Path(__file__).resolve().parents[2])
 if ROOT not in sys.path:  # `benchmarks` is a top-level package of the repo, not installed
@@ -126,6 +126,32 @@ def test_skin_map_keeps_faces_dark_or_not_and_drops_grey_walls():
     assert skin_mask((face * 0.4).astype(np.uint8)).mean() > 0.6
     wall = np.broadcast_to(np.array([170, 164, 152], np.uint8), (20, 20, 3))  # greyish beige
     assert not skin_mask(wall).any() and not skin_mask(np.asarray(samples.portrait().convert("L").convert("RGB"))).any()
+
+
+def test_skin_map_is_the_hue_test_without_arctan_and_closes_as_scipy_does():
+    from scipy import ndimage
+
+    rgb = np.random.default_rng(0).integers(0, 256, (200, 300, 3), dtype=np.uint8)
+    img = rgb.astype(np.float32)
+    y = img @ np.array([0.299, 0.587, 0.114], np.float32)
+    cb, cr = 0.564 * (img[..., 2] - y), 0.713 * (img[..., 0] - y)
+    hue = np.degrees(np.arctan2(cr, cb))
+    slow = (np.hypot(cb, cr) >= 0.08 * y) & (hue >= 100.0) & (hue <= 168.0) & (y >= 20.0)
+    assert (skin_mask(rgb) != slow).mean() < 1e-4  # float rounding at the hue edges only
+    mask = slow[:, :200].copy()
+    assert np.array_equal(_close(mask), ndimage.binary_closing(mask, np.ones((3, 3), bool)))
+
+
+def test_pale_blobs_of_a_big_portrait_get_no_tile():
+    """The portrait at 12 MP: its face is found whole; the flag's stars, cap badge and buttons are near-white
+    blobs (chroma under 14 % of luma) and get no small-face tile."""
+    from benchmarks._common import scaled_portrait
+
+    rgb = np.asarray(scaled_portrait(3000, 4000))
+    tiles = small_face_tiles(rgb, 80 / work_scale(3000, 4000))
+    assert len(tiles) <= 16
+    stars = [t for t, _ in tiles if t[2] < 900 and t[3] < 1400]  # the flag, top left
+    assert len(stars) <= 2, stars
 
 
 def test_merge_keeps_one_box_per_face():

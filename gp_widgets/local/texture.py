@@ -15,6 +15,8 @@ from scipy import ndimage
 Points = np.ndarray  # (n, 2) face-box units (u across, v down)
 
 
+MIN_WIDTH = 0.7
+"""The narrowest crease (Gaussian sigma, pixels)."""
 REACH = 6.0
 """How far (in crease widths) a crease reaches from its line: the core is exp(-18) there, the highlight
 beside it exp(-7): nothing a uint8 pixel shows. Each crease is computed only within that reach."""
@@ -48,6 +50,8 @@ def crease(x: np.ndarray, y: np.ndarray, line: np.ndarray, width: float) -> np.n
 
 def _draw(out: np.ndarray, line: np.ndarray, width: float, weight: float) -> None:
     """Add ``weight`` x :func:`crease` to ``out`` within the line's bounding box grown by its reach."""
+    if weight <= 0:
+        return
     reach = REACH * width + 2.2 * width
     left, top = np.floor(line.min(axis=0) - reach).astype(int)
     right, bottom = np.ceil(line.max(axis=0) + reach).astype(int) + 1
@@ -70,29 +74,34 @@ def age_lines(shape: tuple[int, int], to_px: tuple[float, float], uv: Points, fw
         return uv[list(i)].mean(axis=0)
 
     out = np.zeros(shape, dtype=np.float32)
-    fine, deep = 0.006 * fh, 0.011 * fh
+    # a crease is at least MIN_WIDTH px wide (a narrower one aliases into single dark pixels on a small face) and
+    # as much lighter as it is wider than the face's scale asks: the same ink, spread over pixels that can show it
+    fine, deep = max(MIN_WIDTH, 0.006 * fh), max(MIN_WIDTH, 0.011 * fh)
+    ink_fine, ink_deep = 0.006 * fh / fine, 0.011 * fh / deep
     brow_top = min(at(*range(17, 22))[1], at(*range(22, 27))[1])
     lu, ru = float(uv[17, 0]), float(uv[26, 0])
     for k, gap in enumerate((0.07, 0.115, 0.16)):  # forehead: arcs parallel to the brows
         n = np.linspace(0.0, 1.0, 7)
         u = lu + (ru - lu) * (0.12 + 0.76 * n)
         v = brow_top - gap + 0.025 * (2 * n - 1) ** 2 + 0.004 * np.sin(7.0 * n + 2 * k)
-        _draw(out, np.stack([px(a, b) for a, b in zip(u, v, strict=True)]), fine, 1.0 - 0.15 * k)
+        _draw(out, np.stack([px(a, b) for a, b in zip(u, v, strict=True)]), fine, (1.0 - 0.15 * k) * ink_fine)
     for corner, out_dir in ((36, -1.0), (45, 1.0)):  # crow's feet
         c = uv[corner] + (out_dir * 0.02, 0.0)
         for angle in (-0.45, 0.0, 0.4):
             end = c + 0.09 * np.array([out_dir * np.cos(angle), np.sin(angle)])
-            _draw(out, np.stack([px(*c), px(*end)]), fine, 0.7)
+            _draw(out, np.stack([px(*c), px(*end)]), fine, 0.7 * ink_fine)
     for lower in ((41, 40), (46, 47)):  # bags: an arc below each eye
         a, b = uv[36 if lower[0] == 41 else 42], uv[39 if lower[0] == 41 else 45]
         mid = at(*lower) + (0.0, 0.055)
-        _draw(out, np.stack([px(*(a + (0, 0.04))), px(*mid), px(*(b + (0, 0.04)))]), fine, 0.8)
+        _draw(out, np.stack([px(*(a + (0, 0.04))), px(*mid), px(*(b + (0, 0.04)))]), fine, 0.8 * ink_fine)
     for wing, corner, sign in ((31, 48, -1.0), (35, 54, 1.0)):  # nasolabial folds and marionette lines
         top = uv[wing] + (sign * 0.035, 0.0)
         bend = uv[corner] + (sign * 0.045, -0.01)
         low = uv[corner] + (sign * 0.05, 0.07)
-        _draw(out, np.stack([px(*top), px(*(0.5 * (top + bend) + (sign * 0.01, 0))), px(*bend), px(*low)]), deep, 1.3)
-        _draw(out, np.stack([px(*(uv[corner] + (0, 0.02))), px(*(uv[corner] + (sign * 0.02, 0.11)))]), fine, 0.7)
+        fold = np.stack([px(*top), px(*(0.5 * (top + bend) + (sign * 0.01, 0))), px(*bend), px(*low)])
+        _draw(out, fold, deep, 1.3 * ink_deep)
+        marionette = np.stack([px(*(uv[corner] + (0, 0.02))), px(*(uv[corner] + (sign * 0.02, 0.11)))])
+        _draw(out, marionette, fine, 0.7 * ink_fine)
     return out
 
 

@@ -154,8 +154,8 @@ GENDER_SHAPE = {  # masculine: wider, squarer jaw and chin, lower and flatter br
     31: (0.03, 0.0), 35: (0.03, 0.0), 32: (0.015, 0.0), 34: (0.015, 0.0),
 }
 JAW = range(0, 17)
-YOUNG_JAW_LIMIT = 2.0
-"""On the younger side the jaw line's strength tends to this (1.5 at -2, 1.9 at -4, 2.0 at -6): past it a chin
+YOUNG_JAW_LIMIT = 3.0
+"""On the younger side the jaw line's strength tends to this (1.9 at -2, 2.6 at -4, 2.9 at -6): past it a chin
 pulled up into the mouth is no face the detector finds, and a calibration would count the lost face as a
 crossing."""
 SHAPES = {"smile": SMILE_SHAPE, "age": AGE_SHAPE, "gender": GENDER_SHAPE}
@@ -236,21 +236,21 @@ def age(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.rando
         silver = luma + (200.0 - luma) * 0.55
         out = img + (np.broadcast_to(silver, img.shape) - img) * (grey * hair)
         lines = age_lines(img.shape[:2], (region.fx, region.fy), uv, region.fw, region.fh)
-        depth = min(0.3, 0.075 * a) * (0.5 + 0.5 * small)
+        depth = min(0.42, 0.075 * a) * (0.5 + 0.5 * small)
         out = out * (1.0 - depth * np.clip(lines, -0.5, 1.5))[..., None]
         blotch = ndimage.gaussian_filter(rng.standard_normal(img.shape[:2]).astype(np.float32), 0.012 * region.fw)
         blotch /= blotch.std() + 1e-6
         skin_w = (1.0 - hair) * feather(u, v)[..., None]
         out = out * (1.0 - min(0.06, 0.012 * a) * np.clip(blotch, 0.0, 3.0))[..., None] ** skin_w
-        return _saturate(out, -min(0.35, 0.06 * a) * small * skin_w)
+        return _saturate(out, -min(0.45, 0.06 * a) * small * skin_w)
     smooth = _blur(img, 0.012 * region.fw)  # younger: creases and pores fade, at the face's scale
     (lu, lv), (ru, rv), (mu, mv) = _at(uv, *range(36, 42)), _at(uv, *range(42, 48)), _at(uv, *range(48, 60))
     features = np.clip(blob(u, v, lu, lv - 0.03, 0.09, 0.08) + blob(u, v, ru, rv - 0.03, 0.09, 0.08)
                        + blob(u, v, mu, mv, float(uv[54, 0] - uv[48, 0]) * 0.6, 0.06), 0.0, 1.0)
     skin_w = (ndimage.gaussian_filter(skin.astype(np.float32), 0.01 * region.fw) * (1.0 - features))[..., None]
     skin_w = skin_w * (1.0 - hair)
-    out = img + (smooth - img) * (min(0.6, 0.2 * a) * skin_w)
-    out = out + (255.0 - out) * (min(0.12, 0.03 * a) * skin_w)
+    out = img + (smooth - img) * (min(0.8, 0.2 * a) * skin_w)
+    out = out + (255.0 - out) * (min(0.18, 0.03 * a) * skin_w)
     richer = luma * (1.0 - min(0.3, 0.08 * a)) + (img - luma) * (1.0 + min(0.5, 0.12 * a))
     return out + (richer - out) * hair
 

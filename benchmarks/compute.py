@@ -5,7 +5,8 @@ The sample portrait upscaled to 924 x 1083 (1.0 MP). Each function runs once to 
 
 * ``detect_ms_1mp``: ``gp_widgets.local.detect.detect_faces`` (RGB array in, boxes out).
 * ``detect_ms_12mp``: the same on the portrait upscaled to 3000 x 4000 (12 MP, a phone photo): the
-  detector shrinks it to its working scale first, and that is part of the time.
+  detector shrinks it to its working scale and maps its skin-coloured blobs for small faces, and that is
+  part of the time (target 400 ms: a 32 px face anywhere in 12 MP is looked for).
 * ``edit_ms_1mp``: ``gp_widgets.local.edits.apply_edit`` for smile, age and gender at
   param 1.0 on the detected face; the slowest move's median is the value (each move's
   median is in the details, with the PNG encoding a task also pays).
@@ -68,7 +69,7 @@ def run(size: str = "full") -> dict[str, Any]:
         "detect_ms_1mp": metric(detect_ms, 300.0, "<=", "ms", megapixels=megapixels, repeats=repeats,
                                 runs_ms=[round(t, 1) for t in detect_times], faces=len(faces),
                                 cpu_median_ms=round(statistics.median(detect_cpu), 1)),
-        "detect_ms_12mp": metric(big_ms, 300.0, "<=", "ms", megapixels=round(SIZE_12MP[0] * SIZE_12MP[1] / 1e6, 3),
+        "detect_ms_12mp": metric(big_ms, 400.0, "<=", "ms", megapixels=round(SIZE_12MP[0] * SIZE_12MP[1] / 1e6, 3),
                                  repeats=repeats, runs_ms=[round(t, 1) for t in big_times],
                                  faces=len(detect_faces(big)), cpu_median_ms=round(statistics.median(big_cpu), 1)),
         "edit_ms_1mp": metric(per_move[slowest], 300.0, "<=", "ms", megapixels=megapixels, repeats=repeats,

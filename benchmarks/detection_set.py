@@ -2,7 +2,8 @@
 
 Sources: the two shipped portraits (Grace Hopper from matplotlib, Eileen Collins from scikit-image).
 Derived images: mirror images, rotations by ±10° and ±25°, darker, grey and JPEG-compressed (quality 15)
-versions, and wide group pictures with six small heads pasted at several scales. No-face images: photos
+versions, and wide group pictures with six small heads pasted at several scales (faces down to 32 px, on up
+to 12 MP). No-face images: photos
 and textures from scikit-image's data (coffee, chelsea, rocket, ...; its ``camera`` shows a man, so it is
 left out).
 
@@ -28,12 +29,15 @@ Box = tuple[float, float, float, float]  # x, y, w, h in pixels
 ROTATIONS = (-25, -10, 10, 25)
 NO_FACE = ("coffee", "chelsea", "rocket", "hubble_deep_field", "coins", "immunohistochemistry", "horse", "moon",
            "page", "text", "brick", "grass", "gravel", "retina", "clock", "logo")
-# (canvas size, face box widths in px): heads of about 80–110 px on 1600×900, then smaller and larger scales
+# (canvas size, face box widths in px): heads of about 80–110 px on 1600×900, then smaller and larger scales,
+# then faces of 32–100 px (heads of about 40–125 px) on 1.4 MP and 12 MP
 GROUPS = (
     ((1600, 900), (64, 68, 72, 76, 82, 88)),
     ((1200, 675), (50, 54, 58, 62, 66, 70)),
     ((2400, 1350), (90, 100, 110, 120, 130, 140)),
     ((4000, 3000), (150, 170, 190, 210, 230, 250)),
+    ((1600, 900), (33, 40, 48, 60, 75, 100)),  # small heads: the faces a 2 MP scan alone misses
+    ((4000, 3000), (32, 38, 46, 56, 70, 90)),  # and on a 12 MP photo
 )
 
 

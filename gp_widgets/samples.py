@@ -20,15 +20,43 @@ def astronaut() -> Image.Image:
     return Image.fromarray(data.astronaut()).convert("RGB")
 
 
-def group(height: int = 360) -> Image.Image:
-    """Two people side by side on one canvas, faces at similar sizes."""
-    left = portrait()
-    right = astronaut().crop((100, 0, 380, 300))  # the astronaut's head and shoulders
-    left = left.resize((round(left.width * height / left.height), height), Image.Resampling.LANCZOS)
-    right = right.resize((round(right.width * height / right.height), height), Image.Resampling.LANCZOS)
-    canvas = Image.new("RGB", (left.width + right.width, height), (255, 255, 255))
-    canvas.paste(left, (0, 0))
-    canvas.paste(right, (left.width, 0))
+def group(width: int = 1600, height: int = 900) -> Image.Image:
+    """A group photo made from the two shipped portraits: seven people in three rows on a wall, faces from
+    about 200 px (front) down to about 36 px (back, as a crowd's far heads are), some mirrored. Each person
+    is a head-and-shoulders cut-out blended in with a soft edge, so there are no pasted rectangles.
+
+    Faces, largest first: two of 200-250 px in front, three of 70-100 px behind, two of about 40 px at the back.
+    """
+    import numpy as np
+    from PIL import ImageDraw, ImageFilter, ImageOps
+
+    rng = np.random.default_rng(7)
+    ramp = np.linspace(0.0, 1.0, height, dtype=np.float32)[:, None, None]
+    wall = np.array([196, 186, 170], np.float32) + np.array([-70, -72, -66], np.float32) * ramp
+    wall = wall + rng.normal(0, 4, (height, width, 1)).astype(np.float32)
+    canvas = Image.fromarray(np.clip(np.broadcast_to(wall, (height, width, 3)), 0, 255).astype(np.uint8))
+    # each portrait, its head-and-shoulders crop and its face's width as a share of the portrait's width
+    people = {"hopper": (portrait(), (0.1, 0.12, 0.9, 1.0), 0.36), "collins": (astronaut(), (0.2, 0.0, 0.7, 0.5), 0.18)}
+    # (who, mirrored, face width relative to the canvas width, centre x, top y): back row first
+    cast = (("collins", False, 0.0225, 0.30, 0.14), ("hopper", True, 0.0225, 0.70, 0.15),
+            ("hopper", False, 0.05, 0.16, 0.26), ("collins", True, 0.055, 0.50, 0.24),
+            ("collins", False, 0.045, 0.84, 0.27),
+            ("hopper", False, 0.125, 0.30, 0.40), ("collins", False, 0.125, 0.72, 0.38))
+    for who, mirrored, face, cx, top in cast:
+        image, crop, share = people[who]
+        left, top_, right, bottom = crop
+        person = image.crop((round(left * image.width), round(top_ * image.height), round(right * image.width),
+                             round(bottom * image.height)))
+        if mirrored:
+            person = ImageOps.mirror(person)
+        scale = face * width / (share * image.width)
+        person = person.resize((max(1, round(person.width * scale)), max(1, round(person.height * scale))),
+                               Image.Resampling.LANCZOS)
+        mask = Image.new("L", person.size, 0)
+        inset = person.width / 12
+        ImageDraw.Draw(mask).ellipse((inset, inset, person.width - inset, person.height * 1.6), fill=255)
+        mask = mask.filter(ImageFilter.GaussianBlur(max(1.0, person.width / 20)))
+        canvas.paste(person, (round(cx * width - person.width / 2), round(top * height)), mask)
     return canvas
 
 

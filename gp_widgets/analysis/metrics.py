@@ -148,13 +148,14 @@ def face_features(image: np.ndarray, box: Box) -> Features:
     known = image.features.get(box) if isinstance(image, FaceImage) else None
     if known is not None:
         return known
-    from .faces import describe
+    from .faces import describe, landmark_box, landmarks
 
     found = _find(np.asarray(image), box)
     if found is None:
         features = Features(None, None, "no face found")
-    else:
-        points, desc = describe(np.asarray(image), found)
+    else:  # fitted again in the landmarks' own box: the detector's box comes in coarse steps
+        refined = landmark_box(landmarks(np.asarray(image), found), image.shape)
+        points, desc = describe(np.asarray(image), refined)
         features = Features(points, desc)
     if isinstance(image, FaceImage):
         image.features[box] = features

@@ -21,6 +21,8 @@ from scipy import ndimage
 from scipy.interpolate import RBFInterpolator
 
 from gp_widgets.api.models import Move
+from gp_widgets.local.detect import skin_mask
+from gp_widgets.local.texture import age_lines, hair_weight
 
 EDIT_MOVES = frozenset(move.value for move in Move if move.local)
 GROW = 0.15  # per side: the editable region is the face box grown by 30 % in each dimension
@@ -58,9 +60,20 @@ def face_region(shape: tuple[int, ...], box_rel: tuple[float, float, float, floa
     return Region(top, left, bottom, right, px - left, py - top, pw, ph)
 
 
-def strength(param: float) -> float:
-    """Signed strength: linear near 0, saturating towards ±3 for large |param|, strictly monotonic."""
-    return param / (1.0 + abs(param) / 3.0)
+SMILE_LIMIT, FROWN_LIMIT = 2.0, 1.1
+"""``smile`` strength tends to these (1.2 and 0.8 at ±3): past them dlib's landmark fit no longer follows the
+mouth (a lifted corner of a small face, a lowered one in an old face's creases snap back) and the smile
+measure would turn back."""
+
+
+def strength(param: float, move: str = "smile") -> float:
+    """Signed strength, strictly monotonic in ``param``. ``smile``: linear near 0, saturating towards ±3 (a
+    mouth corner only rises so far). ``age`` and ``gender``: about 0.9 at ±1, then growing faster, 4 at ±4
+    and 6.8 at ±6, saturating towards ±14: weak settings keep the person, strong ones change who it is,
+    as a generative edit does."""
+    if move == "smile":
+        return param / (1.0 + abs(param) / (SMILE_LIMIT if param > 0 else FROWN_LIMIT))
+    return 0.8 * param * (1.0 + 0.15 * abs(param)) / (1.0 + abs(param) / 20.0)
 
 
 def feather(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -111,14 +124,24 @@ SMILE_SHAPE = {  # the corners lift most and part a little (more parting confuse
     50: (0.003, 0.025), 52: (0.003, 0.025), 58: (0.003, 0.025), 56: (0.003, 0.025),
     61: (0.003, 0.025), 63: (0.003, 0.025), 65: (0.003, 0.025), 67: (0.003, 0.025),
 }
-AGE_SHAPE = {  # older: brows droop, lips thin, nose and jaw lengthen, jowls widen
-    **{i: (0.0, -0.05) for i in range(17, 27)},
-    **{i: (0.0, -0.03) for i in (50, 51, 52, 61, 62, 63)},
-    **{i: (0.0, 0.03) for i in (56, 57, 58, 65, 66, 67)},
-    **{i: (0.0, -0.03) for i in range(30, 36)},
-    **{i: (0.04, -0.03) for i in (5, 6, 10, 11)},
-    **{i: (0.0, -0.05) for i in (7, 8, 9)},
-    36: (0.02, -0.02), 45: (0.02, -0.02),
+AGE_SHAPE = {  # older: brows and lids droop, the lower face lengthens (nose, lips, chin ever lower: a stretch
+    # that never folds), the nose widens, jowls sag and widen, cheeks hollow
+    **{i: (0.0, -0.035) for i in range(17, 27)},
+    **{i: (0.0, -0.02) for i in (37, 38, 43, 44)},
+    **{i: (0.0, -0.01) for i in (40, 41, 46, 47)},
+    **{i: (0.0, -0.025) for i in (30, 32, 33, 34)},
+    31: (0.02, -0.02), 35: (0.02, -0.02),
+    **{i: (0.0, -0.035) for i in (49, 50, 51, 52, 53, 61, 62, 63)},
+    **{i: (0.0, -0.045) for i in (48, 54, 60, 64)},
+    **{i: (0.0, -0.04) for i in (55, 56, 57, 58, 59, 65, 66, 67)},
+    **{i: (0.04, -0.045) for i in (4, 5, 6, 10, 11, 12)},
+    **{i: (0.0, -0.055) for i in (7, 8, 9)},
+    **{i: (-0.012, 0.0) for i in (1, 2, 14, 15)},
+}
+FROWN_SHAPE = {  # smile < 0: the corners sink and the lips' middle arches up (an upside-down U), which dlib's
+    # landmark fit follows at strengths where corners sinking alone make it jump
+    **SMILE_SHAPE, **{i: (0.0, -0.04) for i in (51, 62, 66, 57)},
+    **{i: (0.0, 0.0) for i in (50, 52, 58, 56, 61, 63, 65, 67)},
 }
 GENDER_SHAPE = {  # masculine: wider, squarer jaw and chin, lower and flatter brows, thinner lips, wider nose
     **{i: (0.08, 0.0) for i in (3, 4, 5, 11, 12, 13)},
@@ -130,6 +153,11 @@ GENDER_SHAPE = {  # masculine: wider, squarer jaw and chin, lower and flatter br
     **{i: (0.0, 0.02) for i in (56, 57, 58)},
     31: (0.03, 0.0), 35: (0.03, 0.0), 32: (0.015, 0.0), 34: (0.015, 0.0),
 }
+JAW = range(0, 17)
+YOUNG_JAW_LIMIT = 3.0
+"""On the younger side the jaw line's strength tends to this (1.9 at -2, 2.6 at -4, 2.9 at -6): past it a chin
+pulled up into the mouth is no face the detector finds, and a calibration would count the lost face as a
+crossing."""
 SHAPES = {"smile": SMILE_SHAPE, "age": AGE_SHAPE, "gender": GENDER_SHAPE}
 
 
@@ -186,31 +214,59 @@ def _at(uv: np.ndarray, *indices: int) -> tuple[float, float]:
     return float(cu), float(cv)
 
 
+def small_face(width: float) -> float:
+    """0 for a face of 40 px or less, 1 from 120 px on: how much of the full crease depth, skin greying and
+    hair silvering a face of ``width`` px gets (a 41 px face at +4 read grey with black forehead lines)."""
+    return float(np.clip((width - 40.0) / 80.0, 0.0, 1.0))
+
+
 def age(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
-    """Older (s > 0): greyer, duller, creases on the forehead, at the eyes and along the nasolabial folds.
-    Younger (s < 0): smooth, bright, fresh. ``uv``: the landmarks in face-box units."""
+    """Older (s > 0): hair greys, creases deepen along the face's lines (forehead, eyes, nasolabial folds),
+    skin dulls. Younger (s < 0): creases smooth out at the face's own scale, hair and skin richer.
+    ``uv``: the landmarks in face-box units; every length scales with the face box, not the image."""
     u, v = region.grid()
     a = abs(s)
+    skin = skin_mask(np.clip(img, 0, 255).astype(np.uint8))
+    brow_v = float(uv[17:27, 1].mean())
+    hair = hair_weight(img, v, brow_v, skin)[..., None]
+    luma = _luma(img)[..., None]
     if s > 0:
-        noise = rng.standard_normal(img.shape[:2]).astype(np.float32)
-        lines = ndimage.gaussian_filter(noise, sigma=(0.7, max(2.0, region.fw / 40)))  # horizontal creases
-        lines /= lines.std() + 1e-6
-        (lu, lv), (ru, rv) = _at(uv, *range(36, 42)), _at(uv, *range(42, 48))
-        folds = (blob(u, v, lu, lv + 0.08, 0.07, 0.04) + blob(u, v, ru, rv + 0.08, 0.07, 0.04)  # under the eyes
-                 + blob(u, v, *_at(uv, 31, 48), 0.04, 0.09) + blob(u, v, *_at(uv, 35, 54), 0.04, 0.09))  # nasolabial
-        brow_u, brow_v = _at(uv, *range(17, 27))
-        forehead = blob(u, v, brow_u, brow_v - 0.12, 0.22, 0.06)
-        crows = (blob(u, v, *_at(uv, 36), 0.04, 0.04) * (u < uv[36, 0])
-                 + blob(u, v, *_at(uv, 45), 0.04, 0.04) * (u > uv[45, 0]))
-        out = _saturate(img, -0.22 * a)
-        out = out + (150.0 - out) * (0.07 * a)  # greyer, flatter tone
-        out = out * (1.0 - (0.10 * a * folds))[..., None]
-        return out + (10.0 * a * lines * (0.15 + folds + forehead + crows))[..., None]
-    soft = _blur(img, max(1.0, region.fw / 90))
-    glow = blob(u, v, *_at(uv, 30), 0.3, 0.35)[..., None]
-    out = img + (soft - img) * min(1.0, 0.35 * a)
-    out = _saturate(out, 0.18 * a)
-    return out + (255.0 - out) * (0.09 * a * glow)
+        small = small_face(region.fw)  # a small face shows a crease or a grey cast more: less of both
+        grey = min(0.92, 0.22 * a) * (0.6 + 0.4 * small)  # hair: towards silver, lighter where it was dark
+        silver = luma + (200.0 - luma) * 0.55
+        out = img + (np.broadcast_to(silver, img.shape) - img) * (grey * hair)
+        lines = age_lines(img.shape[:2], (region.fx, region.fy), uv, region.fw, region.fh)
+        depth = min(0.42, 0.075 * a) * (0.5 + 0.5 * small)
+        out = out * (1.0 - depth * np.clip(lines, -0.5, 1.5))[..., None]
+        blotch = ndimage.gaussian_filter(rng.standard_normal(img.shape[:2]).astype(np.float32), 0.012 * region.fw)
+        blotch /= blotch.std() + 1e-6
+        skin_w = (1.0 - hair) * feather(u, v)[..., None]
+        out = out * (1.0 - min(0.06, 0.012 * a) * np.clip(blotch, 0.0, 3.0))[..., None] ** skin_w
+        return _saturate(out, -min(0.45, 0.06 * a) * small * skin_w)
+    smooth = _blur(img, 0.012 * region.fw)  # younger: creases and pores fade, at the face's scale
+    (lu, lv), (ru, rv), (mu, mv) = _at(uv, *range(36, 42)), _at(uv, *range(42, 48)), _at(uv, *range(48, 60))
+    features = np.clip(blob(u, v, lu, lv - 0.03, 0.09, 0.08) + blob(u, v, ru, rv - 0.03, 0.09, 0.08)
+                       + blob(u, v, mu, mv, float(uv[54, 0] - uv[48, 0]) * 0.6, 0.06), 0.0, 1.0)
+    skin_w = (ndimage.gaussian_filter(skin.astype(np.float32), 0.01 * region.fw) * (1.0 - features))[..., None]
+    skin_w = skin_w * (1.0 - hair)
+    out = img + (smooth - img) * (min(0.8, 0.2 * a) * skin_w)
+    out = out + (255.0 - out) * (min(0.18, 0.03 * a) * skin_w)
+    richer = luma * (1.0 - min(0.3, 0.08 * a)) + (img - luma) * (1.0 + min(0.5, 0.12 * a))
+    return out + (richer - out) * hair
+
+
+CORNER_SHADE = 0.12
+"""How much a mouth corner darkens at |strength| 1: the crease a raised or lowered corner makes."""
+
+
+def smile_corners(img: np.ndarray, region: Region, uv: np.ndarray, s: float) -> np.ndarray:
+    """The moved mouth corners deepen a little (a smile's and a frown's corner crease), so that the landmark fit
+    finds them where the warp put them rather than along the old creases near by."""
+    u, v = region.grid()
+    size = max(0.012, 0.12 * float(np.linalg.norm(uv[54] - uv[48])))
+    shade = blob(u, v, float(uv[48, 0]), float(uv[48, 1]), size, size)
+    shade = shade + blob(u, v, float(uv[54, 0]), float(uv[54, 1]), size, size)
+    return img * (1.0 - CORNER_SHADE * min(1.0, abs(s)) * shade)[..., None]
 
 
 def gender(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
@@ -251,15 +307,22 @@ def edit_face(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], 
     if param == 0 or region is None:
         return out
     crop = out[region.top:region.bottom, region.left:region.right].astype(np.float32)
-    s = strength(float(param))
+    s = strength(float(param), move)
     local = np.asarray(points, dtype=np.float64) - (region.left, region.top)
-    moves = displacements(local, SHAPES[move], s, unit_floor=0.25 * region.fw)
+    shape = FROWN_SHAPE if move == "smile" and s < 0 else SHAPES[move]
+    moves = displacements(local, shape, s, unit_floor=0.25 * region.fw)
+    if move == "age" and s < 0:  # younger: the jaw and chin draw in and up only so far, the face stays a face
+        jaw = [i for i in JAW if i in shape]
+        limited = -YOUNG_JAW_LIMIT * np.tanh(-s / YOUNG_JAW_LIMIT)
+        moves[jaw] = displacements(local, {i: shape[i] for i in jaw}, limited, unit_floor=0.25 * region.fw)[jaw]
     edited = _warp(crop, *warp_field(crop.shape[:2], local, moves))
     uv = face_uv(region, local + moves)  # textures go where the warp put the features
     if move == "age":
         edited = age(edited, region, uv, s, _rng(out.shape, move, region))
     elif move == "gender":
         edited = gender(edited, region, uv, s, _rng(out.shape, move, region))
+    elif move == "smile":
+        edited = smile_corners(edited, region, uv, s)
     mask = feather(*region.grid())[..., None]
     blended = crop + (np.clip(edited, 0.0, 255.0) - crop) * mask
     out[region.top:region.bottom, region.left:region.right] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)

@@ -33,7 +33,8 @@ ALL_KEYS = (
     "cache_rerun_requests", "cache_rerun_ratio", "rerun_generations",
     "detect_ms_1mp", "detect_ms_12mp", "detect_recall", "detect_false_positives", "edit_ms_1mp", "sweep_1000_rss_mb",
     "metrics_overhead_s", "identity_ms_per_face",
-    "editor_overhead_ms", "grid_build_ms_1000", "grid_paint_s_231", "grid_bytes_231", "editor_page_mb",
+    "editor_overhead_ms", "editor_first_generate_extra_ms",
+    "grid_build_ms_1000", "grid_paint_s_231", "grid_bytes_231", "editor_page_mb",
     "study_ratio", "study_rss_mb_10k", "dask_vs_local", "notebook_metric_speedup",
     "compare_ms_10k",
 )

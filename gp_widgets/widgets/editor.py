@@ -25,6 +25,7 @@ from ..recipes import Recipe
 from ..runs.cache import VariantCache
 from ..runs.ledger import Ledger
 from .canvas import CompareCanvas, FaceCanvas
+from .generate_button import GenerateButton, Reading, option_value
 from .keys import KEYS_HELP, key_action
 from .labels import backend_name, error_line, faces_line, move_options, request_label, task_line
 from .loop import KernelLoop, Latest
@@ -146,7 +147,9 @@ class FaceEditor(widgets.VBox):
             continuous_update=False, readout_format="+.2f",
         )
         self.range_note = widgets.HTML()
-        self.generate_button = widgets.Button(description="Generate", button_style="primary", icon="magic")
+        self.generate_button = GenerateButton(
+            self.move, self.param, self.face,
+            on_generate=lambda reading: self._loop.call(self._generate_shown, reading, time.time()))
         self.auto = widgets.ToggleButton(description="auto", icon="refresh",
                                          tooltip="generate when the slider is released")
         self.upload = widgets.FileUpload(accept="image/png,image/jpeg,.png,.jpg,.jpeg", multiple=False,
@@ -170,7 +173,7 @@ class FaceEditor(widgets.VBox):
         self._static = StaticFallback(self._picture, lambda: f"FaceEditor: {self._status_text}", self._loop)
 
         for widget, name in ((self.status, "status"), (self.move, "move"), (self.param, "param"),
-                             (self.face, "face"), (self.generate_button, "generate"), (self.result, "result"),
+                             (self.face, "face"), (self.result, "result"),
                              (self.history, "history"), (self.upload, "upload"), (self.save_button, "save"),
                              (self.zoom, "zoom"), (self.view, "view"), (self.divider, "divider"),
                              (self.range_note, "range"), (self.help, "help")):
@@ -178,7 +181,6 @@ class FaceEditor(widgets.VBox):
         widgets.link((self.canvas, "selected"), (self.face, "value"))
         widgets.link((self.view, "value"), (self.result, "mode"))
         widgets.link((self.divider, "value"), (self.result, "divider"))
-        self.generate_button.on_click(lambda _: self._loop.call(self._start_generate, None, time.time()))
         self.param.observe(self._on_param, "value")
         self.move.observe(lambda change: self._loop.call(self._apply_range, change["new"]), "value")
         self.upload.observe(self._on_upload, "value")
@@ -458,7 +460,7 @@ class FaceEditor(widgets.VBox):
 
     def _on_param(self, _: dict[str, Any]) -> None:
         if self.auto.value and not self._quiet:
-            self._loop.call(self._start_generate)
+            self._loop.call(self.generate_button.ask, "auto")
 
     def _start_generate(self, request: Request | None = None, requested: float | None = None, *,
                         refresh: bool = False) -> Any:
@@ -468,6 +470,15 @@ class FaceEditor(widgets.VBox):
         future = self._generating.start(self._generate(*request, requested or time.time(), refresh=refresh))
         future.add_done_callback(_consume)
         return future
+
+    def _generate_shown(self, reading: Reading, requested: float) -> None:
+        """Generate what the page showed (the click carried it; the kernel's own controls may still be
+        waiting for the page's latest update)."""
+        move = option_value(self.move.options, reading.move)
+        face = option_value(self.face.options, reading.face)
+        self._start_generate((move if move is not None else self.move.value,
+                              reading.param if reading.param is not None else float(self.param.value),
+                              face if face is not None else self.face.value), requested)
 
     async def _generate(self, move: str, param: float, face: int | None, requested: float,
                         refresh: bool = False) -> GalleryItem:
@@ -623,7 +634,7 @@ class FaceEditor(widgets.VBox):
         if action.kind == "step":
             self.param.value = round(min(max(self.param.value + action.value, self.param.min), self.param.max), 6)
         elif action.kind == "generate" and not self.generate_button.disabled:
-            self._start_generate()
+            self.generate_button.ask("key")
         elif action.kind == "face" and int(action.value) < len(self.face.options):
             self.face.value = int(action.value)
         elif action.kind in ("compare", "diff") and not self.view.disabled:

@@ -158,7 +158,8 @@ class SweepResult:
         s = self.spec
         images = f" × {s.n_images} images" if s.n_images > 1 else ""
         faces = f" × {len(s.faces)} faces" if len(s.faces) > 1 else ""
-        return f"Sweep: {len(s.moves)} moves × {len(s.params)} params{images}{faces}"
+        moves, params = len(s.moves), len(s.params)
+        return f"Sweep: {moves} move{'s' * (moves != 1)} × {params} param{'s' * (params != 1)}{images}{faces}"
 
     def to_figure(self, view: View = "face", dpi: int = 150, cell_inches: float = 1.4,
                   title: str | None = None) -> Figure:

@@ -96,7 +96,6 @@ class CellRunner:
     def _edited(self) -> None:
         """An edit was accepted (a sweep counts its requests)."""
 
-
     async def _open(self) -> VariantCache:
         """Connect (as ``gp.connect()`` when no client was given) and open the disk cache."""
         if self.client is None:

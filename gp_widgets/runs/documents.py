@@ -33,12 +33,14 @@ async def cached_bytes(aio: AsyncClient, cache: VariantCache, item: GalleryItem,
     return data
 
 
-async def open_document(aio: AsyncClient, cache: VariantCache, source: Any, call: Call = direct
-                        ) -> tuple[GalleryItem, bytes, str | None]:
-    """``(document, original bytes, sha256)`` for a photo or an uploaded item (sha256 None then).
+async def open_document(aio: AsyncClient, cache: VariantCache, source: Any, call: Call = direct, *,
+                        uploaded: Callable[[], Any] | None = None) -> tuple[GalleryItem, bytes, str | None]:
+    """``(document, original bytes, sha256)`` for a photo or an uploaded item (sha256 None then): the one
+    upload of a photo, for every caller.
 
     A photo whose bytes were uploaded before (the cache remembers the id by content hash) is not sent
-    again. Pass a sweep client (:func:`~gp_widgets.runs.cellrunner.sweep_client`) to have a failed upload retried.
+    again; ``uploaded()`` is called when it is. Pass a sweep client
+    (:func:`~gp_widgets.runs.cellrunner.sweep_client`) to have a failed upload retried.
     """
     if isinstance(source, GalleryItem):
         return source, await cached_bytes(aio, cache, source, call), None
@@ -51,5 +53,7 @@ async def open_document(aio: AsyncClient, cache: VariantCache, source: Any, call
         except NotFoundError:
             pass
     doc = await call(aio.upload, upload.content, upload.filename)
+    if uploaded is not None:
+        uploaded()
     await asyncio.to_thread(cache.remember_upload, sha, doc.id)
     return doc, upload.content, sha

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -12,10 +11,11 @@ from typing import Any
 from ..analysis.metrics import DEFAULT_METRICS, Metric, metric_list
 from ..api import AsyncClient, Client, GalleryItem
 from ..api.constants import DEFAULT_WAIT_TIMEOUT
-from ..api.errors import GPError, NotFoundError
-from ..api.uploads import Photo, to_upload
+from ..api.errors import GPError
+from ..api.uploads import Photo
 from ..measure.pipeline import Original, Pipeline
 from ..runs.cellrunner import CellRunner, sweep_client
+from ..runs.documents import open_document
 from ..runs.ledger import KnownCell
 from ..runs.stats import error_code
 from .records import CellRecord, SourceImage
@@ -104,48 +104,23 @@ class SweepRunner(CellRunner):
                              return_exceptions=True)
 
     async def _prepare(self, index: int, source: Source) -> GalleryItem:
-        """Upload once (or reuse the upload of the same bytes), detect faces once, decode the original."""
-        assert self._aio is not None and self.result.cache is not None
-        aio, cache, data, sha = self._aio, self.result.cache, None, None
-        if isinstance(source, GalleryItem):
-            doc = source
-        else:
-            upload = await asyncio.to_thread(to_upload, source)
-            data, sha = upload.content, hashlib.sha256(upload.content).hexdigest()
-            known = await self._known_upload(sha)
-            if known is None:
-                doc = await self._upload(upload.content, upload.filename)
-                await asyncio.to_thread(cache.remember_upload, sha, doc.id)
-            else:
-                doc = known
+        """Upload once (or reuse the upload of the same bytes), detect faces once, keep the original."""
+        assert self._aio is not None and self.result.cache is not None and self._pipeline is not None
+        aio, cache = self._aio, self.result.cache
+        doc, data, sha = await open_document(aio, cache, source, self.gate.call, uploaded=self._uploaded)
         if doc.faces is None:
             doc = await self.gate.call(aio.wait_for_faces, doc, self._timeout)
-        data = data or await self._bytes(doc)
         if not cache.path(doc.id).exists():
             await asyncio.to_thread(cache.put, doc.id, data)
-        assert self._pipeline is not None
         faces = tuple((f.x, f.y, f.w, f.h) for f in doc.faces or ())
-        source = SourceImage(index, doc.id, sha, doc.width, doc.height, faces)
-        boxes = [box for f in self.spec.faces if (box := source.face_box(f)) is not None]
+        image = SourceImage(index, doc.id, sha, doc.width, doc.height, faces)
+        boxes = [box for f in self.spec.faces if (box := image.face_box(f)) is not None]
         self._originals[index] = self._pipeline.original(doc.id, data, boxes)
-        self.result.inputs[index] = source
+        self.result.inputs[index] = image
         return doc
 
-    async def _upload(self, content: bytes, filename: str) -> GalleryItem:
-        """POST the photo (the sweep client retries it on 5xx and dropped connections, see :class:`SweepRetry`)."""
-        assert self._aio is not None
+    def _uploaded(self) -> None:
         self.result.stats.uploads += 1
-        return await self.gate.call(self._aio.upload, content, filename)
-
-    async def _known_upload(self, sha: str) -> GalleryItem | None:
-        assert self._aio is not None and self.result.cache is not None
-        doc_id = await asyncio.to_thread(self.result.cache.upload_id, sha)
-        if doc_id is None:
-            return None
-        try:
-            return await self.gate.call(self._aio.get, doc_id)
-        except NotFoundError:
-            return None
 
     async def _bytes(self, item: GalleryItem) -> bytes:
         """From the disk cache, else downloaded (and cached)."""

@@ -131,8 +131,8 @@ def apply_recipe(
 ) -> GalleryItem | list[GalleryItem]:
     """Replay ``recipe`` (a :class:`Recipe` or the path of its JSON file) on one photo or a list (concurrently).
 
-    Returns the final variant of each photo (a list for a list). Blocks, with a progress bar (a widget in a
-    notebook); safe in a running kernel; an interrupt cancels it.
+    Returns the final variant of each photo (a list for a list). Blocks, with a progress bar (updated in place in a
+    notebook's output); safe in a running kernel; an interrupt cancels it.
     A photo is uploaded once per service and team, and a step the service was asked for before is not
     asked again (the ledger in ``cache_dir``, see :mod:`gp_widgets.runs.ledger`): ``refresh=True``
     generates every step anew, ``retry_failed=True`` asks again for a step that failed.

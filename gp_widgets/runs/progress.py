@@ -1,5 +1,8 @@
-"""Progress of long work as people see it: tqdm's bar, a widget in a notebook and a text bar in a terminal
-(silent when stderr is not a terminal, as in a batch job's log)."""
+"""Progress of long work as people see it: tqdm's text bar, live in a notebook's output (updated in place) and
+in a terminal, silent when a script's stderr is not a terminal (a batch job's log).
+
+A text bar, not a widget, in notebooks too: it stays readable in a saved notebook, an HTML export or nbviewer,
+where a progress widget would leave an empty box."""
 
 from __future__ import annotations
 
@@ -16,7 +19,8 @@ def in_kernel() -> bool:
 
 def progress_bar(total: int, what: str, unit: str = "cell") -> Any:
     """A ``tqdm`` bar of ``total`` ``unit``s described by ``what``; use it as a context manager."""
-    from tqdm.auto import tqdm
+    from tqdm.std import tqdm
 
-    return tqdm(total=total, desc=what, unit=unit, disable=False if in_kernel() else None, leave=True,
-                dynamic_ncols=True)
+    kernel = in_kernel()
+    return tqdm(total=total, desc=what, unit=unit, file=sys.stdout if kernel else sys.stderr,
+                disable=False if kernel else None, leave=True, dynamic_ncols=not kernel, ncols=80 if kernel else None)

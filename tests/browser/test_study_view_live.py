@@ -55,4 +55,4 @@ def test_the_aggregate_view_fills_in_live(page, jupyter_server, notebook_root) -
     assert partial, "never saw the study part-way"
     assert any(src.startswith("blob:") for _, src in partial), "no figure shown while the study ran"
     assert len({src for _, src in seen if src}) >= 2, "the figure was never redrawn"
-    assert "48 done · 0 failed · 48 cells" in view.locator(".gp-study-progress").first.inner_text()
+    assert "48 done · 0 failed · 48 total" in view.locator(".gp-study-progress").first.inner_text()

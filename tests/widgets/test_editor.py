@@ -95,7 +95,7 @@ async def test_no_face_found_is_shown(client):
 async def test_click_selects_face_and_syncs_dropdown(client):
     editor = FaceEditor(gp.samples.group(), client=client)
     await editor.ready()
-    assert len(editor.source.faces) == 2 and editor.face.value == 0
+    assert len(editor.source.faces) == 7 and editor.face.value == 0  # the crowd: seven people
 
     mouse_down(editor, *face_centre(editor, 1))
     assert editor.canvas.selected == 1 and editor.face.value == 1
@@ -432,7 +432,7 @@ async def test_keys_step_generate_pick_face_and_compare(client):
     assert editor.param.value == pytest.approx(0.4)
     key_down(editor.canvas, "2")
     assert editor.face.value == 1
-    key_down(editor.canvas, "7")  # no seventh face
+    key_down(editor.canvas, "9")  # no ninth face
     assert editor.face.value == 1
     key_down(editor.result, "Enter")  # the result pane listens too
     await until(lambda: editor.current is not None and editor._shown.param == pytest.approx(0.4))

@@ -32,6 +32,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--fresh-variants", action="store_true",
                        help="every PUT creates a new variant with a new id, as the service's documentation reads "
                             "(default: idempotent, the same edit gives the same variant)")
+    serve.add_argument("--move-strength", default=None, metavar="SPEC",
+                       help='e.g. "smile=1.3,age=0.8": multiply each move\'s edit strength (default 1 for every '
+                            "move), as a new version of the service's moves would; variants made under another "
+                            "strength get other ids")
     serve.add_argument("--seed", type=int, default=0, help="seed of the fault draws")
     serve.add_argument("--detector", choices=("hog", "cnn"), default="hog",
                        help="dlib's face detector: hog (fast, default) or cnn (MMOD; slower, finds more poses)")
@@ -69,7 +73,7 @@ def _serve(args: argparse.Namespace) -> int:
         config = EngineConfig(data_dir=data_dir, api_keys=keys or [load_or_create_key(data_dir)],
                               latency=args.latency, workers=args.workers, faults=args.faults, seed=args.seed,
                               detector=args.detector, rate_limit=args.rate_limit, host=args.host, port=args.port,
-                              fresh_variants=args.fresh_variants)
+                              fresh_variants=args.fresh_variants, move_strength=args.move_strength or {})
     except (FaultSpecError, ValueError) as exc:
         print(f"gp-widgets serve: {exc}", file=sys.stderr)
         return 2

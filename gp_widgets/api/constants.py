@@ -16,6 +16,8 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "DEFAULT_WAIT_TIMEOUT",
     "PARAM_LIMIT",
+    "POLL_EAGER",
+    "POLL_EAGER_UNTIL",
     "POLL_FACTOR",
     "POLL_INITIAL",
     "POLL_JITTER",
@@ -79,3 +81,7 @@ DEFAULT_WAIT_TIMEOUT = 300.0
 
 POLL_INITIAL, POLL_MAXIMUM, POLL_FACTOR, POLL_JITTER = 0.25, 2.0, 1.5, 0.15
 """Polling schedule: first interval, ceiling, growth per poll, ± relative jitter."""
+
+POLL_EAGER, POLL_EAGER_UNTIL = 0.1, 1.0
+"""Before a client has seen any task finish: poll every ``POLL_EAGER`` s for the first ``POLL_EAGER_UNTIL`` s of
+a task (a first edit is often that quick), then at the polling schedule's own times."""

@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from .constants import POLL_FACTOR, POLL_INITIAL, POLL_JITTER, POLL_MAXIMUM
+from .constants import POLL_EAGER, POLL_EAGER_UNTIL, POLL_FACTOR, POLL_INITIAL, POLL_JITTER, POLL_MAXIMUM
 from .models import GalleryItem
 
 __all__ = ["DurationModel", "PollPolicy", "faces_ready", "service_seconds", "task_done"]
@@ -16,16 +16,47 @@ __all__ = ["DurationModel", "PollPolicy", "faces_ready", "service_seconds", "tas
 
 @dataclass(frozen=True)
 class PollPolicy:
-    """Intervals start near ``initial`` and grow by ``factor`` up to ``maximum``, with ±``jitter``."""
+    """Intervals start near ``initial`` and grow by ``factor`` up to ``maximum``, with ±``jitter``.
+
+    A variant's task waited on before the client has seen any finish (nothing learned yet, see
+    :func:`predicted_delay`) is polled every ``eager`` s (at most ``initial``) for its first ``eager_until`` s,
+    then at the times the ``initial``/``factor`` schedule would have polled it; ``eager_until=0`` turns that off.
+    """
 
     initial: float = POLL_INITIAL
     maximum: float = POLL_MAXIMUM
     factor: float = POLL_FACTOR
     jitter: float = POLL_JITTER
+    eager: float = POLL_EAGER
+    eager_until: float = POLL_EAGER_UNTIL
 
     def delay(self, n: int, rng: random.Random | None = None) -> float:
         """Seconds to sleep before the ``n``-th re-poll (``n`` from 0)."""
-        base = min(self.maximum, self.initial * self.factor**n)
+        return self._jittered(min(self.maximum, self.initial * self.factor**n), rng)
+
+    def first_delay(self, age: float, rng: random.Random | None = None) -> float:
+        """Seconds to sleep before the next poll of a task ``age`` seconds old, when no task was seen to finish.
+
+        Every ``eager`` s (at most ``initial``) up to ``eager_until``: a quick first edit is seen within a
+        tick. Then the next of the times the plain schedule polls at (``initial``, then ``initial`` ×
+        ``factor``…, counted from the task's start), so a slow task costs only the eager polls more.
+        """
+        tick = min(self.eager, self.initial)
+        if tick > 0 and age < self.eager_until - 0.5 * tick:  # the last tick lands on ``eager_until``
+            return self._jittered(tick, rng)
+        after = age + tick  # a point of the plain schedule within a tick of the last look is skipped
+        at, n = 0.0, 0
+        while at <= after:
+            step = min(self.maximum, self.initial * self.factor**n)
+            if step <= 0:
+                return self._jittered(tick, rng)
+            if step >= self.maximum:  # steady state: jump past ``after`` at once
+                at += (int((after - at) / step) + 1) * step
+                break
+            at, n = at + step, n + 1
+        return self._jittered(at - age, rng)
+
+    def _jittered(self, base: float, rng: random.Random | None) -> float:
         spread = (rng or random).uniform(-self.jitter, self.jitter)
         return max(0.0, base * (1 + spread))
 
@@ -94,13 +125,13 @@ def predicted_delay(policy: PollPolicy, model: DurationModel, age: float, n: int
                     rng: random.Random | None = None) -> float:
     """Seconds to sleep before the next poll of a variant ``age`` seconds into its task.
 
-    Before any variant finished: ``policy``'s schedule. Then: sleep until just before the
-    expected finish (expected - spread), look every ``tick`` until the spread is past, then
-    fall back to ``policy``'s schedule counted from there.
+    Before any variant finished: :meth:`PollPolicy.first_delay` (every 0.1 s for the first second, then
+    ``policy``'s schedule). Then: sleep until just before the expected finish (expected - spread), look
+    every ``tick`` until the spread is past, then fall back to ``policy``'s schedule counted from there.
     """
     expected = model.expected
     if expected is None:
-        return policy.delay(n, rng)
+        return policy.first_delay(age, rng)
     spread = max(model.spread, tick)
     if age < expected - spread:
         return expected - spread - age

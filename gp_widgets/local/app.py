@@ -13,7 +13,7 @@ import re
 import secrets
 import threading
 from collections import Counter
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from functools import partial
 from importlib import resources
 from pathlib import Path
@@ -65,9 +65,14 @@ def team_id(key: str) -> str:
     return hashlib.sha256(b"gp-team\0" + key.encode()).hexdigest()[:16]
 
 
-def variant_id(team: str, source: str, face: int, move: str, param: float) -> str:
-    """Deterministic id of an edit, so the same PUT always names the same variant."""
-    text = "\0".join((team, source, str(face), move, repr(float(param) + 0.0)))
+def variant_id(team: str, source: str, face: int, move: str, param: float, gain: float = 1.0) -> str:
+    """Deterministic id of an edit, so the same PUT always names the same variant. ``gain`` (the engine's
+    ``--move-strength`` for the move) is part of the key when not 1: an engine modelling another version of
+    the move never answers with a variant made under the other strength (and ids at 1 stay as they were)."""
+    parts = [team, source, str(face), move, repr(float(param) + 0.0)]
+    if gain != 1.0:
+        parts.append(f"gain={float(gain)!r}")
+    text = "\0".join(parts)
     return "v" + hashlib.sha256(text.encode()).hexdigest()[:31]
 
 
@@ -183,6 +188,12 @@ class EngineMiddleware:
             self.stats.add(method, path, status)
 
 
+def _edit_with_gain(edit: Callable[..., Any], config: EngineConfig, rgb: Any, box: tuple[float, float, float, float],
+                    move: str, param: float) -> Any:
+    """The worker's editor: ``edit`` at the engine's ``--move-strength`` for ``move``."""
+    return edit(rgb, box, move, param, gain=config.gain(move))
+
+
 def create_app(config: EngineConfig) -> Starlette:
     """Build the engine's ASGI app; the worker starts and stops with the app's lifespan."""
     from gp_widgets.local.detect import detect_faces
@@ -194,7 +205,7 @@ def create_app(config: EngineConfig) -> Starlette:
     faults = FaultInjector(parse_faults(config.faults), config.seed)
     worker = Worker(store, faults, latency=config.latency, workers=config.workers,
                     task_timeout=config.task_timeout, detector=partial(detect_faces, detector=config.detector),
-                    editor=apply_edit)
+                    editor=partial(_edit_with_gain, apply_edit, config))
     keys = [(key.encode(), team_id(key)) for key in config.api_keys]
     stats = Stats()
     limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
@@ -281,7 +292,7 @@ def create_app(config: EngineConfig) -> Starlette:
         if face >= len(source.faces):
             raise APIError(404, "face_not_found")
         new_id = ("v" + secrets.token_hex(16)[:31] if config.fresh_variants
-                  else variant_id(team, source.id, face, move, param))
+                  else variant_id(team, source.id, face, move, param, config.gain(move)))
         item, created = store.add_variant(team, new_id, source, face, move, param)
         if created:
             worker.submit_variant(team, item.id)

@@ -66,14 +66,19 @@ mouth (a lifted corner of a small face, a lowered one in an old face's creases s
 measure would turn back."""
 
 
-def strength(param: float, move: str = "smile") -> float:
+def strength(param: float, move: str = "smile", gain: float = 1.0) -> float:
     """Signed strength, strictly monotonic in ``param``. ``smile``: linear near 0, saturating towards ±3 (a
     mouth corner only rises so far). ``age`` and ``gender``: about 0.9 at ±1, then growing faster, 4 at ±4
     and 6.8 at ±6, saturating towards ±14: weak settings keep the person, strong ones change who it is,
-    as a generative edit does."""
+    as a generative edit does.
+
+    ``gain`` multiplies the result (``gp-widgets serve --move-strength smile=1.3``): another version of
+    the service's move, stronger or weaker at every param (limits included)."""
     if move == "smile":
-        return param / (1.0 + abs(param) / (SMILE_LIMIT if param > 0 else FROWN_LIMIT))
-    return 0.8 * param * (1.0 + 0.15 * abs(param)) / (1.0 + abs(param) / 20.0)
+        base = param / (1.0 + abs(param) / (SMILE_LIMIT if param > 0 else FROWN_LIMIT))
+    else:
+        base = 0.8 * param * (1.0 + 0.15 * abs(param)) / (1.0 + abs(param) / 20.0)
+    return gain * base
 
 
 def feather(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -297,9 +302,9 @@ def gender(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.ra
 
 
 def edit_face(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], points: np.ndarray, move: str,
-              param: float) -> np.ndarray:
+              param: float, gain: float = 1.0) -> np.ndarray:
     """Edit one face of an HxWx3 uint8 image whose 68 landmarks (pixels, x then y) are ``points``; returns a
-    new array (identical when ``param == 0``)."""
+    new array (identical when ``param == 0``). ``gain`` multiplies the move's :func:`strength`."""
     if move not in EDIT_MOVES:
         raise ValueError(f"move {move!r} has no local edit")
     out = np.array(rgb[..., :3], dtype=np.uint8, copy=True)
@@ -307,7 +312,7 @@ def edit_face(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], 
     if param == 0 or region is None:
         return out
     crop = out[region.top:region.bottom, region.left:region.right].astype(np.float32)
-    s = strength(float(param), move)
+    s = strength(float(param), move, gain)
     local = np.asarray(points, dtype=np.float64) - (region.left, region.top)
     shape = FROWN_SHAPE if move == "smile" and s < 0 else SHAPES[move]
     moves = displacements(local, shape, s, unit_floor=0.25 * region.fw)
@@ -330,8 +335,9 @@ def edit_face(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], 
 
 
 def apply_edit(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], move: str,
-               param: float) -> np.ndarray:
-    """Edit one face: find its landmarks inside ``face_box_rel`` with dlib, then :func:`edit_face`."""
+               param: float, gain: float = 1.0) -> np.ndarray:
+    """Edit one face: find its landmarks inside ``face_box_rel`` with dlib, then :func:`edit_face` (``gain``:
+    a multiplier on the move's strength)."""
     from gp_widgets.analysis.faces import landmarks
 
     if move not in EDIT_MOVES:
@@ -339,4 +345,4 @@ def apply_edit(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float],
     rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
     if param == 0 or face_region(rgb.shape, face_box_rel) is None:
         return rgb.copy()
-    return edit_face(rgb, face_box_rel, landmarks(rgb, face_box_rel), move, param)
+    return edit_face(rgb, face_box_rel, landmarks(rgb, face_box_rel), move, param, gain)

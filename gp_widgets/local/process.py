@@ -11,9 +11,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..background import BACKGROUND_NICE
+from .config import format_move_strength, parse_move_strength
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 _running: set[EngineProcess] = set()  # stopped at interpreter exit
@@ -71,8 +73,12 @@ def _read_lines(stream, lines: queue.Queue[str | None]) -> None:
 def start_engine(*, data_dir: str | os.PathLike[str] | None = None, latency: float = 0.0, workers: int = 2,
                  faults: str | None = None, seed: int = 0, api_key: str | None = None, port: int = 0,
                  detector: str = "hog", rate_limit: float | None = None,
-                 fresh_variants: bool = False, startup_timeout: float = 60.0) -> EngineProcess:
+                 fresh_variants: bool = False, move_strength: Mapping[str, float] | str | None = None,
+                 startup_timeout: float = 60.0) -> EngineProcess:
     """Spawn ``python -m gp_widgets.local serve`` and wait for its base URL and key.
+
+    ``move_strength`` (``{"smile": 1.3}`` or ``"smile=1.3"``) multiplies moves' edit strengths, modelling
+    another version of the service (``serve --move-strength``); it is checked here, before anything starts.
 
     The child exits by itself when this process dies, and is stopped at interpreter exit. It runs at
     :data:`~gp_widgets.background.BACKGROUND_NICE` below this process's priority (it stands in for a remote
@@ -89,6 +95,9 @@ def start_engine(*, data_dir: str | os.PathLike[str] | None = None, latency: flo
         cmd += ["--rate-limit", repr(float(rate_limit))]
     if fresh_variants:
         cmd += ["--fresh-variants"]
+    strengths = parse_move_strength(move_strength)  # a bad spec raises ValueError here, not in the child
+    if strengths:
+        cmd += ["--move-strength", format_move_strength(strengths)]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     if api_key:
         env["GP_ENGINE_API_KEY"] = api_key  # not on the command line, where `ps` would show it

@@ -43,6 +43,7 @@ class ComparisonView(widgets.VBox):
         self.image.add_class("gp-compare-figure")
         self.cells = widgets.HTML()
         self._static = StaticFallback(self._picture, self._describe, self._loop)
+        self._static.live_only(self.image)  # saved state would draw it beside the fallback picture of it
         super().__init__([self.summary, self.image, self.cells, self._static.hider])
         self.add_class("gp-compare")
         self._draw_now()

@@ -15,6 +15,11 @@ The live widget carries an invisible :class:`Hider` whose ``<style>`` hides its 
 (an exported HTML file, online or offline, nbviewer, a notebook reopened without a kernel) shows
 the picture, even where it draws the widget from saved state (a canvas or a grid without its cells).
 
+A part of the widget that saved state alone would draw in full, such as an ``ipywidgets.Image``
+holding the study's figure, would then show the picture twice (issue 25). Such a part is made
+*live only* (:meth:`StaticFallback.live_only`): hidden by its own layout (saved with the state) and
+shown again by the same ``<style>`` (``.gp-live-KEY``), which only a kernel's answer applies.
+
 The fallback is refreshed with ``update_display_data`` when work completes. The update is sent
 with the parent header of the cell that displayed the widget (JupyterLab and Notebook 7 keep
 each cell's output area listening to its own request, so the saved output follows) and, when
@@ -43,11 +48,13 @@ from PIL import Image
 from .colab import enable_colab_widgets
 from .loop import KernelLoop, Latest
 
-__all__ = ["MAX_WIDTH", "STATIC_CLASS", "Hider", "StaticFallback", "encode_jpeg", "fallback_html", "hide_css"]
+__all__ = ["LIVE_CLASS", "MAX_WIDTH", "STATIC_CLASS", "Hider", "StaticFallback", "encode_jpeg", "fallback_html",
+           "hide_css", "live_class"]
 
 log = logging.getLogger("gp_widgets")
 
 STATIC_CLASS = "gp-static"
+LIVE_CLASS = "gp-live"
 MAX_WIDTH = 960
 JPEG_QUALITY = 80
 
@@ -72,10 +79,18 @@ def fallback_html(jpeg: bytes, key: str, alt: str) -> str:
             f'title="{html.escape(alt)}" style="max-width:100%;height:auto"></div>')
 
 
+def live_class(key: str) -> str:
+    """The class of fallback ``key``'s live-only parts (see :meth:`StaticFallback.live_only`)."""
+    return f"{LIVE_CLASS}-{key}"
+
+
 def hide_css(key: str) -> str:
-    """CSS that hides fallback ``key`` (and its output area, where ``:has`` is supported)."""
+    """CSS that hides fallback ``key`` (and its output area, where ``:has`` is supported) and shows the
+    widget's live-only parts, hidden by their layout (an ``!important`` rule beats a layout's inline style;
+    they are items of a flex box, where ``block`` is what any other display value becomes)."""
     name = f"{STATIC_CLASS}-{key}"
-    return f".{name}{{display:none!important}} .jp-OutputArea-child:has(.{name}){{display:none}}"
+    return (f".{name}{{display:none!important}} .jp-OutputArea-child:has(.{name}){{display:none}} "
+            f".{live_class(key)}{{display:block!important}}")
 
 
 def _current_parent() -> dict[str, Any] | None:
@@ -155,6 +170,14 @@ class StaticFallback:
         self._job = Latest(self._loop)
         self._parents: list[dict[str, Any]] = []
         self.hider = Hider(hide_css(self.key))
+
+    def live_only(self, widget: widgets.DOMWidget) -> widgets.DOMWidget:
+        """Show ``widget`` (a child of a box in the live widget) only where a kernel answers: a page drawing
+        saved widget state alone (nbviewer, an HTML export) hides it, so what it shows (a figure already in
+        the fallback picture) appears once. Returns ``widget``."""
+        widget.layout.display = "none"
+        widget.add_class(live_class(self.key))
+        return widget
 
     @property
     def shown(self) -> bool:

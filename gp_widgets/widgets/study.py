@@ -99,6 +99,7 @@ class StudyView(RunView, widgets.VBox):
         heading = widgets.HTML(f"<b>{html.escape(self._title())}</b>")
         bar = widgets.HBox([self.progress, self.progress_label, self.cancel_button])
         self._static = StaticFallback(self._picture, self._describe, self._loop)
+        self._static.live_only(self.figure)  # saved state would draw it beside the fallback picture of it
         super().__init__([heading, bar, self.failures, self.panel, self.figure,
                           widgets.HBox([self.photo, self.open_button]), self.drill, self._static.hider])
         self.add_class("gp-study")

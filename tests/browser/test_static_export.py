@@ -156,6 +156,35 @@ def test_exported_html_shows_every_widget_offline(notebook, executed, browser, j
             context.close()
 
 
+@pytest.mark.timeout(120)
+def test_a_live_only_part_shows_only_once_a_kernel_answers(browser):
+    """Issue 25: the study view's figure is in its fallback picture, so a page drawing the saved widget
+    state alone (nbviewer, an export with state) must not draw it again. The widget manager draws a layout's
+    ``display`` as an inline style; the hider's ``<style>``, applied only when a kernel answers, must beat it.
+    (No widget manager loads offline: the element is built here as the manager builds it.)"""
+    import ipywidgets
+
+    from gp_widgets.widgets.static import StaticFallback
+
+    fallback = StaticFallback(lambda: Image.new("RGB", (8, 8)), lambda: "a figure")
+    figure = fallback.live_only(ipywidgets.Image(format="gif", width="200"))
+    classes = " ".join(["jupyter-widgets", "widget-image", *figure._dom_classes])
+    gif = "R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw=="
+    markup = (f'<div class="widget-vbox" style="display:flex;flex-direction:column"><img id="figure" '
+              f'class="{classes}" style="display:{figure.layout.display};max-width:100%" width="200" '
+              f'src="data:image/gif;base64,{gif}"></div><div id="hider"></div>')
+    context, page = _offline_page(browser)
+    try:
+        page.set_content(markup)
+        assert page.locator("#figure").is_hidden()  # saved state alone: the fallback picture shows it, once
+        page.eval_on_selector("#hider", "(el, css) => { const s = document.createElement('style'); "
+                                        "s.textContent = css; el.appendChild(s); }", fallback.hider.css)
+        assert page.locator("#figure").is_visible()  # a kernel answered: the live figure
+        assert page.eval_on_selector("#figure", "e => e.getBoundingClientRect().width") == 200
+    finally:
+        context.close()
+
+
 def _publish(shot: Path) -> None:
     """docs/static-export-sweep.png for the README, in 256 colours (well under 300 KB)."""
     Image.open(shot).convert("RGB").quantize(256).save(DOCS_SHOT, optimize=True)

@@ -222,12 +222,41 @@ def test_fresh_variants_makes_every_put_a_new_variant(make_engine, portrait_smal
     assert sum(r.json()["variants"].values()) == 3
 
 
-def test_serve_help_and_openapi_describe_fresh_variants(engine):
+def test_serve_help_and_openapi_describe_fresh_variants_and_move_strength(engine):
     from gp_widgets.cli import _parser
 
-    assert "--fresh-variants" in _parser()._subparsers._group_actions[0].choices["serve"].format_help()
+    serve_help = _parser()._subparsers._group_actions[0].choices["serve"].format_help()
     spec = engine.session.get(engine.url("/openapi.json")).json()
-    assert "--fresh-variants" in spec["info"]["description"]
+    for option in ("--fresh-variants", "--move-strength"):
+        assert option in serve_help and option in spec["info"]["description"]
+
+
+def test_move_strength_is_another_version_of_the_move(make_engine, portrait_small):
+    """``--move-strength smile=1.5``: the same PUT gives a stronger smile, under an id of its own, so the
+    engine never answers with the default strength's variant of that edit (same data dir, same team)."""
+    from gp_widgets.analysis.faces import landmarks
+    from gp_widgets.analysis.measures import smile_score
+
+    def smile_of(eng, variant_id: str, box) -> float:
+        r = eng.session.get(eng.url(f"/teams/me/gallery/{variant_id}/pixels/original/bytes"))
+        return smile_score(landmarks(np.asarray(Image.open(io.BytesIO(r.content)).convert("RGB")), box))
+
+    default = make_engine()
+    doc = default.wait_faces(default.upload(portrait_small, "p.jpg")["id"])
+    face = doc["data"]["faces"][0]
+    box = (face["x"], face["y"], face["w"], face["h"])
+    plain = default.edit(doc["id"], "smile", 1.0).json()["id"]
+    aged = default.edit(doc["id"], "age", 1.0).json()["id"]
+    assert default.wait(plain)["data"]["task"]["status"] == "complete"
+    smile_default = smile_of(default, plain, box)
+    default.stop()
+
+    stronger = make_engine(move_strength="smile=1.5")  # the same data dir: the first engine's variants are there
+    strong = stronger.edit(doc["id"], "smile", 1.0).json()["id"]
+    assert strong != plain
+    assert stronger.wait(strong)["data"]["task"]["status"] == "complete"
+    assert smile_of(stronger, strong, box) > smile_default + 0.01
+    assert stronger.edit(doc["id"], "age", 1.0).json()["id"] == aged  # a move at strength 1 is the same edit
 
 
 def test_waiting_variant_bytes_409_and_chained_edits(make_engine, portrait_small):

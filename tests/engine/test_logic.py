@@ -12,8 +12,9 @@ from PIL import Image
 from gp_widgets import samples
 from gp_widgets.api.uploads import sniff
 from gp_widgets.local.app import APIError, parse_change, variant_id
+from gp_widgets.local.config import EngineConfig, format_move_strength, parse_move_strength
 from gp_widgets.local.detect import detect_faces
-from gp_widgets.local.edits import EDIT_MOVES, apply_edit
+from gp_widgets.local.edits import EDIT_MOVES, apply_edit, strength
 from gp_widgets.local.faults import (
     FaultInjector,
     FaultSpec,
@@ -22,6 +23,7 @@ from gp_widgets.local.faults import (
     pick_request_fault,
 )
 from gp_widgets.local.images import ImageRejected, encode_png, inspect_upload
+from gp_widgets.local.process import start_engine
 
 BOX = (0.3, 0.2, 0.4, 0.35)
 
@@ -130,3 +132,27 @@ def test_parse_change_and_variant_ids():
     assert len({variant_id(*args) for args in [("t", "d", 0, "smile", 1), ("u", "d", 0, "smile", 1),
                                                ("t", "e", 0, "smile", 1), ("t", "d", 1, "smile", 1),
                                                ("t", "d", 0, "age", 1), ("t", "d", 0, "smile", 2)]}) == 6
+    # another strength of the move (serve --move-strength) is another variant; a gain of 1 keeps the old ids
+    assert variant_id("t", "d", 0, "smile", 1, 1.0) == variant_id("t", "d", 0, "smile", 1)
+    assert variant_id("t", "d", 0, "smile", 1, 1.5) != variant_id("t", "d", 0, "smile", 1)
+
+
+def test_parse_move_strength():
+    assert parse_move_strength("smile=1.3, age=0.8") == {"smile": 1.3, "age": 0.8}
+    assert parse_move_strength("smile=1,gender=2") == {"gender": 2.0}  # 1 is the default: not kept
+    assert parse_move_strength(None) == parse_move_strength("") == {}
+    assert parse_move_strength({"smile": 1.5}) == {"smile": 1.5}
+    assert format_move_strength(parse_move_strength("smile=1.3,age=0.8")) == "age=0.8,smile=1.3"
+    for bad in ("smile", "smile=x", "smile=0", "smile=-1", "smile=inf", "FemaleAsian=2", "frown=1.2"):
+        with pytest.raises(ValueError):
+            parse_move_strength(bad)
+    config = EngineConfig(data_dir="/nonexistent", api_keys=["k"], move_strength="smile=1.5")
+    assert (config.gain("smile"), config.gain("age")) == (1.5, 1.0)
+    with pytest.raises(ValueError):
+        start_engine(move_strength="smile=none")  # refused before any process starts
+
+
+def test_strength_gain_multiplies_every_param_of_its_move():
+    for move in EDIT_MOVES:
+        for p in (-3.0, -1.0, 0.5, 2.0):
+            assert strength(p, move, 1.5) == pytest.approx(1.5 * strength(p, move))

@@ -10,6 +10,7 @@ import re
 import sys
 import types
 
+import ipywidgets
 import numpy as np
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
@@ -26,6 +27,7 @@ from gp_widgets.widgets.static import (
     encode_jpeg,
     fallback_html,
     hide_css,
+    live_class,
 )
 
 MAX_OUTPUT_BYTES = 300 * 1024
@@ -186,7 +188,39 @@ async def test_study_fallback_shows_the_final_curves(client, tmp_path):
     assert bundle["text/plain"].startswith("Study: 1 photos") and "3 done" in bundle["text/plain"]
     assert len(bundle["text/html"]) <= MAX_OUTPUT_BYTES
     assert np.asarray(blank).std() == 0 and np.asarray(final).std() > 10  # the curves, not a blank sheet
+    assert_figure_drawn_once(view)
+    comparison = gp.compare(view, view)
+    assert picture_of(comparison._static.bundle()).size[0] > 100
+    assert_figure_drawn_once(comparison)
+    comparison.close()
     view.close()
+
+
+def pictures_in_saved_state(widget: Widget) -> list[ipywidgets.Image]:
+    """The images among ``widget``'s descendants that a page drawing its saved state alone (nbviewer, an HTML
+    export with widget state, no kernel) shows: those with a picture that their layout does not hide."""
+    found = []
+    if isinstance(widget, ipywidgets.Image) and widget.value and widget.layout.display != "none":
+        found.append(widget)
+    for child in getattr(widget, "children", ()):
+        found += pictures_in_saved_state(child)
+    return found
+
+
+def assert_figure_drawn_once(view) -> None:
+    """Issue 25: the figure is in the fallback picture; saved state must not draw it a second time, and
+    where a kernel answers, the hider's style shows it again (beating the layout's inline display)."""
+    assert pictures_in_saved_state(view) == []
+    live = [w for w in _descendants(view) if live_class(view._static.key) in w._dom_classes]
+    assert live and all(isinstance(w, ipywidgets.Image) and w.value for w in live)
+    assert f".{live_class(view._static.key)}{{display:block!important}}" in view._static.hider.css
+
+
+def _descendants(widget: Widget) -> list[Widget]:
+    out = [widget]
+    for child in getattr(widget, "children", ()):
+        out += _descendants(child)
+    return out
 
 
 def test_the_hider_styles_a_view_only_when_the_kernel_answers(monkeypatch) -> None:

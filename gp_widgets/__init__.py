@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .studies.compare import Comparison
     from .studies.study import Study
     from .widgets import FaceEditor
-    from .widgets.compare import compare
+    from .widgets.compare import ComparisonView, compare
     from .widgets.grid import SweepGrid, sweep
     from .widgets.study import StudyView, study
 
@@ -29,6 +29,7 @@ __all__ = [
     "Calibration",
     "Client",
     "Comparison",
+    "ComparisonView",
     "Face",
     "FaceEditor",
     "GalleryItem",
@@ -60,6 +61,7 @@ _LAZY = {
     "Calibration": ("gp_widgets.studies.calibration", "Calibration"),
     "Study": ("gp_widgets.studies.study", "Study"),
     "StudyView": ("gp_widgets.widgets.study", "StudyView"),
+    "ComparisonView": ("gp_widgets.widgets.compare", "ComparisonView"),
     "study": ("gp_widgets.widgets.study", "study"),
     "calibrate": ("gp_widgets.studies.calibration", "calibrate"),
     "compare": ("gp_widgets.widgets.compare", "compare"),

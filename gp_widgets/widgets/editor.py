@@ -27,7 +27,8 @@ from .labels import backend_name, error_line, faces_line, request_label, task_li
 from .loop import KernelLoop, Latest
 from .panes import ComparePanes
 from .pictures import Panel, side_by_side
-from .ranges import Range
+from .ranges import Range, parse_ranges
+from .scrubbing import ScrubMode
 from .session import EditorSession, Entry, encode_photo, encode_rest, encode_shown
 from .static import StaticFallback
 
@@ -56,6 +57,7 @@ class FaceEditor(widgets.VBox):
 
     def __init__(self, image: Photo | GalleryItem | None = None, client: Client | AsyncClient | None = None,
                  ranges: Mapping[Any, Any] | None = None) -> None:
+        ranges = parse_ranges(ranges)  # refused before any widget exists
         if client is None:
             from ..connect import connect
 
@@ -96,6 +98,9 @@ class FaceEditor(widgets.VBox):
         self.result, self.result_pane = self.panes.result, self.panes.result_pane
         self.zoom, self.view, self.divider = self.panes.zoom, self.panes.view, self.panes.divider
         self.history = HistoryStrip(lambda entry: self._loop.call(self._pick, entry))
+        self.scrub = ScrubMode(self.session, self._aio, self.controls, self._loop, self._paint_stop,
+                               lambda: self.generate_button.ask("auto"))
+        """Scrub mode (:class:`~gp_widgets.widgets.scrubbing.ScrubMode`): its ``toggle``, ``ready`` stops, …"""
         self._static = StaticFallback(self._picture, lambda: f"FaceEditor: {self._status_text}", self._loop)
 
         for widget, name in ((self.status, "status"), (self.history, "history"), (self.upload, "upload"),
@@ -104,6 +109,8 @@ class FaceEditor(widgets.VBox):
         widgets.link((self.canvas, "selected"), (self.face, "value"))
         self.param.observe(self._on_param, "value")
         self.move.observe(lambda change: self._loop.call(self.controls.apply_range, change["new"]), "value")
+        for control in (self.move, self.face):  # a new move or face: a new fill (after the range is applied)
+            control.observe(lambda _: self._loop.call(self.scrub.restart), "value")
         self.upload.observe(self._on_upload, "value")
         self.chain_button.on_click(lambda _: self._loop.call(self._chain))
         self.save_button.on_click(lambda _: self._loop.call(self._save_clicked))
@@ -114,8 +121,10 @@ class FaceEditor(widgets.VBox):
             self.status,
             self.panes,
             self.controls,
-            widgets.HBox([self.generate_button, self.again_button, self.auto, self.upload, self.zoom, self.view]),
-            widgets.HBox([self.chain_button, self.save_button, self.help]),
+            self.scrub.strip,
+            widgets.HBox([self.generate_button, self.again_button, self.auto, self.scrub.toggle,
+                          self.scrub.confirm_button, self.upload, self.zoom, self.view]),
+            widgets.HBox([self.chain_button, self.save_button, self.help, self.scrub.note]),
             self.history,
             self._static.hider,
         ])
@@ -262,6 +271,7 @@ class FaceEditor(widgets.VBox):
         self._closed = True
         self._loading.cancel()
         self._generating.cancel()
+        self.scrub.close()
         for shown in (*self._views.values(), *self._diffs.values()):
             shown.image.close()
         for child in self.all_widgets():
@@ -298,6 +308,7 @@ class FaceEditor(widgets.VBox):
             self._fail(exc, "photo")
             return
         self._generating.cancel()
+        self.scrub.stop()
         self.session.source = item
         self.face.options = []
         shown = self._views[item.id]
@@ -322,6 +333,7 @@ class FaceEditor(widgets.VBox):
         self.face.value = 0 if faces else None
         self.canvas.show_faces(faces, "" if faces else faces_line(0, 0.0))
         self._sync_buttons()
+        self.scrub.restart()
         self._say(faces_line(len(faces), time.monotonic() - started))
         self._static.refresh_soon()
 
@@ -340,8 +352,11 @@ class FaceEditor(widgets.VBox):
 
     # -- generating ------------------------------------------------------------------------
 
-    def _on_param(self, _: dict[str, Any]) -> None:
-        if self.auto.value and not self.controls.quiet:
+    def _on_param(self, change: dict[str, Any]) -> None:
+        if self.scrub.on:  # the nearest ready stop now; the exact value once the slider is let go of
+            if not self.controls.quiet:
+                self.scrub.moved(change["new"])
+        elif self.auto.value and not self.controls.quiet:
             self._loop.call(self.generate_button.ask, "auto")
 
     def _start_generate(self, request: Request | None = None, requested: float | None = None, *,
@@ -368,6 +383,7 @@ class FaceEditor(widgets.VBox):
         steps = {"requested": requested}
         what = request_label(move, param, face or 0)
         session = self.session
+        self.scrub.hold()  # the request of the moment goes first: the fill submits nothing new meanwhile
 
         def on_update(item: GalleryItem) -> None:
             # "complete" is said once the variant is shown; until then it is on its way
@@ -403,6 +419,8 @@ class FaceEditor(widgets.VBox):
         except Exception as exc:
             self._fail(exc, what)
             raise
+        finally:
+            self.scrub.release()
         steps["finished"] = time.time()
         self._timings = steps
         self._say(task_line(what, "complete", time.monotonic() - started))
@@ -440,7 +458,15 @@ class FaceEditor(widgets.VBox):
         self.result.show(after.image, self._views[source_id].image, diff.image if diff else None, after.width,
                          after.height, self.canvas.relative_crop)
         self.history.mark(entry)
+        self.scrub.shown_elsewhere()
         self._sync_buttons()
+
+    def _paint_stop(self, stop: View) -> None:
+        """A scrub stop's variant on the result pane, at once (its original left of the divider)."""
+        source = self.session.source
+        if source is not None and source.id in self._views:
+            self.result.show(stop.image, self._views[source.id].image, None, stop.width, stop.height,
+                             self.canvas.relative_crop)
 
     # -- keys, save, status -----------------------------------------------------------------
 

@@ -461,12 +461,15 @@ class FaceEditor(widgets.VBox):
         self.scrub.shown_elsewhere()
         self._sync_buttons()
 
-    def _paint_stop(self, stop: View) -> None:
+    def _paint_stop(self, param: float, stop: View) -> None:
         """A scrub stop's variant on the result pane, at once (its original left of the divider)."""
         source = self.session.source
         if source is not None and source.id in self._views:
+            self._say(f"{request_label(self.move.value, param, self.face.value or 0)}: nearest ready stop — "
+                      "let go of the slider for the exact value")
             self.result.show(stop.image, self._views[source.id].image, None, stop.width, stop.height,
                              self.canvas.relative_crop)
+            self.view.disabled = False  # a stop compares with the original as a variant does
 
     # -- keys, save, status -----------------------------------------------------------------
 

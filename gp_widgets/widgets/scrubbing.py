@@ -34,11 +34,11 @@ Key = tuple[str, str, int, tuple[float, ...]]  # photo id, move, face, stops
 
 
 class ScrubMode:
-    """Scrub mode of one editor. ``paint(view)`` shows a ready stop's variant on the result pane (at once);
+    """Scrub mode of one editor. ``paint(stop, view)`` shows a ready stop's variant on the result pane (at once);
     ``refine()`` asks for the exact value the page shows (a Generate); ``say(text)`` sets the status line."""
 
     def __init__(self, session: EditorSession, aio: AsyncClient, controls: RequestControls, loop: KernelLoop,
-                 paint: Callable[[View], Any], refine: Callable[[], Any], *,
+                 paint: Callable[[float, View], Any], refine: Callable[[], Any], *,
                  concurrency: int = SCRUB_CONCURRENCY) -> None:
         self._session, self._aio, self._controls, self._loop = session, aio, controls, loop
         self._paint, self._refine = paint, refine
@@ -144,7 +144,7 @@ class ScrubMode:
         if stop is None:
             return
         if stop != self.shown_stop:
-            self._paint(self._views[stop])
+            self._paint(stop, self._views[stop])
             self.shown_stop = self.strip.shown = stop
 
     def shown_elsewhere(self) -> None:

@@ -16,12 +16,11 @@ from PIL import Image
 from ..api import AsyncClient, Client, GalleryItem, Move, check_param
 from ..api.errors import InvalidInputError
 from ..api.uploads import Photo
-from ..imaging import Encoded, open_rgb
 from ..recipes import Recipe
 from .canvas import FaceCanvas
 from .controls import RequestControls
 from .generate_button import GenerateButton, Reading, option_value
-from .history import HistoryStrip, View, view
+from .history import HistoryStrip, Shown, View
 from .keys import KEYS_HELP, key_action
 from .labels import backend_name, error_line, faces_line, request_label, task_line
 from .loop import KernelLoop, Latest
@@ -68,8 +67,6 @@ class FaceEditor(widgets.VBox):
         """The editor's state and requests without widgets (:class:`~gp_widgets.widgets.session.EditorSession`)."""
         self._loading = Latest(self._loop)
         self._generating = Latest(self._loop)
-        self._views: dict[str, View] = {}  # photos and variants as the browser has them, by item id
-        self._diffs: dict[str, View] = {}  # heat maps, by variant id
         self._closed = False
         self._status_text = ""
         self._timings: dict[str, float] = {}
@@ -98,6 +95,8 @@ class FaceEditor(widgets.VBox):
         self.result, self.result_pane = self.panes.result, self.panes.result_pane
         self.zoom, self.view, self.divider = self.panes.zoom, self.panes.view, self.panes.divider
         self.history = HistoryStrip(lambda entry: self._loop.call(self._pick, entry))
+        self.shown_pictures = Shown(self.session, self.result, self.canvas, self.history)
+        """The browser's copies of photos, variants and heat maps; what the result pane draws."""
         self.scrub = ScrubMode(self.session, self._aio, self.controls, self._loop, self._paint_stop,
                                lambda: self.generate_button.ask("auto"))
         """Scrub mode (:class:`~gp_widgets.widgets.scrubbing.ScrubMode`): its ``toggle``, ``ready`` stops, …"""
@@ -190,13 +189,11 @@ class FaceEditor(widgets.VBox):
 
     def picture(self, item_id: str) -> widgets.Image | None:
         """The ``Image`` widget the browser shows for a photo or variant (sent once), or None."""
-        shown = self._views.get(item_id)
-        return shown.image if shown else None
+        return self.shown_pictures.picture(item_id)
 
     def heat_map(self, variant_id: str) -> widgets.Image | None:
         """The heat map of |variant − original| the difference view shows, once made, or None."""
-        shown = self._diffs.get(variant_id)
-        return shown.image if shown else None
+        return self.shown_pictures.heat_map(variant_id)
 
     def all_widgets(self) -> list[widgets.Widget]:
         """Every widget inside the editor (e.g. to check none holds a secret)."""
@@ -272,8 +269,7 @@ class FaceEditor(widgets.VBox):
         self._loading.cancel()
         self._generating.cancel()
         self.scrub.close()
-        for shown in (*self._views.values(), *self._diffs.values()):
-            shown.image.close()
+        self.shown_pictures.close()
         for child in self.all_widgets():
             child.close()
         super().close()
@@ -284,8 +280,7 @@ class FaceEditor(widgets.VBox):
     def _picture(self) -> Image.Image:
         """The photo with its face boxes beside the shown variant: what the saved notebook keeps."""
         source, shown = self.session.source, self.session.shown
-        photo = open_rgb(self._views[source.id].image.value) if source and source.id in self._views else None
-        variant = open_rgb(self._views[shown.item.id].image.value) if shown else None
+        photo, variant = self.shown_pictures.pictures()
         return side_by_side([Panel(photo, "photo", (source.faces or ()) if source else (), self.face.value),
                              Panel(variant, shown.label if shown else "no variant yet")],
                             f"FaceEditor · {self._status_text}")
@@ -300,8 +295,9 @@ class FaceEditor(widgets.VBox):
         try:
             self._say("downloading the photo…" if isinstance(photo, GalleryItem) else "uploading the photo…")
             item = await self.session.open(photo)
-            if item.id not in self._views:
-                self._views[item.id] = view(await asyncio.to_thread(encode_photo, self.session.bytes_of(item.id)))
+            if not self.shown_pictures.has(item.id):
+                encoded = await asyncio.to_thread(encode_photo, self.session.bytes_of(item.id))
+                self.shown_pictures.add(item.id, encoded)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a bad photo: say so, keep the previous one
@@ -311,7 +307,7 @@ class FaceEditor(widgets.VBox):
         self.scrub.stop()
         self.session.source = item
         self.face.options = []
-        shown = self._views[item.id]
+        shown = self.shown_pictures.get(item.id)
         self.canvas.show_photo(shown.image, shown.width, shown.height, faces_line(None, 0.0))
         self.panes.fit()
         self._sync_buttons()
@@ -403,7 +399,7 @@ class FaceEditor(widgets.VBox):
                 data = await session.download(variant)
                 steps["downloaded"] = time.time()
                 shown, rgb = await asyncio.to_thread(encode_shown, data)
-                self._views[variant.id] = view(shown)
+                self.shown_pictures.add(variant.id, shown)
                 steps["prepared"] = time.time()
                 entry = session.remember(variant, source, move, param, face)
                 self._show(entry)  # the variant first: a person is watching; history and heat map follow
@@ -430,18 +426,10 @@ class FaceEditor(widgets.VBox):
     async def _finish(self, entry: Entry, original: bytes, rgb: Image.Image) -> None:
         """The shown variant's history thumbnail and heat map, prepared after it is painted."""
         thumb, diff = await asyncio.to_thread(encode_rest, original, rgb)
-        if self._closed:
-            return
-        self._diffs[entry.item.id] = view(diff)
-        self._add_to_history(entry, thumb)
-        if self.session.shown is entry:
-            self.result.show_diff(self._diffs[entry.item.id].image)
+        if not self._closed:
+            self.shown_pictures.finished(entry, thumb, diff)
 
-    # -- result, history, compare, save ----------------------------------------------------
-
-    def _add_to_history(self, entry: Entry, thumb: Encoded) -> None:
-        self.session.add_to_history(entry)
-        self.history.add(entry, thumb, shown=entry is self.session.shown)
+    # -- result, history ------------------------------------------------------------------------
 
     def _pick(self, entry: Entry) -> None:
         """Show a variant from the history."""
@@ -449,26 +437,15 @@ class FaceEditor(widgets.VBox):
         self._static.refresh_soon()
 
     def _show(self, entry: Entry) -> None:
-        self.session.shown = entry
-        item = entry.item
-        after = self._views[item.id]
-        source = self.session.source
-        source_id = item.source_id or (source.id if source else "")
-        diff = self._diffs.get(item.id)
-        self.result.show(after.image, self._views[source_id].image, diff.image if diff else None, after.width,
-                         after.height, self.canvas.relative_crop)
-        self.history.mark(entry)
+        self.shown_pictures.show(entry)
         self.scrub.shown_elsewhere()
         self._sync_buttons()
 
     def _paint_stop(self, param: float, stop: View) -> None:
         """A scrub stop's variant on the result pane, at once (its original left of the divider)."""
-        source = self.session.source
-        if source is not None and source.id in self._views:
+        if self.shown_pictures.show_stop(stop):
             self._say(f"{request_label(self.move.value, param, self.face.value or 0)}: nearest ready stop — "
                       "let go of the slider for the exact value")
-            self.result.show(stop.image, self._views[source.id].image, None, stop.width, stop.height,
-                             self.canvas.relative_crop)
             self.view.disabled = False  # a stop compares with the original as a variant does
 
     # -- keys, save, status -----------------------------------------------------------------

@@ -37,4 +37,5 @@ ALL_KEYS = (
     "grid_build_ms_1000", "grid_paint_s_231", "grid_bytes_231", "editor_page_mb",
     "study_ratio", "study_rss_mb_10k", "dask_vs_local", "notebook_metric_speedup",
     "compare_ms_10k",
+    "scrub_frame_ms", "scrub_fill_ratio", "explicit_during_fill_ratio",
 )

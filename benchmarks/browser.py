@@ -24,6 +24,20 @@ measures to a JSON file. Clocks: the kernel's ``time.time()``, the engine's ``co
   overhead of the later timed ones: what a person waits for on the first click only (models or
   pools loading late). Its details cut the first generate at each step, beside the later medians.
 
+Scrub mode (part ``scrub``; its own engine: ``--latency 1.0 --workers 4 --fresh-variants``, so every PUT is
+new work, and the ledger is cleared before each fill so nothing is reused):
+
+* ``scrub_fill_ratio``: toggle → all 9 stops of the range ready in the kernel, against the engine's ideal
+  for 9 tasks (``ceil(9 / workers) x latency``); median of 3 fills.
+* ``explicit_during_fill_ratio``: an explicit ``editor.generate`` (kernel time, call → return) started just
+  after a fill began, against the same with no fill; medians of 3 each.
+* ``scrub_frame_ms``: in the page (first, with the kernel idle: scrub turned on by a click, its 9 stops
+  filled), the pointer moves the held slider handle onto another ready stop → the first picture drawn on a
+  canvas after that ``pointermove`` (the stop's variant painted); median of 8 moves.
+
+The fill runs at the editor's ``SCRUB_CONCURRENCY`` (3): below the engine's 4 workers, so an explicit
+request finds a free one.
+
 Needs Chromium (``GP_CHROMIUM``, default ``/usr/bin/chromium``) and Playwright. Without them the
 module says why and reports nothing -- or fails when ``GP_REQUIRE_BROWSER=1``, as the tests do.
 """
@@ -31,6 +45,7 @@ module says why and reports nothing -- or fails when ``GP_REQUIRE_BROWSER=1``, a
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
 import sys
@@ -42,14 +57,17 @@ from typing import Any
 from ._common import check_size, metric, params_between
 
 KEYS = ("editor_overhead_ms", "editor_first_generate_extra_ms", "grid_build_ms_1000", "grid_paint_s_231",
-        "grid_bytes_231", "editor_page_mb")
+        "grid_bytes_231", "editor_page_mb", "scrub_frame_ms", "scrub_fill_ratio", "explicit_during_fill_ratio")
 
 CONFIG = {
-    "full": {"timed": 10, "generates": 50, "build": (("smile", "age", "gender"), 334), "paint": (None, 21)},
-    "smoke": {"timed": 2, "generates": 3, "build": (("smile",), 12), "paint": (("smile", "age"), 3)},
+    "full": {"timed": 10, "generates": 50, "build": (("smile", "age", "gender"), 334), "paint": (None, 21),
+             "scrub_moves": 8},
+    "smoke": {"timed": 2, "generates": 3, "build": (("smile",), 12), "paint": (("smile", "age"), 3),
+              "scrub_moves": 3},
 }
-PARTS = ("grid", "editor")
-"""What the notebook runs; ``GP_BENCH_BROWSER=editor`` (or ``grid``) runs one part and reports its keys."""
+PARTS = ("grid", "editor", "scrub")
+"""What the notebook runs; ``GP_BENCH_BROWSER=editor`` (or ``grid``, ``scrub``) runs one part and reports its
+keys."""
 HARNESS = Path(__file__).resolve().parent.parent / "tests" / "browser"
 TIMEOUT = 180_000  # ms
 
@@ -102,6 +120,63 @@ TASK_TIMES = """\
 record(engine={round(v.raw["data"]["param"], 2): (v.raw["data"]["created_at"], v.raw["data"]["completed_at"])
                for v in editor.variants},
        steps=[(round(p, 2), t) for p, t in steps])"""
+
+SCRUB_LATENCY, SCRUB_WORKERS = 1.0, 4
+SCRUB = """\
+import asyncio, math, statistics
+scrub_engine = start_engine(data_dir={data_dir!r}, latency={latency}, workers={workers}, fresh_variants=True)
+scrub_client = gp.Client(api_key=scrub_engine.api_key, base_url=scrub_engine.base_url)
+scrubber = gp.FaceEditor(photo, client=scrub_client)
+scrubber.add_class("gp-bench-scrub")
+scrubber"""
+SCRUB_TIMES = """\
+await scrubber.ready()
+scrub = scrubber.scrub
+await scrubber.generate(param=0.05)  # warm: the first generate's one-off costs are not the fill's
+
+async def until(check, timeout=120):
+    started = time.perf_counter()
+    while not check():
+        if time.perf_counter() - started > timeout:
+            raise TimeoutError("scrub benchmark: waited too long")
+        await asyncio.sleep(0.005)
+
+async def explicit(param):
+    started = time.perf_counter()
+    await scrubber.generate(param=param)
+    return time.perf_counter() - started
+
+async def fill():
+    scrubber.session.ledger.clear()  # every stop asked anew (the engine makes each PUT a new variant)
+    started = time.perf_counter()
+    scrub.toggle.value = True
+    await until(lambda: len(scrub.ready) == 9)
+    return time.perf_counter() - started
+
+alone, during, fills = [], [], []
+for param in (0.15, 0.25, 0.45):  # on the slider's 0.05 grid (the page would snap others)
+    scrubber.session.ledger.clear()
+    alone.append(await explicit(param))
+    fills.append(await fill())
+    scrub.toggle.value = False
+    scrubber.session.ledger.clear()
+    scrub.toggle.value = True
+    await until(lambda: scrub.filling)
+    await asyncio.sleep(0.2)  # the fill's first variants are in the engine
+    during.append(await explicit(-param))
+    await until(lambda: len(scrub.ready) == 9)
+    scrub.toggle.value = False
+record(scrub_alone=alone, scrub_during=during, scrub_fills=fills)"""
+MOVES_JS = """() => {  // the time of the last pointermove and of every picture drawn on a canvas
+  window.__gpMoved = 0;
+  window.__gpAllDraws = [];
+  document.addEventListener('pointermove', () => { window.__gpMoved = performance.now(); }, true);
+  const proto = window.CanvasRenderingContext2D.prototype, draw = proto.drawImage;
+  proto.drawImage = function (source, ...rest) {
+    if (!(source instanceof HTMLCanvasElement)) window.__gpAllDraws.push(performance.now());
+    return draw.call(this, source, ...rest);
+  };
+}"""
 
 RUN_CELL_JS = """async (index) => {
   const panel = window.jupyterapp.shell.currentWidget;
@@ -253,6 +328,42 @@ def _editor_runs(session: _Session, cdp: Any, timed: int, total: int, task_cell:
             "heap_growth_mb": round((heap1 - heap0) / 1e6, 2)}
 
 
+def _scrub_frames(page: Any, moves: int) -> list[float]:
+    """Turn scrub mode on in the page, wait for its stops, hold the slider handle and move it onto ``moves``
+    ready stops in turn (never the one shown); ms from each ``pointermove`` to the next picture drawn."""
+    root = ".gp-bench-scrub"
+    page.locator(f"{root} button.gp-scrub").click()
+    ticks = page.locator(f"{root} .gp-scrub-tick")
+    ticks.first.wait_for(timeout=TIMEOUT)
+    page.locator(f"{root} .gp-scrub-note").filter(has_text="9/9 ready").wait_for(timeout=TIMEOUT)
+    stops = [float(p) for p in ticks.evaluate_all("(ts) => ts.map(t => t.dataset.param)")]
+    page.evaluate(MOVES_JS)
+    page.locator(f"{root} .gp-result-canvas").scroll_into_view_if_needed()
+    page.locator(f"{root} .gp-param").scroll_into_view_if_needed()  # the mouse acts where the page shows
+    track = page.locator(f"{root} .gp-param .noUi-target").bounding_box()
+    handle = page.locator(f"{root} .gp-param .noUi-handle").bounding_box()
+    lo, hi, y = stops[0], stops[-1], handle["y"] + handle["height"] / 2
+    page.mouse.move(handle["x"] + handle["width"] / 2, y)
+    page.mouse.down()
+    order = [stops[(i * 3 + 1) % len(stops)] for i in range(moves)]  # far apart, each another stop
+    frames = []
+    for stop in order:
+        page.wait_for_timeout(250)  # the previous frame is done
+        page.mouse.move(track["x"] + (stop - lo) / (hi - lo) * track["width"], y, steps=2)
+        moved = page.evaluate("() => window.__gpMoved")
+        try:
+            drawn = page.wait_for_function("(t) => window.__gpAllDraws.find(d => d > t)", arg=moved,
+                                           timeout=10_000).json_value()
+        except Exception as exc:
+            raise RuntimeError(f"no picture drawn after moving to stop {stop:+.2f} (frames so far {frames}, "
+                               f"moved at {moved}, draws {page.evaluate('() => window.__gpAllDraws')})") from exc
+        frames.append(round(drawn - moved, 1))
+    page.mouse.up()
+    page.locator(f"{root} button.gp-scrub").click()  # off again: the kernel's timings start from a fresh fill
+    page.locator(f"{root} .gp-scrub-note").filter(has_text="9/9").wait_for(state="detached", timeout=TIMEOUT)
+    return frames
+
+
 def _breakdown(click: float, created: float, completed: float, kernel: dict[str, float],
                painted: float) -> dict[str, float]:
     """One generate's overhead cut at each step (ms; they add up to it): the page's click and paint,
@@ -297,6 +408,9 @@ def measure(size: str, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
                                           cache_dir=str(work / "cache-build"))]
         if "editor" in parts:
             cells += [EDITOR, TASK_TIMES]
+        if "scrub" in parts:
+            cells += [SCRUB.format(data_dir=str(work / "scrub"), latency=SCRUB_LATENCY, workers=SCRUB_WORKERS),
+                      SCRUB_TIMES]
         name = bh.write_notebook(root, "bench", cells)
         server = bh.start_jupyter_server(_jupyter_env(work / "home"), root, work)
         found: dict[str, Any] = {}
@@ -337,9 +451,20 @@ def measure(size: str, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
                         got = session.recorded()
                         found.update(build_s=got["build_s"], build_cells=got["build_cells"])
                     if "editor" in parts:
-                        session.run(len(cells) - 2)
-                        found.update(_editor_runs(session, cdp, cfg["timed"], cfg["generates"], len(cells) - 1))
+                        first = cells.index(EDITOR)
+                        session.run(first)
+                        found.update(_editor_runs(session, cdp, cfg["timed"], cfg["generates"], first + 1))
                         bh.screenshot(page, "bench-editor")
+                    if "scrub" in parts:
+                        first = len(cells) - 2
+                        session.run(first)  # the editor, displayed; the page drags first, the kernel times after
+                        page.locator(".gp-bench-scrub .gp-status").filter(has_text="found").wait_for(timeout=TIMEOUT)
+                        drags = _scrub_frames(page, cfg["scrub_moves"])
+                        session.run(first + 1)
+                        got = session.recorded()
+                        found.update(scrub_alone=got["scrub_alone"], scrub_during=got["scrub_during"],
+                                     scrub_fills=got["scrub_fills"], scrub_frames=drags)
+                        bh.screenshot(page, "bench-scrub")
                 finally:
                     browser.close()
         finally:
@@ -378,11 +503,23 @@ def run(size: str = "full") -> dict[str, Any]:
                                     first_frame_s=m["first_frame_s"], last_frame_s=m["last_frame_s"]),
             grid_bytes_231=metric(m["paint_bytes"], 3e6, "<=", "bytes", cells=m["paint_cells"],
                                   frames=m["paint_frames"], largest_frames=m["largest_frames"]))
+    if "scrub" in parts:
+        ideal = math.ceil(9 / SCRUB_WORKERS) * SCRUB_LATENCY
+        alone, during = statistics.median(m["scrub_alone"]), statistics.median(m["scrub_during"])
+        results.update(
+            scrub_frame_ms=metric(statistics.median(m["scrub_frames"]), 100.0, "<=", "ms",
+                                  frames_ms=m["scrub_frames"]),
+            scrub_fill_ratio=metric(statistics.median(m["scrub_fills"]) / ideal, 1.2, "<=", "x",
+                                    fills_s=[round(f, 3) for f in m["scrub_fills"]], ideal_s=ideal,
+                                    engine_latency_s=SCRUB_LATENCY, engine_workers=SCRUB_WORKERS),
+            explicit_during_fill_ratio=metric(during / alone, 1.2, "<=", "x",
+                                              alone_s=[round(a, 3) for a in m["scrub_alone"]],
+                                              during_s=[round(d, 3) for d in m["scrub_during"]]))
     return {key: results[key] for key in KEYS if key in results}
 
 
 def _parts() -> tuple[str, ...]:
-    """``GP_BENCH_BROWSER`` (e.g. ``editor``) picks which parts run; default both."""
+    """``GP_BENCH_BROWSER`` (e.g. ``editor``) picks which parts run; default all."""
     chosen = tuple(p.strip() for p in os.environ.get("GP_BENCH_BROWSER", ",".join(PARTS)).split(",") if p.strip())
     unknown = set(chosen) - set(PARTS)
     if unknown or not chosen:

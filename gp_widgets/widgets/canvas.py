@@ -223,6 +223,16 @@ class CompareCanvas(Canvas):
         """The image on top in the current mode (the variant, or its heat map in ``diff`` mode once it is there)."""
         return self._diff if self.mode == "diff" and self._diff is not None else self._variant
 
+    @property
+    def heat_map(self) -> widgets.Image | None:
+        """The heat map of the variant shown, once given."""
+        return self._diff
+
+    @property
+    def crop(self) -> Rect | None:
+        """The part shown (relative x, y, w, h), None for everything."""
+        return self._crop
+
     def show(self, variant: widgets.Image, original: widgets.Image, diff: widgets.Image | None, width: int,
              height: int, crop: Rect | None = None) -> None:
         """Show a variant, its original and their heat map (None: see :meth:`show_diff`), all encoded at

@@ -10,9 +10,7 @@ const PREFIX = "IPY_MODEL_";
 function render({ model, el }) {
   const button = document.createElement("button");
   button.type = "button";
-  button.className = "jupyter-button widget-button mod-primary gp-generate";
   const icon = document.createElement("i");
-  icon.className = "fa fa-magic";
   const text = document.createElement("span");
   button.append(icon, text);
   el.appendChild(button);
@@ -40,12 +38,16 @@ function render({ model, el }) {
 
   function sync() {
     text.textContent = model.get("description");
+    button.className = "jupyter-button widget-button mod-primary " + model.get("css");
+    icon.className = "fa fa-" + model.get("icon");
+    button.title = model.get("tooltip");
     button.disabled = model.get("disabled");
   }
 
   button.addEventListener("click", () => { if (!button.disabled) send("click"); });
   model.on("change:description", sync);
   model.on("change:disabled", sync);
+  model.on("change:tooltip", sync);
   model.on("msg:custom", (msg) => {
     if (msg && msg.type === "snapshot") send(msg.cause, msg.token);
   });

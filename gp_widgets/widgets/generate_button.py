@@ -72,12 +72,16 @@ class GenerateButton(anywidget.AnyWidget):
     _esm = Path(__file__).with_name("generate_button.js")
 
     description = traitlets.Unicode("Generate").tag(sync=True)
+    icon = traitlets.Unicode("magic").tag(sync=True)
+    tooltip = traitlets.Unicode("").tag(sync=True)
+    css = traitlets.Unicode("gp-generate").tag(sync=True)
+    """The button's class in the page (``gp-generate``; another for a second button)."""
     disabled = traitlets.Bool(False).tag(sync=True)
     controls = traitlets.Dict().tag(sync=True, **widgets.widget_serialization)
 
     def __init__(self, move: widgets.Dropdown, param: widgets.FloatSlider, face: widgets.Dropdown,
-                 on_generate: Callable[[Reading], Any]) -> None:
-        super().__init__(controls={"move": move, "param": param, "face": face})
+                 on_generate: Callable[[Reading], Any], **traits: Any) -> None:
+        super().__init__(controls={"move": move, "param": param, "face": face}, **traits)
         self._move, self._param, self._face = move, param, face
         self._on_generate = on_generate
         self._pages = 0  # views that said they are ready

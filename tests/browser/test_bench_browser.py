@@ -51,7 +51,7 @@ def test_one_part_of_the_browser_benchmark_can_run_alone(monkeypatch) -> None:
     monkeypatch.setenv("GP_BENCH_BROWSER", "editor")
     assert browser._parts() == ("editor",)
     monkeypatch.delenv("GP_BENCH_BROWSER")
-    assert browser._parts() == ("grid", "editor")
+    assert browser._parts() == ("grid", "editor", "scrub")
     monkeypatch.setenv("GP_BENCH_BROWSER", "editr")
     with pytest.raises(ValueError, match="GP_BENCH_BROWSER"):
         browser._parts()

@@ -54,8 +54,8 @@ async def _replay():
     steps = " → ".join(f"{s.move} {s.param:+.2f}" for s in recipe)
     replayed.value = (f"replayed {len(recipe)} steps: {steps} · {variant.status} "
                       f"(editor: {len(editor.variants)} variants, {editor.status_text}) "
-                      f"{[(v.move, v.param, v.item.id[:6], (v.item.source_id or '')[:6]) for v in editor._history]} "
-                      f"{ {k[:6]: len(r) for k, r in editor._recipes.items()} } shown={editor._shown.item.id[:6]}")
+                      f"{[(v.move, v.param, v.item.id[:6]) for v in editor.session.history]} "
+                      f"shown={editor.shown.item.id[:6]}")
 
 
 replay.on_click(lambda _: asyncio.get_running_loop().create_task(_replay()))

@@ -63,10 +63,12 @@ async def test_boxes_appear_after_detection(client, recording_comm):
     drawn = [name for message in canvas_messages(recording_comm) for name in message]
     assert drawn.count("drawImage") == 1  # the photo goes once, as an Image widget
     assert "putImageData" not in drawn and "strokeRect" in drawn
-    view = editor._views[photo.id]
-    assert view.image.format == "jpeg" and max(view.width, view.height) <= PHOTO_MAX_SIDE
-    assert (view.width, view.height) == (editor.canvas.width, editor.canvas.height) == (512, 600)
-    assert len(view.image.value) < 80_000
+    picture = editor.picture(photo.id)
+    assert picture.format == "jpeg"
+    width, height = Image.open(io.BytesIO(picture.value)).size
+    assert max(width, height) <= PHOTO_MAX_SIDE
+    assert (width, height) == (editor.canvas.width, editor.canvas.height) == (512, 600)
+    assert len(picture.value) < 80_000
     editor.close()
 
 
@@ -120,8 +122,8 @@ async def test_generate_shows_variant_and_saves_it(client, tmp_path):
     assert (editor.move.value, editor.param.value, editor.face.value) == ("smile", 0.8, 0)
     assert editor.status_text.startswith("smile +0.80 · face 1: complete")
     shown = editor.result.shown
-    assert shown is editor._views[variant.id].image
-    assert editor._result_pane.layout.flex == editor.canvas.layout.flex == "0 1 512px"  # same scale
+    assert shown is editor.picture(variant.id)
+    assert editor.result_pane.layout.flex == editor.canvas.layout.flex == "0 1 512px"  # same scale
     assert (editor.result.width, editor.result.height) == (editor.canvas.width, editor.canvas.height)
     assert len(editor.history.children) == 1
     assert not editor.save_button.disabled and not editor.chain_button.disabled
@@ -131,7 +133,7 @@ async def test_generate_shows_variant_and_saves_it(client, tmp_path):
     assert Image.open(path).size == (512, 600)  # full resolution, not the browser copy
 
     editor.view.value = "diff"  # the heat map of |variant - original|
-    assert editor.result.mode == "diff" and editor.result.shown is editor._diffs[variant.id].image
+    assert editor.result.mode == "diff" and editor.result.shown is editor.heat_map(variant.id)
     editor.view.value = "variant"
     assert editor.result.shown is shown
     editor.close()
@@ -155,7 +157,7 @@ async def test_the_variant_is_drawn_once_before_its_thumbnail_and_heat_map(clien
     assert len(draws) == 1  # one drawing of the new variant (not one for the picture and one for the zoom)
     assert history_at_send[draws[0]] == 0  # painted before its thumbnail was made
     assert len(editor.history.children) == 1 and editor.variants == [variant]
-    assert editor.result._diff is editor._diffs[variant.id].image  # the heat map followed
+    assert editor.result.heat_map is editor.heat_map(variant.id)  # the heat map followed
     timings = editor.timings
     assert list(timings) == list(STEPS) and list(timings.values()) == sorted(timings.values())
     editor.close()
@@ -167,11 +169,11 @@ async def test_a_new_variant_arrives_as_a_heat_map_in_the_difference_view(client
     editor.view.value = "diff"
     recording_comm.messages.clear()
     variant = await editor.generate(param=-0.4)
-    assert editor.result.shown is editor._diffs[variant.id].image
+    assert editor.result.shown is editor.heat_map(variant.id)
     drawn = [name for batch in canvas_messages(recording_comm) for name in batch]
     assert drawn.count("drawImage") == 2  # the variant at once, then its heat map over it
     await editor.generate(param=0.4)  # seen before: shown from the history, heat map and all
-    assert editor.result.shown is editor._diffs[editor.current.id].image and len(editor.variants) == 2
+    assert editor.result.shown is editor.heat_map(editor.current.id) and len(editor.variants) == 2
     assert "downloaded" not in editor.timings
     editor.close()
 
@@ -232,9 +234,9 @@ async def test_burst_of_generates_latest_wins(client, from_thread):
     await settled(editor)
 
     assert editor.status_text.startswith(f"smile {params[-1]:+.2f} · face 1: complete"), editor.status_text
-    assert editor._shown.param == params[-1]
+    assert editor.shown.param == params[-1]
     assert not any("failed" in s for s in seen)
-    assert [v.param for v in editor._history][-1] == params[-1]
+    assert [v.raw["data"]["param"] for v in editor.variants][-1] == params[-1]
     editor.close()
 
 
@@ -295,7 +297,7 @@ async def test_auto_generates_when_slider_released(client):
     editor.param.value = 0.35
     await until(lambda: editor.current is not None)
     await settled(editor)
-    assert editor._shown.param == 0.35
+    assert editor.shown.param == 0.35
     editor.close()
 
 
@@ -304,8 +306,8 @@ async def test_history_click_shows_that_variant(client):
     first = await editor.generate(param=0.5)
     second = await editor.generate(param=-0.5)
     assert editor.current == second
-    editor.history.children[0].children[1].click()
-    assert editor.current == first and editor.result.shown is editor._views[first.id].image
+    editor.history.pick(0)
+    assert editor.current == first and editor.result.shown is editor.picture(first.id)
     editor.close()
 
 
@@ -350,7 +352,7 @@ async def test_api_key_never_in_widget_state_or_repr(engine, client):
     await editor.generate(move="smile", param=0.9)
     key = engine.api_key
     assert key and len(key) >= 16
-    children: list[Widget] = [editor, editor.canvas, *editor.canvas._canvases, *editor._descendants()]
+    children: list[Widget] = [editor, editor.canvas, *editor.canvas._canvases, *editor.all_widgets()]
     for widget in children:
         state = json.dumps(widget.get_state(),
                            default=lambda b: b.hex() if isinstance(b, (bytes, memoryview)) else str(b))
@@ -378,14 +380,14 @@ async def test_zoom_button_and_double_click_zoom_both_panes_to_the_face(client, 
     recording_comm.messages.clear()
     editor.zoom.value = True
     assert editor.canvas.zoom_face == 0 and editor.canvas.crop is not None
-    assert editor.result._crop == editor.canvas.relative_crop
+    assert editor.result.crop == editor.canvas.relative_crop
     drawn = [name for message in canvas_messages(recording_comm) for name in message]
     assert drawn.count("drawImage") == 2  # the photo and the variant, already in the browser: no new image
     scale, _, _ = editor.canvas.transform
     assert scale > 1.5
 
     editor.zoom.value = False  # back to the photo
-    assert editor.canvas.zoom_face is None and editor.result._crop is None
+    assert editor.canvas.zoom_face is None and editor.result.crop is None
 
     x, y = face_centre(editor, 1)
     mouse_down(editor, x, y)
@@ -426,7 +428,7 @@ async def test_keys_step_generate_pick_face_and_compare(client):
     key_down(editor.canvas, "Enter")
     await until(lambda: editor.current is not None)
     await settled(editor)
-    assert editor._shown.param == 1.0
+    assert editor.shown.param == 1.0
     key_down(editor.canvas, "ArrowLeft")
     key_down(editor.canvas, "ArrowLeft", shift=True)
     assert editor.param.value == pytest.approx(0.4)
@@ -435,8 +437,8 @@ async def test_keys_step_generate_pick_face_and_compare(client):
     key_down(editor.canvas, "9")  # no ninth face
     assert editor.face.value == 1
     key_down(editor.result, "Enter")  # the result pane listens too
-    await until(lambda: editor.current is not None and editor._shown.param == pytest.approx(0.4))
-    assert editor._shown.face == 1
+    await until(lambda: editor.current is not None and editor.shown.param == pytest.approx(0.4))
+    assert editor.shown.face == 1
     key_down(editor.result, "c")
     assert editor.view.value == "swipe"
     key_down(editor.result, "d")
@@ -456,9 +458,9 @@ async def test_recipe_is_the_chain_behind_the_shown_variant_and_replays(client, 
     await settled(editor)
     second = await editor.generate(move="age", param=-0.5)
     assert [(s.move, s.param, s.face) for s in editor.recipe] == [("smile", 0.8, 0), ("age", -0.5, 0)]
-    editor.history.children[0].children[1].click()  # showing the first variant: its one-step recipe
+    editor.history.pick(0)  # showing the first variant: its one-step recipe
     assert len(editor.recipe) == 1 and editor.current == first
-    editor.history.children[1].children[1].click()
+    editor.history.pick(1)
     path = editor.recipe.save(tmp_path / "recipe.json")
     again = await asyncio.to_thread(gp.apply_recipe, gp.samples.portrait(), path, client=client)
     assert again.id == second.id and again.source_id == first.id  # the photo uploaded once, the steps asked once
@@ -503,4 +505,18 @@ async def test_status_says_complete_only_once_the_variant_and_its_recipe_are_sho
     completes = [(shown, steps) for text, shown, steps in seen if "complete" in text]
     assert completes == [(True, 1), (True, 2)], seen
     assert any("downloading" in text for text, _, _ in seen)
+    editor.close()
+
+
+async def test_the_again_button_generates_anew(client):
+    editor = FaceEditor(client=client)
+    first = await editor.generate(param=0.45)
+    assert not editor.again_button.disabled and editor.again_button.css == "gp-generate-again"
+    editor.again_button.click()
+    await until(lambda: editor.busy)
+    await settled(editor)
+    assert editor.status_text.startswith("smile +0.45 · face 1: complete"), editor.status_text
+    assert editor.shown.param == 0.45 and editor.history.labels[0] == "smile +0.45 · face 1"
+    # the local engine answers the same edit with the same id (idempotent), so "anew" is seen in the ledger test
+    assert editor.current.raw["data"]["param"] == first.raw["data"]["param"]
     editor.close()

@@ -192,7 +192,7 @@ class CellRunner:
                     self._edited()
 
                 async def wait(item: GalleryItem) -> GalleryItem:
-                    return await poller.wait(item, wall)
+                    return await poller.wait(item, wall, asked.answered)
 
                 item = await settle(ledger, doc, face, move, param, asked.item, wait, source=source)
             self._set(rec, CellStatus.downloading)

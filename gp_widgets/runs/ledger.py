@@ -20,7 +20,7 @@ import logging
 import shutil
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +133,8 @@ class Asked:
     item: GalleryItem
     generated: bool
     retried: bool = False
+    answered: float = field(default_factory=time.monotonic)
+    """When the service answered (monotonic): a task is timed from there, not from after the ledger's write."""
 
 
 _UNKNOWN = KnownCell("")
@@ -160,8 +162,9 @@ async def submit(aio: AsyncClient, ledger: Ledger, doc: GalleryItem, face: int, 
             except NotFoundError:  # gone from the service: asked again
                 pass
     item = await call(aio.edit, doc, move, param, face)
+    answered = time.monotonic()
     await asyncio.to_thread(ledger.record, source, face, move, param, item.id)
-    return Asked(item, True, retried)
+    return Asked(item, True, retried, answered)
 
 
 async def settle(ledger: Ledger, doc: GalleryItem, face: int, move: str, param: float, item: GalleryItem,

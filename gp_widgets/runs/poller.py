@@ -59,13 +59,14 @@ class Poller:
         self._batch, self._batch_started = 0, -math.inf
         self._wake = asyncio.Event()
 
-    def wait(self, item: GalleryItem, sent_wall: float | None = None) -> asyncio.Future[GalleryItem]:
+    def wait(self, item: GalleryItem, sent_wall: float | None = None,
+             answered: float | None = None) -> asyncio.Future[GalleryItem]:
         """A future for the finished variant (``complete`` or ``failed``); cancelling it stops watching.
 
-        Call it as soon as the PUT answered (that moment is taken as the task's start);
+        ``answered`` is when the PUT answered (monotonic; default now), taken as the task's start;
         ``sent_wall`` is the unix time the PUT was sent, if known.
         """
-        now = time.monotonic()
+        now = time.monotonic() if answered is None else min(answered, time.monotonic())
         if now - self._batch_started > self._timing.together:
             self._batch, self._batch_started = self._batch + 1, now
         future = asyncio.get_running_loop().create_future()

@@ -9,7 +9,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..api import Move
-from .labels import move_options
+from ..editing.labels import move_options
 from .ranges import DEFAULT_RANGE, Range, parse_ranges, range_note, widened
 
 __all__ = ["RequestControls"]

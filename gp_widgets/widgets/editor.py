@@ -16,19 +16,19 @@ from PIL import Image
 from ..api import AsyncClient, Client, GalleryItem, Move, check_param
 from ..api.errors import InvalidInputError
 from ..api.uploads import Photo
+from ..editing.labels import backend_name, error_line, faces_line, request_label, task_line
+from ..editing.session import EditorSession, Entry, encode_photo, encode_rest, encode_shown
 from ..recipes import Recipe
 from .canvas import FaceCanvas
 from .controls import RequestControls
 from .generate_button import GenerateButton, Reading, option_value
 from .history import HistoryStrip, Shown, View
 from .keys import KEYS_HELP, key_action
-from .labels import backend_name, error_line, faces_line, request_label, task_line
 from .loop import KernelLoop, Latest
 from .panes import ComparePanes
 from .pictures import Panel, side_by_side
 from .ranges import Range, parse_ranges
 from .scrubbing import ScrubMode
-from .session import EditorSession, Entry, encode_photo, encode_rest, encode_shown
 from .static import StaticFallback
 
 __all__ = ["STEPS", "FaceEditor"]
@@ -64,7 +64,7 @@ class FaceEditor(widgets.VBox):
         self._loop = KernelLoop()
         self._aio = client if isinstance(client, AsyncClient) else client.aio
         self.session = EditorSession(self._aio)
-        """The editor's state and requests without widgets (:class:`~gp_widgets.widgets.session.EditorSession`)."""
+        """The editor's state and requests without widgets (:class:`~gp_widgets.editing.session.EditorSession`)."""
         self._loading = Latest(self._loop)
         self._generating = Latest(self._loop)
         self._closed = False

@@ -10,9 +10,9 @@ from typing import Any
 import ipywidgets as widgets
 from PIL import Image
 
+from ..editing.session import EditorSession, Entry
 from ..imaging import Encoded, open_rgb
 from .canvas import CompareCanvas, FaceCanvas
-from .session import EditorSession, Entry
 
 __all__ = ["HISTORY_THUMB_HEIGHT", "HistoryStrip", "Shown", "View", "view"]
 

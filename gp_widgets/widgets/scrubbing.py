@@ -17,14 +17,14 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..api import AsyncClient
+from ..editing.scrub import SCRUB_CONCURRENCY, ScrubFill, known_stops, nearest_ready, scrub_stops, start_fill
+from ..editing.session import EditorSession, encode_shown
 from ..sweeps.records import CellRecord
 from ..sweeps.run import SweepRun
 from .controls import RequestControls
 from .history import View, view
 from .loop import KernelLoop, Latest
-from .scrub import SCRUB_CONCURRENCY, ScrubFill, known_stops, nearest_ready, scrub_stops, start_fill
 from .scrub_strip import ScrubStrip
-from .session import EditorSession, encode_shown
 
 __all__ = ["ScrubMode"]
 

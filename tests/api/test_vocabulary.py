@@ -9,9 +9,9 @@ import pytest
 
 from gp_widgets.api.constants import PARAM_LIMIT, CellStatus, TaskStatus
 from gp_widgets.api.errors import HINTS, BadRequestError, hint
+from gp_widgets.editing.labels import error_line
 from gp_widgets.sweeps.records import CellRecord
 from gp_widgets.sweeps.spec import Cell, SweepSpec
-from gp_widgets.widgets.labels import error_line
 
 
 def _openapi() -> dict:

@@ -6,13 +6,13 @@ import ast
 from pathlib import Path
 
 import gp_widgets as gp
-from gp_widgets.widgets.session import EditorSession
+from gp_widgets.editing.session import EditorSession
 
 
 def test_the_session_module_imports_no_widgets() -> None:
     """Its imports, and theirs inside ``gp_widgets.widgets``: none is ipywidgets, ipycanvas or anywidget."""
-    import gp_widgets.widgets.labels as labels
-    import gp_widgets.widgets.session as session
+    import gp_widgets.editing.labels as labels
+    import gp_widgets.editing.session as session
 
     for module in (session, labels):
         tree = ast.parse(Path(module.__file__).read_text())

@@ -11,8 +11,8 @@ from waiting import until
 
 import gp_widgets as gp
 from gp_widgets.api.settings import Settings
+from gp_widgets.editing.scrub import HoldableGate, nearest_ready, scrub_stops
 from gp_widgets.widgets import FaceEditor
-from gp_widgets.widgets.scrub import HoldableGate, nearest_ready, scrub_stops
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,9 @@ it, read its REST API, stop it."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import signal
 import socket
 import subprocess
 import time
@@ -39,7 +41,8 @@ def serving(cmd: Sequence[str], env: Mapping[str, str], cwd: Path, timeout: floa
     port, token = _free_port(), secrets.token_hex(8)
     full = [*cmd, "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1", "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={token}"]
-    proc = subprocess.Popen(full, env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(full, env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)  # its own process group: `gp-widgets demo` starts Lab as a child
     server = LabServer(port, token)
     try:
         deadline = time.monotonic() + timeout
@@ -55,9 +58,17 @@ def serving(cmd: Sequence[str], env: Mapping[str, str], cwd: Path, timeout: floa
                 time.sleep(0.5)
         yield server
     finally:
-        proc.terminate()
+        _signal_group(proc, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            _signal_group(proc, signal.SIGKILL)
             proc.wait()
+
+
+def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:
+    """Signal the command and every process it started (a child Lab left behind kept running after the test)."""
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass

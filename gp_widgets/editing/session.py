@@ -61,7 +61,7 @@ def encode_shown(variant: bytes) -> tuple[Encoded, Image.Image]:
 
 
 def encode_rest(original: bytes, variant: Image.Image) -> tuple[Encoded, Encoded]:
-    """The variant's history thumbnail and the heat map of |variant − original| (the grids' difference
+    """The variant's history thumbnail and the heat map of ``|variant − original|`` (the grids' difference
     view) at the pane's size (runs in a thread, once the variant shows)."""
     before = decode_rgb(original)
     after = variant if variant.size == (before.shape[1], before.shape[0]) else \

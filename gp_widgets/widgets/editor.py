@@ -192,7 +192,7 @@ class FaceEditor(widgets.VBox):
         return self.shown_pictures.picture(item_id)
 
     def heat_map(self, variant_id: str) -> widgets.Image | None:
-        """The heat map of |variant − original| the difference view shows, once made, or None."""
+        """The heat map of ``|variant − original|`` the difference view shows, once made, or None."""
         return self.shown_pictures.heat_map(variant_id)
 
     def all_widgets(self) -> list[widgets.Widget]:

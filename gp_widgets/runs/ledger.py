@@ -148,7 +148,8 @@ async def submit(aio: AsyncClient, ledger: Ledger, doc: GalleryItem, face: int, 
     whatever is known; a known failure raises its :class:`TaskFailedError` again unless ``retry_failed``.
     ``source`` (:meth:`Ledger.source`) and ``known`` (:meth:`Ledger.lookup`) may be given when the caller
     looked them up already."""
-    source = source or ledger.source(doc)
+    if source is None:
+        source = await asyncio.to_thread(ledger.source, doc)
     if known is _UNKNOWN:
         known = None if refresh else await asyncio.to_thread(ledger.lookup, source, face, move, param)
     retried = False
@@ -177,7 +178,9 @@ async def settle(ledger: Ledger, doc: GalleryItem, face: int, move: str, param: 
         if item.task.failed:
             raise TaskFailedError(item.task.error_code, item)
     except TaskFailedError as exc:
-        await asyncio.to_thread(ledger.record, source or ledger.source(doc), face, move, param, exc.item.id,
+        if source is None:
+            source = await asyncio.to_thread(ledger.source, doc)
+        await asyncio.to_thread(ledger.record, source, face, move, param, exc.item.id,
                                 exc.item)
         raise
     return item
@@ -187,7 +190,7 @@ async def ask(aio: AsyncClient, ledger: Ledger, doc: GalleryItem, face: int, mov
               sha256: str | None = None, call: Call = _direct, timeout: float = 300.0, refresh: bool = False,
               retry_failed: bool = False) -> Asked:
     """:func:`submit`, then :func:`settle` through the client's own ``wait``: the variant, its task done."""
-    source = ledger.source(doc, sha256)
+    source = await asyncio.to_thread(ledger.source, doc, sha256)
     asked = await submit(aio, ledger, doc, face, move, param, source=source, call=call, refresh=refresh,
                          retry_failed=retry_failed)
 

@@ -312,7 +312,7 @@ class StudyRunner(CellRunner):
             records = [StudyRecord(index, f, m, p) for f in measured for m in study.moves for p in study.params]
             study.records.extend(records)
         assert self.ledger is not None
-        source = self.ledger.source(doc, sha)
+        source = await asyncio.to_thread(self.ledger.source, doc, sha)
         known = await self._lookup(source, [(rec.face, rec.move, rec.param) for rec in records])
         return [(doc, original, boxes[rec.face], rec, source, k) for rec, k in zip(records, known, strict=True)]
 

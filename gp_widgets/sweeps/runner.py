@@ -95,7 +95,7 @@ class SweepRunner(CellRunner):
             return
         assert self.ledger is not None
         prepared = self.result.inputs[index]
-        source = self.ledger.source(doc, prepared.sha256 if prepared is not None else None)
+        source = await asyncio.to_thread(self.ledger.source, doc, prepared.sha256 if prepared is not None else None)
         known = await self._lookup(source, [(c.face, c.move, c.param) for c in (records[i].cell for i in cells)])
         await asyncio.gather(*(self._cell(rec, doc, rec.cell.move, rec.cell.param, rec.cell.face,
                                           functools.partial(self._finish_cell, rec, doc), source=source,
@@ -167,4 +167,8 @@ class SweepRunner(CellRunner):
         rec.metrics = {name: v.value for name, v in done.values.items()}
         rec.notes = {name: v.reason for name, v in done.values.items() if v.reason}
         self.measured += done.measured
+        if done.measured:  # the run's counters, as a study keeps them: variants measured now or read back
+            self.result.stats.measured += 1
+        else:
+            self.result.stats.measures_cached += 1
 

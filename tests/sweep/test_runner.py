@@ -38,6 +38,7 @@ async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path
     stats = runner.result.stats.to_dict()
     assert stats["uploads"] == 1 and stats["downloads"] == 8 and stats["puts"] == 12
     assert stats["gets_per_variant"] <= 6
+    assert stats["measured"] == 8 and stats["measures_cached"] == 0  # the run's counters say it too
 
     again = SweepRunner([portrait], spec, aio, cache_dir=tmp_path)  # same bytes, same ids: served from disk
     records2 = await again.run()
@@ -45,6 +46,7 @@ async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path
     assert [r.status for r in records2] == [r.status for r in records]
     assert again.result.stats.uploads == 0 and again.result.stats.downloads == 0 and again.result.stats.cache_hits == 8
     assert again.measured == 0  # landmarks, descriptors and values come from beside the cached bytes
+    assert (again.result.stats.measured, again.result.stats.measures_cached) == (0, 8)
     assert [r.metrics for r in records2] == [r.metrics for r in records]
 
 

@@ -162,10 +162,28 @@ async def submit(aio: AsyncClient, ledger: Ledger, doc: GalleryItem, face: int, 
                 return Asked(await call(aio.get, known.variant_id), False)
             except NotFoundError:  # gone from the service: asked again
                 pass
-    item = await call(aio.edit, doc, move, param, face)
-    answered = time.monotonic()
-    await asyncio.to_thread(ledger.record, source, face, move, param, item.id)
+    item, answered = await call(_recorded_edit, aio, ledger, source, doc, face, move, param)
     return Asked(item, True, retried, answered)
+
+
+async def _recorded_edit(aio: AsyncClient, ledger: Ledger, source: str, doc: GalleryItem, face: int, move: str,
+                         param: float) -> tuple[GalleryItem, float]:
+    """The PUT and its answer recorded (with the moment it came), carried to the end even when the caller is
+    cancelled once the request is on its way: the service may have generated the variant already, and what
+    it answered must not be lost. The cancellation is raised after."""
+
+    async def put() -> tuple[GalleryItem, float]:
+        item = await aio.edit(doc, move, param, face)
+        answered = time.monotonic()
+        await asyncio.to_thread(ledger.record, source, face, move, param, item.id)
+        return item, answered
+
+    task = asyncio.ensure_future(put())
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await asyncio.wait([task])
+        raise
 
 
 async def settle(ledger: Ledger, doc: GalleryItem, face: int, move: str, param: float, item: GalleryItem,

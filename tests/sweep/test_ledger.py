@@ -5,6 +5,7 @@ only with ``retry_failed=True``; a study killed mid-run generates, started again
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -13,9 +14,10 @@ import pytest
 
 import gp_widgets as gp
 from gp_widgets import metrics as gp_metrics
+from gp_widgets.api.models import GalleryItem, Task
 from gp_widgets.local.process import EngineProcess
 from gp_widgets.runs.cache import VariantCache
-from gp_widgets.runs.ledger import Ledger, edit_key, source_key
+from gp_widgets.runs.ledger import Ledger, edit_key, source_key, submit
 from gp_widgets.studies.study import StudyRunner
 from gp_widgets.sweeps.runner import SweepRunner
 from gp_widgets.sweeps.spec import SweepSpec
@@ -100,6 +102,38 @@ async def test_a_study_started_again_generates_nothing(fresh, engine_counts, poo
     assert again == {"uploads": 0, "generations": 0}
     assert [r.variant_id for r in two] == [r.variant_id for r in one]
     assert [r.values for r in two] == [r.values for r in one]
+
+
+async def test_an_answer_on_its_way_when_cancelled_is_recorded(tmp_path) -> None:
+    """Cancelled while the PUT is on its way (the service may have generated already): the answer is still
+    recorded, then the cancellation raised; the same edit asked again is not generated again."""
+    sent, answer = asyncio.Event(), asyncio.Event()
+    puts: list[str] = []
+
+    class Service:
+        async def edit(self, doc: Any, move: str, param: float, face: int) -> GalleryItem:
+            puts.append(move)
+            sent.set()
+            await answer.wait()
+            return GalleryItem(f"v{len(puts)}", Task("pending"))
+
+        async def get(self, item: Any) -> GalleryItem:
+            return GalleryItem(str(item), Task("complete"))
+
+    ledger, aio = Ledger(VariantCache("http://x/api/v0", "k", tmp_path)), Service()
+    doc = GalleryItem("d", Task("complete"))
+    asking = asyncio.create_task(submit(aio, ledger, doc, 0, "smile", 1.0, source="sha256:ab"))  # type: ignore[arg-type]
+    await sent.wait()
+    asking.cancel()
+    await asyncio.sleep(0.05)
+    assert not asking.done()  # held until the service answers
+    answer.set()
+    with pytest.raises(asyncio.CancelledError):
+        await asking
+    known = ledger.lookup("sha256:ab", 0, "smile", 1.0)
+    assert known is not None and known.variant_id == "v1"
+    again = await submit(aio, ledger, doc, 0, "smile", 1.0, source="sha256:ab")  # type: ignore[arg-type]
+    assert puts == ["smile"] and not again.generated and again.item.id == "v1"
 
 
 async def test_a_killed_study_generates_only_what_it_was_not_told(fresh, engine_counts, pool, tmp_path) -> None:

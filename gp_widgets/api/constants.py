@@ -82,6 +82,6 @@ DEFAULT_WAIT_TIMEOUT = 300.0
 POLL_INITIAL, POLL_MAXIMUM, POLL_FACTOR, POLL_JITTER = 0.25, 2.0, 1.5, 0.15
 """Polling schedule: first interval, ceiling, growth per poll, ± relative jitter."""
 
-POLL_EAGER, POLL_EAGER_UNTIL = 0.1, 1.0
+POLL_EAGER, POLL_EAGER_UNTIL = 0.05, 1.0
 """Before a client has seen any task finish: poll every ``POLL_EAGER`` s for the first ``POLL_EAGER_UNTIL`` s of
-a task (a first edit is often that quick), then at the polling schedule's own times."""
+a task (a first edit is often that quick, and a person waits on it), then at the polling schedule's own times."""

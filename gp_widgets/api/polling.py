@@ -125,7 +125,7 @@ def predicted_delay(policy: PollPolicy, model: DurationModel, age: float, n: int
                     rng: random.Random | None = None) -> float:
     """Seconds to sleep before the next poll of a variant ``age`` seconds into its task.
 
-    Before any variant finished: :meth:`PollPolicy.first_delay` (every 0.1 s for the first second, then
+    Before any variant finished: :meth:`PollPolicy.first_delay` (every 0.05 s for the first second, then
     ``policy``'s schedule). Then: sleep until just before the expected finish (expected - spread), look
     every ``tick`` until the spread is past, then fall back to ``policy``'s schedule counted from there.
     """

@@ -43,18 +43,20 @@ def moves_figure() -> None:
     subjects = [(np.asarray(samples.portrait()), _box(detect_faces(np.asarray(samples.portrait()))[0]), "portrait"),
                 (group, _box(faces[3]), f"group, {faces[3]['w'] * group.shape[1]:.0f} px face"),
                 (group, _box(faces[-1]), f"group, {faces[-1]['w'] * group.shape[1]:.0f} px face")]
-    rows = [(move, rgb, box, label) for move in ("age", "smile") for rgb, box, label in subjects]
-    fig, axes = plt.subplots(len(rows), len(PARAMS), figsize=(len(PARAMS) * 1.6, len(rows) * 1.7), dpi=100)
-    for r, (move, rgb, box, label) in enumerate(rows):
-        for c, p in enumerate(PARAMS):
-            axes[r][c].imshow(_crop(apply_edit(rgb, box, move, p) if p else rgb, box))
-            axes[r][c].set_xticks([])
-            axes[r][c].set_yticks([])
-            if r == 0 or rows[r - 1][0] != move:
-                axes[r][c].set_title(f"{move} {p:+g}", fontsize=9)
-            if c == 0:
-                axes[r][c].set_ylabel(label, fontsize=7)
-    fig.subplots_adjust(left=0.03, right=0.995, bottom=0.005, top=0.96, wspace=0.03, hspace=0.12)
+    fig = plt.figure(figsize=(len(PARAMS) * 1.6, 2 * len(subjects) * 1.7 + 0.3), dpi=100)
+    blocks = fig.subfigures(2, 1, hspace=0.02)  # each move its own block, its titles above its rows
+    for block, move in zip(blocks, ("age", "smile"), strict=True):
+        axes = block.subplots(len(subjects), len(PARAMS))
+        for r, (rgb, box, label) in enumerate(subjects):
+            for c, p in enumerate(PARAMS):
+                axes[r][c].imshow(_crop(apply_edit(rgb, box, move, p) if p else rgb, box))
+                axes[r][c].set_xticks([])
+                axes[r][c].set_yticks([])
+                if r == 0:
+                    axes[r][c].set_title(f"{move} {p:+g}", fontsize=9)
+                if c == 0:
+                    axes[r][c].set_ylabel(label, fontsize=7)
+        block.subplots_adjust(left=0.03, right=0.995, bottom=0.01, top=0.93, wspace=0.03, hspace=0.06)
     fig.savefig(DOCS / "engine-moves.png")
     plt.close(fig)
 

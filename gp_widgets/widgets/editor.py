@@ -15,7 +15,7 @@ from PIL import Image
 
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.uploads import Photo
-from ..editing.labels import backend_name, error_line, faces_line, request_label
+from ..editing.labels import error_line, faces_line, request_label
 from ..editing.session import EditorSession, Entry, encode_photo
 from ..recipes import Recipe
 from .canvas import FaceCanvas
@@ -30,6 +30,7 @@ from .pictures import Panel, side_by_side
 from .ranges import Range, parse_ranges
 from .scrubbing import ScrubMode
 from .static import StaticFallback
+from .status import StatusLine
 
 __all__ = ["STEPS", "FaceEditor"]
 
@@ -63,9 +64,8 @@ class FaceEditor(widgets.VBox):
         """The editor's state and requests without widgets (:class:`~gp_widgets.editing.session.EditorSession`)."""
         self._loading = Latest(self._loop)
         self._closed = False
-        self._status_text = ""
 
-        self.status = widgets.HTML()
+        self.status = StatusLine(self.backend)
         self.canvas = FaceCanvas(self._loop)
         self.controls = RequestControls(self.backend, ranges)
         self.face, self.move, self.param = self.controls.face, self.controls.move, self.controls.param
@@ -94,9 +94,9 @@ class FaceEditor(widgets.VBox):
         self.scrub = ScrubMode(self.session, self._aio, self.controls, self._loop, self._paint_stop,
                                lambda: self.generate_button.ask("auto"))
         """Scrub mode (:class:`~gp_widgets.widgets.scrubbing.ScrubMode`): its ``toggle``, ``ready`` stops, …"""
-        self._static = StaticFallback(self._picture, lambda: f"FaceEditor: {self._status_text}", self._loop)
+        self._static = StaticFallback(self._picture, lambda: f"FaceEditor: {self.status.text}", self._loop)
         self._generating = Generating(self.session, self.controls, self.shown_pictures, self.scrub, self._loop,
-                                      ready=self.ready, show=self._show, say=self._say, fail=self._fail,
+                                      ready=self.ready, show=self._show, say=self.status.say, fail=self._fail,
                                       done=self._static.refresh_soon)
 
         for widget, name in ((self.status, "status"), (self.history, "history"), (self.upload, "upload"),
@@ -125,7 +125,7 @@ class FaceEditor(widgets.VBox):
             self._static.hider,
         ])
         self.add_class("gp-face-editor")
-        self._say("starting…")
+        self.status.say("starting…")
         self._loop.call(self._start_load, image)
 
     # -- public ------------------------------------------------------------------------
@@ -158,7 +158,7 @@ class FaceEditor(widgets.VBox):
     @property
     def status_text(self) -> str:
         """The status line as plain text."""
-        return self._status_text
+        return self.status.text
 
     @property
     def recipe(self) -> Recipe:
@@ -216,7 +216,7 @@ class FaceEditor(widgets.VBox):
             raise RuntimeError("this FaceEditor is closed")
         source = self.session.source
         if source is None or source.faces is None:
-            raise RuntimeError(f"the photo did not load: {self._status_text}")
+            raise RuntimeError(f"the photo did not load: {self.status.text}")
         return source
 
     async def generate_again(self, move: Move | str | None = None, param: float | None = None,
@@ -268,7 +268,7 @@ class FaceEditor(widgets.VBox):
         photo, variant = self.shown_pictures.pictures()
         return side_by_side([Panel(photo, "photo", (source.faces or ()) if source else (), self.face.value),
                              Panel(variant, shown.label if shown else "no variant yet")],
-                            f"FaceEditor · {self._status_text}")
+                            f"FaceEditor · {self.status.text}")
 
     # -- loading a photo -----------------------------------------------------------------
 
@@ -278,7 +278,7 @@ class FaceEditor(widgets.VBox):
     async def _load(self, photo: Photo | GalleryItem | None) -> None:
         started = time.monotonic()
         try:
-            self._say("downloading the photo…" if isinstance(photo, GalleryItem) else "uploading the photo…")
+            self.status.say("downloading the photo…" if isinstance(photo, GalleryItem) else "uploading the photo…")
             item = await self.session.open(photo)
             if not self.shown_pictures.has(item.id):
                 encoded = await asyncio.to_thread(encode_photo, self.session.bytes_of(item.id))
@@ -296,10 +296,10 @@ class FaceEditor(widgets.VBox):
         self.canvas.show_photo(shown.image, shown.width, shown.height, faces_line(None, 0.0))
         self.panes.fit()
         self._sync_buttons()
-        self._say(faces_line(None, time.monotonic() - started))
+        self.status.say(faces_line(None, time.monotonic() - started))
 
         def on_update(_: GalleryItem) -> None:
-            self._say(faces_line(None, time.monotonic() - started))
+            self.status.say(faces_line(None, time.monotonic() - started))
 
         try:
             item = await self.session.wait_for_faces(item, on_update=on_update)
@@ -315,7 +315,7 @@ class FaceEditor(widgets.VBox):
         self.canvas.show_faces(faces, "" if faces else faces_line(0, 0.0))
         self._sync_buttons()
         self.scrub.restart()
-        self._say(faces_line(len(faces), time.monotonic() - started))
+        self.status.say(faces_line(len(faces), time.monotonic() - started))
         self._static.refresh_soon()
 
     def _on_upload(self, change: dict[str, Any]) -> None:
@@ -347,7 +347,7 @@ class FaceEditor(widgets.VBox):
         """A scrub stop's variant on the result pane, at once (its original left of the divider)."""
         if self.shown_pictures.show_stop(stop):
             label = request_label(self.move.value, param, self.face.value or 0)
-            self._say(f"{label}: nearest ready stop — let go of the slider for the exact value")
+            self.status.say(f"{label}: nearest ready stop — let go of the slider for the exact value")
             self.view.disabled = False  # a stop compares with the original as a variant does
 
     # -- slider, keys, save ---------------------------------------------------------------
@@ -380,7 +380,7 @@ class FaceEditor(widgets.VBox):
         except (OSError, ValueError) as exc:
             self._fail(exc, "save")
             return
-        self._say(f"saved {path.name} ({path.stat().st_size / 1024:.0f} KB) in {path.parent}")
+        self.status.say(f"saved {path.name} ({path.stat().st_size / 1024:.0f} KB) in {path.parent}")
 
     # -- buttons, status --------------------------------------------------------------------
 
@@ -392,12 +392,6 @@ class FaceEditor(widgets.VBox):
         for control in (self.view, self.chain_button, self.save_button):
             control.disabled = self.session.shown is None
 
-    def _say(self, text: str, error: bool = False) -> None:
-        self._status_text = text
-        colour = "#c62828" if error else "inherit"
-        self.status.value = (f"<span style='color:{colour}'><b>{backend_name(self.backend)}</b> · "
-                             f"{html.escape(text)}</span>")
-
     def _fail(self, exc: BaseException, what: str) -> None:
-        self._say(f"{what}: {error_line(exc)}", error=True)
+        self.status.say(f"{what}: {error_line(exc)}", error=True)
         self._static.refresh_soon()

@@ -13,29 +13,26 @@ from typing import Any
 import ipywidgets as widgets
 from PIL import Image
 
-from ..api import AsyncClient, Client, GalleryItem, Move, check_param
-from ..api.errors import InvalidInputError
+from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.uploads import Photo
-from ..editing.labels import backend_name, error_line, faces_line, request_label, task_line
-from ..editing.session import EditorSession, Entry, encode_photo, encode_rest, encode_shown
+from ..editing.labels import error_line, faces_line, request_label
+from ..editing.session import EditorSession, Entry, encode_photo
 from ..recipes import Recipe
 from .canvas import FaceCanvas
 from .controls import RequestControls
-from .generate_button import GenerateButton, Reading, option_value
+from .generate_button import GenerateButton
+from .generating import STEPS, Generating
 from .history import HistoryStrip, Shown, View
 from .keys import KEYS_HELP, key_action
-from .loop import KernelLoop, Latest
+from .loop import KernelLoop, Latest, consume
 from .panes import ComparePanes
 from .pictures import Panel, side_by_side
 from .ranges import Range, parse_ranges
 from .scrubbing import ScrubMode
 from .static import StaticFallback
+from .status import StatusLine
 
 __all__ = ["STEPS", "FaceEditor"]
-
-Request = tuple[str, float, int | None]
-STEPS = ("requested", "submitted", "noticed", "downloaded", "prepared", "sent", "finished")
-"""The steps of a generate that :attr:`FaceEditor.timings` times, in order."""
 
 
 async def _settled(future: Any) -> None:
@@ -66,23 +63,20 @@ class FaceEditor(widgets.VBox):
         self.session = EditorSession(self._aio)
         """The editor's state and requests without widgets (:class:`~gp_widgets.editing.session.EditorSession`)."""
         self._loading = Latest(self._loop)
-        self._generating = Latest(self._loop)
         self._closed = False
-        self._status_text = ""
-        self._timings: dict[str, float] = {}
 
-        self.status = widgets.HTML()
+        self.status = StatusLine(self.backend)
         self.canvas = FaceCanvas(self._loop)
         self.controls = RequestControls(self.backend, ranges)
         self.face, self.move, self.param = self.controls.face, self.controls.move, self.controls.param
         self.range_note = self.controls.range_note
         self.generate_button = GenerateButton(
             self.move, self.param, self.face,
-            on_generate=lambda reading: self._loop.call(self._generate_shown, reading, time.time()))
+            on_generate=lambda reading: self._loop.call(self._generating.start_shown, reading, time.time()))
         self.again_button = GenerateButton(
             self.move, self.param, self.face, description="Again", icon="repeat", css="gp-generate-again",
             tooltip="generate these values anew, even if generated before (the service bills each)",
-            on_generate=lambda reading: self._loop.call(self._generate_shown, reading, time.time(), True))
+            on_generate=lambda reading: self._loop.call(self._generating.start_shown, reading, time.time(), True))
         self.auto = widgets.ToggleButton(description="auto", icon="refresh",
                                          tooltip="generate when the slider is released")
         self.upload = widgets.FileUpload(accept="image/png,image/jpeg,.png,.jpg,.jpeg", multiple=False,
@@ -100,7 +94,10 @@ class FaceEditor(widgets.VBox):
         self.scrub = ScrubMode(self.session, self._aio, self.controls, self._loop, self._paint_stop,
                                lambda: self.generate_button.ask("auto"))
         """Scrub mode (:class:`~gp_widgets.widgets.scrubbing.ScrubMode`): its ``toggle``, ``ready`` stops, …"""
-        self._static = StaticFallback(self._picture, lambda: f"FaceEditor: {self._status_text}", self._loop)
+        self._static = StaticFallback(self._picture, lambda: f"FaceEditor: {self.status.text}", self._loop)
+        self._generating = Generating(self.session, self.controls, self.shown_pictures, self.scrub, self._loop,
+                                      ready=self.ready, show=self._show, say=self.status.say, fail=self._fail,
+                                      done=self._static.refresh_soon)
 
         for widget, name in ((self.status, "status"), (self.history, "history"), (self.upload, "upload"),
                              (self.save_button, "save"), (self.help, "help")):
@@ -128,7 +125,7 @@ class FaceEditor(widgets.VBox):
             self._static.hider,
         ])
         self.add_class("gp-face-editor")
-        self._say("starting…")
+        self.status.say("starting…")
         self._loop.call(self._start_load, image)
 
     # -- public ------------------------------------------------------------------------
@@ -161,7 +158,7 @@ class FaceEditor(widgets.VBox):
     @property
     def status_text(self) -> str:
         """The status line as plain text."""
-        return self._status_text
+        return self.status.text
 
     @property
     def recipe(self) -> Recipe:
@@ -175,7 +172,7 @@ class FaceEditor(widgets.VBox):
         edit), ``noticed`` (a poll saw the variant complete), ``downloaded``, ``prepared`` (re-encoded
         for the browser), ``sent`` (the drawing left for the browser), ``finished`` (history and heat map
         ready too). A variant seen before has no ``downloaded`` nor ``prepared``. Empty before the first."""
-        return dict(self._timings)
+        return dict(self._generating.timings)
 
     @property
     def ranges(self) -> dict[str, Range]:
@@ -185,7 +182,7 @@ class FaceEditor(widgets.VBox):
     @property
     def busy(self) -> bool:
         """Whether a photo is loading or a variant generating (the buttons return before that work ends)."""
-        return self._loading.running or self._generating.running
+        return self._loading.running or self._generating.job.running
 
     def picture(self, item_id: str) -> widgets.Image | None:
         """The ``Image`` widget the browser shows for a photo or variant (sent once), or None."""
@@ -208,7 +205,7 @@ class FaceEditor(widgets.VBox):
     async def idle(self) -> None:
         """Wait until no photo is loading and no variant generating; how each ended is in the status line."""
         while self.busy:
-            job = self._loading if self._loading.running else self._generating
+            job = self._loading if self._loading.running else self._generating.job
             await _settled(job.future)
 
     async def ready(self) -> GalleryItem:
@@ -219,7 +216,7 @@ class FaceEditor(widgets.VBox):
             raise RuntimeError("this FaceEditor is closed")
         source = self.session.source
         if source is None or source.faces is None:
-            raise RuntimeError(f"the photo did not load: {self._status_text}")
+            raise RuntimeError(f"the photo did not load: {self.status.text}")
         return source
 
     async def generate_again(self, move: Move | str | None = None, param: float | None = None,
@@ -241,19 +238,7 @@ class FaceEditor(widgets.VBox):
         anything is sent. Returns the complete variant; raises what the task raised
         (e.g. ``TaskFailedError``), or ``CancelledError`` if a newer request superseded it.
         """
-        if move is not None:
-            try:
-                move = Move(str(move)).value
-            except ValueError:
-                raise InvalidInputError(f"unknown move {move!r}; see gp.Move") from None
-        if param is not None:
-            param = check_param(param)
-        source = await self.ready()
-        if face is not None and not 0 <= face < len(source.faces or ()):
-            raise InvalidInputError(f"face {face} is not in this photo ({len(source.faces or ())} faces)")
-        self.controls.show_request(move, param, face)
-        request = self.controls.request
-        variant = await asyncio.wrap_future(self._start_generate(request, refresh=refresh))
+        variant = await self._generating.generate(move, param, face, refresh=refresh)
         await self._static.refresh()  # from the awaiting cell too, so an executing notebook saves the result
         return variant
 
@@ -267,7 +252,7 @@ class FaceEditor(widgets.VBox):
             return
         self._closed = True
         self._loading.cancel()
-        self._generating.cancel()
+        self._generating.close()
         self.scrub.close()
         self.shown_pictures.close()
         for child in self.all_widgets():
@@ -283,17 +268,17 @@ class FaceEditor(widgets.VBox):
         photo, variant = self.shown_pictures.pictures()
         return side_by_side([Panel(photo, "photo", (source.faces or ()) if source else (), self.face.value),
                              Panel(variant, shown.label if shown else "no variant yet")],
-                            f"FaceEditor · {self._status_text}")
+                            f"FaceEditor · {self.status.text}")
 
     # -- loading a photo -----------------------------------------------------------------
 
     def _start_load(self, photo: Photo | GalleryItem | None) -> None:
-        self._loading.start(self._load(photo)).add_done_callback(_consume)
+        self._loading.start(self._load(photo)).add_done_callback(consume)
 
     async def _load(self, photo: Photo | GalleryItem | None) -> None:
         started = time.monotonic()
         try:
-            self._say("downloading the photo…" if isinstance(photo, GalleryItem) else "uploading the photo…")
+            self.status.say("downloading the photo…" if isinstance(photo, GalleryItem) else "uploading the photo…")
             item = await self.session.open(photo)
             if not self.shown_pictures.has(item.id):
                 encoded = await asyncio.to_thread(encode_photo, self.session.bytes_of(item.id))
@@ -303,7 +288,7 @@ class FaceEditor(widgets.VBox):
         except Exception as exc:  # a bad photo: say so, keep the previous one
             self._fail(exc, "photo")
             return
-        self._generating.cancel()
+        self._generating.job.cancel()
         self.scrub.stop()
         self.session.source = item
         self.face.options = []
@@ -311,10 +296,10 @@ class FaceEditor(widgets.VBox):
         self.canvas.show_photo(shown.image, shown.width, shown.height, faces_line(None, 0.0))
         self.panes.fit()
         self._sync_buttons()
-        self._say(faces_line(None, time.monotonic() - started))
+        self.status.say(faces_line(None, time.monotonic() - started))
 
         def on_update(_: GalleryItem) -> None:
-            self._say(faces_line(None, time.monotonic() - started))
+            self.status.say(faces_line(None, time.monotonic() - started))
 
         try:
             item = await self.session.wait_for_faces(item, on_update=on_update)
@@ -330,7 +315,7 @@ class FaceEditor(widgets.VBox):
         self.canvas.show_faces(faces, "" if faces else faces_line(0, 0.0))
         self._sync_buttons()
         self.scrub.restart()
-        self._say(faces_line(len(faces), time.monotonic() - started))
+        self.status.say(faces_line(len(faces), time.monotonic() - started))
         self._static.refresh_soon()
 
     def _on_upload(self, change: dict[str, Any]) -> None:
@@ -345,89 +330,6 @@ class FaceEditor(widgets.VBox):
     def _chain(self) -> None:
         if self.session.shown is not None:
             self._start_load(self.session.shown.item)
-
-    # -- generating ------------------------------------------------------------------------
-
-    def _on_param(self, change: dict[str, Any]) -> None:
-        if self.scrub.on:  # the nearest ready stop now; the exact value once the slider is let go of
-            if not self.controls.quiet:
-                self.scrub.moved(change["new"])
-        elif self.auto.value and not self.controls.quiet:
-            self._loop.call(self.generate_button.ask, "auto")
-
-    def _start_generate(self, request: Request | None = None, requested: float | None = None, *,
-                        refresh: bool = False) -> Any:
-        """Start generating ``request`` (default: what the controls show); the latest start wins.
-        ``requested``: when the request reached the kernel (unix seconds; default now)."""
-        request = request or self.controls.request
-        future = self._generating.start(self._generate(*request, requested or time.time(), refresh=refresh))
-        future.add_done_callback(_consume)
-        return future
-
-    def _generate_shown(self, reading: Reading, requested: float, refresh: bool = False) -> None:
-        """Generate what the page showed (the click carried it; the kernel's own controls may still be
-        waiting for the page's latest update)."""
-        move = option_value(self.move.options, reading.move)
-        face = option_value(self.face.options, reading.face)
-        self._start_generate((move if move is not None else self.move.value,
-                              reading.param if reading.param is not None else float(self.param.value),
-                              face if face is not None else self.face.value), requested, refresh=refresh)
-
-    async def _generate(self, move: str, param: float, face: int | None, requested: float,
-                        refresh: bool = False) -> GalleryItem:
-        started = time.monotonic()
-        steps = {"requested": requested}
-        what = request_label(move, param, face or 0)
-        session = self.session
-        self.scrub.hold()  # the request of the moment goes first: the fill submits nothing new meanwhile
-
-        def on_update(item: GalleryItem) -> None:
-            # "complete" is said once the variant is shown; until then it is on its way
-            state = "downloading" if item.task.done and not item.task.failed else item.status or "waiting"
-            self._say(task_line(what, state, time.monotonic() - started))
-
-        try:
-            source = await self.ready()
-            if face is None or not source.faces:
-                raise ValueError("no face to edit in this photo")
-            self._say(task_line(what, "sending", 0.0))
-            variant = await session.ask(source, move, param, face, refresh=refresh, on_update=on_update,
-                                        on_submitted=lambda: steps.setdefault("submitted", time.time()))
-            steps["noticed"] = time.time()
-            entry = session.entry(variant.id)
-            if entry is None:
-                data = await session.download(variant)
-                steps["downloaded"] = time.time()
-                shown, rgb = await asyncio.to_thread(encode_shown, data)
-                self.shown_pictures.add(variant.id, shown)
-                steps["prepared"] = time.time()
-                entry = session.remember(variant, source, move, param, face)
-                self._show(entry)  # the variant first: a person is watching; history and heat map follow
-                steps["sent"] = time.time()
-                finish = asyncio.create_task(self._finish(entry, session.bytes_of(source.id), rgb))
-                finish.add_done_callback(_consume)
-                await asyncio.shield(finish)  # a newer request does not leave a shown variant out of the history
-            else:
-                self._show(entry)
-                steps["sent"] = time.time()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            self._fail(exc, what)
-            raise
-        finally:
-            self.scrub.release()
-        steps["finished"] = time.time()
-        self._timings = steps
-        self._say(task_line(what, "complete", time.monotonic() - started))
-        self._static.refresh_soon()
-        return variant
-
-    async def _finish(self, entry: Entry, original: bytes, rgb: Image.Image) -> None:
-        """The shown variant's history thumbnail and heat map, prepared after it is painted."""
-        thumb, diff = await asyncio.to_thread(encode_rest, original, rgb)
-        if not self._closed:
-            self.shown_pictures.finished(entry, thumb, diff)
 
     # -- result, history ------------------------------------------------------------------------
 
@@ -444,11 +346,18 @@ class FaceEditor(widgets.VBox):
     def _paint_stop(self, param: float, stop: View) -> None:
         """A scrub stop's variant on the result pane, at once (its original left of the divider)."""
         if self.shown_pictures.show_stop(stop):
-            self._say(f"{request_label(self.move.value, param, self.face.value or 0)}: nearest ready stop — "
-                      "let go of the slider for the exact value")
+            label = request_label(self.move.value, param, self.face.value or 0)
+            self.status.say(f"{label}: nearest ready stop — let go of the slider for the exact value")
             self.view.disabled = False  # a stop compares with the original as a variant does
 
-    # -- keys, save, status -----------------------------------------------------------------
+    # -- slider, keys, save ---------------------------------------------------------------
+
+    def _on_param(self, change: dict[str, Any]) -> None:
+        if self.scrub.on:  # the nearest ready stop now; the exact value once the slider is let go of
+            if not self.controls.quiet:
+                self.scrub.moved(change["new"])
+        elif self.auto.value and not self.controls.quiet:
+            self._loop.call(self.generate_button.ask, "auto")
 
     def _on_key(self, key: str, shift: bool, ctrl: bool, meta: bool) -> None:
         action = key_action(key, shift, ctrl, meta)
@@ -471,9 +380,9 @@ class FaceEditor(widgets.VBox):
         except (OSError, ValueError) as exc:
             self._fail(exc, "save")
             return
-        self._say(f"saved {path.name} ({path.stat().st_size / 1024:.0f} KB) in {path.parent}")
+        self.status.say(f"saved {path.name} ({path.stat().st_size / 1024:.0f} KB) in {path.parent}")
 
-    # -- status --------------------------------------------------------------------------
+    # -- buttons, status --------------------------------------------------------------------
 
     def _sync_buttons(self) -> None:
         source = self.session.source
@@ -483,18 +392,6 @@ class FaceEditor(widgets.VBox):
         for control in (self.view, self.chain_button, self.save_button):
             control.disabled = self.session.shown is None
 
-    def _say(self, text: str, error: bool = False) -> None:
-        self._status_text = text
-        colour = "#c62828" if error else "inherit"
-        self.status.value = (f"<span style='color:{colour}'><b>{backend_name(self.backend)}</b> · "
-                             f"{html.escape(text)}</span>")
-
     def _fail(self, exc: BaseException, what: str) -> None:
-        self._say(f"{what}: {error_line(exc)}", error=True)
+        self.status.say(f"{what}: {error_line(exc)}", error=True)
         self._static.refresh_soon()
-
-
-def _consume(future: Any) -> None:
-    """Retrieve a background job's outcome (its error is already in the status line)."""
-    if not future.cancelled():
-        future.exception()

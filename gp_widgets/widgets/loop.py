@@ -7,7 +7,7 @@ from typing import Any
 
 from ..api.portal import Future, KernelLoop
 
-__all__ = ["KernelLoop", "Latest"]
+__all__ = ["KernelLoop", "Latest", "consume"]
 
 
 class Latest:
@@ -35,3 +35,10 @@ class Latest:
     @property
     def running(self) -> bool:
         return self._current is not None and not self._current.done()
+
+
+def consume(future: Any) -> None:
+    """Retrieve a background job's outcome: a job that reported its own error (in a status line) is not
+    logged by asyncio as never retrieved."""
+    if not future.cancelled():
+        future.exception()

@@ -1,0 +1,26 @@
+"""The editor's status line: which backend answers, then what is happening (in red for an error)."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as widgets
+
+from ..editing.labels import backend_name
+
+__all__ = ["StatusLine"]
+
+
+class StatusLine(widgets.HTML):
+    """One line of HTML that :meth:`say` replaces; :attr:`text` is what it says, as plain text."""
+
+    def __init__(self, backend: str) -> None:
+        super().__init__()
+        self._backend = backend
+        self.text = ""
+
+    def say(self, text: str, error: bool = False) -> None:
+        self.text = text
+        colour = "#c62828" if error else "inherit"
+        self.value = (f"<span style='color:{colour}'><b>{backend_name(self._backend)}</b> · "
+                      f"{html.escape(text)}</span>")

@@ -126,9 +126,7 @@ class Generating:
             else:
                 self._show(entry)
                 steps["sent"] = time.time()
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
+        except Exception as exc:  # a cancellation (a newer request) is not a failure: it passes
             self._fail(exc, what)
             raise
         finally:

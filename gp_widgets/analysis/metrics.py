@@ -8,7 +8,10 @@ a reason.
 
 The face measures (``identity``, ``smile``, ``landmark_shift``) find the face again in each image near
 the given box (dlib HOG), so a variant whose face is gone reads NaN with "no face found in the variant".
-Their landmarks and descriptors are computed once per image: a :class:`FaceImage` keeps them.
+Their landmarks and descriptors are computed once per image: a :class:`FaceImage` keeps them. Sweeps and
+studies give a metric with ``needs_faces`` set the face's own crop of each photo (cut at full size, the face
+about 200 px wide: :class:`~gp_widgets.measure.job.FaceCrop`) and the box in it; the others see the photos
+at the analysis size.
 """
 
 from __future__ import annotations
@@ -195,7 +198,7 @@ class _Builtin:
     role: str
     doc: str
     fn: Callable[[np.ndarray, np.ndarray, Box], float]
-    needs_faces: bool = False  # uses face_features() (landmarks, descriptors)
+    needs_faces: bool = False  # uses face_features() (landmarks, descriptors): measured on the face crops
     moves: tuple[str, ...] = ()  # the moves whose own target this measures (none: any move's)
 
     def compute(self, original: np.ndarray, variant: np.ndarray, face_box: Box) -> float:

@@ -117,7 +117,8 @@ class Pipeline:
             if todo or (views and cached_views is None):
                 known = sidecar.features.get(box_key(box)) if box is not None else None
                 prepared = await original.prepared() if original is not None else None
-                job = Job(raw, prepared, box, todo, views and cached_views is None, known)
+                job = Job(raw, prepared.face(box) if prepared is not None else None, box, todo,
+                          views and cached_views is None, known)
                 done: Measured = await run(self.executor, measure, job)
                 await asyncio.to_thread(self._store, item_id, box, sidecar, todo, done, source)
                 cached_views = cached_views or done.views

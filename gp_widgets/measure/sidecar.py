@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from ..analysis.metrics import BUILTINS, Features, Metric, Value
 from ..runs.cache import VariantCache
-from .job import ANALYSIS_MAX_SIDE
+from .job import ANALYSIS_MAX_SIDE, FACE_ANALYSIS
 
 __all__ = ["FORMAT", "Sidecar", "metric_key"]
 
@@ -19,7 +19,8 @@ log = logging.getLogger("gp_widgets.measure")
 
 Box = tuple[float, float, float, float]
 
-FORMAT = 1  # of the ``.measure.json`` files; bump when what they hold changes meaning
+FORMAT = 2  # of the ``.measure.json`` files; bump when what they hold changes meaning
+# 2: face features and face metrics measured on each face's own crop (job.FaceCrop), not the analysis-size photo
 
 
 def metric_key(metric: Metric) -> str | None:
@@ -52,7 +53,8 @@ class Sidecar:
         raw = cache.get_meta(item_id, "measure") if cache is not None else None
         try:
             data = json.loads(raw) if raw else {}
-            if data.get("format") != FORMAT or data.get("side") != ANALYSIS_MAX_SIDE:
+            if (data.get("format") != FORMAT or data.get("side") != ANALYSIS_MAX_SIDE
+                    or data.get("face") != list(FACE_ANALYSIS)):
                 return cls()
             return cls({k: Features.from_json(v) for k, v in data["features"].items()},
                        {k: Value(math.nan if v is None else float(v), r) for k, (v, r) in data["values"].items()})
@@ -62,7 +64,7 @@ class Sidecar:
     def write(self, cache: VariantCache | None, item_id: str) -> None:
         if cache is None:
             return
-        data = {"format": FORMAT, "side": ANALYSIS_MAX_SIDE,
+        data = {"format": FORMAT, "side": ANALYSIS_MAX_SIDE, "face": list(FACE_ANALYSIS),
                 "features": {k: f.to_json() for k, f in self.features.items()},
                 "values": {k: [None if math.isnan(v.value) else v.value, v.reason] for k, v in self.values.items()}}
         try:

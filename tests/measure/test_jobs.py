@@ -146,3 +146,30 @@ def test_cancelling_the_await_cancels_a_job_not_yet_started() -> None:
             return await blocker
 
         assert asyncio.run(scenario()) is True
+
+
+def test_face_metrics_see_the_face_at_its_own_size() -> None:
+    """A face's crop is cut from the full-size photo with the face FACE_SIDE px wide, small faces enlarged
+    (at most FACE_MAX_UPSCALE times), large ones reduced; a job carries only its own face's crop; a face the
+    original was not prepared with reads NaN and says so, while pixel metrics still run."""
+    from gp_widgets.analysis.metrics import face_key
+    from gp_widgets.measure.job import FACE_MAX_UPSCALE, FACE_SIDE, FaceCrop
+
+    photo = Image.new("RGB", (4000, 3000), (120, 110, 100))
+    small, large, tiny = (0.5, 0.5, 40 / 4000, 40 / 3000), (0.1, 0.1, 0.3, 0.4), (0.2, 0.8, 10 / 4000, 10 / 3000)
+    prepared = prepare_original("doc", png(photo), [small, large, tiny])
+    assert max(original_pixels(prepared.png).shape[:2]) == ANALYSIS_MAX_SIDE
+    for box, face_px in ((small, FACE_SIDE), (large, FACE_SIDE), (tiny, 10 * FACE_MAX_UPSCALE)):
+        crop = prepared.crops[face_key(box)]
+        height, width = original_pixels(crop.png).shape[:2]
+        assert crop.box[2] * width == pytest.approx(face_px, abs=1) and crop.box[3] * height == pytest.approx(
+            face_px, abs=1)
+        region, inner, size = FaceCrop.plan(face_key(box), photo.size)
+        assert (region, inner, size) == (crop.region, crop.box, (width, height))
+    assert list(prepared.face(small).crops) == [face_key(small)]
+    assert prepared.face(None).crops == {} and prepared.face(small).png is prepared.png
+    bare = prepare_original("doc", png(photo))
+    done = measure(Job(png(photo), bare, small, (gp.metrics.identity, gp.metrics.mad_face)))
+    assert math.isnan(done.values["identity"].value)
+    assert done.values["identity"].reason == "the original was prepared without this face"
+    assert done.values["mad_face"].value == 0.0

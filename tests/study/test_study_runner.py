@@ -23,7 +23,8 @@ def pool():
 
 def study(photos, client, pool, cache_dir, **options) -> StudyRunner:
     options.setdefault("moves", ["smile", "age"])
-    runner = StudyRunner(photos, options.pop("moves"), options.pop("params", [-1, 0, 1]), [FaceChange()],
+    runner = StudyRunner(photos, options.pop("moves"), options.pop("params", [-1, 0, 1]),
+                         options.pop("metrics", [FaceChange()]),
                          client=client, executor=pool, cache_dir=cache_dir, **options)
     asyncio.run(runner.run())
     return runner
@@ -69,11 +70,16 @@ def test_failures_keep_their_code_and_the_study_goes_on(client, pool, tmp_path) 
 
 
 def test_all_faces_of_a_group_photo(client, pool, tmp_path) -> None:
-    result = study([gp.samples.group()], client, pool, tmp_path, moves=["smile"], params=[1.0], faces="all").result
+    """Every face is edited and measured, the face metrics included: the small heads at the back (about 40 px
+    of a 1600-px photo) are measured at their own resolution, not on the downsized photo."""
+    result = study([gp.samples.group()], client, pool, tmp_path, moves=["smile"], params=[1.0], faces="all",
+                   metrics=[FaceChange(), gp.metrics.identity, gp.metrics.smile]).result
     faces = len(result.photos[0].faces)
     assert faces == 7  # the crowd of gp.samples.group(), small heads at the back included
     assert sorted(r.face for r in result.records) == list(range(faces))
     assert result.photos[0].measured == tuple(range(faces))
+    values = {r.face: (r.values["identity"], r.values["smile"]) for r in result.records}
+    assert all(0 < identity < 0.6 and smile > 0 for identity, smile in values.values()), values
 
 
 def test_a_damaged_cached_variant_is_fetched_again(client, pool, tmp_path) -> None:

@@ -191,7 +191,7 @@ async def test_failed_task_raises_task_failed_with_its_code() -> None:
 
 async def test_cancelling_the_awaiting_task_stops_polling_at_once() -> None:
     handler, seen = script(ok({"id": "v1", "data": {"task": {"status": "waiting"}}}))
-    client = make(handler, poll=gp.api.PollPolicy(initial=5, maximum=5))
+    client = make(handler, poll=gp.api.PollPolicy(initial=5, maximum=5, eager_until=0.0))
     task = asyncio.create_task(client.wait("v1"))
     await asyncio.sleep(0.05)
     task.cancel()

@@ -168,4 +168,4 @@ def test_difference_figure_marks_significant_cells(tmp_path) -> None:
     smile = fig.axes[0]
     filled = [ln for ln in smile.get_lines() if ln.get_marker() == "o" and ln.get_markerfacecolor() != "white"]
     assert sum(len(ln.get_xdata()) for ln in filled) == len(SHIFTED)
-    fig.savefig("/tmp/cmp/difference.png", dpi=110)
+    fig.savefig(tmp_path / "difference.png", dpi=110)

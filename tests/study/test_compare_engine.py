@@ -38,4 +38,4 @@ async def test_a_study_against_its_saved_copy_and_every_panel(client, tmp_path) 
             await asyncio.sleep(0.05)
         with Image.open(io.BytesIO(bytes(view.figure.value))) as image:
             assert image.width > 200
-            image.save(f"/tmp/cmp/panel-{panel}.png")
+            image.save(tmp_path / f"panel-{panel}.png")

@@ -63,7 +63,7 @@ def test_figures_render_and_save_as_vector_with_embedded_fonts(study: Study, tmp
     figures = {"tradeoff": study.tradeoff_figure(), "accuracy": study.accuracy_figure(delta=0.3),
                "leakage": study.leakage_figure()}
     for name, fig in figures.items():
-        fig.savefig(f"/tmp/cmp/{name}.png", dpi=110)
+        fig.savefig(tmp_path / f"{name}.png", dpi=110)
     pdf = Study.save_figure(figures["tradeoff"], tmp_path / "tradeoff.pdf")
     data = pdf.read_bytes()
     assert b"/FontFile2" in data and b"/Type3" not in data  # TrueType embedded, not Type 3

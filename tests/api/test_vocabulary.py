@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 
 import pytest
 
 from gp_widgets.api.constants import PARAM_LIMIT, CellStatus, TaskStatus
 from gp_widgets.api.errors import HINTS, BadRequestError, hint
+from gp_widgets.api.models import Move
 from gp_widgets.editing.labels import error_line
+from gp_widgets.local.contract import openapi_document
 from gp_widgets.sweeps.records import CellRecord
 from gp_widgets.sweeps.spec import Cell, SweepSpec
 
 
-def _openapi() -> dict:
-    return json.loads(resources.files("gp_widgets.local").joinpath("openapi.json").read_text())
-
-
 def test_task_statuses_are_the_contract_s() -> None:
-    schema = _openapi()["components"]["schemas"]
+    schema = openapi_document()["components"]["schemas"]
     assert [s.value for s in TaskStatus] == schema["task"]["properties"]["status"]["enum"]
 
 
 def test_every_hint_is_for_a_code_the_contract_knows() -> None:
-    schema = _openapi()["components"]["schemas"]
+    schema = openapi_document()["components"]["schemas"]
     codes = set(schema["error"]["properties"]["code"]["enum"]) | set(schema["taskError"]["properties"]["code"]["enum"])
     assert set(HINTS) <= codes
 
@@ -51,12 +48,11 @@ def test_errors_and_widgets_word_a_code_the_same_way() -> None:
 
 
 def test_the_moves_are_the_contract_s_and_the_engine_edits_the_local_ones() -> None:
-    """Adding a move is the ``Move`` member and its edit in the engine's table: this ties the three."""
-    from gp_widgets.api.models import Move
-    from gp_widgets.local.edits import EDIT_MOVES
+    """Adding a move is the ``Move`` member and, for a move the engine emulates, one ``@edit`` function: the
+    contract's request body and item list exactly the ``Move`` members, and the engine's table is the local set."""
+    from gp_widgets.local.edits import EDIT_MOVES, EDITS
 
-    schemas = _openapi()["components"]["schemas"]
-    enums = [prop["enum"] for schema in schemas.values() for name, prop in schema.get("properties", {}).items()
-             if name == "move" and "enum" in prop]
-    assert enums and all(enum == [m.value for m in Move] for enum in enums)
-    assert EDIT_MOVES == {m.value for m in Move if m.local}
+    schemas = openapi_document()["components"]["schemas"]
+    assert schemas["Change"]["properties"]["move"]["enum"] == [m.value for m in Move]
+    assert schemas["data"]["properties"]["move"]["enum"] == [m.value for m in Move]
+    assert set(EDITS) == EDIT_MOVES == {m.value for m in Move if m.local}

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -14,7 +16,10 @@ from ..imaging import fit_size, open_rgb
 from .canvas import BOX_COLOR, SELECTED_COLOR
 from .geometry import stroke_width, to_canvas
 
-__all__ = ["Panel", "Tile", "side_by_side", "tile_sheet"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["FIGURE_DPI", "Panel", "Tile", "figure_png", "png_picture", "side_by_side", "tile_sheet"]
 
 BACKGROUND = (255, 255, 255)
 PLACEHOLDER = (236, 236, 236)
@@ -23,6 +28,8 @@ MUTED = (120, 120, 120)
 ERROR = (176, 0, 32)
 PANEL_SIDE = 448
 MARGIN = 8
+FIGURE_DPI = 90
+"""The resolution of the matplotlib figures a widget shows live (the study view's, the comparison's)."""
 
 
 @functools.lru_cache(maxsize=16)
@@ -134,3 +141,18 @@ def tile_sheet(rows: Sequence[Sequence[Tile]], row_labels: Sequence[str], col_la
             draw.text((left + cell / 2, top + cell + status / 2), text, fill=ERROR if tile.failed else MUTED,
                       font=small, anchor="mm")
     return sheet
+
+
+def figure_png(figure: Figure) -> tuple[bytes, int]:
+    """``figure`` as PNG bytes at :data:`FIGURE_DPI`, and its width in pixels."""
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=FIGURE_DPI)
+    return out.getvalue(), round(figure.get_figwidth() * FIGURE_DPI)
+
+
+def png_picture(png: bytes) -> Image.Image:
+    """The picture of a widget's PNG (a blank sheet while it has none yet): its static fallback."""
+    if not png:
+        return Image.new("RGB", (480, 120), "white")
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("RGB")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import io
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
@@ -23,7 +22,9 @@ from ..analysis.metrics import Metric
 from ..api import AsyncClient, Client, Move
 from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
 from ..runs.handle import RunHandle
-from ..studies.study import FacesMode, Study, StudyRecord, StudyRunner
+from ..studies.study import FacesMode, Study, StudyRunner
+from ..sweeps.records import CellRecord
+from .pictures import figure_png, png_picture
 from .runview import RunView
 from .static import StaticFallback
 
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["PANELS", "REDRAW_SECONDS", "StudyView", "study"]
 
 REDRAW_SECONDS = 0.5
-FIGURE_DPI = 90
 PANELS = {"curves": "Curves", "tradeoff": "Trade-off", "accuracy": "Accuracy at budget", "leakage": "Leakage"}
 """The view's figures: aggregate curves, and the study's paper figures with their defaults."""
 
@@ -130,11 +130,7 @@ class StudyView(RunView, widgets.VBox):
 
     def _picture(self) -> Image.Image:
         """The aggregate figure last drawn (a blank sheet before the first draw)."""
-        png = self.figure.value
-        if not png:
-            return Image.new("RGB", (480, 120), "white")
-        with Image.open(io.BytesIO(png)) as image:
-            return image.convert("RGB")
+        return png_picture(self.figure.value)
 
     # -- live display ------------------------------------------------------------------------
 
@@ -142,7 +138,7 @@ class StudyView(RunView, widgets.VBox):
         self.cancel_button.disabled = True
         self._refresh()
 
-    def _changed(self, rec: StudyRecord) -> None:
+    def _changed(self, rec: CellRecord) -> None:
         if CellStatus(rec.status).final:
             self._loop.call(self._schedule)
 
@@ -248,7 +244,4 @@ def _panel_figure(study: Study, panel: str) -> Figure:
 
 def _png(study: Study, panel: str = "curves") -> tuple[bytes, int]:
     """The figure of ``panel`` (default: the aggregate curves) as PNG bytes, and its width in pixels."""
-    figure = _panel_figure(study, panel)
-    out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=FIGURE_DPI)
-    return out.getvalue(), round(figure.get_figwidth() * FIGURE_DPI)
+    return figure_png(_panel_figure(study, panel))

@@ -75,10 +75,10 @@ async def test_faults_and_two_engine_kills(tmp_path) -> None:
 
             again = StudyRunner(*args, client=client, executor=pool, cache_dir=tmp_path / "cache")
             await again.run()
-        done_before = {(r.photo, r.move, r.param): r.values for r in complete}
+        done_before = {r.cell: r.metrics for r in complete}
         for rec in again.result.records:
-            if (rec.photo, rec.move, rec.param) in done_before:
-                assert rec.status == "complete" and rec.values == done_before[(rec.photo, rec.move, rec.param)]
+            if rec.cell in done_before:
+                assert rec.status == "complete" and rec.metrics == done_before[rec.cell]
         assert again.result.stats.measured <= 36 - len(complete)  # only cells that had failed are measured
     finally:
         await client.aclose()

@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gp_widgets.analysis.faces import Box
 from gp_widgets.api.constants import PARAM_LIMIT, TaskStatus
 from gp_widgets.local.config import EngineConfig
 from gp_widgets.local.contract import openapi_document
@@ -188,7 +189,7 @@ class EngineMiddleware:
             self.stats.add(method, path, status)
 
 
-def _edit_with_gain(edit: Callable[..., Any], config: EngineConfig, rgb: Any, box: tuple[float, float, float, float],
+def _edit_with_gain(edit: Callable[..., Any], config: EngineConfig, rgb: Any, box: Box,
                     move: str, param: float) -> Any:
     """The worker's editor: ``edit`` at the engine's ``--move-strength`` for ``move``."""
     return edit(rgb, box, move, param, gain=config.gain(move))

@@ -23,6 +23,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.interpolate import RBFInterpolator
 
+from gp_widgets.analysis.faces import Box
 from gp_widgets.api.models import Move
 from gp_widgets.local.detect import skin_mask
 from gp_widgets.local.texture import age_lines, hair_weight
@@ -50,7 +51,7 @@ class Region:
         return (xs + 0.5 - self.fx) / self.fw, (ys + 0.5 - self.fy) / self.fh
 
 
-def face_region(shape: tuple[int, ...], box_rel: tuple[float, float, float, float]) -> Region | None:
+def face_region(shape: tuple[int, ...], box_rel: Box) -> Region | None:
     """The face box grown by ``GROW`` per side, clipped to the image (None when empty)."""
     h, w = shape[:2]
     x, y, bw, bh = (float(v) for v in box_rel)
@@ -391,7 +392,7 @@ EDIT_MOVES = frozenset(EDITS)
 """The moves the engine edits (the others' tasks fail with ``move_unavailable_offline``)."""
 
 
-def edit_face(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], points: np.ndarray, move: str,
+def edit_face(rgb: np.ndarray, face_box_rel: Box, points: np.ndarray, move: str,
               param: float, gain: float = 1.0) -> np.ndarray:
     """Edit one face of an HxWx3 uint8 image whose 68 landmarks (pixels, x then y) are ``points``; returns a
     new array (identical when ``param == 0``). ``gain`` multiplies the move's :func:`strength`."""
@@ -410,7 +411,7 @@ def edit_face(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], 
     return out
 
 
-def apply_edit(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], move: str,
+def apply_edit(rgb: np.ndarray, face_box_rel: Box, move: str,
                param: float, gain: float = 1.0) -> np.ndarray:
     """Edit one face: find its landmarks inside ``face_box_rel`` with dlib, then :func:`edit_face` (``gain``:
     a multiplier on the move's strength)."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from ..analysis.faces import Box
 from ..analysis.metrics import DEFAULT_METRICS, Metric, Value, metric_list
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
@@ -49,7 +50,6 @@ __all__ = ["FacesMode", "Study", "StudyPhoto", "StudyRecord", "StudyRunner", "st
 log = logging.getLogger("gp_widgets.study")
 
 FacesMode = Literal["largest", "all"]
-Box = tuple[float, float, float, float]
 
 
 StudyRecord = CellRecord

@@ -22,7 +22,7 @@ from .canvas import FaceCanvas
 from .controls import RequestControls
 from .generate_button import GenerateButton
 from .generating import STEPS, Generating
-from .history import HistoryStrip, Shown, View
+from .history import HistoryStrip, SentImage, Shown
 from .keys import KEYS_HELP, key_action
 from .loop import KernelLoop, Latest, consume
 from .panes import ComparePanes
@@ -343,7 +343,7 @@ class FaceEditor(widgets.VBox):
         self.scrub.shown_elsewhere()
         self._sync_buttons()
 
-    def _paint_stop(self, param: float, stop: View) -> None:
+    def _paint_stop(self, param: float, stop: SentImage) -> None:
         """A scrub stop's variant on the result pane, at once (its original left of the divider)."""
         if self.shown_pictures.show_stop(stop):
             label = request_label(self.move.value, param, self.face.value or 0)

@@ -78,7 +78,7 @@ def _cell_text(rec: CellRecord) -> str:
     if rec.status == CellStatus.complete:
         return "view" if rec.seconds is None else f"{rec.seconds:.1f} s"
     if rec.status == CellStatus.failed:
-        return rec.error_code or "failed"
+        return rec.error_code or str(CellStatus.failed)
     return _LABEL.get(rec.status, str(rec.status))
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from PIL import Image, ImageDraw, ImageFont
 
 from ..api import Face
+from ..api.constants import CellStatus
 from ..imaging import fit_size, open_rgb
 from .canvas import BOX_COLOR, SELECTED_COLOR
 from .geometry import stroke_width, to_canvas
@@ -137,7 +138,7 @@ def tile_sheet(rows: Sequence[Sequence[Tile]], row_labels: Sequence[str], col_la
             if tile.failed:  # the code inside the tile, wrapped at underscores, as the live grid shows it
                 draw.multiline_text((left + cell / 2, top + cell / 2), tile.text.replace("_", "_\n"), fill=ERROR,
                                     font=small, anchor="mm", align="center")
-            text = _fit(draw, "failed" if tile.failed else tile.text, small, cell)
+            text = _fit(draw, str(CellStatus.failed) if tile.failed else tile.text, small, cell)
             draw.text((left + cell / 2, top + cell + status / 2), text, fill=ERROR if tile.failed else MUTED,
                       font=small, anchor="mm")
     return sheet

@@ -56,3 +56,22 @@ def test_the_moves_are_the_contract_s_and_the_engine_edits_the_local_ones() -> N
     assert schemas["Change"]["properties"]["move"]["enum"] == [m.value for m in Move]
     assert schemas["data"]["properties"]["move"]["enum"] == [m.value for m in Move]
     assert set(EDITS) == EDIT_MOVES == {m.value for m in Move if m.local}
+
+
+def test_no_module_compares_a_status_with_a_literal_of_its_own() -> None:
+    """``api/constants.py`` is the one spelling of the statuses: code compares with ``TaskStatus`` and ``CellStatus``
+    (a literal ``"complete"`` in a comparison would go on compiling after a rename)."""
+    import ast
+    from pathlib import Path
+
+    import gp_widgets
+
+    words = {s.value for s in TaskStatus} | {s.value for s in CellStatus}
+    found = []
+    for path in Path(gp_widgets.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare):
+                for side in (node.left, *node.comparators):
+                    if isinstance(side, ast.Constant) and side.value in words:
+                        found.append(f"{path.name}:{node.lineno} {side.value!r}")
+    assert not found, found

@@ -41,16 +41,16 @@ class ComparisonView(widgets.VBox):
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.image.add_class("gp-compare-figure")
         self.cells = widgets.HTML()
-        self._static = StaticFallback(self._picture, self._describe, self._loop)
-        self._static.live_only(self.image)  # saved state would draw it beside the fallback picture of it
-        super().__init__([self.summary, self.image, self.cells, self._static.hider])
+        self.static_fallback = StaticFallback(self._picture, self._describe, self._loop)
+        self.static_fallback.live_only(self.image)  # saved state would draw it beside the fallback picture of it
+        super().__init__([self.summary, self.image, self.cells, self.static_fallback.hider])
         self.add_class("gp-compare")
         self._draw_now()
         if not comparison.done:
             self._loop.spawn(self._watch())
 
     def _ipython_display_(self) -> None:
-        self._static.show(self)
+        self.static_fallback.show(self)
 
     # -- the comparison's tables and figure (see :class:`Comparison`) ----------------------------
 
@@ -107,7 +107,7 @@ class ComparisonView(widgets.VBox):
         while True:
             done = self.comparison.done  # read before drawing: the last draw sees the final numbers
             self._show(await asyncio.to_thread(self._render))
-            self._static.refresh_soon()
+            self.static_fallback.refresh_soon()
             if done:
                 return
             await asyncio.sleep(REDRAW_SECONDS)

@@ -11,7 +11,6 @@ from PIL import Image
 from gp_widgets.analysis.metrics import DEFAULT_METRICS
 from gp_widgets.api import AsyncClient
 from gp_widgets.imaging import THUMB_MAX_SIDE
-from gp_widgets.local.process import start_engine
 from gp_widgets.sweeps import SweepRunner, SweepSpec
 
 
@@ -61,9 +60,9 @@ async def test_faults_end_every_cell_complete_or_failed_with_a_code(faulty_engin
     assert sum(r.status == "complete" for r in records) >= len(records) // 2
 
 
-async def test_429s_are_waited_out_and_the_sweep_completes(tmp_path, portrait) -> None:
-    with start_engine(data_dir=tmp_path / "engine", latency=0.05, workers=4, faults="http_429=0.3", seed=3) as engine:
-        aio = AsyncClient(api_key=engine.api_key, base_url=engine.base_url)
+async def test_429s_are_waited_out_and_the_sweep_completes(engine_for, tmp_path, portrait) -> None:
+    engine = engine_for(latency=0.05, workers=4, faults="http_429=0.3", seed=3)
+    async with AsyncClient(api_key=engine.api_key, base_url=engine.base_url) as aio:
         runner = SweepRunner([portrait], SweepSpec.build(["smile"], [-1, 0.5, 1]), aio, cache_dir=tmp_path / "c")
         records = await runner.run()
     assert [r.status for r in records] == ["complete"] * 3

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
-__all__ = ["Encoded", "fit_size", "to_rgb", "open_rgb", "decode_rgb", "upright_size", "encode_for_browser",
-           "PHOTO_MAX_SIDE", "THUMB_MAX_SIDE"]
+__all__ = ["Encoded", "fit_size", "to_rgb", "open_rgb", "open_upright", "decode_rgb", "upright_size",
+           "encode_for_browser", "PHOTO_MAX_SIDE", "THUMB_MAX_SIDE"]
 
 PHOTO_MAX_SIDE = 768
 THUMB_MAX_SIDE = 160
@@ -51,6 +51,15 @@ def open_rgb(data: bytes) -> Image.Image:
         rgb = to_rgb(image)
         rgb.load()
         return rgb
+
+
+def open_upright(data: bytes) -> Image.Image:
+    """Encoded bytes to an upright image in its own mode (EXIF orientation applied), fully loaded: what
+    ``client.image`` returns, so that face boxes fall where they do on the engine's and the service's pixels."""
+    with Image.open(io.BytesIO(data)) as image:
+        upright = ImageOps.exif_transpose(image)
+        upright.load()
+        return upright
 
 
 def decode_rgb(data: bytes) -> np.ndarray:

@@ -321,7 +321,8 @@ class AsyncClient:
         return response.content
 
     async def image(self, item: ItemRef) -> Image.Image:
-        """The photo or variant as a decoded PIL image (decoded off the event loop)."""
+        """The photo or variant as a decoded PIL image, upright (EXIF orientation applied, as the face boxes are;
+        decoded off the event loop)."""
         data = await self.download(item)
         return await asyncio.to_thread(_decode, data)
 
@@ -347,11 +348,9 @@ def _image_size(data: bytes) -> tuple[int, int] | None:
 
 
 def _decode(data: bytes) -> Image.Image:
-    from PIL import Image
+    from ..imaging import open_upright
 
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
+    return open_upright(data)
 
 
 def _error_code(response: httpx.Response) -> str | None:

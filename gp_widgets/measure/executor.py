@@ -3,8 +3,9 @@
 loky starts its workers by fork+exec of a fresh interpreter and ships functions with cloudpickle, so a plain
 script without an ``if __name__ == "__main__":`` guard runs once, and metrics defined in a notebook or a
 script run in the workers on every core. The workers run below the kernel's CPU priority, load dlib's
-models when a run first needs them (:func:`warm`), and are reused by every sweep, study, calibration and
-editor of the process; they exit after :data:`IDLE_SECONDS` without work. ``executor=`` takes any other
+models when a run first needs them (:func:`warm`), and are reused by every sweep, study and calibration of
+the process (through :class:`~gp_widgets.measure.pipeline.Pipeline`; the editor makes its pictures on threads
+and its scrub fill measures nothing); they exit after :data:`IDLE_SECONDS` without work. ``executor=`` takes any other
 executor instead, such as a Dask cluster's (``distributed.Client(...).get_executor()``), whose cloudpickle
 carries the same jobs.
 """

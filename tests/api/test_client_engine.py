@@ -107,6 +107,20 @@ def test_no_face_photo_has_an_empty_face_tuple(client: gp.Client) -> None:
         client.edit(doc, "smile")
 
 
+def test_image_is_upright_as_the_face_boxes_are(client: gp.Client) -> None:
+    """A JPEG stored sideways with an EXIF orientation: ``client.image`` applies it, as the engine does when it
+    finds the faces, so a box drawn on the image falls on the face."""
+    upright = gp.samples.portrait()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to view": the pixels are stored rotated 90 CCW
+    out = io.BytesIO()
+    upright.transpose(Image.Transpose.ROTATE_90).save(out, format="JPEG", quality=90, exif=exif)
+    doc = client.wait_for_faces(client.upload(out.getvalue()))
+    image = client.image(doc)
+    assert image.size == upright.size == (doc.width, doc.height)
+    assert doc.faces and doc.faces[0].w > 0
+
+
 def test_wrong_key_raises_authentication_error_without_the_key(engine: EngineProcess) -> None:
     wrong = "definitely-not-the-key-42"
     with gp.Client(api_key=wrong, base_url=engine.base_url) as bad, pytest.raises(errors.AuthenticationError) as info:

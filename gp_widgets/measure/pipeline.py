@@ -1,4 +1,4 @@
-"""The one road from a variant to its metric values and views, for sweeps, studies, calibration and the editor.
+"""The one road from a variant to its metric values and views, for sweeps, studies and calibration.
 
 A :class:`Pipeline` reads what the cache beside the variant already knows (``<id>.measure.json``: metric
 values and face features, :mod:`.sidecar`; ``<id>.views.json``: thumbnails and difference map,

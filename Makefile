@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo lint test docs bench binder-check docs-screenshots clean
+.PHONY: demo lint test test-fast docs bench binder-check docs-screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,11 @@ lint: $(STAMP)  # ruff (lint + import order; not the formatter) and mypy (strict
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint  # everything: each notebook runs once and is shared by the notebook, export and docs-site tests
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)  # the inner loop: no browser, notebook or package tests
+	$(PY) -m pytest -q -m "not browser and not notebook and not package" $(PYTEST_ARGS)
 
 docs: $(STAMP)  # the documentation site, offline, warnings as errors -> docs/_build/html/index.html
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html

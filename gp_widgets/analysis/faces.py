@@ -9,9 +9,11 @@ import numpy as np
 
 from .models import DetectorKind, _dlib, using
 
-__all__ = ["Detection", "describe", "descriptor", "detect", "landmark_box", "landmarks", "resize", "to_pixels"]
+__all__ = ["Box", "Detection", "describe", "descriptor", "detect", "landmark_box", "landmarks", "resize", "to_pixels"]
 
-Box = tuple[float, float, float, float]  # relative x, y, w, h
+Box = tuple[float, float, float, float]
+"""A face box relative to its image: x, y, w, h in [0, 1], origin top-left (the API's face rectangle). The one
+definition: analysis, measurement, studies, sweeps' records and the engine's edits all use it."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from .faces import Box
 from .models import AnalysisUnavailable
 from .views import face_crop_box
 
@@ -52,7 +53,6 @@ __all__ = [
     "ssim_face",
 ]
 
-Box = tuple[float, float, float, float]
 
 
 class MetricUnavailable(Exception):

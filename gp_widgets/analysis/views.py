@@ -11,6 +11,8 @@ from typing import Literal, get_args
 import numpy as np
 from PIL import Image
 
+from .faces import Box
+
 __all__ = ["DIFF_CMAP", "FACE_MARGIN", "VIEWS", "View", "abs_diff", "check_view", "diff_heatmap", "face_crop_box",
            "heatmap",
            "render_rows"]
@@ -20,7 +22,6 @@ VIEWS: tuple[str, ...] = get_args(View)
 DIFF_CMAP = "inferno"
 """The colour map of every difference view (a figure's colour bar uses the same)."""
 
-Box = tuple[float, float, float, float]  # relative x, y, w, h
 
 FACE_MARGIN = 0.2
 """How much a face view grows the detector's box on every side (of its larger side): brows to chin plus

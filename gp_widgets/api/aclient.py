@@ -44,6 +44,17 @@ OnUpdate = Callable[[GalleryItem], Any]
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
+def retry_count(max_retries: int | None, retry: RetryPolicy | None) -> int:
+    """How many times a client retries: ``max_retries``, or the ``retry`` policy's own count (they must agree when
+    both are given), else the default."""
+    if retry is None:
+        return DEFAULT_MAX_RETRIES if max_retries is None else max_retries
+    if max_retries is not None and max_retries != retry.max_retries:
+        raise InvalidInputError(f"max_retries={max_retries} disagrees with the retry policy's "
+                                f"max_retries={retry.max_retries}; give one of them")
+    return retry.max_retries
+
+
 def _id(item: ItemRef) -> str:
     return quote(item.id if isinstance(item, GalleryItem) else str(item), safe="")
 
@@ -64,6 +75,11 @@ class AsyncClient:
     (and to the next one once that loop is closed, as with successive ``asyncio.run``).
 
     ``state`` is ``open`` until :meth:`aclose`; a closed client raises :class:`ClientClosedError`.
+
+    ``max_retries`` (default :data:`~gp_widgets.api.constants.DEFAULT_MAX_RETRIES`) builds the client's
+    :class:`RetryPolicy`; a ``retry`` policy given instead carries its own ``max_retries``, and giving both with
+    different counts is an :class:`InvalidInputError`. :class:`~gp_widgets.api.client.Client` takes the same
+    arguments.
     """
 
     def __init__(
@@ -71,14 +87,14 @@ class AsyncClient:
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retries: int | None = None,
         *,
         poll: PollPolicy | None = None,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         durations: DurationModel | None = None,
     ) -> None:
-        self.settings = Settings.resolve(api_key, base_url, timeout, max_retries)
+        self.settings = Settings.resolve(api_key, base_url, timeout, retry_count(max_retries, retry))
         self.poll = poll or PollPolicy()
         self.retry = retry or RetryPolicy(max_retries=self.settings.max_retries)
         self._transport = transport
@@ -109,7 +125,7 @@ class AsyncClient:
         self._check_open()
         s = self.settings
         return AsyncClient(
-            s.api_key, s.base_url, s.timeout, s.max_retries,
+            s.api_key, s.base_url, s.timeout,
             poll=poll or self.poll, retry=retry or self.retry, transport=self._transport,
             durations=self.durations,
         )

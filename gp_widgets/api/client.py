@@ -10,9 +10,9 @@ import httpx
 
 from . import portal
 from .aclient import AsyncClient, FaceRef, ItemRef, OnUpdate
-from .constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WAIT_TIMEOUT, ClientState
+from .constants import DEFAULT_TIMEOUT, DEFAULT_WAIT_TIMEOUT, ClientState
 from .models import GalleryItem, Move
-from .polling import PollPolicy
+from .polling import DurationModel, PollPolicy
 from .retry import RetryPolicy
 from .settings import Settings
 from .uploads import Photo
@@ -36,14 +36,16 @@ class Client:
         api_key: str | None = None,
         base_url: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_retries: int | None = None,
         *,
         poll: PollPolicy | None = None,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        durations: DurationModel | None = None,
     ) -> None:
+        """The arguments of :class:`AsyncClient`, which does the work."""
         self._on_portal = AsyncClient(
-            api_key, base_url, timeout, max_retries, poll=poll, retry=retry, transport=transport
+            api_key, base_url, timeout, max_retries, poll=poll, retry=retry, transport=transport, durations=durations
         )
         self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncClient] = weakref.WeakKeyDictionary()
         self._copies: weakref.WeakSet[AsyncClient] = weakref.WeakSet()

@@ -1,7 +1,8 @@
 """The project's vocabulary, defined once: task and cell statuses, the param limit, client defaults.
 
-The client, the local engine, the sweeps and the widgets all import these names; nothing
-spells a status or a default as a literal of its own.
+The client, the local engine, the sweeps, the studies and the widgets all import these names: no module compares a
+status with a literal of its own (``tests/api/test_vocabulary.py`` checks every comparison in the package) or keeps
+a default of its own.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ __all__ = [
 
 HINTS = {
     "unauthorized": "the API key was rejected; check GP_API_KEY or the api_key argument",
-    "invalid_move": "unknown move; see gp.Move for the 11 moves",
+    "invalid_move": "unknown move; gp.Move lists the moves",
     "invalid_param": f"param must be a finite number with |param| <= {PARAM_LIMIT:g}",
     "faces_not_ready": "faces are not detected yet; call wait_for_faces() first",
     "face_not_found": "no face with that index in this photo",

@@ -19,7 +19,20 @@ UNKNOWN_SIZE = "face box is in pixels but the image size is unknown"
 
 
 class Move(str, Enum):
-    """The 11 moves of the API documentation."""
+    """The moves of the API documentation; ``local`` marks those the embedded engine emulates.
+
+    A move is added here and, if the engine emulates it (``"name", True``), by one ``@edit("name")`` function in
+    ``gp_widgets/local/edits.py``; the engine's contract, the editor's labels and the tests follow from both.
+    """
+
+    _value_: str
+    local: bool
+
+    def __new__(cls, value: str, local: bool = False) -> Move:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.local = local
+        return member
 
     FemaleAsian = "FemaleAsian"
     FemaleBlack = "FemaleBlack"
@@ -29,23 +42,18 @@ class Move(str, Enum):
     MaleBlack = "MaleBlack"
     MaleHispanic = "MaleHispanic"
     MaleWhite = "MaleWhite"
-    smile = "smile"
-    gender = "gender"
-    age = "age"
+    smile = "smile", True
+    gender = "gender", True
+    age = "age", True
 
     def __str__(self) -> str:
-        return self.value
-
-    @property
-    def local(self) -> bool:
-        """Whether the embedded local engine emulates this move (the demographic ones it does not)."""
-        return self in (Move.smile, Move.age, Move.gender)
+        return self._value_
 
 
 def check_move(move: Move | str) -> str:
     """``move``'s name if it is one of the API's moves; else ``InvalidInputError`` naming them."""
     try:
-        return Move(str(move)).value
+        return str(Move(str(move)))
     except ValueError:
         known = ", ".join(m.value for m in Move)
         raise InvalidInputError(f"unknown move {move!r}; the moves are {known}") from None

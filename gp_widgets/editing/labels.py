@@ -8,7 +8,7 @@ from ..api.errors import hint
 __all__ = ["move_options", "backend_name", "request_label", "task_line", "error_line", "faces_line"]
 
 def move_options(backend: str) -> list[tuple[str, str]]:
-    """Dropdown options ``(label, move)`` for the 11 moves; moves the local engine cannot do are marked."""
+    """Dropdown options ``(label, move)`` for every move; moves the local engine cannot do are marked."""
     return [
         (m.value if backend != "local" or m.local else f"{m.value} (service only)", m.value) for m in Move
     ]

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from ..api import AsyncClient, Client, GalleryItem
+from ..api.constants import CellStatus
 from ..runs.gate import Gate
 from ..runs.ledger import Ledger
 from ..sweeps.records import CellRecord
@@ -123,7 +124,7 @@ def start_fill(doc: GalleryItem, move: str, face: int, stops: Sequence[float], c
     run = SweepRun.start(runner)
 
     def changed(rec: CellRecord) -> None:
-        if rec.status == "complete" and rec.variant_id:
+        if rec.status == CellStatus.complete and rec.variant_id:
             on_ready(rec)
 
     run.on_change(changed)

@@ -15,7 +15,6 @@ import threading
 from collections import Counter
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from functools import partial
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gp_widgets.analysis.faces import Box
 from gp_widgets.api.constants import PARAM_LIMIT, TaskStatus
 from gp_widgets.local.config import EngineConfig
+from gp_widgets.local.contract import openapi_document
 from gp_widgets.local.faults import FaultInjector, parse_faults
 from gp_widgets.local.images import MAX_BYTES, ImageRejected, inspect_upload
 from gp_widgets.local.ratelimit import RateLimiter, retry_after_header
@@ -188,7 +189,7 @@ class EngineMiddleware:
             self.stats.add(method, path, status)
 
 
-def _edit_with_gain(edit: Callable[..., Any], config: EngineConfig, rgb: Any, box: tuple[float, float, float, float],
+def _edit_with_gain(edit: Callable[..., Any], config: EngineConfig, rgb: Any, box: Box,
                     move: str, param: float) -> Any:
     """The worker's editor: ``edit`` at the engine's ``--move-strength`` for ``move``."""
     return edit(rgb, box, move, param, gain=config.gain(move))
@@ -209,7 +210,7 @@ def create_app(config: EngineConfig) -> Starlette:
     keys = [(key.encode(), team_id(key)) for key in config.api_keys]
     stats = Stats()
     limiter = RateLimiter(config.rate_limit) if config.rate_limit else None
-    openapi = resources.files("gp_widgets.local").joinpath("openapi.json").read_bytes()
+    openapi = json.dumps(openapi_document()).encode()
 
     def authorize(request: Request, *, limited: bool = True) -> str:
         """The caller's team; with ``--rate-limit``, a request beyond the team's rate is a 429."""

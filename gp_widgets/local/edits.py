@@ -1,6 +1,8 @@
 """Edit maths on numpy arrays: smile, age and gender, steered by the face's 68 landmarks.
 
-Each move displaces some landmarks (in the face's own frame: along and across the eye line, in
+Each move is one function registered with ``@edit("move")`` in :data:`EDITS`, the engine's table: the engine
+edits exactly the moves registered here (``Move`` marks them ``local``, and a test holds the two equal). Each
+displaces some landmarks (in the face's own frame: along and across the eye line, in
 inter-ocular units, so tilted faces bend the right way) and pins the others and the crop's border; a
 thin-plate spline through those points becomes a smooth warp of the face. ``age`` and ``gender`` then
 add their texture and colour changes. The result is blended in through a feathered ellipse.
@@ -14,17 +16,18 @@ the identity, displacements flip with the sign of ``param``, and no pixel outsid
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
 from scipy.interpolate import RBFInterpolator
 
+from gp_widgets.analysis.faces import Box
 from gp_widgets.api.models import Move
 from gp_widgets.local.detect import skin_mask
 from gp_widgets.local.texture import age_lines, hair_weight
 
-EDIT_MOVES = frozenset(move.value for move in Move if move.local)
 GROW = 0.15  # per side: the editable region is the face box grown by 30 % in each dimension
 WARP_GRID = 40  # the warp is solved on this many points per side of the crop, then interpolated
 
@@ -48,7 +51,7 @@ class Region:
         return (xs + 0.5 - self.fx) / self.fw, (ys + 0.5 - self.fy) / self.fh
 
 
-def face_region(shape: tuple[int, ...], box_rel: tuple[float, float, float, float]) -> Region | None:
+def face_region(shape: tuple[int, ...], box_rel: Box) -> Region | None:
     """The face box grown by ``GROW`` per side, clipped to the image (None when empty)."""
     h, w = shape[:2]
     x, y, bw, bh = (float(v) for v in box_rel)
@@ -66,19 +69,23 @@ mouth (a lifted corner of a small face, a lowered one in an old face's creases s
 measure would turn back."""
 
 
+def smile_strength(param: float) -> float:
+    """``smile``'s strength: linear near 0, saturating towards ±3 (a mouth corner only rises so far)."""
+    return param / (1.0 + abs(param) / (SMILE_LIMIT if param > 0 else FROWN_LIMIT))
+
+
+def shape_strength(param: float) -> float:
+    """``age``'s and ``gender``'s strength: about 0.9 at ±1, then growing faster, 4 at ±4 and 6.8 at ±6, saturating
+    towards ±14: weak settings keep the person, strong ones change who it is, as a generative edit does."""
+    return 0.8 * param * (1.0 + 0.15 * abs(param)) / (1.0 + abs(param) / 20.0)
+
+
 def strength(param: float, move: str = "smile", gain: float = 1.0) -> float:
-    """Signed strength, strictly monotonic in ``param``. ``smile``: linear near 0, saturating towards ±3 (a
-    mouth corner only rises so far). ``age`` and ``gender``: about 0.9 at ±1, then growing faster, 4 at ±4
-    and 6.8 at ±6, saturating towards ±14: weak settings keep the person, strong ones change who it is,
-    as a generative edit does.
+    """Signed strength of ``move`` at ``param``, strictly monotonic in ``param`` (the move's registered curve).
 
     ``gain`` multiplies the result (``gp-widgets serve --move-strength smile=1.3``): another version of
     the service's move, stronger or weaker at every param (limits included)."""
-    if move == "smile":
-        base = param / (1.0 + abs(param) / (SMILE_LIMIT if param > 0 else FROWN_LIMIT))
-    else:
-        base = 0.8 * param * (1.0 + 0.15 * abs(param)) / (1.0 + abs(param) / 20.0)
-    return gain * base
+    return gain * _registered(move).strength(param)
 
 
 def feather(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -163,7 +170,6 @@ YOUNG_JAW_LIMIT = 3.0
 """On the younger side the jaw line's strength tends to this (1.9 at -2, 2.6 at -4, 2.9 at -6): past it a chin
 pulled up into the mouth is no face the detector finds, and a calibration would count the lost face as a
 crossing."""
-SHAPES = {"smile": SMILE_SHAPE, "age": AGE_SHAPE, "gender": GENDER_SHAPE}
 
 
 def displacements(points: np.ndarray, shape: dict[int, tuple[float, float]], s: float,
@@ -225,7 +231,7 @@ def small_face(width: float) -> float:
     return float(np.clip((width - 40.0) / 80.0, 0.0, 1.0))
 
 
-def age(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
+def age_texture(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
     """Older (s > 0): hair greys, creases deepen along the face's lines (forehead, eyes, nasolabial folds),
     skin dulls. Younger (s < 0): creases smooth out at the face's own scale, hair and skin richer.
     ``uv``: the landmarks in face-box units; every length scales with the face box, not the image."""
@@ -274,7 +280,8 @@ def smile_corners(img: np.ndarray, region: Region, uv: np.ndarray, s: float) -> 
     return img * (1.0 - CORNER_SHADE * min(1.0, abs(s)) * shade)[..., None]
 
 
-def gender(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.random.Generator) -> np.ndarray:
+def gender_texture(img: np.ndarray, region: Region, uv: np.ndarray, s: float,
+                   rng: np.random.Generator) -> np.ndarray:
     """Masculine (s > 0): heavier brows, jaw shading, stubble. Feminine (s < 0): smooth skin, red lips, blush.
     ``uv``: the landmarks in face-box units."""
     u, v = region.grid()
@@ -301,47 +308,116 @@ def gender(img: np.ndarray, region: Region, uv: np.ndarray, s: float, rng: np.ra
     return out + (255.0 - out) * 0.05 * a
 
 
-def edit_face(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], points: np.ndarray, move: str,
+@dataclass(frozen=True)
+class FaceCrop:
+    """One face being edited: its crop (float32 pixels), the region it was cut from, the face's 68 landmarks in
+    crop pixels and a generator seeded from the inputs (for textures that need noise)."""
+
+    pixels: np.ndarray
+    region: Region
+    points: np.ndarray
+    rng: np.random.Generator
+
+    def displace(self, shape: dict[int, tuple[float, float]], s: float) -> np.ndarray:
+        """:func:`displacements` of this face's landmarks (the unit at least a quarter of the face's width)."""
+        return displacements(self.points, shape, s, unit_floor=0.25 * self.region.fw)
+
+    def warp(self, moves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The crop warped so that each landmark moves by ``moves``, and the moved landmarks in face-box units
+        (where textures go)."""
+        warped = _warp(self.pixels, *warp_field(self.pixels.shape[:2], self.points, moves))
+        return warped, face_uv(self.region, self.points + moves)
+
+
+EditFunction = Callable[[FaceCrop, float], np.ndarray]
+
+
+@dataclass(frozen=True)
+class MoveEdit:
+    """A registered edit: what it does to a face at signed strength ``s``, and its strength curve."""
+
+    apply: EditFunction
+    strength: Callable[[float], float]
+
+
+EDITS: dict[str, MoveEdit] = {}
+"""The engine's table: every move it edits, by name (filled by :func:`edit`)."""
+
+
+def edit(move: str, strength: Callable[[float], float] = shape_strength) -> Callable[[EditFunction], EditFunction]:
+    """Register the decorated function as the engine's edit of ``move`` (a ``Move`` of the API), with its strength
+    curve. The function takes the :class:`FaceCrop` and the signed strength and returns the edited crop."""
+    name = Move(move).value
+
+    def register(function: EditFunction) -> EditFunction:
+        EDITS[name] = MoveEdit(function, strength)
+        return function
+
+    return register
+
+
+def _registered(move: str) -> MoveEdit:
+    if move not in EDITS:
+        raise ValueError(f"move {move!r} has no local edit")
+    return EDITS[move]
+
+
+@edit("smile", strength=smile_strength)
+def smile(face: FaceCrop, s: float) -> np.ndarray:
+    """The mouth corners lift (s > 0) or sink under an arched lip (s < 0), their creases deepening."""
+    edited, uv = face.warp(face.displace(FROWN_SHAPE if s < 0 else SMILE_SHAPE, s))
+    return smile_corners(edited, face.region, uv, s)
+
+
+@edit("age")
+def age(face: FaceCrop, s: float) -> np.ndarray:
+    """Older or younger in shape (:data:`AGE_SHAPE`; a younger jaw draws in only so far) and texture."""
+    moves = face.displace(AGE_SHAPE, s)
+    if s < 0:  # younger: the jaw and chin draw in and up only so far, the face stays a face
+        jaw = [i for i in JAW if i in AGE_SHAPE]
+        limited = -YOUNG_JAW_LIMIT * np.tanh(-s / YOUNG_JAW_LIMIT)
+        moves[jaw] = face.displace({i: AGE_SHAPE[i] for i in jaw}, limited)[jaw]
+    edited, uv = face.warp(moves)
+    return age_texture(edited, face.region, uv, s, face.rng)
+
+
+@edit("gender")
+def gender(face: FaceCrop, s: float) -> np.ndarray:
+    """More masculine (s > 0) or feminine (s < 0) in shape (:data:`GENDER_SHAPE`) and texture."""
+    edited, uv = face.warp(face.displace(GENDER_SHAPE, s))
+    return gender_texture(edited, face.region, uv, s, face.rng)
+
+
+EDIT_MOVES = frozenset(EDITS)
+"""The moves the engine edits (the others' tasks fail with ``move_unavailable_offline``)."""
+
+
+def edit_face(rgb: np.ndarray, face_box_rel: Box, points: np.ndarray, move: str,
               param: float, gain: float = 1.0) -> np.ndarray:
     """Edit one face of an HxWx3 uint8 image whose 68 landmarks (pixels, x then y) are ``points``; returns a
     new array (identical when ``param == 0``). ``gain`` multiplies the move's :func:`strength`."""
-    if move not in EDIT_MOVES:
-        raise ValueError(f"move {move!r} has no local edit")
+    registered = _registered(move)
     out = np.array(rgb[..., :3], dtype=np.uint8, copy=True)
     region = face_region(out.shape, face_box_rel)
     if param == 0 or region is None:
         return out
     crop = out[region.top:region.bottom, region.left:region.right].astype(np.float32)
-    s = strength(float(param), move, gain)
     local = np.asarray(points, dtype=np.float64) - (region.left, region.top)
-    shape = FROWN_SHAPE if move == "smile" and s < 0 else SHAPES[move]
-    moves = displacements(local, shape, s, unit_floor=0.25 * region.fw)
-    if move == "age" and s < 0:  # younger: the jaw and chin draw in and up only so far, the face stays a face
-        jaw = [i for i in JAW if i in shape]
-        limited = -YOUNG_JAW_LIMIT * np.tanh(-s / YOUNG_JAW_LIMIT)
-        moves[jaw] = displacements(local, {i: shape[i] for i in jaw}, limited, unit_floor=0.25 * region.fw)[jaw]
-    edited = _warp(crop, *warp_field(crop.shape[:2], local, moves))
-    uv = face_uv(region, local + moves)  # textures go where the warp put the features
-    if move == "age":
-        edited = age(edited, region, uv, s, _rng(out.shape, move, region))
-    elif move == "gender":
-        edited = gender(edited, region, uv, s, _rng(out.shape, move, region))
-    elif move == "smile":
-        edited = smile_corners(edited, region, uv, s)
+    face = FaceCrop(crop, region, local, _rng(out.shape, move, region))
+    edited = registered.apply(face, gain * registered.strength(float(param)))
     mask = feather(*region.grid())[..., None]
     blended = crop + (np.clip(edited, 0.0, 255.0) - crop) * mask
     out[region.top:region.bottom, region.left:region.right] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
     return out
 
 
-def apply_edit(rgb: np.ndarray, face_box_rel: tuple[float, float, float, float], move: str,
+def apply_edit(rgb: np.ndarray, face_box_rel: Box, move: str,
                param: float, gain: float = 1.0) -> np.ndarray:
     """Edit one face: find its landmarks inside ``face_box_rel`` with dlib, then :func:`edit_face` (``gain``:
     a multiplier on the move's strength)."""
     from gp_widgets.analysis.faces import landmarks
 
-    if move not in EDIT_MOVES:
-        raise ValueError(f"move {move!r} has no local edit")
+    _registered(move)
     rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
     if param == 0 or face_region(rgb.shape, face_box_rel) is None:
         return rgb.copy()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from gp_widgets.analysis.faces import Box
 from gp_widgets.api.constants import TaskStatus
 from gp_widgets.api.models import Move
 from gp_widgets.imaging import decode_rgb
@@ -22,7 +23,7 @@ MOVES = frozenset(move.value for move in Move)
 DEMOGRAPHIC_MOVES = frozenset(move.value for move in Move if not move.local)
 
 Detector = Callable[[np.ndarray], list[dict[str, float]]]
-Editor = Callable[[np.ndarray, tuple[float, float, float, float], str, float], np.ndarray]
+Editor = Callable[[np.ndarray, Box, str, float], np.ndarray]
 
 
 def _warm_edits() -> None:

@@ -23,6 +23,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image
 
+from ..analysis.faces import Box
 from ..analysis.metrics import FaceImage, Features, Metric, Value, evaluate, face_features, face_key
 from ..analysis.models import AnalysisUnavailable
 from ..analysis.views import abs_diff, face_crop_box
@@ -32,7 +33,6 @@ from .views import CellViews
 __all__ = ["ANALYSIS_MAX_SIDE", "FACE_ANALYSIS", "FACE_MARGIN", "FACE_MAX_UPSCALE", "FACE_SIDE", "FaceCrop", "Job",
            "Measured", "Prepared", "analysis_rgb", "measure", "original_pixels", "prepare_original"]
 
-Box = tuple[float, float, float, float]  # relative x, y, w, h
 
 ANALYSIS_MAX_SIDE = 384
 """Pixel metrics compare original and variant at this size (long side): a sixth of the CPU of 1 MP."""

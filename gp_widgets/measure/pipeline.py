@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..analysis.faces import Box
 from ..analysis.metrics import DEFAULT_METRICS, Metric, Value, metric_list
 from ..analysis.views import heatmap
 from ..runs.cache import VariantCache
@@ -29,7 +30,6 @@ from .views import CellViews, box_key, read_views, views_source, write_views
 __all__ = ["ANALYSIS_MAX_SIDE", "Original", "Outcome", "Pipeline", "Prepared", "cell_views", "diff_thumbnail",
            "prepare_original", "shared_scale"]
 
-Box = tuple[float, float, float, float]
 
 
 def diff_thumbnail(diff: np.ndarray, scale: float) -> bytes:

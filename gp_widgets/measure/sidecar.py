@@ -9,6 +9,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 
+from ..analysis.faces import Box
 from ..analysis.metrics import BUILTINS, Features, Metric, Value
 from ..runs.cache import VariantCache
 from .job import ANALYSIS_MAX_SIDE, FACE_ANALYSIS
@@ -17,7 +18,6 @@ __all__ = ["FORMAT", "Sidecar", "metric_key"]
 
 log = logging.getLogger("gp_widgets.measure")
 
-Box = tuple[float, float, float, float]
 
 FORMAT = 2  # of the ``.measure.json`` files; bump when what they hold changes meaning
 # 2: face features and face metrics measured on each face's own crop (job.FaceCrop), not the analysis-size photo

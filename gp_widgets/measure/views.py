@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..analysis.faces import Box
 from ..analysis.metrics import face_key
 from ..imaging import THUMB_MAX_SIDE
 from ..runs.cache import VariantCache
@@ -27,7 +28,6 @@ __all__ = ["CellViews", "box_key", "read_views", "views_source", "write_views"]
 
 log = logging.getLogger("gp_widgets.sweep")
 
-Box = tuple[float, float, float, float]  # relative x, y, w, h
 
 FORMAT = 1  # of the ``.views.json`` files; bump when what they hold changes meaning
 KIND = "views"

@@ -29,7 +29,7 @@ def sweep_client(client: Client | AsyncClient) -> AsyncClient:
 
 
 class Record(Protocol):
-    """A cell's record as the runners keep it (``CellRecord``, ``StudyRecord``)."""
+    """A cell's record as the runners keep it (:class:`~gp_widgets.sweeps.records.CellRecord`)."""
 
     status: CellStatus
     error_code: str | None

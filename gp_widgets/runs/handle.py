@@ -68,7 +68,7 @@ class RunHandle(Generic[R]):
     def start(cls: type[H], runner: Runner[Any]) -> H:
         """Run ``runner`` on the running loop (else the background loop); returns at once."""
         run = cls(runner.result, runner)
-        runner.on_change = run._notify
+        runner.on_change = run.changed
         run._future = run._loop.spawn(runner.run())
         return run
 
@@ -81,7 +81,8 @@ class RunHandle(Generic[R]):
         """Call ``listener(record)`` whenever a cell changes status."""
         self._listeners.append(listener)
 
-    def _notify(self, rec: Any) -> None:
+    def changed(self, rec: Any) -> None:
+        """Tell the listeners that the cell of ``rec`` changed (its runner calls this for every change)."""
         for listener in self._listeners:
             try:
                 listener(rec)

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from ..api.constants import CellStatus
+
 __all__ = ["CurvePoint", "Interval", "curves", "failures_by_code", "mean_interval"]
 
 LEVEL = 0.95
@@ -67,7 +69,7 @@ def curves(rows: Iterable[Mapping[str, Any]], metrics: Sequence[str], level: flo
     """
     per_photo: dict[tuple[str, float, str], dict[Any, list[float]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        if row.get("status", "complete") != "complete":
+        if row.get("status", CellStatus.complete) != CellStatus.complete:
             continue
         for metric in metrics:
             value = row.get(metric)
@@ -82,5 +84,5 @@ def curves(rows: Iterable[Mapping[str, Any]], metrics: Sequence[str], level: flo
 
 def failures_by_code(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
     """How many cells failed with each error code, most frequent first."""
-    counts = Counter(row.get("error_code") or "unknown" for row in rows if row.get("status") == "failed")
+    counts = Counter(row.get("error_code") or "unknown" for row in rows if row.get("status") == CellStatus.failed)
     return dict(counts.most_common())

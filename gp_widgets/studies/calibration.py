@@ -15,6 +15,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..analysis.faces import Box
 from ..analysis.metrics import Metric, as_metric, builtin
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.errors import GPError
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 __all__ = ["Calibration", "PhotoCalibration", "calibrate", "calibrate_async"]
 
 T = TypeVar("T")
-Box = tuple[float, float, float, float]
 SIGNS = (-1, 1)
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from ..api.constants import CellStatus
 from .paired import Correction, adjust, paired_tests
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def _frame_side(frame: pandas.DataFrame, label: str) -> Side:
     frame = frame.copy()
     if "photo" not in frame:
         frame["photo"] = frame.pop("image") if "image" in frame else 0
-    for column, default in (("face", 0), ("status", "complete")):
+    for column, default in (("face", 0), ("status", CellStatus.complete.value)):
         if column not in frame:
             frame[column] = default
     names = [c for c in frame.columns if c not in _NOT_METRICS and frame[c].dtype.kind in "fiu"]
@@ -142,7 +143,7 @@ def pair_rows(a: pandas.DataFrame, b: pandas.DataFrame, metrics: Sequence[str]) 
     import pandas
 
     def ready(frame: pandas.DataFrame) -> pandas.DataFrame:
-        frame = frame[frame["status"] == "complete"] if "status" in frame else frame
+        frame = frame[frame["status"] == CellStatus.complete] if "status" in frame else frame
         frame = frame[[*KEYS, *metrics]].copy()
         frame["param"] = frame["param"].astype("float64").round(PARAM_DECIMALS)
         return frame

@@ -14,6 +14,7 @@ import numpy as np
 from scipy import stats
 
 from ..analysis.metrics import BUILTIN_NAMES, BUILTINS, pick
+from ..api.constants import CellStatus
 from .paired import BinomialMethod, binomial_interval
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def metric_for(role: str, metrics: Sequence[Mapping[str, Any]], prefer: str | No
 
 def photo_means(frame: pandas.DataFrame, metrics: Sequence[str]) -> pandas.DataFrame:
     """Complete rows, one per move × param × photo, each metric the mean over that photo's faces."""
-    done = frame[frame["status"] == "complete"] if "status" in frame else frame
+    done = frame[frame["status"] == CellStatus.complete] if "status" in frame else frame
     return done.groupby(["move", "param", "photo"], as_index=False, sort=True)[list(metrics)].mean()
 
 

@@ -13,6 +13,7 @@ sweep over the same variants reuses them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import math
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from ..analysis.faces import Box
 from ..analysis.metrics import DEFAULT_METRICS, Metric, Value, metric_list
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
@@ -32,7 +34,8 @@ from ..measure.pipeline import Original, Pipeline
 from ..runs.cellrunner import CellRunner
 from ..runs.documents import open_document
 from ..runs.stats import RunStats, error_code
-from ..sweeps.spec import unique
+from ..sweeps.records import CellRecord
+from ..sweeps.spec import Cell, unique
 from .aggregate import CurvePoint, curves, failures_by_code
 from .photos import resolve_photos
 from .reports import StudyReports
@@ -42,40 +45,25 @@ if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
-__all__ = ["FacesMode", "Study", "StudyPhoto", "StudyRecord", "StudyRunner"]
+__all__ = ["FacesMode", "Study", "StudyPhoto", "StudyRecord", "StudyRunner", "study_row"]
 
 log = logging.getLogger("gp_widgets.study")
 
 FacesMode = Literal["largest", "all"]
-Box = tuple[float, float, float, float]
 
 
-@dataclass
-class StudyRecord:
-    """One cell of a study and what is kept of it: status, variant id, and its metric values."""
+StudyRecord = CellRecord
+"""A study's cell record is a sweep's :class:`~gp_widgets.sweeps.records.CellRecord` (``cell.image`` is the
+photo's index; a study keeps numbers, no pictures); the name stays for code that imported it."""
 
-    photo: int
-    face: int
-    move: str
-    param: float
-    status: CellStatus = CellStatus.pending
-    error_code: str | None = None
-    variant_id: str | None = None
-    seconds: float | None = None
-    values: dict[str, float] = field(default_factory=dict)
-    reasons: dict[str, str] = field(default_factory=dict)
-    retried: bool = False
-    """A variant known to have failed, asked for again (``retry_failed=True``)."""
 
-    @property
-    def final(self) -> bool:
-        return CellStatus(self.status).final
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"photo": self.photo, "face": self.face, "move": self.move, "param": self.param,
-                "status": str(self.status), "error_code": self.error_code, "variant_id": self.variant_id,
-                "seconds": None if self.seconds is None else round(self.seconds, 3), "retried": self.retried,
-                **self.values}
+def study_row(rec: CellRecord) -> dict[str, Any]:
+    """A record as a study's row: photo, face, move, param, outcome, then its metric values."""
+    cell = rec.cell
+    return {"photo": cell.image, "face": cell.face, "move": cell.move, "param": cell.param,
+            "status": str(rec.status), "error_code": rec.error_code, "variant_id": rec.variant_id,
+            "seconds": None if rec.seconds is None else round(rec.seconds, 3), "retried": rec.retried,
+            **rec.metrics}
 
 
 @dataclass(frozen=True)
@@ -119,7 +107,7 @@ class Study(StudyReports):
     metrics: list[dict[str, Any]]
     names: list[str]
     photos: list[StudyPhoto | None] = field(default_factory=list)
-    records: list[StudyRecord] = field(default_factory=list)
+    records: list[CellRecord] = field(default_factory=list)
     stats: RunStats = field(default_factory=RunStats)
     backend: str | None = None
     host: str | None = None
@@ -141,7 +129,7 @@ class Study(StudyReports):
 
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per cell (photo, face, move, param, status, error_code, variant_id, seconds, metrics)."""
-        return [r.to_dict() for r in self.records]
+        return [study_row(r) for r in self.records]
 
     def to_dataframe(self) -> pandas.DataFrame:
         """The tidy table: one row per photo × face × move × param, one column per metric."""
@@ -162,8 +150,8 @@ class Study(StudyReports):
         return study_figure(self.curves(), list(metrics or self.metric_names),
                             title=f"{len(self.names)} photos · {done} of {len(self.records)} cells")
 
-    def photo_records(self, photo: int) -> list[StudyRecord]:
-        return [r for r in self.records if r.photo == photo]
+    def photo_records(self, photo: int) -> list[CellRecord]:
+        return [r for r in self.records if r.cell.image == photo]
 
     def manifest(self) -> dict[str, Any]:
         return new_manifest(spec=self.spec, metrics=self.metrics, backend=self.backend, host=self.host,
@@ -186,10 +174,11 @@ class Study(StudyReports):
         records = []
         for row in frame.to_dict("records"):
             values = {m: float(row[m]) for m in known if m in row and not math.isnan(row[m])}
-            records.append(StudyRecord(int(row["photo"]), int(row["face"]), str(row["move"]), float(row["param"]),
-                                       CellStatus(row["status"]), _text(row["error_code"]), _text(row["variant_id"]),
-                                       None if row["seconds"] != row["seconds"] else float(row["seconds"]), values,
-                                       retried=bool(row.get("retried", False))))
+            cell = Cell(int(row["photo"]), int(row["face"]), str(row["move"]), float(row["param"]))
+            records.append(CellRecord(cell, CellStatus(row["status"]), variant_id=_text(row["variant_id"]),
+                                      error_code=_text(row["error_code"]),
+                                      seconds=None if row["seconds"] != row["seconds"] else float(row["seconds"]),
+                                      metrics=values, retried=bool(row.get("retried", False))))
         return cls(tuple(spec["moves"]), tuple(float(p) for p in spec["params"]), spec["faces"], metrics, names,
                      photos, records, backend=manifest.get("backend"), host=manifest.get("host"),
                      cache_dir=manifest.get("cache_dir"))
@@ -217,7 +206,7 @@ class StudyRunner(CellRunner):
                  metrics: Sequence[Metric | Callable[..., float]] | None = None, *, faces: FacesMode = "largest",
                  client: Client | AsyncClient | None = None, concurrency: int = 8, executor: Executor | None = None,
                  cache_dir: Any = None, timeout: float = DEFAULT_WAIT_TIMEOUT,
-                 on_change: Callable[[StudyRecord], Any] | None = None, refresh: bool = False,
+                 on_change: Callable[[CellRecord], Any] | None = None, refresh: bool = False,
                  retry_failed: bool = False) -> None:
         from .tidy import metric_definition
 
@@ -237,14 +226,14 @@ class StudyRunner(CellRunner):
                             [_photo_name(s, i) for i, s in enumerate(self.sources)],
                             photos=[None] * len(self.sources))
         if faces == "largest":
-            self.result.records = [StudyRecord(i, 0, m, p) for i in range(len(self.sources))
+            self.result.records = [CellRecord(Cell(i, 0, m, p)) for i in range(len(self.sources))
                                    for m in self.result.moves for p in self.result.params]
         self._executor = executor
         self._workers = 8 * concurrency
 
     # -- the run ------------------------------------------------------------------------
 
-    def _records(self) -> list[StudyRecord]:
+    def _records(self) -> list[CellRecord]:
         return self.result.records
 
     async def _connect(self) -> None:
@@ -280,7 +269,7 @@ class StudyRunner(CellRunner):
             for _ in range(self._workers):
                 await queue.put(_DONE)
 
-    async def _prepare(self, index: int) -> list[tuple[GalleryItem, Original, Box, StudyRecord, str, Any]]:
+    async def _prepare(self, index: int) -> list[tuple[GalleryItem, Original, Box, CellRecord, str, Any]]:
         """Upload (once) and detect faces: the photo's cells, ready to submit, with what the ledger knows."""
         study = self.result
         assert self._aio is not None
@@ -307,22 +296,22 @@ class StudyRunner(CellRunner):
         if study.faces == "largest":
             records = study.photo_records(index)
             for rec in records:
-                rec.face = measured[0]
+                rec.cell = dataclasses.replace(rec.cell, face=measured[0])
         else:
-            records = [StudyRecord(index, f, m, p) for f in measured for m in study.moves for p in study.params]
+            records = [CellRecord(Cell(index, f, m, p)) for f in measured for m in study.moves for p in study.params]
             study.records.extend(records)
         assert self.ledger is not None
         source = await asyncio.to_thread(self.ledger.source, doc, sha)
-        known = await self._lookup(source, [(rec.face, rec.move, rec.param) for rec in records])
-        return [(doc, original, boxes[rec.face], rec, source, k) for rec, k in zip(records, known, strict=True)]
+        known = await self._lookup(source, [(rec.cell.face, rec.cell.move, rec.cell.param) for rec in records])
+        return [(doc, original, boxes[rec.cell.face], rec, source, k) for rec, k in zip(records, known, strict=True)]
 
     async def _worker(self, queue: asyncio.Queue[Any]) -> None:
         while (job := await queue.get()) is not _DONE:
             doc, original, box, rec, source, known = job
-            await self._cell(rec, doc, rec.move, rec.param, rec.face,
+            await self._cell(rec, doc, rec.cell.move, rec.cell.param, rec.cell.face,
                              functools.partial(self._finish_cell, rec, original, box), source=source, known=known)
 
-    async def _finish_cell(self, rec: StudyRecord, original: Original, box: Box, item: GalleryItem | None) -> None:
+    async def _finish_cell(self, rec: CellRecord, original: Original, box: Box, item: GalleryItem | None) -> None:
         """Values from the variant's measurement cache; those missing measured on the executor and cached
         there. A cached variant that does not decode is fetched again."""
         assert item is not None  # a study fetches every variant it measures (by id when the ledger knows it)
@@ -332,8 +321,8 @@ class StudyRunner(CellRunner):
         else:
             async with self._measuring:
                 values = await self._measure(item, original, box)
-        rec.values = {m.name: values[m.name].value for m in self.metrics}
-        rec.reasons = {m.name: str(values[m.name].reason) for m in self.metrics if values[m.name].reason}
+        rec.metrics = {m.name: values[m.name].value for m in self.metrics}
+        rec.notes = {m.name: str(values[m.name].reason) for m in self.metrics if values[m.name].reason}
 
     async def _measure(self, item: GalleryItem, original: Original, box: Box) -> dict[str, Value]:
         """Variant bytes from the cache (a damaged entry is dropped and fetched again) or the network,

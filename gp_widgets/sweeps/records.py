@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..analysis.faces import Box
 from ..analysis.metrics import BUILTIN_NAMES
 from ..api.constants import CellStatus
 from .spec import Cell
@@ -76,9 +77,9 @@ class SourceImage:
     sha256: str | None
     width: int | None
     height: int | None
-    faces: tuple[tuple[float, float, float, float], ...]
+    faces: tuple[Box, ...]
 
-    def face_box(self, face: int) -> tuple[float, float, float, float] | None:
+    def face_box(self, face: int) -> Box | None:
         """Face ``face``'s relative box, or None if there is no such face or its box is unusable
         (then the face views show the whole photo and the face metrics say "no face box")."""
         if not 0 <= face < len(self.faces) or self.face_problem(face):

@@ -126,7 +126,7 @@ class SweepResult:
     def tile(self, rec: CellRecord, max_side: int) -> Tile:
         """A cell for a figure: the variant downscaled to ``max_side``, the failure code, or None."""
         if rec.status == CellStatus.failed:
-            return rec.error_code or "failed"
+            return rec.error_code or str(CellStatus.failed)
         if rec.status != CellStatus.complete:
             return None
         data = self.variant_bytes(rec)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 
 import ipywidgets as widgets
 from ipycanvas import Canvas, MultiCanvas, hold_canvas
-from traitlets import Float, Int, Unicode
+from traitlets import Enum, Float, Int
 
 from ..api import Face
 from .geometry import (
@@ -28,7 +28,7 @@ from .geometry import (
 from .ipycanvas_compat import forget_current_canvas
 from .loop import KernelLoop
 
-__all__ = ["BOX_COLOR", "SELECTED_COLOR", "CompareCanvas", "FaceCanvas", "KeyHandler"]
+__all__ = ["BOX_COLOR", "RESULT_MODES", "SELECTED_COLOR", "CompareCanvas", "FaceCanvas", "KeyHandler"]
 
 BOX_COLOR = "#00e5ff"
 SELECTED_COLOR = "#ffb000"
@@ -36,6 +36,8 @@ DIVIDER_COLOR = "#ffffff"
 DOUBLE_CLICK_SECONDS = 0.5
 PHOTO, BOXES, SELECTION = range(3)
 KeyHandler = Callable[[str, bool, bool, bool], None]
+RESULT_MODES = {"variant": "variant", "swipe": "before | after", "diff": "difference"}
+"""What the result pane can show (:attr:`CompareCanvas.mode`), with the label of its toggle button."""
 
 
 def _fits(canvas: Canvas | MultiCanvas, width: int) -> None:
@@ -198,10 +200,11 @@ class CompareCanvas(Canvas):
     or the heat map of |variant − original| (``mode="diff"``), all at the face canvas's zoom.
 
     ``divider`` (0–1 of the width; left of it shows the original) follows a click or the end of a
-    drag on the canvas, and can be set, e.g. through ``widgets.link`` with a slider.
+    drag on the canvas, and can be set, e.g. through ``widgets.link`` with a slider. ``mode`` is one of
+    :data:`RESULT_MODES` (another value is a ``traitlets.TraitError``).
     """
 
-    mode = Unicode("variant")
+    mode = Enum(tuple(RESULT_MODES), default_value="variant")
     divider = Float(0.5, min=0.0, max=1.0)
 
     def __init__(self, loop: KernelLoop | None = None) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +18,7 @@ from PIL import Image
 from ..api.portal import KernelLoop
 from ..studies.compare import Comparison
 from ..studies.compare import compare as compare_data
+from .pictures import FIGURE_DPI, figure_png, png_picture
 from .static import StaticFallback
 
 if TYPE_CHECKING:
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 __all__ = ["REDRAW_SECONDS", "ComparisonView", "compare"]
 
 REDRAW_SECONDS = 1.0
-FIGURE_DPI = 90
 
 
 class ComparisonView(widgets.VBox):
@@ -42,16 +41,16 @@ class ComparisonView(widgets.VBox):
         self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
         self.image.add_class("gp-compare-figure")
         self.cells = widgets.HTML()
-        self._static = StaticFallback(self._picture, self._describe, self._loop)
-        self._static.live_only(self.image)  # saved state would draw it beside the fallback picture of it
-        super().__init__([self.summary, self.image, self.cells, self._static.hider])
+        self.static_fallback = StaticFallback(self._picture, self._describe, self._loop)
+        self.static_fallback.live_only(self.image)  # saved state would draw it beside the fallback picture of it
+        super().__init__([self.summary, self.image, self.cells, self.static_fallback.hider])
         self.add_class("gp-compare")
         self._draw_now()
         if not comparison.done:
             self._loop.spawn(self._watch())
 
     def _ipython_display_(self) -> None:
-        self._static.show(self)
+        self.static_fallback.show(self)
 
     # -- the comparison's tables and figure (see :class:`Comparison`) ----------------------------
 
@@ -82,22 +81,16 @@ class ComparisonView(widgets.VBox):
         return self.comparison.describe()
 
     def _picture(self) -> Image.Image:
-        png = self.image.value
-        if not png:
-            return Image.new("RGB", (480, 120), "white")
-        with Image.open(io.BytesIO(png)) as image:
-            return image.convert("RGB")
+        return png_picture(self.image.value)
 
     def _render(self) -> tuple[bytes, int, str, str]:
         """PNG, its width, the summary and the table of significant cells (pure; runs off the loop)."""
         comparison = self.comparison
-        figure = comparison.figure(dpi=FIGURE_DPI)
-        out = io.BytesIO()
-        figure.savefig(out, format="png", dpi=FIGURE_DPI)
+        png, width = figure_png(comparison.figure(dpi=FIGURE_DPI))
         hits = comparison.significant()
         columns = ["move", "param", "metric", "n", "diff", "low", "high", "effect", "p_adj"]
         table = hits[columns].to_html(index=False, float_format=lambda v: f"{v:.3g}", border=0) if len(hits) else ""
-        return out.getvalue(), round(figure.get_figwidth() * FIGURE_DPI), html.escape(comparison.describe()), table
+        return png, width, html.escape(comparison.describe()), table
 
     def _show(self, drawn: tuple[bytes, int, str, str]) -> None:
         png, width, summary, table = drawn
@@ -114,7 +107,7 @@ class ComparisonView(widgets.VBox):
         while True:
             done = self.comparison.done  # read before drawing: the last draw sees the final numbers
             self._show(await asyncio.to_thread(self._render))
-            self._static.refresh_soon()
+            self.static_fallback.refresh_soon()
             if done:
                 return
             await asyncio.sleep(REDRAW_SECONDS)

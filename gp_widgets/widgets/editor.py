@@ -22,7 +22,7 @@ from .canvas import FaceCanvas
 from .controls import RequestControls
 from .generate_button import GenerateButton
 from .generating import STEPS, Generating
-from .history import HistoryStrip, Shown, View
+from .history import HistoryStrip, SentImage, Shown
 from .keys import KEYS_HELP, key_action
 from .loop import KernelLoop, Latest, consume
 from .panes import ComparePanes
@@ -94,10 +94,10 @@ class FaceEditor(widgets.VBox):
         self.scrub = ScrubMode(self.session, self._aio, self.controls, self._loop, self._paint_stop,
                                lambda: self.generate_button.ask("auto"))
         """Scrub mode (:class:`~gp_widgets.widgets.scrubbing.ScrubMode`): its ``toggle``, ``ready`` stops, …"""
-        self._static = StaticFallback(self._picture, lambda: f"FaceEditor: {self.status.text}", self._loop)
+        self.static_fallback = StaticFallback(self._picture, lambda: f"FaceEditor: {self.status.text}", self._loop)
         self._generating = Generating(self.session, self.controls, self.shown_pictures, self.scrub, self._loop,
                                       ready=self.ready, show=self._show, say=self.status.say, fail=self._fail,
-                                      done=self._static.refresh_soon)
+                                      done=self.static_fallback.refresh_soon)
 
         for widget, name in ((self.status, "status"), (self.history, "history"), (self.upload, "upload"),
                              (self.save_button, "save"), (self.help, "help")):
@@ -122,7 +122,7 @@ class FaceEditor(widgets.VBox):
                           self.scrub.confirm_button, self.upload, self.zoom, self.view]),
             widgets.HBox([self.chain_button, self.save_button, self.help, self.scrub.note]),
             self.history,
-            self._static.hider,
+            self.static_fallback.hider,
         ])
         self.add_class("gp-face-editor")
         self.status.say("starting…")
@@ -239,7 +239,7 @@ class FaceEditor(widgets.VBox):
         (e.g. ``TaskFailedError``), or ``CancelledError`` if a newer request superseded it.
         """
         variant = await self._generating.generate(move, param, face, refresh=refresh)
-        await self._static.refresh()  # from the awaiting cell too, so an executing notebook saves the result
+        await self.static_fallback.refresh()  # from the awaiting cell too, so an executing notebook saves the result
         return variant
 
     def save(self, path: str | Path | None = None) -> Path:
@@ -260,7 +260,7 @@ class FaceEditor(widgets.VBox):
         super().close()
 
     def _ipython_display_(self) -> None:
-        self._static.show(self)
+        self.static_fallback.show(self)
 
     def _picture(self) -> Image.Image:
         """The photo with its face boxes beside the shown variant: what the saved notebook keeps."""
@@ -316,7 +316,7 @@ class FaceEditor(widgets.VBox):
         self._sync_buttons()
         self.scrub.restart()
         self.status.say(faces_line(len(faces), time.monotonic() - started))
-        self._static.refresh_soon()
+        self.static_fallback.refresh_soon()
 
     def _on_upload(self, change: dict[str, Any]) -> None:
         if change["new"]:
@@ -336,14 +336,14 @@ class FaceEditor(widgets.VBox):
     def _pick(self, entry: Entry) -> None:
         """Show a variant from the history."""
         self._show(entry)
-        self._static.refresh_soon()
+        self.static_fallback.refresh_soon()
 
     def _show(self, entry: Entry) -> None:
         self.shown_pictures.show(entry)
         self.scrub.shown_elsewhere()
         self._sync_buttons()
 
-    def _paint_stop(self, param: float, stop: View) -> None:
+    def _paint_stop(self, param: float, stop: SentImage) -> None:
         """A scrub stop's variant on the result pane, at once (its original left of the divider)."""
         if self.shown_pictures.show_stop(stop):
             label = request_label(self.move.value, param, self.face.value or 0)
@@ -394,4 +394,4 @@ class FaceEditor(widgets.VBox):
 
     def _fail(self, exc: BaseException, what: str) -> None:
         self.status.say(f"{what}: {error_line(exc)}", error=True)
-        self._static.refresh_soon()
+        self.static_fallback.refresh_soon()

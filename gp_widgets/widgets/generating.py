@@ -13,6 +13,7 @@ from typing import Any
 from PIL import Image
 
 from ..api import GalleryItem, Move, check_param
+from ..api.constants import CellStatus, TaskStatus
 from ..api.errors import InvalidInputError
 from ..api.portal import Future
 from ..editing.labels import request_label, task_line
@@ -99,7 +100,8 @@ class Generating:
 
         def on_update(item: GalleryItem) -> None:
             # "complete" is said once the variant is shown; until then it is on its way
-            state = "downloading" if item.task.done and not item.task.failed else item.status or "waiting"
+            state = (CellStatus.downloading if item.task.done and not item.task.failed
+                     else item.status or TaskStatus.waiting)
             self._say(task_line(what, state, time.monotonic() - started))
 
         try:
@@ -133,7 +135,7 @@ class Generating:
             self._scrub.release()
         steps["finished"] = time.time()
         self.timings = steps
-        self._say(task_line(what, "complete", time.monotonic() - started))
+        self._say(task_line(what, CellStatus.complete, time.monotonic() - started))
         self._done()
         return variant
 

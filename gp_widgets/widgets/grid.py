@@ -78,7 +78,7 @@ def _cell_text(rec: CellRecord) -> str:
     if rec.status == CellStatus.complete:
         return "view" if rec.seconds is None else f"{rec.seconds:.1f} s"
     if rec.status == CellStatus.failed:
-        return rec.error_code or "failed"
+        return rec.error_code or str(CellStatus.failed)
     return _LABEL.get(rec.status, str(rec.status))
 
 
@@ -122,8 +122,8 @@ class SweepGrid(RunView, widgets.VBox):
         heading = widgets.HTML(f"<b>{html.escape(title or self.sweep_result.title())}</b>")
         bar = widgets.HBox([self.progress, self.progress_label, self.cancel_button])
         self.view.observe(lambda change: self._loop.call(self._show_all), names="value")
-        self._static = StaticFallback(self._picture, self._describe, self._loop)
-        super().__init__([heading, bar, self.view, self.status, self.grid, self.detail, self._static.hider])
+        self.static_fallback = StaticFallback(self._picture, self._describe, self._loop)
+        super().__init__([heading, bar, self.view, self.status, self.grid, self.detail, self.static_fallback.hider])
         self.add_class("gp-sweep-grid")
         run.on_change(self._changed)
         if run.done:
@@ -170,7 +170,7 @@ class SweepGrid(RunView, widgets.VBox):
     # -- static fallback (what a saved notebook shows without a kernel) ----------------------------
 
     def _ipython_display_(self) -> None:
-        self._static.show(self)
+        self.static_fallback.show(self)
 
     def _describe(self) -> str:
         return f"{self.sweep_result.title()}: {self.progress_label.value}"
@@ -192,7 +192,7 @@ class SweepGrid(RunView, widgets.VBox):
     def _finished(self) -> None:
         self._flush()
         self.cancel_button.disabled = True
-        self._static.refresh_soon()
+        self.static_fallback.refresh_soon()
 
     def _changed(self, rec: CellRecord) -> None:
         self._loop.call(self._mark, self.sweep_result.index(rec.cell))
@@ -230,7 +230,7 @@ class SweepGrid(RunView, widgets.VBox):
         self.grid.show({i: self._state(i) for i in range(len(self._cells))})
         if self.view.value == "diff":
             self._refresh_diffs()
-        self._static.refresh_soon()
+        self.static_fallback.refresh_soon()
 
     def _refresh_diffs(self) -> None:
         """Colour the diff maps with the grid's shared scale, off the loop; cells whose scale changed are redone."""

@@ -14,13 +14,13 @@ from ..editing.session import EditorSession, Entry
 from ..imaging import Encoded, open_rgb
 from .canvas import CompareCanvas, FaceCanvas
 
-__all__ = ["HISTORY_THUMB_HEIGHT", "HistoryStrip", "Shown", "View", "view"]
+__all__ = ["HISTORY_THUMB_HEIGHT", "HistoryStrip", "SentImage", "Shown", "sent_image"]
 
 HISTORY_THUMB_HEIGHT = 72
 
 
 @dataclass(frozen=True)
-class View:
+class SentImage:
     """A photo or variant as the browser gets it: one ``Image`` widget, sent once."""
 
     image: widgets.Image
@@ -28,11 +28,11 @@ class View:
     height: int
 
 
-def view(encoded: Encoded) -> View:
+def sent_image(encoded: Encoded) -> SentImage:
     """Fills the result pane, which has the canvas's size, so both show at the same scale."""
     layout = widgets.Layout(width="100%", height="auto")
-    return View(widgets.Image(value=encoded.data, format=encoded.format, layout=layout), encoded.width,
-                encoded.height)
+    return SentImage(widgets.Image(value=encoded.data, format=encoded.format, layout=layout), encoded.width,
+                     encoded.height)
 
 
 class HistoryStrip(widgets.HBox):
@@ -79,26 +79,26 @@ class Shown:
     def __init__(self, session: EditorSession, result: CompareCanvas, canvas: FaceCanvas,
                  strip: HistoryStrip) -> None:
         self._session, self._result, self._canvas, self._strip = session, result, canvas, strip
-        self._views: dict[str, View] = {}
-        self._diffs: dict[str, View] = {}
+        self._images: dict[str, SentImage] = {}
+        self._diffs: dict[str, SentImage] = {}
 
     def has(self, item_id: str) -> bool:
-        return item_id in self._views
+        return item_id in self._images
 
-    def add(self, item_id: str, encoded: Encoded) -> View:
+    def add(self, item_id: str, encoded: Encoded) -> SentImage:
         """A photo or variant, as the browser gets it (sent once)."""
-        self._views[item_id] = view(encoded)
-        return self._views[item_id]
+        self._images[item_id] = sent_image(encoded)
+        return self._images[item_id]
 
-    def add_heat_map(self, variant_id: str, encoded: Encoded) -> View:
-        self._diffs[variant_id] = view(encoded)
+    def add_heat_map(self, variant_id: str, encoded: Encoded) -> SentImage:
+        self._diffs[variant_id] = sent_image(encoded)
         return self._diffs[variant_id]
 
-    def get(self, item_id: str) -> View:
-        return self._views[item_id]
+    def get(self, item_id: str) -> SentImage:
+        return self._images[item_id]
 
     def picture(self, item_id: str) -> widgets.Image | None:
-        shown = self._views.get(item_id)
+        shown = self._images.get(item_id)
         return shown.image if shown else None
 
     def heat_map(self, variant_id: str) -> widgets.Image | None:
@@ -109,20 +109,20 @@ class Shown:
         """``entry``'s variant on the result pane (with its heat map when made), highlighted in the history."""
         self._session.shown = entry
         item = entry.item
-        after = self._views[item.id]
+        after = self._images[item.id]
         source = self._session.source
-        original = self._views[item.source_id or (source.id if source else "")]
+        original = self._images[item.source_id or (source.id if source else "")]
         diff = self._diffs.get(item.id)
         self._result.show(after.image, original.image, diff.image if diff else None, after.width, after.height,
                           self._canvas.relative_crop)
         self._strip.mark(entry)
 
-    def show_stop(self, stop: View) -> bool:
+    def show_stop(self, stop: SentImage) -> bool:
         """A scrub stop's variant beside the photo's original, at once; False when there is no photo."""
         source = self._session.source
-        if source is None or source.id not in self._views:
+        if source is None or source.id not in self._images:
             return False
-        self._result.show(stop.image, self._views[source.id].image, None, stop.width, stop.height,
+        self._result.show(stop.image, self._images[source.id].image, None, stop.width, stop.height,
                           self._canvas.relative_crop)
         return True
 
@@ -137,10 +137,10 @@ class Shown:
     def pictures(self) -> tuple[Image.Image | None, Image.Image | None]:
         """The photo and the shown variant as PIL images (for the static fallback)."""
         source, shown = self._session.source, self._session.shown
-        photo = open_rgb(self._views[source.id].image.value) if source and source.id in self._views else None
-        variant = open_rgb(self._views[shown.item.id].image.value) if shown else None
+        photo = open_rgb(self._images[source.id].image.value) if source and source.id in self._images else None
+        variant = open_rgb(self._images[shown.item.id].image.value) if shown else None
         return photo, variant
 
     def close(self) -> None:
-        for shown in (*self._views.values(), *self._diffs.values()):
+        for shown in (*self._images.values(), *self._diffs.values()):
             shown.image.close()

@@ -1,19 +1,18 @@
 """The editor's two panes side by side: the photo (faces to pick) and the result, compared to it.
 
-:class:`ComparePanes` owns the zoom button (both panes show the same crop), the view switch (variant,
-before | after divider, difference heat map) and the divider slider shown in the swipe view.
+:class:`ComparePanes` owns the zoom button (both panes show the same crop), the result pane's mode switch
+(``view``: variant, before | after divider, difference heat map; :data:`~gp_widgets.widgets.canvas.RESULT_MODES`)
+and the divider slider shown in the swipe mode.
 """
 
 from __future__ import annotations
 
 import ipywidgets as widgets
 
-from .canvas import CompareCanvas, FaceCanvas
+from .canvas import RESULT_MODES, CompareCanvas, FaceCanvas
 from .loop import KernelLoop
 
-__all__ = ["VIEWS", "ComparePanes"]
-
-VIEWS = (("variant", "variant"), ("before | after", "swipe"), ("difference", "diff"))
+__all__ = ["ComparePanes"]
 
 
 class ComparePanes(widgets.HBox):
@@ -24,7 +23,8 @@ class ComparePanes(widgets.HBox):
         self.result = CompareCanvas(loop)
         self.zoom = widgets.ToggleButton(description="zoom to face", icon="search-plus", disabled=True,
                                          tooltip="zoom both panes to the selected face (or double-click a box)")
-        self.view = widgets.ToggleButtons(options=VIEWS, value="variant", disabled=True,
+        modes = [(label, mode) for mode, label in RESULT_MODES.items()]
+        self.view = widgets.ToggleButtons(options=modes, value="variant", disabled=True,
                                           tooltips=["the variant",
                                                     "drag across the result: original left, variant right",
                                                     "|variant − original| as a heat map"],

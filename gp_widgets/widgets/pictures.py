@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont
 
 from ..api import Face
+from ..api.constants import CellStatus
 from ..imaging import fit_size, open_rgb
 from .canvas import BOX_COLOR, SELECTED_COLOR
 from .geometry import stroke_width, to_canvas
 
-__all__ = ["Panel", "Tile", "side_by_side", "tile_sheet"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["FIGURE_DPI", "Panel", "Tile", "figure_png", "png_picture", "side_by_side", "tile_sheet"]
 
 BACKGROUND = (255, 255, 255)
 PLACEHOLDER = (236, 236, 236)
@@ -23,6 +29,8 @@ MUTED = (120, 120, 120)
 ERROR = (176, 0, 32)
 PANEL_SIDE = 448
 MARGIN = 8
+FIGURE_DPI = 90
+"""The resolution of the matplotlib figures a widget shows live (the study view's, the comparison's)."""
 
 
 @functools.lru_cache(maxsize=16)
@@ -130,7 +138,22 @@ def tile_sheet(rows: Sequence[Sequence[Tile]], row_labels: Sequence[str], col_la
             if tile.failed:  # the code inside the tile, wrapped at underscores, as the live grid shows it
                 draw.multiline_text((left + cell / 2, top + cell / 2), tile.text.replace("_", "_\n"), fill=ERROR,
                                     font=small, anchor="mm", align="center")
-            text = _fit(draw, "failed" if tile.failed else tile.text, small, cell)
+            text = _fit(draw, str(CellStatus.failed) if tile.failed else tile.text, small, cell)
             draw.text((left + cell / 2, top + cell + status / 2), text, fill=ERROR if tile.failed else MUTED,
                       font=small, anchor="mm")
     return sheet
+
+
+def figure_png(figure: Figure) -> tuple[bytes, int]:
+    """``figure`` as PNG bytes at :data:`FIGURE_DPI`, and its width in pixels."""
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=FIGURE_DPI)
+    return out.getvalue(), round(figure.get_figwidth() * FIGURE_DPI)
+
+
+def png_picture(png: bytes) -> Image.Image:
+    """The picture of a widget's PNG (a blank sheet while it has none yet): its static fallback."""
+    if not png:
+        return Image.new("RGB", (480, 120), "white")
+    with Image.open(io.BytesIO(png)) as image:
+        return image.convert("RGB")

@@ -14,12 +14,13 @@ __all__ = ["RunView"]
 
 
 class RunView:
-    """A mixin for the grid and the study view (``run``, ``_loop`` and ``_static`` are set by the widget,
+    """A mixin for the grid and the study view (``run``, ``_loop`` and ``static_fallback`` are set by the widget,
     which spawns :meth:`_watch` on its loop while the run goes on)."""
 
     run: RunHandle[Any]
     _loop: KernelLoop
-    _static: StaticFallback
+    static_fallback: StaticFallback
+    """What a saved notebook shows of the widget (``bundle()``: the picture and text it saves)."""
 
     async def _watch(self) -> None:
         try:
@@ -49,14 +50,14 @@ class RunView:
     async def _wait(self) -> list[dict[str, Any]]:
         records = await self.run
         await self._draw_final()
-        await self._static.refresh()  # from the awaiting cell too, so an executing notebook saves the final picture
+        await self.static_fallback.refresh()  # from the awaiting cell too: a notebook run saves the final picture
         return records
 
     def result(self, timeout: float | None = None) -> list[dict[str, Any]]:
         """Block until the run is done and return the records (see :meth:`RunHandle.result`)."""
         records = self.run.result(timeout)
         self._draw_final_now()
-        self._static.refresh_now()
+        self.static_fallback.refresh_now()
         return records
 
     async def _draw_final(self) -> None:

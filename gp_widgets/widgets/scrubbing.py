@@ -22,7 +22,7 @@ from ..editing.session import EditorSession, encode_shown
 from ..sweeps.records import CellRecord
 from ..sweeps.run import SweepRun
 from .controls import RequestControls
-from .history import View, view
+from .history import SentImage, sent_image
 from .loop import KernelLoop, Latest
 from .scrub_strip import ScrubStrip
 
@@ -38,7 +38,7 @@ class ScrubMode:
     ``refine()`` asks for the exact value the page shows (a Generate); ``say(text)`` sets the status line."""
 
     def __init__(self, session: EditorSession, aio: AsyncClient, controls: RequestControls, loop: KernelLoop,
-                 paint: Callable[[float, View], Any], refine: Callable[[], Any], *,
+                 paint: Callable[[float, SentImage], Any], refine: Callable[[], Any], *,
                  concurrency: int = SCRUB_CONCURRENCY) -> None:
         self._session, self._aio, self._controls, self._loop = session, aio, controls, loop
         self._paint, self._refine = paint, refine
@@ -59,7 +59,7 @@ class ScrubMode:
         self._waiting: Key | None = None  # a fill waiting for its confirmation click
         self._run: SweepRun | None = None
         self._runner: ScrubFill | None = None
-        self._views: dict[float, View] = {}
+        self._images: dict[float, SentImage] = {}
         self._holds = 0
         self._to_confirm = 0
         self.shown_stop: float | None = None
@@ -79,7 +79,7 @@ class ScrubMode:
     @property
     def ready(self) -> list[float]:
         """The stops whose variant can be painted at once, ascending."""
-        return sorted(self._views)
+        return sorted(self._images)
 
     @property
     def filling(self) -> bool:
@@ -97,7 +97,7 @@ class ScrubMode:
 
     def picture(self, stop: float) -> Any:
         """The ``Image`` widget of a ready stop's variant, or None."""
-        ready = self._views.get(stop)
+        ready = self._images.get(stop)
         return ready.image if ready else None
 
     # -- control -----------------------------------------------------------------------------
@@ -114,7 +114,7 @@ class ScrubMode:
         if self._run is not None:
             self._run.cancel()
         self._run = self._runner = self._key = self._waiting = None
-        self._views.clear()
+        self._images.clear()
         self.shown_stop = None
         self.confirm_button.layout.display = "none"
         self.strip.ready, self.strip.stops, self.strip.shown = [], [], None
@@ -140,11 +140,11 @@ class ScrubMode:
 
     def moved(self, value: float) -> None:
         """The slider moved while scrubbing: paint the nearest ready stop's variant at once."""
-        stop = nearest_ready(value, self._views)
+        stop = nearest_ready(value, self._images)
         if stop is None:
             return
         if stop != self.shown_stop:
-            self._paint(stop, self._views[stop])
+            self._paint(stop, self._images[stop])
             self.shown_stop = self.strip.shown = stop
 
     def shown_elsewhere(self) -> None:
@@ -153,7 +153,7 @@ class ScrubMode:
 
     def close(self) -> None:
         self.stop()
-        for ready in self._views.values():
+        for ready in self._images.values():
             ready.image.close()
 
     # -- internals ----------------------------------------------------------------------------
@@ -214,14 +214,14 @@ class ScrubMode:
         encoded, _ = await asyncio.to_thread(encode_shown, data)
         if key != self._key:
             return
-        self._views[stop] = view(encoded)
+        self._images[stop] = sent_image(encoded)
         self.strip.ready = self.ready
         self._say_progress()
         if self.on and self.shown_stop is None and abs(self._controls.param.value - stop) < 1e-9:
             self.moved(stop)
 
     def _say_progress(self) -> None:
-        self.note.value = f"scrub: {len(self._views)}/{len(self.stops)} ready"
+        self.note.value = f"scrub: {len(self._images)}/{len(self.stops)} ready"
 
 
 def _consume(future: Any) -> None:

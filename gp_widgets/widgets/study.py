@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import io
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
@@ -23,7 +22,9 @@ from ..analysis.metrics import Metric
 from ..api import AsyncClient, Client, Move
 from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
 from ..runs.handle import RunHandle
-from ..studies.study import FacesMode, Study, StudyRecord, StudyRunner
+from ..studies.study import FacesMode, Study, StudyRunner
+from ..sweeps.records import CellRecord
+from .pictures import figure_png, png_picture
 from .runview import RunView
 from .static import StaticFallback
 
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["PANELS", "REDRAW_SECONDS", "StudyView", "study"]
 
 REDRAW_SECONDS = 0.5
-FIGURE_DPI = 90
 PANELS = {"curves": "Curves", "tradeoff": "Trade-off", "accuracy": "Accuracy at budget", "leakage": "Leakage"}
 """The view's figures: aggregate curves, and the study's paper figures with their defaults."""
 
@@ -78,6 +78,8 @@ class StudyView(RunView, widgets.VBox):
         self._stale = False
         self._drawing = asyncio.Lock()  # draws land in the order they started: the final one last
         self._draws = 0  # in flight; ``_rendering`` ends with the last of them
+        self.figures_drawn = 0
+        """How many times the figure was drawn (a burst of finished cells is one redraw)."""
         self._grid: SweepGrid | None = None
 
         self.progress = widgets.IntProgress(value=0, min=0, max=max(1, len(self.study.records)), description="study")
@@ -98,10 +100,10 @@ class StudyView(RunView, widgets.VBox):
         self.drill = widgets.Output()
         heading = widgets.HTML(f"<b>{html.escape(self._title())}</b>")
         bar = widgets.HBox([self.progress, self.progress_label, self.cancel_button])
-        self._static = StaticFallback(self._picture, self._describe, self._loop)
-        self._static.live_only(self.figure)  # saved state would draw it beside the fallback picture of it
+        self.static_fallback = StaticFallback(self._picture, self._describe, self._loop)
+        self.static_fallback.live_only(self.figure)  # saved state would draw it beside the fallback picture of it
         super().__init__([heading, bar, self.failures, self.panel, self.figure,
-                          widgets.HBox([self.photo, self.open_button]), self.drill, self._static.hider])
+                          widgets.HBox([self.photo, self.open_button]), self.drill, self.static_fallback.hider])
         self.add_class("gp-study")
         run.on_change(self._changed)
         self._refresh()
@@ -123,18 +125,14 @@ class StudyView(RunView, widgets.VBox):
     # -- static fallback (what a saved notebook shows without a kernel) ----------------------------
 
     def _ipython_display_(self) -> None:
-        self._static.show(self)
+        self.static_fallback.show(self)
 
     def _describe(self) -> str:
         return f"{self._title()}: {self.progress_label.value}"
 
     def _picture(self) -> Image.Image:
         """The aggregate figure last drawn (a blank sheet before the first draw)."""
-        png = self.figure.value
-        if not png:
-            return Image.new("RGB", (480, 120), "white")
-        with Image.open(io.BytesIO(png)) as image:
-            return image.convert("RGB")
+        return png_picture(self.figure.value)
 
     # -- live display ------------------------------------------------------------------------
 
@@ -142,7 +140,12 @@ class StudyView(RunView, widgets.VBox):
         self.cancel_button.disabled = True
         self._refresh()
 
-    def _changed(self, rec: StudyRecord) -> None:
+    @property
+    def redrawing(self) -> bool:
+        """Whether a redraw of the figure is scheduled or under way (the figure may not show the latest cells)."""
+        return self._redraw is not None or self._rendering
+
+    def _changed(self, rec: CellRecord) -> None:
         if CellStatus(rec.status).final:
             self._loop.call(self._schedule)
 
@@ -178,11 +181,12 @@ class StudyView(RunView, widgets.VBox):
         self._draws += 1
         try:
             async with self._drawing:
-                png, width = await asyncio.to_thread(_png, self.study, self.panel.value)
+                png, width = await asyncio.to_thread(panel_png, self.study, self.panel.value)
                 with self.figure.hold_sync():
                     self.figure.value = png
                     self.figure.width = str(width)  # its own size, not stretched to the output's width
-            self._static.refresh_soon()
+                self.figures_drawn += 1
+            self.static_fallback.refresh_soon()
         finally:
             self._draws -= 1
             if not self._draws:
@@ -214,7 +218,7 @@ class StudyView(RunView, widgets.VBox):
         await self._draw()  # the final curves
 
     def _draw_final_now(self) -> None:
-        png, _ = _png(self.study, self.panel.value)
+        png, _ = panel_png(self.study, self.panel.value)
         self.figure.value = png
 
     def to_dataframe(self) -> pandas.DataFrame:
@@ -246,9 +250,6 @@ def _panel_figure(study: Study, panel: str) -> Figure:
         return figure
 
 
-def _png(study: Study, panel: str = "curves") -> tuple[bytes, int]:
+def panel_png(study: Study, panel: str = "curves") -> tuple[bytes, int]:
     """The figure of ``panel`` (default: the aggregate curves) as PNG bytes, and its width in pixels."""
-    figure = _panel_figure(study, panel)
-    out = io.BytesIO()
-    figure.savefig(out, format="png", dpi=FIGURE_DPI)
-    return out.getvalue(), round(figure.get_figwidth() * FIGURE_DPI)
+    return figure_png(_panel_figure(study, panel))

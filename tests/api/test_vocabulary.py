@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 
 import pytest
 
 from gp_widgets.api.constants import PARAM_LIMIT, CellStatus, TaskStatus
 from gp_widgets.api.errors import HINTS, BadRequestError, hint
+from gp_widgets.api.models import Move
 from gp_widgets.editing.labels import error_line
+from gp_widgets.local.contract import openapi_document
 from gp_widgets.sweeps.records import CellRecord
 from gp_widgets.sweeps.spec import Cell, SweepSpec
 
 
-def _openapi() -> dict:
-    return json.loads(resources.files("gp_widgets.local").joinpath("openapi.json").read_text())
-
-
 def test_task_statuses_are_the_contract_s() -> None:
-    schema = _openapi()["components"]["schemas"]
+    schema = openapi_document()["components"]["schemas"]
     assert [s.value for s in TaskStatus] == schema["task"]["properties"]["status"]["enum"]
 
 
 def test_every_hint_is_for_a_code_the_contract_knows() -> None:
-    schema = _openapi()["components"]["schemas"]
+    schema = openapi_document()["components"]["schemas"]
     codes = set(schema["error"]["properties"]["code"]["enum"]) | set(schema["taskError"]["properties"]["code"]["enum"])
     assert set(HINTS) <= codes
 
@@ -51,12 +48,30 @@ def test_errors_and_widgets_word_a_code_the_same_way() -> None:
 
 
 def test_the_moves_are_the_contract_s_and_the_engine_edits_the_local_ones() -> None:
-    """Adding a move is the ``Move`` member and its edit in the engine's table: this ties the three."""
-    from gp_widgets.api.models import Move
-    from gp_widgets.local.edits import EDIT_MOVES
+    """Adding a move is the ``Move`` member and, for a move the engine emulates, one ``@edit`` function: the
+    contract's request body and item list exactly the ``Move`` members, and the engine's table is the local set."""
+    from gp_widgets.local.edits import EDIT_MOVES, EDITS
 
-    schemas = _openapi()["components"]["schemas"]
-    enums = [prop["enum"] for schema in schemas.values() for name, prop in schema.get("properties", {}).items()
-             if name == "move" and "enum" in prop]
-    assert enums and all(enum == [m.value for m in Move] for enum in enums)
-    assert EDIT_MOVES == {m.value for m in Move if m.local}
+    schemas = openapi_document()["components"]["schemas"]
+    assert schemas["Change"]["properties"]["move"]["enum"] == [m.value for m in Move]
+    assert schemas["data"]["properties"]["move"]["enum"] == [m.value for m in Move]
+    assert set(EDITS) == EDIT_MOVES == {m.value for m in Move if m.local}
+
+
+def test_no_module_compares_a_status_with_a_literal_of_its_own() -> None:
+    """``api/constants.py`` is the one spelling of the statuses: code compares with ``TaskStatus`` and ``CellStatus``
+    (a literal ``"complete"`` in a comparison would go on compiling after a rename)."""
+    import ast
+    from pathlib import Path
+
+    import gp_widgets
+
+    words = {s.value for s in TaskStatus} | {s.value for s in CellStatus}
+    found = []
+    for path in Path(gp_widgets.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare):
+                for side in (node.left, *node.comparators):
+                    if isinstance(side, ast.Constant) and side.value in words:
+                        found.append(f"{path.name}:{node.lineno} {side.value!r}")
+    assert not found, found

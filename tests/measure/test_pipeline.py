@@ -54,7 +54,7 @@ def test_a_cached_variant_is_measured_once_and_a_rerun_submits_nothing(photo, bo
     cache = VariantCache("http://127.0.0.1:1/api/v0", "key", tmp_path)
     variant = png(samples.portrait().rotate(3))
     first = measure_once(Pipeline(cache=cache), variant, photo, box)
-    assert first.measured == 6 and not any(math.isnan(v.value) for v in first.values.values())
+    assert first.measured == len(Pipeline().metrics) and not any(math.isnan(v.value) for v in first.values.values())
     assert 0 < first.values["identity"].value < 0.6
     assert cache.meta_path("v1", "measure").is_file() and cache.meta_path("doc", "measure").is_file()
     assert cache.meta_path("v1", "views").is_file()

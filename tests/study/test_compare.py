@@ -3,13 +3,17 @@ the same study twice, and inputs that cannot be paired. No engine."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from gp_widgets.api.constants import CellStatus
 from gp_widgets.studies.compare import CompareError, compare
-from gp_widgets.studies.study import Study, StudyPhoto, StudyRecord
+from gp_widgets.studies.study import Study, StudyPhoto
+from gp_widgets.sweeps.records import CellRecord
+from gp_widgets.sweeps.spec import Cell
 
 METRICS = [{"name": "smile", "unit": "", "role": "target", "higher_is_better": True},
            {"name": "identity", "unit": "", "role": "identity", "higher_is_better": False},
@@ -27,7 +31,7 @@ def make_study(rng: np.random.Generator, photos: int = 16, shas: bool = True) ->
                 values = {"smile": (x if move == "smile" else 0.1 * x) + base + rng.normal(0, 0.2),
                           "identity": 0.3 * abs(x) + rng.normal(0, 0.05),
                           "mad_outside": abs(rng.normal(0.01, 0.005))}
-                records.append(StudyRecord(p, 0, move, x, CellStatus.complete, values=values))
+                records.append(CellRecord(Cell(p, 0, move, x), CellStatus.complete, metrics=values))
     names = [f"p{i}.jpg" for i in range(photos)]
     infos: list[StudyPhoto | None] = [StudyPhoto(i, n, f"sha{i}" if shas else None, f"d{i}", ((0, 0, 1, 1),), (0,))
                                       for i, n in enumerate(names)]
@@ -35,8 +39,7 @@ def make_study(rng: np.random.Generator, photos: int = 16, shas: bool = True) ->
 
 
 def copy(study: Study, change) -> Study:
-    records = [StudyRecord(r.photo, r.face, r.move, r.param, r.status, values=change(r, dict(r.values)))
-               for r in study.records]
+    records = [CellRecord(r.cell, r.status, metrics=change(r, dict(r.metrics))) for r in study.records]
     return Study(study.moves, study.params, study.faces, study.metrics, study.names, study.photos, records)
 
 
@@ -44,9 +47,9 @@ SHIFTED = {("smile", 0.5), ("smile", 1.0), ("age", -1.0)}
 
 
 def shifted(noise: float, rng: np.random.Generator):
-    def change(r: StudyRecord, v: dict) -> dict:
+    def change(r: CellRecord, v: dict) -> dict:
         v = {k: x + rng.normal(0, noise) for k, x in v.items()}
-        if (r.move, r.param) in SHIFTED:
+        if (r.cell.move, r.cell.param) in SHIFTED:
             v["smile"] += 0.5
         return v
     return change
@@ -110,7 +113,7 @@ def test_photos_pair_by_content_not_by_index() -> None:
     order = [5, 4, 3, 2, 1, 0]
     b = copy(a, lambda r, v: v)
     for r in b.records:
-        r.photo = order[r.photo]
+        r.cell = dataclasses.replace(r.cell, image=order[r.cell.image])
     b.photos = [a.photos[order.index(i)] for i in range(6)]
     assert not compare(a, b).table()["diff"].any()
 
@@ -124,7 +127,7 @@ def test_refusals_are_clear() -> None:
         compare(a, other)
     moved = copy(a, lambda r, v: v)
     for r in moved.records:
-        r.param += 10
+        r.cell = dataclasses.replace(r.cell, param=r.cell.param + 10)
     with pytest.raises(CompareError, match="no common cells"):
         compare(a, moved)
     with pytest.raises(CompareError, match="not measured on both"):

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from PIL import Image
+from waiting import until
 
 import gp_widgets as gp
 from gp_widgets.widgets.study import PANELS
@@ -34,8 +35,7 @@ async def test_a_study_against_its_saved_copy_and_every_panel(client, tmp_path) 
     for panel in PANELS:
         view.panel.value = panel
         await asyncio.sleep(0)
-        while view._rendering:
-            await asyncio.sleep(0.05)
+        await until(lambda: not view.redrawing, timeout=60, what=f"the {panel} panel")
         with Image.open(io.BytesIO(bytes(view.figure.value))) as image:
             assert image.width > 200
             image.save(tmp_path / f"panel-{panel}.png")

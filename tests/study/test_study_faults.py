@@ -75,10 +75,10 @@ async def test_faults_and_two_engine_kills(tmp_path) -> None:
 
             again = StudyRunner(*args, client=client, executor=pool, cache_dir=tmp_path / "cache")
             await again.run()
-        done_before = {(r.photo, r.move, r.param): r.values for r in complete}
+        done_before = {r.cell: r.metrics for r in complete}
         for rec in again.result.records:
-            if (rec.photo, rec.move, rec.param) in done_before:
-                assert rec.status == "complete" and rec.values == done_before[(rec.photo, rec.move, rec.param)]
+            if rec.cell in done_before:
+                assert rec.status == "complete" and rec.metrics == done_before[rec.cell]
         assert again.result.stats.measured <= 36 - len(complete)  # only cells that had failed are measured
     finally:
         await client.aclose()
@@ -102,32 +102,32 @@ SCRIPT = textwrap.dedent("""
 
 
 @pytest.mark.timeout(240)
-def test_a_study_killed_mid_run_resumes_from_whole_cache_entries(tmp_path) -> None:
+def test_a_study_killed_mid_run_resumes_from_whole_cache_entries(engine_for, tmp_path) -> None:
+    """The study's process is killed, not the engine: a shared one serves it."""
     cache = tmp_path / "cache"
-    with start_engine(data_dir=tmp_path / "engine", latency=0.3, workers=2, api_key=KEY) as engine:
-        script = SCRIPT.format(here=str(HERE), key=KEY, url=engine.base_url, cache=str(cache))
-        proc = subprocess.Popen([sys.executable, "-c", script], env=dict(os.environ), start_new_session=True)
-        try:
-            deadline = time.monotonic() + 120
-            while len(list(cache.rglob("*.measure.json"))) < 5:
-                assert proc.poll() is None, "the study process ended before it was killed"
-                assert time.monotonic() < deadline
-                time.sleep(0.05)
-        finally:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        measured_before = len(list(cache.rglob("*.measure.json")))
-        # a write cut short leaves only a temp file (never a damaged entry); plant both kinds of damage
-        measure = next(cache.rglob("*.measure.json"))
-        (measure.parent / ".tmp-cut.json").write_text('{"values": {"face_')
-        variant = next(p for p in cache.rglob("*.bin"))
-        variant.write_bytes(variant.read_bytes()[:64])
+    engine = engine_for(latency=0.3, workers=2)
+    script = SCRIPT.format(here=str(HERE), key=engine.api_key, url=engine.base_url, cache=str(cache))
+    proc = subprocess.Popen([sys.executable, "-c", script], env=dict(os.environ), start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(cache.rglob("*.measure.json"))) < 5:
+            assert proc.poll() is None, "the study process ended before it was killed"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    measured_before = len(list(cache.rglob("*.measure.json")))
+    # a write cut short leaves only a temp file (never a damaged entry); plant both kinds of damage
+    measure = next(cache.rglob("*.measure.json"))
+    (measure.parent / ".tmp-cut.json").write_text('{"values": {"face_')
+    variant = next(p for p in cache.rglob("*.bin"))
+    variant.write_bytes(variant.read_bytes()[:64])
 
-        client = gp.Client(api_key=KEY, base_url=engine.base_url)
-        with ThreadPoolExecutor(2) as pool:
-            runner = StudyRunner(gp.samples.corpus(4), ["smile", "age"], [-1.0, 1.0, 2.0], [FaceChange()],
-                                 client=client, executor=pool, cache_dir=cache)
-            asyncio.run(runner.run())
+    with gp.Client(api_key=engine.api_key, base_url=engine.base_url) as client, ThreadPoolExecutor(2) as pool:
+        runner = StudyRunner(gp.samples.corpus(4), ["smile", "age"], [-1.0, 1.0, 2.0], [FaceChange()],
+                             client=client, executor=pool, cache_dir=cache)
+        asyncio.run(runner.run())
     result = runner.result
     assert {r.status for r in result.records} == {"complete"}
     assert result.stats.measures_cached >= measured_before - 1

@@ -38,7 +38,7 @@ def test_every_cell_is_measured_and_aggregated(client, pool, tmp_path) -> None:
     result = runner.result
     assert len(result.records) == 3 * 2 * 3 and result.done
     assert {r.status for r in result.records} == {"complete"}
-    assert all(math.isfinite(r.values["face_change"]) for r in result.records)
+    assert all(math.isfinite(r.metrics["face_change"]) for r in result.records)
     assert "complete" in changes and "submitted" in changes
     points = {(p.move, p.param): p.interval for p in result.curves()}
     assert points[("smile", 0.0)].mean < points[("smile", 1.0)].mean
@@ -54,7 +54,7 @@ def test_a_rerun_downloads_nothing_and_computes_no_metric(client, pool, tmp_path
     first = study(gp.samples.corpus(2), client, pool, tmp_path).result
     again = study(gp.samples.corpus(2), client, pool, tmp_path).result
     assert again.stats.downloads == 0 and again.stats.measured == 0 and again.stats.measures_cached == 12
-    assert [r.values for r in again.records] == [r.values for r in first.records]
+    assert [r.metrics for r in again.records] == [r.metrics for r in first.records]
     assert [r.variant_id for r in again.records] == [r.variant_id for r in first.records]
 
 
@@ -62,7 +62,7 @@ def test_failures_keep_their_code_and_the_study_goes_on(client, pool, tmp_path) 
     blank = Image.new("RGB", (160, 160), (90, 90, 90))
     result = study([blank, gp.samples.portrait()], client, pool, tmp_path, moves=["smile", "FemaleAsian"],
                    params=[1.0]).result
-    codes = {(r.photo, r.move): (r.status, r.error_code) for r in result.records}
+    codes = {(r.cell.image, r.cell.move): (r.status, r.error_code) for r in result.records}
     assert codes[(0, "smile")] == ("failed", "no_face")
     assert codes[(1, "smile")] == ("complete", None)
     assert codes[(1, "FemaleAsian")] == ("failed", "move_unavailable_offline")
@@ -76,9 +76,9 @@ def test_all_faces_of_a_group_photo(client, pool, tmp_path) -> None:
                    metrics=[FaceChange(), gp.metrics.identity, gp.metrics.smile]).result
     faces = len(result.photos[0].faces)
     assert faces == 7  # the crowd of gp.samples.group(), small heads at the back included
-    assert sorted(r.face for r in result.records) == list(range(faces))
+    assert sorted(r.cell.face for r in result.records) == list(range(faces))
     assert result.photos[0].measured == tuple(range(faces))
-    values = {r.face: (r.values["identity"], r.values["smile"]) for r in result.records}
+    values = {r.cell.face: (r.metrics["identity"], r.metrics["smile"]) for r in result.records}
     assert all(0 < identity < 0.6 and smile > 0 for identity, smile in values.values()), values
 
 
@@ -91,7 +91,7 @@ def test_a_damaged_cached_variant_is_fetched_again(client, pool, tmp_path) -> No
         measure.unlink()
     again = study([gp.samples.portrait()], client, pool, tmp_path, moves=["smile"], params=[2.0]).result
     assert again.records[0].status == "complete" and again.stats.refetched == 1
-    assert again.records[0].values == record.values
+    assert again.records[0].metrics == record.metrics
 
 
 def test_a_damaged_measure_entry_is_recomputed(client, pool, tmp_path) -> None:
@@ -99,7 +99,7 @@ def test_a_damaged_measure_entry_is_recomputed(client, pool, tmp_path) -> None:
     for measure in tmp_path.rglob("*.measure.json"):
         measure.write_text("{not json")
     again = study([gp.samples.portrait()], client, pool, tmp_path, moves=["smile"], params=[2.0]).result
-    assert again.stats.measures_cached == 0 and again.records[0].values == first.records[0].values
+    assert again.stats.measures_cached == 0 and again.records[0].metrics == first.records[0].metrics
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])

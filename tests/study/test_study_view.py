@@ -10,9 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from metrics_for_tests import FaceChange
 from PIL import Image
+from waiting import until
 
 import gp_widgets as gp
-from gp_widgets.widgets.study import StudyView, _png
+from gp_widgets.widgets.study import StudyView, panel_png
 
 
 @pytest.fixture(autouse=True)
@@ -29,8 +30,7 @@ def pool():
 async def settled(view: StudyView) -> None:
     """Until the last redraw (throttled, drawn off the loop) is on screen."""
     await asyncio.sleep(0)
-    while view._redraw is not None or view._rendering:
-        await asyncio.sleep(0.05)
+    await until(lambda: not view.redrawing, timeout=60, what="the study view's last redraw")
 
 
 async def test_the_view_fills_in_and_shows_failures(client, pool, tmp_path) -> None:
@@ -45,8 +45,8 @@ async def test_the_view_fills_in_and_shows_failures(client, pool, tmp_path) -> N
     assert view.progress_label.value.startswith("12 done · 6 failed · 18 total")
     assert "no_face" in view.failures.value and "× 6" in view.failures.value
     assert "3 photos · 12 of 18 cells" in [t.get_text() for t in view.study.figure().texts]
-    assert view.figure.value == _png(view.study)[0]  # the final state is on screen
-    assert view.figure.width == str(_png(view.study)[1])
+    assert view.figure.value == panel_png(view.study)[0]  # the final state is on screen
+    assert view.figure.width == str(panel_png(view.study)[1])
     with Image.open(io.BytesIO(view.figure.value)) as png:
         assert png.format == "PNG" and png.width > 200
     assert view.cancel_button.disabled
@@ -57,14 +57,14 @@ async def test_many_changes_make_one_pending_redraw(client, pool, tmp_path) -> N
     view = gp.study(gp.samples.corpus(1), ["smile"], [1], [FaceChange()], client=client, executor=pool,
                     cache_dir=tmp_path)
     await view
-    view._redraw = None
+    await settled(view)
+    drawn = view.figures_drawn
     done = view.study.records[0]
     for _ in range(100):
-        view._changed(done)
-    handle = view._redraw
-    assert handle is not None
-    view._changed(done)
-    assert view._redraw is handle  # still the one scheduled
+        view.run.changed(done)  # as the runner reports a cell
+    assert view.redrawing
+    await settled(view)
+    assert view.figures_drawn == drawn + 1
 
 
 async def test_cancel_marks_every_unfinished_cell(client, pool, tmp_path) -> None:

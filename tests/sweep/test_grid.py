@@ -12,6 +12,7 @@ import ipywidgets as widgets
 import matplotlib
 import numpy as np
 import pytest
+from page_messages import from_page
 from PIL import Image
 from waiting import until
 
@@ -36,7 +37,7 @@ def shown(grid: gp.SweepGrid) -> list[tuple[bytes | None, str]]:
 
 def click(grid: gp.SweepGrid, index: int) -> None:
     """What a view sends when cell ``index``'s button is clicked."""
-    grid.grid._handle_custom_msg({"type": "click", "index": index}, [])
+    from_page(grid.grid, {"type": "click", "index": index})
 
 
 @pytest.fixture
@@ -106,7 +107,7 @@ def sent(grid: gp.SweepGrid) -> list[tuple[dict, list[bytes]]]:
 
 async def test_a_ready_view_gets_every_cell_and_a_toggle_comes_as_one_message(finished) -> None:
     assert sent(finished) == []  # no view yet: nothing is sent, the first ready brings everything
-    finished.grid._handle_custom_msg({"type": "ready"}, [])
+    from_page(finished.grid, {"type": "ready"})
     (full, buffers), = sent(finished)
     faces = [r.face_thumbnail for r in finished.sweep_result.records[:3]]
     assert full["full"] and [c["picture"] for c in full["cells"]] == [0, 1, 2, 3, 3, 3]  # one tile for 3 failures
@@ -120,7 +121,7 @@ async def test_a_ready_view_gets_every_cell_and_a_toggle_comes_as_one_message(fi
 
 async def test_the_grid_hides_its_own_saved_picture(finished) -> None:
     (hider,) = [w for w in finished.children if isinstance(w, Hider)]
-    assert hider.css == hide_css(finished._static.key)
+    assert hider.css == hide_css(finished.static_fallback.key)
 
 
 async def test_clicking_a_cell_shows_it_large_with_its_metadata(finished) -> None:
@@ -232,7 +233,7 @@ async def test_a_big_grid_has_every_cell_at_once_and_shows_changes_after_a_flush
     assert grid.grid.columns[49] == "+0.5" and grid.grid.columns[-1] == "+1"
     assert grid.cells[250].text == "queued" and grid.cells[250].tooltip == "gender @ +0.51"
     result.records[250].status, result.records[250].error_code = "failed", "boom"
-    grid._mark(250)
+    grid.run.changed(result.records[250])  # as the runner reports a cell
     await until(lambda: grid.cells[250].text == "boom", what="the batched flush")
     cell = grid.cells[250]
     assert cell.failed and cell.style == "danger" and cell.tooltip == "gender @ +0.51 — boom"

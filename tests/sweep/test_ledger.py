@@ -101,7 +101,7 @@ async def test_a_study_started_again_generates_nothing(fresh, engine_counts, poo
         two = await study(fresh, tmp_path, pool).run()
     assert again == {"uploads": 0, "generations": 0}
     assert [r.variant_id for r in two] == [r.variant_id for r in one]
-    assert [r.values for r in two] == [r.values for r in one]
+    assert [r.metrics for r in two] == [r.metrics for r in one]
 
 
 async def test_an_answer_on_its_way_when_cancelled_is_recorded(tmp_path) -> None:

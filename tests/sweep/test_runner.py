@@ -8,9 +8,9 @@ from collections import Counter
 
 from PIL import Image
 
+from gp_widgets.analysis.metrics import DEFAULT_METRICS
 from gp_widgets.api import AsyncClient
 from gp_widgets.imaging import THUMB_MAX_SIDE
-from gp_widgets.local.process import start_engine
 from gp_widgets.sweeps import SweepRunner, SweepSpec
 
 
@@ -27,14 +27,14 @@ async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path
         if rec.status == "complete":
             thumb = Image.open(io.BytesIO(rec.thumbnail))
             assert thumb.format == "JPEG" and max(thumb.size) <= THUMB_MAX_SIDE
-            assert set(rec.metrics) == {"mad_face", "mad_outside", "ssim_face", "identity", "smile", "landmark_shift"}
+            assert set(rec.metrics) == {m.name for m in DEFAULT_METRICS}
             assert not rec.notes, rec.notes  # every metric ran on every variant of the portrait
     smile = {r.cell.param: r.metrics for r in records if r.cell.move == "smile"}
     assert smile[0.0]["mad_face"] < 1e-3 < smile[1.0]["mad_face"]  # identity at 0, visible at 1
     assert smile[1.0]["mad_outside"] < smile[1.0]["mad_face"]  # the edit stays on the face
     assert smile[0.0]["identity"] < 0.05 and smile[0.0]["smile"] == 0.0  # param 0 is the original
     assert smile[1.0]["smile"] > 0 > smile[-1.0]["smile"]  # the smile move moves the mouth corners its way
-    assert runner.measured == 8 * 6
+    assert runner.measured == 8 * len(DEFAULT_METRICS)
     stats = runner.result.stats.to_dict()
     assert stats["uploads"] == 1 and stats["downloads"] == 8 and stats["puts"] == 12
     assert stats["gets_per_variant"] <= 6
@@ -60,9 +60,9 @@ async def test_faults_end_every_cell_complete_or_failed_with_a_code(faulty_engin
     assert sum(r.status == "complete" for r in records) >= len(records) // 2
 
 
-async def test_429s_are_waited_out_and_the_sweep_completes(tmp_path, portrait) -> None:
-    with start_engine(data_dir=tmp_path / "engine", latency=0.05, workers=4, faults="http_429=0.3", seed=3) as engine:
-        aio = AsyncClient(api_key=engine.api_key, base_url=engine.base_url)
+async def test_429s_are_waited_out_and_the_sweep_completes(engine_for, tmp_path, portrait) -> None:
+    engine = engine_for(latency=0.05, workers=4, faults="http_429=0.3", seed=3)
+    async with AsyncClient(api_key=engine.api_key, base_url=engine.base_url) as aio:
         runner = SweepRunner([portrait], SweepSpec.build(["smile"], [-1, 0.5, 1]), aio, cache_dir=tmp_path / "c")
         records = await runner.run()
     assert [r.status for r in records] == ["complete"] * 3

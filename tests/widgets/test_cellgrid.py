@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from page_messages import from_page
 
 from gp_widgets.widgets.cellgrid import CellGrid, CellState, delta_message, full_message, read_message
 
@@ -71,14 +72,14 @@ def test_nothing_is_sent_before_a_view_is_ready_then_the_full_state_then_deltas(
     assert grid.cells == [CellState()] * 4
     grid.show(dict(enumerate(states())))
     assert grid.cells == states() and sent(grid) == []  # no view yet: the ready brings everything
-    grid._handle_custom_msg({"type": "ready"}, [])
+    from_page(grid, {"type": "ready"})
     (full, buffers), = sent(grid)
     assert full["full"] and len(full["cells"]) == 4 and buffers == [A, B]
     grid.show({1: CellState(B, "0.5 s", "success", "t")})
     grid.show({2: states()[2]})  # unchanged: nothing to send
     delta, buffers = sent(grid)[1]
     assert len(sent(grid)) == 2 and not delta["full"] and [c["i"] for c in delta["cells"]] == [1] and buffers == [B]
-    grid._handle_custom_msg({"type": "ready"}, [])  # a second view: everything again
+    from_page(grid, {"type": "ready"})  # a second view: everything again
     assert sent(grid)[2][0]["full"] and sent(grid)[2][0]["cells"][1]["text"] == "0.5 s"
 
 
@@ -87,8 +88,8 @@ def test_clicks_call_back_and_junk_is_ignored(caplog) -> None:
     grid = CellGrid(["a", "b"], ["1", "2"], on_click=clicked.append)
     with caplog.at_level(logging.DEBUG, logger="gp_widgets"):
         for junk in ({"type": "click", "index": 9}, {"type": "nope"}, "text"):
-            grid._handle_custom_msg(junk, [])
-    grid._handle_custom_msg({"type": "click", "index": 3}, [])
+            from_page(grid, junk)
+    from_page(grid, {"type": "click", "index": 3})
     assert clicked == [3] and sent(grid) == []
     assert sum("ignored message" in r.message for r in caplog.records) == 3
 

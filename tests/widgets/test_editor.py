@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 from ipywidgets import Widget
+from page_messages import from_page
 from PIL import Image
 from waiting import until
 from widget_helpers import canvas_messages
@@ -18,14 +19,13 @@ from gp_widgets.api import AsyncClient
 from gp_widgets.api.errors import TaskFailedError
 from gp_widgets.imaging import PHOTO_MAX_SIDE
 from gp_widgets.widgets import FaceEditor
+from gp_widgets.widgets.canvas import BOXES, PHOTO, SELECTION
 from gp_widgets.widgets.editor import STEPS
 
 
 def mouse_down(editor: FaceEditor, x: float, y: float) -> None:
     """What the browser sends when the top canvas layer is clicked."""
-    msg = {"content": {"data": {"method": "custom", "content": {"event": "mouse_down", "x": x, "y": y}}},
-           "buffers": []}
-    editor.canvas._handle_msg(msg)
+    from_page(editor.canvas, {"event": "mouse_down", "x": x, "y": y})
 
 
 def face_centre(editor: FaceEditor, index: int) -> tuple[float, float]:
@@ -76,8 +76,7 @@ async def test_overlays_are_batched_and_replayed_on_client_ready(client, recordi
     editor = FaceEditor(client=client)
     await editor.ready()
     recording_comm.messages.clear()
-    editor.canvas._handle_msg({"content": {"data": {"method": "custom", "content": {"event": "client_ready"}}},
-                               "buffers": []})
+    from_page(editor.canvas, {"event": "client_ready"})
     messages = canvas_messages(recording_comm)
     assert len(messages) == 1  # one hold_canvas batch
     assert "drawImage" in messages[0] and messages[0].count("strokeRect") == 2  # box + selection
@@ -352,7 +351,8 @@ async def test_api_key_never_in_widget_state_or_repr(engine, client):
     await editor.generate(move="smile", param=0.9)
     key = engine.api_key
     assert key and len(key) >= 16
-    children: list[Widget] = [editor, editor.canvas, *editor.canvas._canvases, *editor.all_widgets()]
+    children: list[Widget] = [editor, editor.canvas, *(editor.canvas[layer] for layer in (PHOTO, BOXES, SELECTION)),
+                              *editor.all_widgets()]
     for widget in children:
         state = json.dumps(widget.get_state(),
                            default=lambda b: b.hex() if isinstance(b, (bytes, memoryview)) else str(b))
@@ -365,12 +365,12 @@ async def test_api_key_never_in_widget_state_or_repr(engine, client):
 def key_down(canvas, key: str, shift: bool = False) -> None:
     """What the browser sends when a key is pressed on a focused canvas."""
     content = {"event": "key_down", "key": key, "shift_key": shift, "ctrl_key": False, "meta_key": False}
-    canvas._handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
+    from_page(canvas, content)
 
 
 def result_mouse(editor: FaceEditor, event: str, x: float) -> None:
     content = {"event": event, "x": x, "y": 10.0}
-    editor.result._handle_msg({"content": {"data": {"method": "custom", "content": content}}, "buffers": []})
+    from_page(editor.result, content)
 
 
 async def test_zoom_button_and_double_click_zoom_both_panes_to_the_face(client, recording_comm):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from page_messages import from_page
 from waiting import until
 
 from gp_widgets.widgets import FaceEditor
@@ -31,11 +32,10 @@ def test_option_value_of_pairs_and_plain_options():
 async def test_a_click_generates_the_values_the_page_sent_not_the_kernels(client):
     editor = FaceEditor(client=client)
     await editor.ready()
-    editor.generate_button._handle_custom_msg({"type": "ready"}, [])
+    from_page(editor.generate_button, {"type": "ready"})
     age = [value for _, value in editor.move.options].index("age")
     assert editor.param.value == 1.0 and editor.move.value == "smile"  # the kernel has not heard of the page's
-    editor.generate_button._handle_custom_msg(
-        {"type": "generate", "cause": "click", "move": age, "param": 1.45, "face": 0}, [])
+    from_page(editor.generate_button, {"type": "generate", "cause": "click", "move": age, "param": 1.45, "face": 0})
     await until(lambda: editor.current is not None)
     await asyncio.wait_for(editor.idle(), 30)
     assert editor.recipe.steps[-1].move == "age" and editor.recipe.steps[-1].param == 1.45
@@ -47,18 +47,17 @@ async def test_enter_asks_the_page_and_generates_its_answer_once(client, monkeyp
     editor = FaceEditor(client=client)
     await editor.ready()
     button = editor.generate_button
-    button._handle_custom_msg({"type": "ready"}, [])
+    from_page(button, {"type": "ready"})
     sent: list[dict] = []
     monkeypatch.setattr(button, "send", lambda content, buffers=None: sent.append(content))
-    editor.canvas._handle_msg({"content": {"data": {"method": "custom", "content": {
-        "event": "key_down", "key": "Enter", "shift_key": False, "ctrl_key": False, "meta_key": False}}},
-        "buffers": []})
+    from_page(editor.canvas, {"event": "key_down", "key": "Enter", "shift_key": False, "ctrl_key": False,
+                              "meta_key": False})
     await until(lambda: sent)
     assert sent[0]["type"] == "snapshot" and sent[0]["cause"] == "key" and not editor.busy
     smile = [value for _, value in editor.move.options].index("smile")
     answer = {"type": "generate", "cause": "key", "move": smile, "param": -0.6, "face": 0, "token": sent[0]["token"]}
-    button._handle_custom_msg(answer, [])
-    button._handle_custom_msg({**answer, "param": 0.9}, [])  # a second page's answer to the same question
+    from_page(button, answer)
+    from_page(button, {**answer, "param": 0.9})  # a second page's answer to the same question
     await until(lambda: editor.current is not None)
     await asyncio.wait_for(editor.idle(), 30)
     assert [step.param for step in editor.recipe] == [-0.6] and len(editor.variants) == 1
@@ -71,7 +70,7 @@ async def test_without_an_answer_the_kernels_values_are_used(client, monkeypatch
     editor = FaceEditor(client=client)
     await editor.ready()
     if page:
-        editor.generate_button._handle_custom_msg({"type": "ready"}, [])
+        from_page(editor.generate_button, {"type": "ready"})
     editor.auto.value = True
     editor.param.value = 0.35
     await until(lambda: editor.current is not None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from page_messages import from_page
 from waiting import until
 
 import gp_widgets as gp
@@ -72,7 +73,7 @@ async def test_scrub_fills_the_range_paints_a_ready_stop_and_refines_on_release(
     editor.param.value = -1.4
     assert editor.result.shown is scrub.picture(-1.5)
 
-    scrub.strip._receive(None, {"type": "released"}, [])  # let go: the exact value is generated
+    from_page(scrub.strip, {"type": "released"})  # let go: the exact value is generated
     await until(lambda: editor.current is not None, timeout=30)
     await editor.idle()
     assert editor.shown.param == -1.4 and scrub.shown_stop is None

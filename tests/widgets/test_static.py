@@ -16,6 +16,7 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from ipywidgets import Widget
+from page_messages import from_page
 from PIL import Image
 
 from gp_widgets.widgets import FaceEditor, colab
@@ -77,9 +78,9 @@ def test_pictures_draw_faces_captions_and_failed_tiles():
 async def test_editor_fallback_shows_photo_faces_and_variant(client):
     editor = FaceEditor(client=client)
     await editor.ready()
-    before = picture_of(editor._static.bundle())
+    before = picture_of(editor.static_fallback.bundle())
     await editor.generate("smile", 0.8)
-    bundle = editor._static.bundle()
+    bundle = editor.static_fallback.bundle()
     after = picture_of(bundle)
     assert len(bundle["text/html"]) <= MAX_OUTPUT_BYTES
     assert "smile +0.80 · face 1: complete" in bundle["text/plain"]
@@ -146,7 +147,7 @@ def test_displaying_a_widget_in_colab_enables_the_manager(stand_in_colab, shell)
     with capture_output():
         StaticFallback(lambda: Image.new("RGB", (8, 8)), lambda: "x").show(Widget())
     assert "enabled" in stand_in_colab  # by us once (the fallback's hider, an anywidget, may ask too)
-    assert colab._enabled
+    assert colab.enable_colab_widgets() is False  # already on: not asked again
 
 
 def test_no_colab_no_call(monkeypatch):
@@ -160,9 +161,9 @@ async def test_grid_fallback_shows_thumbnails_labels_and_failures(client):
     from gp_widgets.widgets.grid import sweep
 
     grid = sweep(samples.portrait(), moves=["smile", "MaleAsian"], params=[-1, 1], client=client)
-    pending = picture_of(grid._static.bundle())
+    pending = picture_of(grid.static_fallback.bundle())
     await grid
-    bundle = grid._static.bundle()
+    bundle = grid.static_fallback.bundle()
     done = picture_of(bundle)
     assert len(bundle["text/html"]) <= MAX_OUTPUT_BYTES
     assert bundle["text/plain"].startswith("Sweep: 2 moves × 2 params")
@@ -181,16 +182,16 @@ async def test_study_fallback_shows_the_final_curves(client, tmp_path):
     with ThreadPoolExecutor(1) as executor:
         view = gp.study([samples.portrait()], ["smile"], [-1, 0, 1], metrics=[gp.metrics.mad_face], client=client,
                         executor=executor, cache_dir=tmp_path)
-        blank = picture_of(view._static.bundle())
+        blank = picture_of(view.static_fallback.bundle())
         await view
-    bundle = view._static.bundle()
+    bundle = view.static_fallback.bundle()
     final = picture_of(bundle)
     assert bundle["text/plain"].startswith("Study: 1 photos") and "3 done" in bundle["text/plain"]
     assert len(bundle["text/html"]) <= MAX_OUTPUT_BYTES
     assert np.asarray(blank).std() == 0 and np.asarray(final).std() > 10  # the curves, not a blank sheet
     assert_figure_drawn_once(view)
     comparison = gp.compare(view, view)
-    assert picture_of(comparison._static.bundle()).size[0] > 100
+    assert picture_of(comparison.static_fallback.bundle()).size[0] > 100
     assert_figure_drawn_once(comparison)
     comparison.close()
     view.close()
@@ -211,9 +212,9 @@ def assert_figure_drawn_once(view) -> None:
     """Issue 25: the figure is in the fallback picture; saved state must not draw it a second time, and
     where a kernel answers, the hider's style shows it again (beating the layout's inline display)."""
     assert pictures_in_saved_state(view) == []
-    live = [w for w in _descendants(view) if live_class(view._static.key) in w._dom_classes]
+    live = [w for w in _descendants(view) if live_class(view.static_fallback.key) in w._dom_classes]
     assert live and all(isinstance(w, ipywidgets.Image) and w.value for w in live)
-    assert f".{live_class(view._static.key)}{{display:block!important}}" in view._static.hider.css
+    assert f".{live_class(view.static_fallback.key)}{{display:block!important}}" in view.static_fallback.hider.css
 
 
 def _descendants(widget: Widget) -> list[Widget]:
@@ -229,8 +230,8 @@ def test_the_hider_styles_a_view_only_when_the_kernel_answers(monkeypatch) -> No
     hider = Hider(hide_css("abc"))
     said: list[object] = []
     monkeypatch.setattr(hider, "send", lambda content, buffers=None: said.append(content))
-    hider._handle_custom_msg({"type": "click"}, [])
-    hider._handle_custom_msg("ready", [])
+    from_page(hider, {"type": "click"})
+    from_page(hider, "ready")
     assert said == []
-    hider._handle_custom_msg({"type": "ready"}, [])
+    from_page(hider, {"type": "ready"})
     assert said == [{"type": "live"}] and hider.css == hide_css("abc") and hider.layout.display == "none"

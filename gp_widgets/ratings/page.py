@@ -32,7 +32,7 @@ _SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
 
 
 def _vendor(name: str) -> str:
-    text = resources.files("gp_widgets.ratings").joinpath("vendor", name).read_text(encoding="utf-8")
+    text = resources.files("gp_widgets.ratings").joinpath("vendor").joinpath(name).read_text(encoding="utf-8")
     return _SOURCE_MAP.sub("", text)
 
 

@@ -140,6 +140,14 @@ class RatingDesign:
         design.path = os.fspath(path)
         return design
 
+    def ensure_saved(self) -> Path:
+        """The saved trial list's path; an unsaved design is saved in the project's cache first (``ratings/``),
+        where :func:`gp_widgets.load_ratings` finds it by the answers' design id."""
+        if self.path is None:
+            self.save(cache_home() / "ratings" / f"{self.id}.rating.json")
+        assert self.path is not None
+        return Path(self.path)
+
     def answers_dir(self) -> Path:
         """Where the widget writes answer files: beside the saved trial list (``<name>.answers/``), else in the
         project's cache (``ratings/<id>/``)."""

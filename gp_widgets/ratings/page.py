@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files import cache_home, write_atomic
+from ..files import write_atomic
 from .answers import FORMAT
 from .design import RatingDesign
 from .sources import PICTURE_SIDE, picture
@@ -53,8 +53,7 @@ def page_data(design: RatingDesign, side: int = PICTURE_SIDE) -> dict[str, objec
 def export_page(design: RatingDesign, path: str | os.PathLike[str], *, side: int = PICTURE_SIDE) -> Path:
     """Write the page to ``path`` (atomically). An unsaved design is saved in the project's cache first, so
     :func:`gp_widgets.load_ratings` finds it from the answers' design id on this machine."""
-    if design.path is None:
-        design.save(cache_home() / "ratings" / f"{design.id}.rating.json")
+    design.ensure_saved()
     data = json.dumps(page_data(design, side), separators=(",", ":")).replace("</", "<\\/")
     template = resources.files("gp_widgets.ratings").joinpath("page.html").read_text(encoding="utf-8")
     parts = {"JSPSYCH_CSS": _vendor("jspsych.css"), "JSPSYCH_JS": _vendor("jspsych.min.js"),

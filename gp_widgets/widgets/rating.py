@@ -1,0 +1,154 @@
+"""``gp.rate``: a rating design that shows itself as the rating widget in a notebook.
+
+:class:`RatingWidget` shows one trial at a time (the pictures only: no label, param or file name reaches
+the browser), answered by key or by button, with a progress bar, the rater's id and pause/resume. Each
+answer is written atomically as it is given (:class:`~gp_widgets.ratings.answers.AnswerSheet`); a rater
+who types the same id again resumes at the first unanswered trial.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import traitlets
+
+from ..ratings.answers import AnswersFileError, AnswerSheet
+from ..ratings.design import DesignKind, RatingDesign
+from ..ratings.sources import MissingPictureError, picture, rate_design
+
+__all__ = ["Rating", "RatingWidget", "key_response", "rate"]
+
+log = logging.getLogger("gp_widgets")
+
+_KEYS: dict[str, dict[str, str | int]] = {
+    "2afc": {"arrowleft": "left", "f": "left", "arrowright": "right", "j": "right"},
+    "mos": {str(i): i for i in range(1, 6)},
+    "same-person": {"y": "yes", "n": "no"},
+}
+HELP = {"2afc": "←/F left · →/J right", "mos": "1 (bad) … 5 (excellent)", "same-person": "Y same person · N not"}
+
+
+def key_response(kind: str, key: str) -> str | int | None:
+    """The answer a key gives in a ``kind`` trial (``"ArrowLeft"`` → ``"left"``, ``"4"`` → 4), or None."""
+    return _KEYS.get(kind, {}).get(key.lower()) if isinstance(key, str) else None
+
+
+class RatingWidget(anywidget.AnyWidget):
+    """One rater at a time answering ``design``; the answers go to ``design.answers_dir()/<rater>.json``."""
+
+    _esm = Path(__file__).with_name("rating.js")
+    _css = Path(__file__).with_name("rating.css")
+
+    question = traitlets.Unicode("").tag(sync=True)
+    kind = traitlets.Unicode("2afc").tag(sync=True)
+    total = traitlets.Int(0).tag(sync=True)
+    answered = traitlets.Int(0).tag(sync=True)
+    rater = traitlets.Unicode("").tag(sync=True)
+    paused = traitlets.Bool(False).tag(sync=True)
+    done = traitlets.Bool(False).tag(sync=True)
+    status = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, design: RatingDesign, rater: str | None = None) -> None:
+        design.ensure_saved()
+        super().__init__(question=design.question, kind=design.kind, total=len(design.trials),
+                         status=f"Type your rater id and press Start. Keys: {HELP[design.kind]}; space pauses.")
+        self.design = design
+        self.sheet: AnswerSheet | None = None
+        self._ready = False
+        self.on_msg(self._receive)
+        self.observe(self._pause_changed, "paused")
+        if rater:
+            self.start(rater)
+
+    def start(self, rater: str) -> None:
+        """Rate as ``rater``: their answer file is opened (resumed when it exists)."""
+        try:
+            self.sheet = AnswerSheet.open(self.design, rater)
+        except (AnswersFileError, ValueError) as exc:
+            self.status = f"Cannot start: {exc}"
+            return
+        self.rater, self.paused = self.sheet.rater, False
+        self.answered = len(self.sheet.answers)
+        self.status = f"Resumed at {self.answered + 1}." if self.answered else ""
+        self._show()
+
+    def answer(self, trial: int, key: str, rt_ms: float | None = None) -> bool:
+        """Answer the trial on screen with ``key``; False (nothing recorded) for another trial, a key that is
+        no answer, or while paused."""
+        response = key_response(self.design.kind, key)
+        if self.sheet is None or self.paused or response is None or trial != self.sheet.next_trial:
+            return False
+        try:
+            self.sheet.answer(trial, response, rt_ms)
+        except OSError as exc:
+            self.status = f"Could not save the answer ({exc}); try again."
+            return False
+        self.answered = len(self.sheet.answers)
+        self._show()
+        return True
+
+    def _show(self) -> None:
+        if not self._ready or self.sheet is None:
+            return
+        index = self.sheet.next_trial
+        if index is None:
+            self.done = True
+            self.status = f"All {self.total} answered, thank you. Saved in {self.sheet.path.name}."
+            self.send({"type": "done"})
+            return
+        if self.paused:
+            self.send({"type": "paused"})
+            return
+        trial = self.design.trials[index]
+        try:
+            buffers = [picture(self.design, sid) for sid in (trial.left, trial.right) if sid]
+        except MissingPictureError as exc:
+            self.status = str(exc)
+            return
+        self.send({"type": "trial", "trial": index}, buffers=buffers)
+
+    def _pause_changed(self, change: dict[str, Any]) -> None:
+        if self.sheet is not None:
+            self.status = "Paused: press Resume (or space) to go on." if change["new"] else ""
+            self._show()
+
+    def _receive(self, _: Any, content: Any, buffers: Any) -> None:
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "ready":
+            self._ready = True
+            self._show()
+        elif kind == "rater" and isinstance(content.get("rater"), str):
+            self.start(content["rater"])
+        elif kind == "answer" and isinstance(content.get("trial"), int) and isinstance(content.get("key"), str):
+            rt = content.get("rt")
+            self.answer(content["trial"], content["key"], float(rt) if isinstance(rt, (int, float)) else None)
+        else:
+            log.debug("rating widget: ignored message %r", content)
+
+
+@dataclasses.dataclass(repr=False)
+class Rating(RatingDesign):
+    """A :class:`RatingDesign` that displays as the rating widget in a notebook."""
+
+    def widget(self, rater: str | None = None) -> RatingWidget:
+        """A new rating widget for this design (as ``rater``, when given)."""
+        return RatingWidget(self, rater)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget())
+
+
+def rate(source: Any, question: str, design: DesignKind = "2afc", **kw: Any) -> Rating:
+    """A rating design of ``source`` (a study, sweep or comparison: object, view or saved file) from the
+    variants already on disk; displayed, it is the rating widget. ``kw`` as for
+    :func:`~gp_widgets.ratings.sources.rate_design` (``seed``, ``repeats``, ``catch``, ``save`` …)."""
+    built = rate_design(source, question, design, **kw)
+    return Rating(**{f.name: getattr(built, f.name) for f in dataclasses.fields(built)})

@@ -123,7 +123,8 @@ class Ratings:
         self._need("2afc")
         frame = self._tests()
         keys = ["move", "a", "b", "param_a", "param_b"]
-        cells = frame.groupby(keys, sort=True, dropna=False)["value"].agg(n="count", wins_b="sum").reset_index()
+        cells = frame.groupby(keys, sort=False, dropna=False)["value"].agg(n="count", wins_b="sum").reset_index()
+        cells = cells.sort_values(["move", "param_a", "param_b", "a", "b"], kind="stable").reset_index(drop=True)
         k, n = cells["wins_b"].to_numpy(float), cells["n"].to_numpy(float)
         share, low, high = stats.share(k, n, self.level)
         p = stats.share_p(k, n)
@@ -192,12 +193,13 @@ class Ratings:
         the raters stop recognising the person: the midpoint of a logistic fit of "yes" against distance,
         with a bootstrap interval over raters (answers when there is one rater)."""
         self._need("same-person")
-        frame = self._with_metric(study, metric)
+        frame = self.with_metric(study, metric)
         groups = frame["rater"].to_numpy() if frame["rater"].nunique() > 1 else None
         return stats.logistic_midpoint(frame[metric].to_numpy(float), frame["value"].to_numpy(float),
                                        level=self.level, resamples=resamples, seed=seed, groups=groups)
 
-    def _with_metric(self, study: Any, metric: str) -> pandas.DataFrame:
+    def with_metric(self, study: Any, metric: str) -> pandas.DataFrame:
+        """The test answers of the kept raters with the shown variant's ``metric`` from ``study``'s table."""
         from ..studies.compare import as_side
 
         table = as_side(study, "study").table()

@@ -19,6 +19,7 @@ function node(tag, className, text) {
 function render({ model, el }) {
   const root = node("div", "gp-rating");
   root.tabIndex = 0;
+  root.dataset.lmSuppressShortcuts = "true";  // JupyterLab's command-mode keys (F, J, Y, N, 1–5) stay ours
   const head = node("div", "gp-rating-head");
   const label = node("label", "", "Rater id");
   const rater = node("input");
@@ -61,6 +62,8 @@ function render({ model, el }) {
     rater.value = rater.value || model.get("rater");
     status.textContent = model.get("status");
     const hidden = paused || trial === null;
+    if (hidden) delete root.dataset.trial;
+    else root.dataset.trial = String(trial);  // which trial is on screen (its position: no stimulus)
     pictures.hidden = hidden;
     buttons.hidden = hidden;
   }
@@ -75,6 +78,7 @@ function render({ model, el }) {
     if (trial === null || model.get("paused")) return;
     model.send({ type: "answer", trial, key, rt: Math.round(performance.now() - shownAt) });
     trial = null;
+    clear();
     sync();
   }
 
@@ -122,6 +126,7 @@ function render({ model, el }) {
       return;
     }
     e.preventDefault();
+    e.stopPropagation();
   });
   sync();
   model.send({ type: "ready" });

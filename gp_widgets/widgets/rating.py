@@ -9,18 +9,22 @@ who types the same id again resumes at the first unanswered trial.
 from __future__ import annotations
 
 import dataclasses
+import io
 import logging
 from pathlib import Path
 from typing import Any
 
 import anywidget
+import ipywidgets as widgets
 import traitlets
+from PIL import Image, ImageDraw
 
 from ..ratings.answers import AnswersFileError, AnswerSheet
 from ..ratings.design import DesignKind, RatingDesign
 from ..ratings.sources import MissingPictureError, picture, rate_design
+from .static import StaticFallback
 
-__all__ = ["Rating", "RatingWidget", "key_response", "rate"]
+__all__ = ["Rating", "RatingView", "RatingWidget", "key_response", "rate"]
 
 log = logging.getLogger("gp_widgets")
 
@@ -132,13 +136,54 @@ class RatingWidget(anywidget.AnyWidget):
             log.debug("rating widget: ignored message %r", content)
 
 
+class RatingView(widgets.VBox):
+    """The rating widget (:attr:`pad`) with its static fallback: a saved notebook shows the design's first
+    trial as a picture (its pictures only) and how many trials the rater answered."""
+
+    def __init__(self, design: RatingDesign, rater: str | None = None) -> None:
+        self.pad = RatingWidget(design, rater)
+        self._static = StaticFallback(self._picture, self._describe)
+        super().__init__([self.pad, self._static.hider])
+        self.add_class("gp-rating-view")
+        self.pad.observe(lambda _: self._static.refresh_soon(), "done")
+
+    def _ipython_display_(self) -> None:
+        self._static.show(self)
+
+    def _describe(self) -> str:
+        pad = self.pad
+        who = f"rater {pad.rater}: " if pad.rater else ""
+        return f"Rating widget, {who}{pad.answered} of {pad.total} answered: {pad.question}"
+
+    def _picture(self) -> Image.Image:
+        design = self.pad.design
+        first = design.trials[0]
+        try:
+            shown = [Image.open(io.BytesIO(picture(design, sid, 240))).convert("RGB")
+                     for sid in (first.left, first.right) if sid]
+        except MissingPictureError:
+            shown = []
+        width = max(480, sum(p.width for p in shown) + 16 * (len(shown) + 1))
+        height = 64 + max((p.height for p in shown), default=0) + 16
+        canvas = Image.new("RGB", (width, height), "white")
+        draw = ImageDraw.Draw(canvas)
+        draw.text((16, 12), design.question, fill="black", font_size=18)
+        draw.text((16, 38), f"{self.pad.answered} of {self.pad.total} answered (a live widget: run the cell to rate)",
+                  fill="#555555", font_size=13)
+        x = 16
+        for p in shown:
+            canvas.paste(p, (x, 64))
+            x += p.width + 16
+        return canvas
+
+
 @dataclasses.dataclass(repr=False)
 class Rating(RatingDesign):
     """A :class:`RatingDesign` that displays as the rating widget in a notebook."""
 
-    def widget(self, rater: str | None = None) -> RatingWidget:
-        """A new rating widget for this design (as ``rater``, when given)."""
-        return RatingWidget(self, rater)
+    def widget(self, rater: str | None = None) -> RatingView:
+        """A new rating widget for this design (as ``rater``, when given); the pad is ``.pad``."""
+        return RatingView(self, rater)
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

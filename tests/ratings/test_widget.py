@@ -57,7 +57,8 @@ def test_keys() -> None:
 def test_a_rater_answers_by_key_pauses_and_resumes_with_every_answer_on_disk(study, tmp_path) -> None:
     design = gp.rate(study, "Which face smiles more?", "2afc", catch=2, save=tmp_path / "s.2afc.rating.json")
     assert isinstance(design, Rating) and design.path == str(tmp_path / "s.2afc.rating.json")
-    widget = design.widget()
+    view = design.widget()
+    widget = view.pad
     widget._handle_custom_msg({"type": "ready"}, [])
     assert custom(widget) == []  # no rater yet: no trial
     widget._handle_custom_msg({"type": "rater", "rater": "ada"}, [])
@@ -87,5 +88,8 @@ def test_a_rater_answers_by_key_pauses_and_resumes_with_every_answer_on_disk(stu
     for t in design.trials[2:]:
         assert again.answer(t.index, "f")
     assert again.done and custom(again)[-1][0] == {"type": "done"}
+    picture = view._static.bundle()
+    assert picture["text/html"].startswith('<div class="gp-static')
+    assert "2 of 20 answered" in picture["text/plain"]
     ratings = gp.load_ratings(design.answers_dir())
     assert len(ratings.sheets[0]["answers"]) == len(design.trials) and ratings.raters()["answers"].item() == 20

@@ -41,3 +41,22 @@ def make_study(root, photos: int = 3, params=PARAMS, prefix: str = "v", identity
     metrics = [{"name": "identity", "unit": "", "role": "identity", "higher_is_better": False}]
     return Study(("smile",), tuple(params), "largest", metrics, [f"photo{p}.png" for p in range(photos)],
                  study_photos, records, cache_dir=str(root))
+
+
+def make_sweep(root, params=PARAMS):
+    """A finished one-photo sweep of smile × ``params`` whose pictures (and original) are in ``root``'s cache."""
+    from gp_widgets.runs.cache import VariantCache
+    from gp_widgets.sweeps.records import CellRecord, SourceImage
+    from gp_widgets.sweeps.result import SweepResult
+    from gp_widgets.sweeps.spec import SweepSpec
+
+    cache = VariantCache("http://127.0.0.1:1", "key", root)
+    cache.put("doc9", _png(9, None))
+    spec = SweepSpec(("smile",), tuple(params))
+    records = []
+    for cell in spec.cells:
+        vid = f"sw_{cell.param:g}"
+        cache.put(vid, _png(9, cell.param))
+        records.append(CellRecord(cell, CellStatus.complete, vid, metrics={"identity": abs(cell.param)}))
+    inputs = [SourceImage(0, "doc9", "sha9", 160, 120, ((0.35, 0.2, 0.3, 0.6),))]
+    return SweepResult(spec, records, inputs, cache, metric_names=("identity",))

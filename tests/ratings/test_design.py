@@ -94,3 +94,15 @@ def test_nothing_to_compare_is_refused():
         build_trials("2afc", lone)
     with pytest.raises(ValueError, match="design must be"):
         build_trials("ranking", lone)  # type: ignore[arg-type]
+
+
+def test_a_sweep_and_its_saved_manifest_are_rated_like_a_study(tmp_path):
+    from .on_disk import make_sweep
+
+    sweep = make_sweep(tmp_path / "cache")
+    design = rate_design(sweep, "Same person?", "same-person", repeats=1, catch=1)
+    tests = [t for t in design.trials if t.kind == "test"]
+    assert len(tests) == 3 and all(design.stimuli[t.left].doc_id == "doc9" for t in tests)
+    assert picture(design, tests[0].right)[:2] == b"\xff\xd8"
+    saved = rate_design(sweep.save(tmp_path / "sweep.json"), "Same person?", "same-person", repeats=1, catch=1)
+    assert saved.trials == design.trials and saved.path == str(tmp_path / "sweep.same-person.rating.json")

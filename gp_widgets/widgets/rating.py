@@ -8,6 +8,7 @@ who types the same id again resumes at the first unanswered trial.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import io
 import logging
@@ -19,9 +20,11 @@ import ipywidgets as widgets
 import traitlets
 from PIL import Image, ImageDraw
 
+from ..api.portal import KernelLoop
 from ..ratings.answers import AnswersFileError, AnswerSheet
-from ..ratings.design import DesignKind, RatingDesign
+from ..ratings.design import DesignKind, RatingDesign, Trial
 from ..ratings.sources import MissingPictureError, picture, rate_design
+from .loop import Latest, consume
 from .static import StaticFallback
 
 __all__ = ["Rating", "RatingView", "RatingWidget", "key_response", "rate"]
@@ -63,6 +66,7 @@ class RatingWidget(anywidget.AnyWidget):
         self.design = design
         self.sheet: AnswerSheet | None = None
         self._ready = False
+        self._job = Latest(KernelLoop())  # the pictures of the trial to show: decoded off the loop, latest wins
         self.on_msg(self._receive)
         self.observe(self._pause_changed, "paused")
         if rater:
@@ -105,15 +109,19 @@ class RatingWidget(anywidget.AnyWidget):
             self.send({"type": "done"})
             return
         if self.paused:
+            self._job.cancel()
             self.send({"type": "paused"})
             return
-        trial = self.design.trials[index]
+        self._job.start(self._send_trial(self.design.trials[index])).add_done_callback(consume)
+
+    async def _send_trial(self, trial: Trial) -> None:
         try:
-            buffers = [picture(self.design, sid) for sid in (trial.left, trial.right) if sid]
-        except MissingPictureError as exc:
-            self.status = str(exc)
+            buffers = await asyncio.to_thread(
+                lambda: [picture(self.design, sid) for sid in (trial.left, trial.right) if sid])
+        except (MissingPictureError, OSError, ValueError) as exc:
+            self.status = f"Cannot show the trial: {exc}"
             return
-        self.send({"type": "trial", "trial": index}, buffers=buffers)
+        self.send({"type": "trial", "trial": trial.index}, buffers=buffers)
 
     def _pause_changed(self, change: dict[str, Any]) -> None:
         if self.sheet is not None:

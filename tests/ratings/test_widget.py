@@ -40,6 +40,9 @@ def fake_comm(monkeypatch):
 
 
 def custom(widget: RatingWidget) -> list[tuple[dict, list[bytes]]]:
+    """The custom messages sent so far, once the trial being prepared (pictures decoded off the loop) is sent."""
+    if widget._job.future is not None and not widget._job.future.cancelled():
+        widget._job.future.result(timeout=30)
     out = []
     for args, kwargs in widget.comm.messages:
         data = args[0] if args else kwargs["data"]

@@ -72,8 +72,7 @@ class Ratings:
                                variant_a=first.variant_id, variant_b=second.variant_id,
                                value=float(chosen == t.second))
                 else:
-                    shown = design.stimuli[t.right or t.left] if design.kind == "same-person" else \
-                        design.stimuli[t.left]
+                    shown = design.stimuli[t.right or t.left]  # the variant (an original on its left)
                     row.update(photo=shown.photo, face=shown.face, move=shown.move, condition=shown.condition,
                                param=shown.param, variant_id=shown.variant_id,
                                value=float(a.response == "yes") if design.kind == "same-person" else float(a.response))

@@ -257,8 +257,10 @@ def build_trials(kind: DesignKind, stimuli: Sequence[Stimulus], *, seed: int = 0
                        for k in keys for o in keys if o[0] != k[0]]
     n_catch = max(2, math.ceil(len(tests) / 10)) if catch is None else catch
     n_catch = min(n_catch, len(candidates) * repeats) if candidates else 0
-    chosen = [candidates[i % len(candidates)] for i in rng.permutation(max(n_catch, len(candidates)))[:n_catch]] \
-        if n_catch else []
+    picks: list[int] = []
+    while len(picks) < n_catch:  # every candidate once (in random order) before any twice
+        picks.extend(int(i) for i in rng.permutation(len(candidates)))
+    chosen = [dict(candidates[i]) for i in picks[:n_catch]]
     if kind == "2afc":
         catch_sides = _sides(rng, len(chosen))
         for c, first_left in zip(chosen, catch_sides, strict=True):

@@ -90,13 +90,12 @@ def collect(source: Any) -> tuple[list[Stimulus], dict[str, Any], list[str], boo
         described = {"kind": "comparison", "labels": [comparison.a.label, comparison.b.label]}
         is_comparison = True
     else:
-        if isinstance(source, (str, os.PathLike)):
-            described = {"kind": "file", "name": Path(source).name}
         side = as_side(source, "source")
         photos, roots = _info(side.source)
         variants = _stimuli(_complete(side.table()), photos, lambda row: f"{float(row['param']):g}", 0)
-        described = {"kind": type(side.source).__name__ if side.source is not None else "table",
-                     **(described if isinstance(source, (str, os.PathLike)) else {})}
+        described = {"kind": type(side.source).__name__ if side.source is not None else "table"}
+        if isinstance(source, (str, os.PathLike)):
+            described["file"] = Path(source).name
         is_comparison = False
     return [*variants, *_originals(variants, len(variants))], described, roots, is_comparison
 

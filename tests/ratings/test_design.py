@@ -121,3 +121,13 @@ def test_mos_with_the_original_beside_the_variant(study):
     rng = np.random.default_rng(0)
     table = Ratings(design, [rater(design, "r", lambda t, r: 5 - int(abs(stimulus(design, t).param) * 2), rng)]).mos()
     assert list(table["mean"]) == [3.0, 5.0, 3.0]
+
+
+def test_more_catch_trials_than_obvious_pairs_reuse_them_on_both_sides(study):
+    design = rate_design(study, "q", "2afc", catch=6)  # 3 photos: 3 obvious pairs, each shown twice
+    catches = [t for t in design.trials if t.kind == "catch"]
+    assert len(catches) == 6
+    assert sorted(Counter((t.first, t.second) for t in catches).values()) == [2, 2, 2]
+    for t in catches:
+        wanted = design.stimuli[t.left if t.expect == "left" else t.right]
+        assert wanted.param == 1.0

@@ -61,4 +61,5 @@ def export_page(design: RatingDesign, path: str | os.PathLike[str], *, side: int
              "PLUGINS_JS": "\n".join(_vendor(p) for p in _PLUGINS), "DATA": data}
     html = _SLOT.sub(lambda m: parts[m.group(1)], template)  # one pass: inlined text is never rescanned
     write_atomic(path, html.encode())
+    Path(path).chmod(0o644)  # a page to share: a static host's server must read it (temp files are 0600)
     return Path(path)

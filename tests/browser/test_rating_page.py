@@ -33,6 +33,7 @@ def test_a_rater_answers_20_trials_by_key_and_the_saved_file_loads_back(page, tm
         assert t.index == i
     design.save(tmp_path / "study.rating.json")
     html = design.export(tmp_path / "rating.html")
+    assert html.stat().st_mode & 0o044 == 0o044  # readable by a static host's server
     data = json.loads(html.read_text().split('id="gp-data">', 1)[1].split("</script>", 1)[0])
     assert all(uri.startswith("data:image/jpeg;base64,") for uri in data.pop("images").values())
     rest = json.dumps({k: v for k, v in data.items() if k != "question"})

@@ -8,8 +8,9 @@ Three designs:
   side each variant takes is counterbalanced (half the showings on the left, the rest on the right,
   assigned at random). Catch trials: an obvious pair, the lowest against the highest param of a move on
   one photo, whose expected answer is the higher (``catch_expect="higher"``) or the lower.
-- ``"mos"``: one variant on a 1–5 scale. Catch trials: the unedited original, expected at least
-  ``catch_min`` (a naturalness question: the photo itself is natural).
+- ``"mos"``: one variant (with ``reference``, the original beside it) on a 1–5 scale. Catch trials: the
+  unedited original (beside itself), expected at least ``catch_min`` (a naturalness question: the photo
+  itself is natural).
 - ``"same-person"``: the original beside a variant, yes or no. Catch trials: the original beside itself
   (expected yes) and, with two photos or more, beside another photo's original (expected no).
 
@@ -201,13 +202,14 @@ def _pairs_2afc(stimuli: Sequence[Stimulus], pairs: Sequence[tuple[str, str]] | 
 def build_trials(kind: DesignKind, stimuli: Sequence[Stimulus], *, seed: int = 0, repeats: int = 2,
                  catch: int | None = None, catch_expect: Literal["higher", "lower"] = "higher",
                  catch_min: int = 4, pairs: Sequence[tuple[str, str]] | None = None,
-                 same_param: bool = False) -> list[Trial]:
+                 same_param: bool = False, reference: bool = False) -> list[Trial]:
     """The shuffled trial list of a design over ``stimuli`` (see the module's docstring).
 
     ``repeats``: showings of each pair or picture (2afc: counterbalanced sides). ``catch``: how many catch
     trials (default: one in ten test trials, at least 2; 0 for none). ``pairs``: for a study or sweep, the
     pairs of conditions to compare (default all); ``same_param``: pair only variants at the same param (A
-    against B of a comparison). Raises ValueError when there is nothing to rate.
+    against B of a comparison); ``reference``: mos shows the original beside the variant (the variant is
+    rated). Raises ValueError when there is nothing to rate.
     """
     if kind not in DESIGNS:
         raise ValueError(f"design must be one of {DESIGNS}, got {kind!r}")
@@ -236,10 +238,13 @@ def build_trials(kind: DesignKind, stimuli: Sequence[Stimulus], *, seed: int = 0
             if low.param != high.param:
                 candidates.append(dict(first=low.id, second=high.id, answer=catch_expect))
     elif kind == "mos":
-        if not variants:
-            raise ValueError("no variant to rate")
-        tests = [dict(left=s.id, showing=r) for r in range(repeats) for s in variants]
-        candidates = [dict(left=o.id, expect=catch_min) for o in originals.values()]
+        shown = [s for s in variants if not reference or (s.photo, s.face) in originals]
+        if not shown:
+            raise ValueError("no variant to rate" + (" beside its original" if reference else ""))
+        tests = [dict(left=originals[(s.photo, s.face)].id, right=s.id, showing=r) if reference
+                 else dict(left=s.id, showing=r) for r in range(repeats) for s in shown]
+        candidates = [dict(left=o.id, right=o.id if reference else None, expect=catch_min)
+                      for o in originals.values()]
     else:
         shown = [s for s in variants if (s.photo, s.face) in originals]
         if not shown:
@@ -252,8 +257,10 @@ def build_trials(kind: DesignKind, stimuli: Sequence[Stimulus], *, seed: int = 0
                        for k in keys for o in keys if o[0] != k[0]]
     n_catch = max(2, math.ceil(len(tests) / 10)) if catch is None else catch
     n_catch = min(n_catch, len(candidates) * repeats) if candidates else 0
-    chosen = [candidates[i % len(candidates)] for i in rng.permutation(max(n_catch, len(candidates)))[:n_catch]] \
-        if n_catch else []
+    picks: list[int] = []
+    while len(picks) < n_catch:  # every candidate once (in random order) before any twice
+        picks.extend(int(i) for i in rng.permutation(len(candidates)))
+    chosen = [dict(candidates[i]) for i in picks[:n_catch]]
     if kind == "2afc":
         catch_sides = _sides(rng, len(chosen))
         for c, first_left in zip(chosen, catch_sides, strict=True):

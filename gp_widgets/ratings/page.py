@@ -4,7 +4,8 @@ The page inlines jsPsych (``vendor/``, MIT) and every picture as a ``data:`` URI
 the file system or any static host and fetches nothing. It is blinded: pictures are keyed by opaque,
 shuffled names and carry no label, param or file name; catch trials look like any other. A rater types an
 id, answers every trial by key (2afc ←/→ or F/J, same-person Y/N, mos 1–5) under a progress bar, and the
-page ends by saving the answers as a JSON file (a download) that :func:`gp_widgets.load_ratings` reads.
+page ends by saving the answers as a JSON file (a download) that :func:`gp_widgets.load_ratings` reads. The
+answers are kept in the browser's storage as they are given, so the same rater id on the same browser resumes.
 """
 
 from __future__ import annotations
@@ -60,4 +61,5 @@ def export_page(design: RatingDesign, path: str | os.PathLike[str], *, side: int
              "PLUGINS_JS": "\n".join(_vendor(p) for p in _PLUGINS), "DATA": data}
     html = _SLOT.sub(lambda m: parts[m.group(1)], template)  # one pass: inlined text is never rescanned
     write_atomic(path, html.encode())
+    Path(path).chmod(0o644)  # a page to share: a static host's server must read it (temp files are 0600)
     return Path(path)

@@ -72,8 +72,7 @@ class Ratings:
                                variant_a=first.variant_id, variant_b=second.variant_id,
                                value=float(chosen == t.second))
                 else:
-                    shown = design.stimuli[t.right or t.left] if design.kind == "same-person" else \
-                        design.stimuli[t.left]
+                    shown = design.stimuli[t.right or t.left]  # the variant (an original on its left)
                     row.update(photo=shown.photo, face=shown.face, move=shown.move, condition=shown.condition,
                                param=shown.param, variant_id=shown.variant_id,
                                value=float(a.response == "yes") if design.kind == "same-person" else float(a.response))
@@ -88,8 +87,9 @@ class Ratings:
         return frame.reset_index(drop=True)
 
     def raters(self) -> pandas.DataFrame:
-        """Per rater: answers given, catch trials right of those answered, and whether the rater is excluded
-        (fewer than ``catch_pass`` right)."""
+        """Per rater: answers given, catch trials right of those answered, whether the rater is excluded
+        (fewer than ``catch_pass`` right), and ``consistency``: the share of pairs or pictures shown more than
+        once that got the same answer each time (2afc: the same picture chosen, whatever its side)."""
         import pandas
 
         rows = []
@@ -100,8 +100,23 @@ class Ratings:
                         for a, t in catches)
             rows.append({"rater": sheet["rater"], "answers": len(sheet["answers"]), "catch_right": right,
                          "catch_total": len(catches),
-                         "excluded": bool(catches) and right < self.catch_pass * len(catches)})
-        return pandas.DataFrame(rows, columns=["rater", "answers", "catch_right", "catch_total", "excluded"])
+                         "excluded": bool(catches) and right < self.catch_pass * len(catches),
+                         "consistency": self._consistency(sheet["answers"])})
+        return pandas.DataFrame(rows, columns=["rater", "answers", "catch_right", "catch_total", "excluded",
+                                               "consistency"])
+
+    def _consistency(self, answers: Sequence[Any]) -> float:
+        given: dict[tuple[str | None, ...], list[Any]] = {}
+        for a in answers:
+            t = self.design.trials[a.trial]
+            if t.kind != "test":
+                continue
+            if self.design.kind == "2afc":
+                given.setdefault((t.first, t.second), []).append(t.left if a.response == "left" else t.right)
+            else:
+                given.setdefault((t.left, t.right), []).append(a.response)
+        repeated = [len(set(v)) == 1 for v in given.values() if len(v) > 1]
+        return float(np.mean(repeated)) if repeated else float("nan")
 
     def excluded(self) -> list[str]:
         """The raters failing the catch trials."""

@@ -90,13 +90,12 @@ def collect(source: Any) -> tuple[list[Stimulus], dict[str, Any], list[str], boo
         described = {"kind": "comparison", "labels": [comparison.a.label, comparison.b.label]}
         is_comparison = True
     else:
-        if isinstance(source, (str, os.PathLike)):
-            described = {"kind": "file", "name": Path(source).name}
         side = as_side(source, "source")
         photos, roots = _info(side.source)
         variants = _stimuli(_complete(side.table()), photos, lambda row: f"{float(row['param']):g}", 0)
-        described = {"kind": type(side.source).__name__ if side.source is not None else "table",
-                     **(described if isinstance(source, (str, os.PathLike)) else {})}
+        described = {"kind": type(side.source).__name__ if side.source is not None else "table"}
+        if isinstance(source, (str, os.PathLike)):
+            described["file"] = Path(source).name
         is_comparison = False
     return [*variants, *_originals(variants, len(variants))], described, roots, is_comparison
 
@@ -104,12 +103,14 @@ def collect(source: Any) -> tuple[list[Stimulus], dict[str, Any], list[str], boo
 def rate_design(source: Any, question: str, design: DesignKind = "2afc", *, seed: int = 0, repeats: int = 2,
                 catch: int | None = None, catch_expect: Literal["higher", "lower"] = "higher", catch_min: int = 4,
                 pairs: Sequence[tuple[str, str]] | None = None, moves: Sequence[str] | None = None,
-                params: Sequence[float] | None = None, save: str | os.PathLike[str] | None = None,
+                params: Sequence[float] | None = None, reference: bool = False,
+                save: str | os.PathLike[str] | None = None,
                 cache_dir: str | os.PathLike[str] | None = None) -> RatingDesign:
     """A :class:`RatingDesign` from a study, sweep or comparison (object, view or saved file), see
     :func:`~gp_widgets.ratings.design.build_trials` for ``seed``, ``repeats``, ``catch``, ``pairs``.
 
-    ``moves``/``params`` keep only those cells. ``save``: where to write the trial list (JSON); by default,
+    ``moves``/``params`` keep only those cells; ``reference``: mos shows the original beside the variant.
+    ``save``: where to write the trial list (JSON); by default,
     for a saved study or sweep, beside it (``<name>.<design>.rating.json``). ``cache_dir``: where the
     pictures are when the source does not say.
     """
@@ -119,7 +120,7 @@ def rate_design(source: Any, question: str, design: DesignKind = "2afc", *, seed
     keep = [s for s in stimuli if s.original or (moves is None or s.move in moves)
             and (params is None or any(abs((s.param or 0.0) - p) < 1e-9 for p in params))]
     trials = build_trials(design, keep, seed=seed, repeats=repeats, catch=catch, catch_expect=catch_expect,
-                          catch_min=catch_min, pairs=pairs, same_param=is_comparison)
+                          catch_min=catch_min, pairs=pairs, same_param=is_comparison, reference=reference)
     used = {t.left for t in trials} | {t.right for t in trials if t.right}
     roots = [*roots, *([os.fspath(cache_dir)] if cache_dir is not None else []), str(default_cache_dir())]
     result = RatingDesign(question, design, {s.id: s for s in keep if s.id in used}, trials, seed, described,

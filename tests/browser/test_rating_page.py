@@ -33,6 +33,7 @@ def test_a_rater_answers_20_trials_by_key_and_the_saved_file_loads_back(page, tm
         assert t.index == i
     design.save(tmp_path / "study.rating.json")
     html = design.export(tmp_path / "rating.html")
+    assert html.stat().st_mode & 0o044 == 0o044  # readable by a static host's server
     data = json.loads(html.read_text().split('id="gp-data">', 1)[1].split("</script>", 1)[0])
     assert all(uri.startswith("data:image/jpeg;base64,") for uri in data.pop("images").values())
     rest = json.dumps({k: v for k, v in data.items() if k != "question"})
@@ -69,3 +70,30 @@ def test_a_rater_answers_20_trials_by_key_and_the_saved_file_loads_back(page, tm
     assert [a.trial for a in sheet["answers"]] == list(range(20))
     assert [a.response for a in sheet["answers"]] == given
     assert all(a.rt_ms is not None and a.rt_ms >= 0 for a in sheet["answers"])
+
+
+def test_a_rater_who_closes_the_page_goes_on_where_they_stopped(page, tmp_path):
+    design = rate_design(make_study(tmp_path / "cache"), "Which face smiles more?", "2afc", catch=2)
+    html = design.export(tmp_path / "rating.html")
+    page.goto(html.as_uri())
+    page.fill("#gp-rater", "ada")
+    page.keyboard.press("Enter")
+    for i in range(5):
+        page.wait_for_function(f"document.body.dataset.gpTrial === '{i}'")
+        page.keyboard.press("f")
+    page.wait_for_function("document.body.dataset.gpTrial === '5'")
+    page.goto(html.as_uri())  # closed and opened again
+    page.fill("#gp-rater", "ada")
+    page.keyboard.press("Enter")
+    for i in range(5, len(design.trials)):
+        page.wait_for_function(f"document.body.dataset.gpTrial === '{i}'")
+        if i < len(design.trials) - 1:
+            page.keyboard.press("j")
+        else:
+            with page.expect_download() as download:
+                page.keyboard.press("j")
+    saved = tmp_path / "answers.json"
+    download.value.save_as(saved)
+    answers = gp.load_ratings([saved], design=design).sheets[0]["answers"]
+    assert [a.trial for a in answers] == list(range(len(design.trials)))
+    assert [a.response for a in answers] == ["left"] * 5 + ["right"] * (len(design.trials) - 5)

@@ -38,6 +38,7 @@ def test_catch_failers_are_excluded_and_reported(study):
     ratings = Ratings(design, [*honest, cheat])
     table = ratings.raters().set_index("rater")
     assert ratings.excluded() == ["clicker"]
+    assert table.loc["clicker", "consistency"] == 0.0  # always "left": each pair, shown both ways, split
     assert table.loc["clicker", "catch_right"] == 0 and table.loc["r0", "catch_right"] == 4
     assert set(ratings.responses()["rater"]) == {"r0", "r1", "r2", "r3"}
     assert "clicker" in set(ratings.responses(all_raters=True)["rater"])
@@ -50,6 +51,8 @@ def test_agreement_near_one_for_identical_raters_and_near_zero_for_random_ones(s
     fixed = {t.index: ("left" if rng.random() < 0.5 else "right") for t in design.trials}
     same = [rater(design, f"r{i}", lambda t, r: fixed[t.index], rng) for i in range(5)]
     assert Ratings(design, same).agreement() == pytest.approx(1.0)
+    steady = [rater(design, "steady", prefer_second(design, 1.0), rng)]
+    assert Ratings(design, steady).raters()["consistency"].item() == 1.0
     coin = [rater(design, f"r{i}", lambda t, r: "left" if r.random() < 0.5 else "right", rng) for i in range(30)]
     assert abs(Ratings(design, coin).agreement()) < 0.05
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import numpy as np
 import pytest
 
 from gp_widgets.ratings.design import RatingDesign, Stimulus, build_trials
@@ -106,3 +107,27 @@ def test_a_sweep_and_its_saved_manifest_are_rated_like_a_study(tmp_path):
     assert picture(design, tests[0].right)[:2] == b"\xff\xd8"
     saved = rate_design(sweep.save(tmp_path / "sweep.json"), "Same person?", "same-person", repeats=1, catch=1)
     assert saved.trials == design.trials and saved.path == str(tmp_path / "sweep.same-person.rating.json")
+
+
+def test_mos_with_the_original_beside_the_variant(study):
+    from gp_widgets.ratings.ratings import Ratings
+
+    from .simulate import rater, stimulus
+
+    design = rate_design(study, "How natural is the right one?", "mos", repeats=1, catch=2, reference=True)
+    for t in design.trials:
+        left, right = design.stimuli[t.left], design.stimuli[t.right]
+        assert left.original and left.photo == right.photo and right.original == (t.kind == "catch")
+    rng = np.random.default_rng(0)
+    table = Ratings(design, [rater(design, "r", lambda t, r: 5 - int(abs(stimulus(design, t).param) * 2), rng)]).mos()
+    assert list(table["mean"]) == [3.0, 5.0, 3.0]
+
+
+def test_more_catch_trials_than_obvious_pairs_reuse_them_on_both_sides(study):
+    design = rate_design(study, "q", "2afc", catch=6)  # 3 photos: 3 obvious pairs, each shown twice
+    catches = [t for t in design.trials if t.kind == "catch"]
+    assert len(catches) == 6
+    assert sorted(Counter((t.first, t.second) for t in catches).values()) == [2, 2, 2]
+    for t in catches:
+        wanted = design.stimuli[t.left if t.expect == "left" else t.right]
+        assert wanted.param == 1.0

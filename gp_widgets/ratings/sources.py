@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from ..api.constants import CellStatus
 from ..imaging import open_rgb
 from ..runs.cache import default_cache_dir, entry_name
 from .design import DESIGNS, DesignKind, RatingDesign, Stimulus, build_trials
@@ -56,7 +57,7 @@ def _stimuli(rows: Sequence[dict[str, Any]], photos: Sequence[Any], condition: A
 
 def _complete(frame: Any) -> list[dict[str, Any]]:
     if "status" in frame:
-        frame = frame[frame["status"] == "complete"]
+        frame = frame[frame["status"] == CellStatus.complete.value]
     frame = frame[frame["variant_id"].notna()]
     if "face" not in frame:
         frame = frame.assign(face=0)

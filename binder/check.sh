@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Rebuild the Binder environment from scratch and run every demo notebook in it:
-# a FRESH virtualenv in a temp dir, `pip install -r binder/requirements.txt`, then
-# binder/postBuild from the repo root (exactly what Binder does), plus nbclient to
-# execute. Every notebooks/*.ipynb then runs top to bottom with no GP_API_KEY (local
-# engine), from a temp copy (nothing is written back), outside the repo (so the
-# installed package is used, not the source tree). Fails on any error.
+# Binder's environment, rebuilt from scratch: a FRESH virtualenv in a temp dir,
+# `pip install -r binder/requirements.txt`, then binder/postBuild from the repo root (exactly
+# what Binder does). binder/requirements.txt must mirror pyproject's runtime dependencies (checked
+# first). Then, outside the repo (so the installed package is used, not the source tree) and with no
+# GP_API_KEY: every module the demo notebooks import imports, and the local engine starts, finds the
+# sample portrait's face and edits it. The notebooks themselves run once per `make test` (in the
+# project's environment, whose dependencies are the same); running them here again would repeat it.
 # Usage: bash binder/check.sh   (make binder-check)   PYTHON=python3.12 to pick the interpreter.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO="$(pwd)"
 PYTHON="${PYTHON:-python3}"
-CELL_TIMEOUT="${CELL_TIMEOUT:-120}"
 
 shopt -s nullglob
 notebooks=(notebooks/*.ipynb)
@@ -41,38 +41,44 @@ export VIRTUAL_ENV="$WORK/venv" PATH="$WORK/venv/bin:$PATH"
 hash -r
 python -m pip install -q -r binder/requirements.txt
 PIP_QUIET=1 bash binder/postBuild
-python -m pip install -q nbclient ipykernel
 echo "binder-check: environment ready in $((SECONDS - start))s"
 
-# Run the notebooks: no key, isolated Jupyter dirs, no source tree on the path.
+# Use it: no key, isolated Jupyter dirs, no source tree on the path.
 unset GP_API_KEY GP_BASE_URL PYTHONPATH
 export JUPYTER_CONFIG_DIR="$WORK/jupyter/config" JUPYTER_DATA_DIR="$WORK/jupyter/data" \
        JUPYTER_RUNTIME_DIR="$WORK/jupyter/runtime" IPYTHONDIR="$WORK/ipython" \
-       MPLCONFIGDIR="$WORK/matplotlib" JUPYTER_PLATFORM_DIRS=1
+       MPLCONFIGDIR="$WORK/matplotlib" JUPYTER_PLATFORM_DIRS=1 XDG_CACHE_HOME="$WORK/cache"
 mkdir -p "$WORK/run"
 cp -R notebooks "$WORK/run/"
-rm -rf "$WORK/run/notebooks/.ipynb_checkpoints"
-cd "$WORK/run/notebooks"
-CELL_TIMEOUT="$CELL_TIMEOUT" python - <<'PY'
-import glob, os, re, sys, time
-import nbformat
-from nbclient import NotebookClient
+cd "$WORK/run"
+python - <<'PY'
+import ast, glob, importlib, json
 
-import gp_widgets
-assert "site-packages" in gp_widgets.__file__, f"gp_widgets imported from {gp_widgets.__file__}"
-failed = []
-for path in sorted(glob.glob("*.ipynb")):
-    nb = nbformat.read(path, as_version=4)
-    t0 = time.monotonic()
-    try:
-        NotebookClient(nb, timeout=int(os.environ["CELL_TIMEOUT"]), kernel_name="python3",
-                       resources={"metadata": {"path": os.getcwd()}}).execute()
-        print(f"  ok    {path:40s} {time.monotonic() - t0:6.1f}s", flush=True)
-    except Exception as e:  # noqa: BLE001 -- CellExecutionError, CellTimeoutError, kernel death
-        text = re.sub(r"\x1b\[[0-9;]*m", "", str(e))  # no terminal colours in logs
-        print(f"  FAIL  {path:40s} {time.monotonic() - t0:6.1f}s\n{text}", flush=True)
-        failed.append(path)
-if failed:
-    sys.exit(f"binder-check: {len(failed)} notebook(s) failed: {', '.join(failed)}")
+import gp_widgets as gp
+assert "site-packages" in gp.__file__, f"gp_widgets imported from {gp.__file__}"
+modules = set()
+for path in sorted(glob.glob("notebooks/*.ipynb")):
+    for cell in json.load(open(path))["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        source = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                modules.add(node.module)
+for name in sorted(modules):
+    importlib.import_module(name)
+print(f"binder-check: the notebooks' {len(modules)} imports import: {', '.join(sorted(modules))}")
+import ipykernel, jupyterlab, voila  # noqa: F401,E401 -- what Binder serves the notebooks with
+
+client = gp.connect()
+assert client.backend == "local", client.backend
+doc = client.wait_for_faces(client.upload(gp.samples.portrait()))
+assert doc.faces, "no face found on the sample portrait"
+variant = client.wait(client.edit(doc, "smile", param=1.0), timeout=120)
+assert client.image(variant).size == client.image(doc).size
+print(f"binder-check: local engine: {len(doc.faces)} face(s), smile +1 complete")
 PY
-echo "binder-check: all notebooks ran in $((SECONDS - start))s total"
+echo "binder-check: passed in $((SECONDS - start))s total"

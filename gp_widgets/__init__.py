@@ -15,6 +15,8 @@ from .connect import connect
 
 if TYPE_CHECKING:
     from . import metrics, samples
+    from .ratings.design import RatingDesign
+    from .ratings.ratings import Ratings, load_ratings
     from .recipes import Recipe, apply_recipe
     from .studies.calibration import Calibration, calibrate
     from .studies.compare import Comparison
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from .widgets import FaceEditor
     from .widgets.compare import ComparisonView, compare
     from .widgets.grid import SweepGrid, sweep
+    from .widgets.rating import rate
     from .widgets.study import StudyView, study
 
 __all__ = [
@@ -34,6 +37,8 @@ __all__ = [
     "FaceEditor",
     "GalleryItem",
     "Move",
+    "RatingDesign",
+    "Ratings",
     "Recipe",
     "Study",
     "StudyView",
@@ -44,7 +49,9 @@ __all__ = [
     "compare",
     "connect",
     "errors",
+    "load_ratings",
     "metrics",
+    "rate",
     "samples",
     "study",
     "sweep",
@@ -66,6 +73,10 @@ _LAZY = {
     "calibrate": ("gp_widgets.studies.calibration", "calibrate"),
     "compare": ("gp_widgets.widgets.compare", "compare"),
     "Comparison": ("gp_widgets.studies.compare", "Comparison"),
+    "RatingDesign": ("gp_widgets.ratings.design", "RatingDesign"),
+    "Ratings": ("gp_widgets.ratings.ratings", "Ratings"),
+    "load_ratings": ("gp_widgets.ratings.ratings", "load_ratings"),
+    "rate": ("gp_widgets.widgets.rating", "rate"),
 }
 
 

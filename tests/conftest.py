@@ -11,13 +11,18 @@
 * ``engine_counts(engine)`` -- uploads and generations (variants created) an engine has served so far,
   from its own counters: what a rerun costs against ``engine_for(fresh_variants=True)``.
 * ``dummy_comm`` -- widgets talk to ipywidgets' own dummy comm (no recording).
+* ``executed_notebook(name)`` -- the shipped notebook executed once per session (nbclient, widget state
+  saved), shared by the notebook tests, the static-export tests and the docs build; ``executed_notebooks()``
+  runs them all and returns their folder.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +144,53 @@ def engine_counts() -> Callable[[EngineProcess], dict[str, int]]:
         return {"uploads": uploads, "generations": sum(stats["variants"].values())}
 
     return counts
+
+
+NOTEBOOKS = REPO_ROOT / "notebooks"
+NOTEBOOK_CELL_TIMEOUT = 120  # s
+
+
+@dataclass
+class ExecutedNotebooks:
+    """Each shipped notebook run top to bottom at most once per session, in a copy of ``notebooks/`` (what the
+    notebooks write stays there); a failed run is remembered and raised again to every test that asks."""
+
+    folder: Path
+    env: dict[str, str]
+    runs: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, name: str) -> Any:
+        import nbformat
+        from nbclient import NotebookClient
+
+        if name not in self.runs:
+            nb = nbformat.read(self.folder / name, as_version=4)
+            client = NotebookClient(nb, timeout=NOTEBOOK_CELL_TIMEOUT, kernel_name="python3", record_timing=True,
+                                    resources={"metadata": {"path": str(self.folder)}})
+            try:
+                client.execute(cwd=str(self.folder), env=self.env)
+                nbformat.write(nb, self.folder / "executed" / name)
+                self.runs[name] = nb
+            except Exception as e:  # noqa: BLE001 -- CellExecutionError, timeouts, a dead kernel: kept for each asker
+                self.runs[name] = e
+        result = self.runs[name]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def all(self) -> Path:
+        """Run every shipped notebook; the folder of the executed copies."""
+        for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+            self(path.name)
+        return self.folder / "executed"
+
+
+@pytest.fixture(scope="session")
+def executed_notebook(jupyter_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> ExecutedNotebooks:
+    folder = tmp_path_factory.mktemp("notebooks")
+    shutil.copytree(NOTEBOOKS, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    (folder / "executed").mkdir()
+    return ExecutedNotebooks(folder, dict(jupyter_env))
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from ..files import cache_home, write_atomic
 
-__all__ = ["VariantCache", "default_cache_dir", "team_key"]
+__all__ = ["VariantCache", "default_cache_dir", "entry_name", "team_key"]
 
 log = logging.getLogger("gp_widgets.sweep")
 
@@ -26,6 +26,11 @@ def default_cache_dir() -> Path:
 
 def _digest(text: str, n: int = 16) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:n]
+
+
+def entry_name(item_id: str) -> str:
+    """The file name of an item's bytes in any cache directory (the id itself when it is a safe name)."""
+    return (item_id if _SAFE_ID.fullmatch(item_id) else "h-" + _digest(item_id, 32)) + ".bin"
 
 
 def team_key(api_key: str | None) -> str:
@@ -68,8 +73,7 @@ class VariantCache:
         return f"VariantCache({str(self.dir)!r})"
 
     def path(self, item_id: str) -> Path:
-        name = item_id if _SAFE_ID.fullmatch(item_id) else "h-" + _digest(item_id, 32)
-        return self.dir / f"{name}.bin"
+        return self.dir / entry_name(item_id)
 
     def meta_path(self, item_id: str, kind: str) -> Path:
         """Where something derived from item ``item_id`` (such as its measurements) lives, beside its bytes."""

@@ -46,6 +46,8 @@ class Side:
     metrics: list[dict[str, Any]]
     is_done: Callable[[], bool]
     photos: Callable[[], dict[int, str] | None]
+    source: Any = None
+    """The study or sweep result behind the table (None for a DataFrame): where its pictures are."""
 
 
 def _study_side(study: Any, label: str) -> Side:
@@ -53,7 +55,7 @@ def _study_side(study: Any, label: str) -> Side:
         shas = {i: p.sha256 for i, p in enumerate(study.photos) if p is not None and p.sha256}
         return shas if len(shas) == len(study.names) else None
 
-    return Side(label, study.to_dataframe, list(study.metrics), lambda: study.done, photos)
+    return Side(label, study.to_dataframe, list(study.metrics), lambda: study.done, photos, study)
 
 
 def _sweep_side(result: Any, label: str) -> Side:
@@ -73,7 +75,7 @@ def _sweep_side(result: Any, label: str) -> Side:
 
     metrics = [known.get(n, {"name": n, "unit": "", "role": "", "higher_is_better": False})
                for n in result.metric_names]
-    return Side(label, table, metrics, lambda: result.done, photos)
+    return Side(label, table, metrics, lambda: result.done, photos, result)
 
 
 def _frame_side(frame: pandas.DataFrame, label: str) -> Side:
@@ -224,7 +226,9 @@ class Comparison:
                                f"{self.a.label}, {only_b} only in {self.b.label}): a paired comparison needs the "
                                "same photos; compare DataFrames filtered to the common photos instead")
 
-    def _tables(self) -> tuple[pandas.DataFrame, pandas.DataFrame]:
+    def tables(self) -> tuple[pandas.DataFrame, pandas.DataFrame]:
+        """Both sides' tidy tables as they are paired: ``b``'s photos numbered as ``a``'s (by content when
+        both know it), moves mapped to ``a``'s."""
         fa, fb = self.a.table(), self.b.table()
         pa, pb = self.a.photos(), self.b.photos()
         if pa is not None and pb is not None:  # pair by content: the same photo under any index
@@ -241,7 +245,7 @@ class Comparison:
             return self._kept
 
         done = self.done
-        fa, fb = self._tables()
+        fa, fb = self.tables()
         common = fa[list(KEYS)].merge(fb[list(KEYS)], on=list(KEYS)) if len(fa) and len(fb) else fa.iloc[:0]
         if common.empty:
             raise CompareError(f"no common cells to pair: {self.a.label} has {_cells(fa)}; "

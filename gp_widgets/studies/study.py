@@ -289,6 +289,8 @@ class StudyRunner(CellRunner):
             for rec in study.photo_records(index):
                 self._fail(rec, code)
             return []
+        if not self._cache.path(doc.id).exists():  # the original beside its variants: ratings show it
+            await asyncio.to_thread(self._cache.put, doc.id, data)
         measured = ((largest_face(doc.faces or ()),)
                     if study.faces == "largest" else tuple(range(len(boxes))))
         original = self._pipeline.original(doc.id, data, [boxes[i] for i in measured])

@@ -20,7 +20,7 @@ if ROOT not in sys.path:  # `benchmarks` is a top-level package of the repo, not
 import benchmarks  # noqa: E402
 from benchmarks import report  # noqa: E402
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.timeout(180), pytest.mark.bench]
 
 
 @pytest.mark.parametrize("name", [n for n in benchmarks.MODULE_NAMES if n != "browser"])  # tests/browser runs it

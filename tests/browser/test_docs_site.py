@@ -1,7 +1,8 @@
 """The documentation site, opened from disk in Chromium with the network off: every page loads,
 every internal link (fragments included) resolves, every picture renders, and nothing is
 fetched from the network. The site is the one ``make docs`` built when ``GP_DOCS_HTML`` names
-it (as .ci/run does); otherwise this test builds it into a temp dir the same way."""
+it; otherwise (as in ``make test``) this test builds it into a temp dir the same way (warnings as errors),
+from the notebooks the session executed once."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ IDS_JS = "() => [...document.querySelectorAll('[id]')].map(e => e.id)"
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory, jupyter_env) -> Path:
+def site(tmp_path_factory, jupyter_env, executed_notebook) -> Path:
     given = os.environ.get("GP_DOCS_HTML")
     if given:
         root = Path(given).resolve()
@@ -39,6 +40,7 @@ def site(tmp_path_factory, jupyter_env) -> Path:
         return root
     out = tmp_path_factory.mktemp("docs")
     env = {k: v for k, v in jupyter_env.items() if k != "MPLBACKEND"}
+    env["GP_EXECUTED_NOTEBOOKS"] = str(executed_notebook.all())  # the session's runs, not a second one
     done = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
                            "-d", str(out / "doctrees"), str(bh.REPO_ROOT / "docs"), str(out / "html")],
                           env=env, check=False, capture_output=True, text=True, timeout=900)

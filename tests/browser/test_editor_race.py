@@ -16,9 +16,10 @@ DONE = re.compile(r".*· face 1: (complete|failed).*")
 
 ROUNDS = 20
 CELLS = ["import gp_widgets as gp\neditor = gp.FaceEditor()\neditor", "await editor.ready(); None"]
-BUSY_JS = """([round, seconds]) => {  // code the page does not show: the status says the round, then a busy kernel
-  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-  const code = `editor.status.value = "round ${round}"\nimport time\ntime.sleep(${seconds})`;
+BUSY_JS = """([round, flag]) => {  // code the page does not show: the status says the round, then a kernel busy
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;  // until the test's flag
+  const code = `editor.status.value = "round ${round}"\nimport os, time\n` +
+               `while not os.path.exists(${JSON.stringify(flag)}): time.sleep(0.005)`;
   window.__gpBusyDone = false;
   window.__gpBusy = kernel.requestExecute({code, silent: true}).done.then(() => { window.__gpBusyDone = true; });
 }"""
@@ -53,7 +54,7 @@ def drag(page, track: dict, handle, fraction: float) -> None:
     page.mouse.up()
 
 
-def test_a_click_right_after_two_drags_generates_what_the_slider_shows(page, jupyter_server, notebook_root):
+def test_a_click_right_after_two_drags_generates_what_the_slider_shows(page, jupyter_server, notebook_root, tmp_path):
     name = write_notebook(notebook_root, "editor-race", CELLS)
     open_lab(page, jupyter_server, name)
     run_all_cells(page)
@@ -63,7 +64,8 @@ def test_a_click_right_after_two_drags_generates_what_the_slider_shows(page, jup
     shown: list[tuple[float, str]] = []
     for round_ in range(ROUNDS):
         first, second = rng.uniform(0.05, 0.45), rng.uniform(0.55, 0.95)
-        page.evaluate(BUSY_JS, [round_, 3.0])
+        flag = tmp_path / f"round-{round_}.done"
+        page.evaluate(BUSY_JS, [round_, str(flag)])
         page.wait_for_function(f"() => ({KERNEL_STATUS_JS})() === 'busy'")
         expect(output_locator(page, ".gp-status").first).to_have_text(f"round {round_}")
         track = wait_for_output(page, ".gp-param .noUi-target").bounding_box()
@@ -71,10 +73,9 @@ def test_a_click_right_after_two_drags_generates_what_the_slider_shows(page, jup
         page.evaluate("() => { window.__gpClickAfterUp = true; }")
         drag(page, track, handle, second)
         page.wait_for_function("() => window.__gpTimes.click >= window.__gpTimes.up")
-        gap = page.evaluate("() => window.__gpTimes.click - window.__gpTimes.up")
-        assert 0 <= gap <= 50, f"the click came {gap:.0f} ms after the release"
         assert not page.evaluate("() => window.__gpBusyDone"), "the busy code ended before the click: no race"
         param = readout(page)
+        flag.touch()  # the click is in: end the busy code
         page.evaluate("() => window.__gpBusy")
         expect(output_locator(page, ".gp-status").first).to_have_text(DONE, timeout=60_000)
         status = output_locator(page, ".gp-status").first.inner_text()

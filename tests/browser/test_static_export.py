@@ -10,7 +10,6 @@ import io
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -39,32 +38,10 @@ DOCS_SHOT = REPO_ROOT / "docs" / "static-export-sweep.png"
 BROKEN = ("Loading widget", "Error displaying widget")
 
 
-def _execute(src: Path, work: Path, env: dict[str, str]):
-    """Run ``src`` top to bottom in a real kernel with cwd ``work``; the executed notebook."""
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(src, as_version=4)
-    NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                   resources={"metadata": {"path": str(work)}}).execute(cwd=str(work), env=env)
-    return nb
-
-
 @pytest.fixture(scope="module")
-def executed(jupyter_env, tmp_path_factory):
-    """``executed(name)``: the shipped notebook executed once per module (cached), as a notebook node."""
-    work = tmp_path_factory.mktemp("executed")
-    shutil.copytree(REPO_ROOT / "notebooks", work, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    env = {k: v for k, v in jupyter_env.items()}
-    cache: dict[str, object] = {}
-
-    def run(name: str):
-        if name not in cache:
-            cache[name] = _execute(work / name, work, env)
-        return cache[name]
-
-    return run
+def executed(executed_notebook):
+    """``executed(name)``: the shipped notebook as the session executed it (once, shared with the notebook tests)."""
+    return executed_notebook
 
 
 def _widget_outputs(nb) -> list[tuple[dict, dict | None]]:

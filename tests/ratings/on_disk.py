@@ -8,7 +8,9 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from gp_widgets.api.constants import CellStatus
-from gp_widgets.studies.study import Study, StudyPhoto, StudyRecord
+from gp_widgets.studies.study import Study, StudyPhoto
+from gp_widgets.sweeps.records import CellRecord
+from gp_widgets.sweeps.spec import Cell
 
 PARAMS = (-1.0, 0.0, 1.0)
 
@@ -36,8 +38,8 @@ def make_study(root, photos: int = 3, params=PARAMS, prefix: str = "v", identity
         for param in params:
             vid = f"{prefix}{p}_{param:g}"
             (team / f"{vid}.bin").write_bytes(_png(p, param))
-            records.append(StudyRecord(p, 0, "smile", param, CellStatus.complete, None, vid, 1.0,
-                                       {"identity": identity_slope * abs(param) + 0.01 * p}))
+            records.append(CellRecord(Cell(p, 0, "smile", param), CellStatus.complete, vid, seconds=1.0,
+                                      metrics={"identity": identity_slope * abs(param) + 0.01 * p}))
     metrics = [{"name": "identity", "unit": "", "role": "identity", "higher_is_better": False}]
     return Study(("smile",), tuple(params), "largest", metrics, [f"photo{p}.png" for p in range(photos)],
                  study_photos, records, cache_dir=str(root))
@@ -46,7 +48,7 @@ def make_study(root, photos: int = 3, params=PARAMS, prefix: str = "v", identity
 def make_sweep(root, params=PARAMS):
     """A finished one-photo sweep of smile × ``params`` whose pictures (and original) are in ``root``'s cache."""
     from gp_widgets.runs.cache import VariantCache
-    from gp_widgets.sweeps.records import CellRecord, SourceImage
+    from gp_widgets.sweeps.records import SourceImage
     from gp_widgets.sweeps.result import SweepResult
     from gp_widgets.sweeps.spec import SweepSpec
 

@@ -109,7 +109,7 @@ def test_same_person_midpoint_recovers_the_distance_where_half_stop_recognising(
 def test_same_person_through_a_study_and_its_identity_column(tmp_path):
     study = make_study(tmp_path / "cache", photos=4, params=(-1.0, -0.5, 0.0, 0.5, 1.0), identity_slope=1.0)
     design = rate_design(study, "Same person?", "same-person", repeats=3)
-    identity = {r.variant_id: r.values["identity"] for r in study.records}
+    identity = {r.variant_id: r.metrics["identity"] for r in study.records}
     rng = np.random.default_rng(8)
 
     def answer(t, r):

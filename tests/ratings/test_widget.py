@@ -7,6 +7,7 @@ import json
 import comm
 import pytest
 from ipywidgets import Widget
+from page_messages import from_page
 
 import gp_widgets as gp
 from gp_widgets.widgets.rating import Rating, RatingWidget, key_response
@@ -62,18 +63,18 @@ def test_a_rater_answers_by_key_pauses_and_resumes_with_every_answer_on_disk(stu
     assert isinstance(design, Rating) and design.path == str(tmp_path / "s.2afc.rating.json")
     view = design.widget()
     widget = view.pad
-    widget._handle_custom_msg({"type": "ready"}, [])
+    from_page(widget, {"type": "ready"})
     assert custom(widget) == []  # no rater yet: no trial
-    widget._handle_custom_msg({"type": "rater", "rater": "ada"}, [])
+    from_page(widget, {"type": "rater", "rater": "ada"})
     (first, pictures), = custom(widget)
     assert first == {"type": "trial", "trial": 0} and len(pictures) == 2 and pictures[0][:2] == b"\xff\xd8"
     state = json.dumps(widget.get_state(), default=str)
     for secret in ("smile @", "variant", "v0_", "param", "doc0"):
         assert secret not in state  # blinded: the synced state has the question, counts and the rater only
-    widget._handle_custom_msg({"type": "answer", "trial": 0, "key": "ArrowLeft", "rt": 640}, [])
-    widget._handle_custom_msg({"type": "answer", "trial": 0, "key": "ArrowLeft", "rt": 10}, [])  # stale
-    widget._handle_custom_msg({"type": "answer", "trial": 1, "key": "q", "rt": 10}, [])  # no answer key
-    widget._handle_custom_msg({"type": "answer", "trial": 1, "key": "j", "rt": 500}, [])
+    from_page(widget, {"type": "answer", "trial": 0, "key": "ArrowLeft", "rt": 640})
+    from_page(widget, {"type": "answer", "trial": 0, "key": "ArrowLeft", "rt": 10})  # stale
+    from_page(widget, {"type": "answer", "trial": 1, "key": "q", "rt": 10})  # no answer key
+    from_page(widget, {"type": "answer", "trial": 1, "key": "j", "rt": 500})
     path = design.answers_dir() / "ada.json"
     on_disk = json.loads(path.read_text())
     assert [(a["trial"], a["response"], a["rt_ms"]) for a in on_disk["answers"]] == [(0, "left", 640.0),
@@ -86,7 +87,7 @@ def test_a_rater_answers_by_key_pauses_and_resumes_with_every_answer_on_disk(stu
     assert custom(widget)[-1][0] == {"type": "trial", "trial": 2}
 
     again = RatingWidget(design, "ada")  # a kernel restart later: the same rater resumes
-    again._handle_custom_msg({"type": "ready"}, [])
+    from_page(again, {"type": "ready"})
     assert again.answered == 2 and custom(again)[-1][0]["trial"] == 2 and "Resumed at 3" in again.status
     for t in design.trials[2:]:
         assert again.answer(t.index, "f")

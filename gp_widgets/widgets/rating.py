@@ -150,13 +150,13 @@ class RatingView(widgets.VBox):
 
     def __init__(self, design: RatingDesign, rater: str | None = None) -> None:
         self.pad = RatingWidget(design, rater)
-        self._static = StaticFallback(self._picture, self._describe)
-        super().__init__([self.pad, self._static.hider])
+        self.static_fallback = StaticFallback(self._picture, self._describe)
+        super().__init__([self.pad, self.static_fallback.hider])
         self.add_class("gp-rating-view")
-        self.pad.observe(lambda _: self._static.refresh_soon(), "done")
+        self.pad.observe(lambda _: self.static_fallback.refresh_soon(), "done")
 
     def _ipython_display_(self) -> None:
-        self._static.show(self)
+        self.static_fallback.show(self)
 
     def _describe(self) -> str:
         pad = self.pad

@@ -92,7 +92,7 @@ def test_a_rater_answers_by_key_pauses_and_resumes_with_every_answer_on_disk(stu
     for t in design.trials[2:]:
         assert again.answer(t.index, "f")
     assert again.done and custom(again)[-1][0] == {"type": "done"}
-    picture = view._static.bundle()
+    picture = view.static_fallback.bundle()
     assert picture["text/html"].startswith('<div class="gp-static')
     assert "2 of 20 answered" in picture["text/plain"]
     ratings = gp.load_ratings(design.answers_dir())

@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/gp-widgets demo
 
-lint: $(STAMP)  # ruff (lint + import order; not the formatter) and mypy (strict on api/ and sweeps/)
+lint: $(STAMP)  # ruff (lint + import order; not the formatter) and mypy (strict on api/, runs/, measure/, sweeps/, studies/)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 

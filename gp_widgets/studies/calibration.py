@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
+    from ..figure_layout import Width
+
 __all__ = ["Calibration", "PhotoCalibration", "calibrate", "calibrate_async"]
 
 T = TypeVar("T")
@@ -98,11 +100,11 @@ class Calibration:
                              "probes": 0 if c is None else len(c.probes), "error": photo.error})
         return pandas.DataFrame.from_records(rows)
 
-    def plot(self) -> Figure:
+    def plot(self, width: Width = "screen") -> Figure:
         """Each photo's crossing per sign, with the median and the 10–90% range (matplotlib figure)."""
         from ..plots import calibration_figure
 
-        return calibration_figure(self)
+        return calibration_figure(self, width=width)
 
     def __repr__(self) -> str:
         parts = [f"Calibration({self.move!r}, {self.metric} at {self.threshold:g}, {len(self.photos)} photos"]

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
+    from ..figure_layout import Width
+
 __all__ = ["Comparison", "CompareError", "Paired", "Side", "compare", "pair_rows"]
 
 KEYS = ("photo", "face", "move", "param")
@@ -286,12 +288,14 @@ class Comparison:
         return (f"{self.b.label} − {self.a.label}: {int(table['significant'].sum())} of {len(table)} cells differ "
                 f"at {name} {self.alpha:g} ({self.test} test, {int(table['n'].max())} photos){state}")
 
-    def figure(self, metrics: Sequence[str] | None = None, *, dpi: int = 100) -> Figure:
+    def figure(self, metrics: Sequence[str] | None = None, *, dpi: int = 100, width: Width = "screen") -> Figure:
         """Difference curves: per metric, ``b − a`` against param per move with its band; filled markers
-        for cells that survive the correction."""
+        for cells that survive the correction; laid out for ``width``."""
         from .figures import difference_figure
 
-        return difference_figure(self.table(), list(metrics or self.metrics), title=self.describe(), dpi=dpi)
+        units = {n: str(d.get("unit") or "") for n, d in self.definitions.items()}
+        return difference_figure(self.table(), list(metrics or self.metrics), title=self.describe(), units=units,
+                                 dpi=dpi, width=width)
 
     def __repr__(self) -> str:
         return f"<Comparison {self.describe()}>"

@@ -134,12 +134,12 @@ def save_table(frame: pandas.DataFrame, manifest: Mapping[str, Any], path: str |
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _KEY: json.dumps(manifest)})
         buffer = io.BytesIO()
         pq.write_table(table, buffer)
-        write_atomic(path, buffer.getvalue())
+        write_atomic(path, buffer.getvalue(), private=False)
         return path
     data = frame.to_csv(index=False).encode()
-    write_atomic(path, data)
+    write_atomic(path, data, private=False)
     sidecar = {**manifest, "table_sha256": hashlib.sha256(data).hexdigest()}
-    write_atomic(manifest_path(path), json.dumps(sidecar, indent=1).encode())
+    write_atomic(manifest_path(path), json.dumps(sidecar, indent=1).encode(), private=False)
     return path
 
 

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     import pandas
 
 __all__ = ["DEFAULT_DELTA", "LEAKAGE_ATTRIBUTES", "accuracy", "leakage", "leakage_attributes", "mean_at",
-           "metric_for", "metric_name", "move_targets", "no_target_note", "paper_table", "photo_means", "tradeoff"]
+           "metric_for", "metric_name", "move_targets", "LATEX_PACKAGES", "latex_escape", "no_target_note",
+           "paper_table", "photo_means", "tradeoff"]
 
 LEAKAGE_ATTRIBUTES = tuple(m.name for m in sorted(
     (m for m in BUILTINS if getattr(m, "moves", ()) or m.role in ("leakage", "identity")),
@@ -218,33 +219,79 @@ def mean_at(frame: pandas.DataFrame, metric: str, param: float) -> pandas.Series
     return at.groupby("move", sort=True)[metric].mean()
 
 
+_LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+          "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\textless{}",
+          ">": r"\textgreater{}", "|": r"\textbar{}", "Δ": r"$\Delta$", "±": r"$\pm$", "−": "-", "–": "--",
+          "—": "---", "×": r"$\times$", "·": r"$\cdot$"}
+LATEX_PACKAGES = ("booktabs",)
+"""What a LaTeX table needs in the preamble (its first line says so too)."""
+
+
+def latex_escape(text: str) -> str:
+    """``text`` as LaTeX typesets it literally (pdflatex, no package beyond the base): specials escaped,
+    the few non-ASCII signs a table uses (Δ, ±, −, –, —, ×, ·) spelled in LaTeX."""
+    return "".join(_LATEX.get(c, c) for c in text)
+
+
+def _number(value: float, digits: int) -> str:
+    return f"{value:.{digits}f}"
+
+
 def paper_table(frame: pandas.DataFrame, metrics: Sequence[str], *, fmt: Literal["markdown", "latex"] = "markdown",
-                digits: int = 3, level: float = 0.95, labels: Mapping[str, str] | None = None) -> str:
-    """Means ± half-width of the ``level`` t-interval over photos, per move × param (rows) × metric (columns),
-    as Markdown (pandas' ``to_markdown``, needs ``tabulate``) or LaTeX (``Styler.to_latex`` with booktabs
-    rules); ``n`` photos in the last column."""
+                digits: int = 3, level: float = 0.95, labels: Mapping[str, str] | None = None,
+                units: Mapping[str, str] | None = None) -> str:
+    r"""Means ± half-width of the ``level`` t-interval over photos, per move × param (rows) × metric (columns),
+    with each metric's unit in the header and ``n`` photos in the last column, as Markdown (pandas'
+    ``to_markdown``, needs ``tabulate``) or LaTeX: a ``table`` with booktabs rules and no other package (its
+    first line is a comment naming it), names and units escaped; ``labels`` replace metric names and are
+    taken as LaTeX as they are (``{"smile": r"$\Delta$ smile"}``)."""
+    if fmt not in ("markdown", "latex"):
+        raise ValueError(f"fmt must be 'markdown' or 'latex', got {fmt!r}")
     per_photo = photo_means(frame, metrics)
-    columns: dict[str, Any] = {}
+    labels, units = dict(labels or {}), dict(units or {})
+    cells: list[list[tuple[float, float]]] = []
     count = None
     for metric in metrics:
         iv = _intervals(per_photo, metric, level)
-        half = (iv["high"] - iv["mean"]).to_numpy(float)
-        columns[(labels or {}).get(metric, metric)] = [
-            "—" if not np.isfinite(m) else f"{m:.{digits}f} ± {h:.{digits}f}" for m, h in zip(iv["mean"], half,
-                                                                                               strict=True)]
-        count = iv["count"] if count is None else np.maximum(count, iv["count"])
-    import pandas
-
-    index = per_photo.groupby(["move", "param"], sort=True).size().index
-    table = pandas.DataFrame(columns, index=index)
-    table["n"] = [] if count is None else np.asarray(count, dtype=int)
+        cells.append(list(zip(iv["mean"].to_numpy(float), (iv["high"] - iv["mean"]).to_numpy(float), strict=True)))
+        count = iv["count"].to_numpy(int) if count is None else np.maximum(count, iv["count"].to_numpy(int))
+    index = list(per_photo.groupby(["move", "param"], sort=True).size().index)
+    counts = [] if count is None else [int(c) for c in count]
+    unit_of = [units.get(m) or "no unit" for m in metrics]
     if fmt == "markdown":
-        return str(table.reset_index().to_markdown(index=False, floatfmt="g"))
-    if fmt == "latex":
-        if any("±" in str(v) for v in table.to_numpy().ravel()):
-            table = table.map(lambda v: str(v).replace("±", r"$\pm$").replace("—", "--"))
-        styler = table.style.format_index(lambda v: f"{v:g}" if isinstance(v, float) else str(v), axis=0)
-        caption = f"Mean over photos $\\pm$ half-width of the {level:.0%} t-interval.".replace("%", r"\%")
-        return str(styler.to_latex(hrules=True, clines="skip-last;data", caption=caption,
-                                   column_format="ll" + "r" * len(table.columns)))
-    raise ValueError(f"fmt must be 'markdown' or 'latex', got {fmt!r}")
+        import pandas
+
+        table = pandas.DataFrame(
+            {f"{labels.get(m, m)} ({u})": ["—" if not np.isfinite(mean) else
+                                          f"{_number(mean, digits)} ± {_number(half, digits)}"
+                                          for mean, half in column] for m, u, column in zip(metrics, unit_of, cells,
+                                                                                            strict=True)})
+        table.insert(0, "param", [p for _, p in index])
+        table.insert(0, "move", [m for m, _ in index])
+        table["n (photos)"] = counts
+        return str(table.to_markdown(index=False, floatfmt="g"))
+    return _latex(index, metrics, cells, counts, digits, level, labels, unit_of)
+
+
+def _latex(index: Sequence[tuple[str, float]], metrics: Sequence[str], cells: Sequence[Sequence[tuple[float, float]]],
+           counts: Sequence[int], digits: int, level: float, labels: Mapping[str, str], units: Sequence[str]) -> str:
+    def value(mean: float, half: float) -> str:
+        return "--" if not np.isfinite(mean) else f"${_number(mean, digits)} \\pm {_number(half, digits)}$"
+
+    head = ["move", "param", *(labels.get(m, latex_escape(m)) for m in metrics), "$n$"]
+    unit_row = ["", "", *(f"({latex_escape(u)})" for u in units), "(photos)"]
+    lines = [f"% gp_widgets study table: needs \\usepackage{{{','.join(LATEX_PACKAGES)}}} in the preamble",
+             r"\begin{table}", r"\centering",
+             f"\\caption{{Mean over photos $\\pm$ half-width of the {latex_escape(f'{level:.0%}')} t-interval.}}",
+             f"\\begin{{tabular}}{{ll{'r' * (len(metrics) + 1)}}}", r"\toprule",
+             " & ".join(head) + r" \\", " & ".join(unit_row) + r" \\", r"\midrule"]
+    previous = None
+    for row, (move, param) in enumerate(index):
+        if previous is not None and move != previous:
+            lines.append(r"\midrule")
+        values = [value(*column[row]) for column in cells]
+        name = latex_escape(str(move)) if move != previous else ""
+        lines.append(" & ".join([name, f"${param:g}$", *values, str(counts[row])]) + r" \\")
+        previous = move
+    lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
+    return "\n".join(lines) + "\n"

@@ -124,9 +124,11 @@ class StudyReports:
 
     def paper_table(self, fmt: Literal["markdown", "latex"] = "markdown", metrics: Sequence[str] | None = None,
                     digits: int = 3, labels: Mapping[str, str] | None = None) -> str:
-        """Means ± 95% half-width per move × param × metric as Markdown or LaTeX (booktabs)."""
-        return effects.paper_table(self.to_dataframe(), list(metrics or [m["name"] for m in self.metrics]),
-                                   fmt=fmt, digits=digits, labels=labels)
+        """Means ± 95% half-width per move × param × metric, units in the header, as Markdown or LaTeX
+        (booktabs, named in a comment on its first line; names escaped, ``labels`` taken as LaTeX)."""
+        return effects.paper_table(self.to_dataframe(),
+                                   [effects.metric_name(m) for m in metrics or [m["name"] for m in self.metrics]],
+                                   fmt=fmt, digits=digits, labels=labels, units=self._units())
 
     @staticmethod
     def save_figure(figure: Figure, path: str | os.PathLike[str],

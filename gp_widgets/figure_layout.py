@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType
 
-__all__ = ["FONT", "PANEL_MIN", "RC", "WIDTHS", "Width", "axis_label", "colours", "columns", "constrained", "finish",
+__all__ = ["FONT", "PANEL_MIN", "RC", "WIDTHS", "Width", "axis_label", "colours", "columns", "constrained", "finish", "fit_labels",
            "for_width", "grid", "inches", "panel_titles", "rebuildable", "wrap"]
 
 Width = Literal["column", "page", "screen"] | float
@@ -49,7 +49,8 @@ def inches(width: Width) -> float:
 def wrap(text: str, width_in: float, size: float = FONT) -> str:
     """``text`` wrapped to lines that fit ``width_in`` inches at ``size`` points (existing lines kept)."""
     chars = max(8, int(width_in * 72 / (size * _CHAR)))
-    return "\n".join(line for part in text.split("\n") for line in (textwrap.wrap(part, chars) or [""]))
+    return "\n".join(line for part in text.split("\n")
+                     for line in (textwrap.wrap(part, chars, break_long_words=False) or [""]))
 
 
 def axis_label(quantity: str, unit: str) -> str:
@@ -126,7 +127,24 @@ def finish(fig: Figure, *, title: str = "", lines: Sequence[str] = (), handles: 
         rows = math.ceil(len(labels) / cols) + (1 if legend_title else 0)
         extra += rows * FONT * 1.5 / 72 + 0.08
     fig.set_figheight(fig.get_figheight() + extra)
+    fit_labels(fig)
     return fig
+
+
+def fit_labels(fig: Figure) -> None:
+    """Wrap each axis's title and x label to the axis's width and its y label to its height, as laid out."""
+    fig.draw_without_rendering()
+    for ax in fig.axes:
+        if getattr(ax, "_colorbar", None) is not None:
+            continue
+        box = ax.get_position()
+        w, h = box.width * fig.get_figwidth(), box.height * fig.get_figheight()
+        title = ax.title.get_text()
+        if title:
+            ax.set_title(wrap(title.replace("\n", " "), w, FONT + 0.5))
+        for text, room in ((ax.xaxis.label, w + 0.1), (ax.yaxis.label, h + 0.1)):
+            if text.get_text():
+                text.set_text(wrap(text.get_text().replace("\n", " "), room, FONT))
 
 
 def rebuildable(fig: Figure, build: Callable[..., Figure], **kwargs: Any) -> Figure:

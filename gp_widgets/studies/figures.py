@@ -187,7 +187,7 @@ def accuracy_figure(table: pandas.DataFrame, *, title: str = "", dpi: int = 100,
 def _cell_text(value: float, beyond: bool) -> str:
     if not np.isfinite(value):
         return "—"
-    text = f"{value:+.1f}" if abs(value) < 10 else f"{value:+.0f}" if abs(value) < 1000 else f"{value:+.0e}"
+    text = f"{value:+.1f}" if abs(value) < 100 else f"{value:+.0f}" if abs(value) < 1000 else f"{value:+.0e}"
     return f"{text}▸" if beyond else text
 
 
@@ -212,16 +212,21 @@ def leakage_figure(matrix: pandas.DataFrame, *, cost: pandas.Series | None = Non
     beyond = np.isfinite(values) & (np.abs(values) > limit)
     has_cost = cost is not None and len(cost) > 0
     with rc_context(RC):
-        height = 1.3 + 0.2 * max(1, rows) + 0.09 * max(len(wrap(label(str(c)), 0.9).split("\n")) for c in
-                                                         matrix.columns) if cols else 1.6
+        cell_in = (w - 1.1) * (cols / (cols + (0.9 if has_cost else 0))) / max(1, cols)
+        longest = max((len(word) for c in matrix.columns for word in label(str(c)).split()), default=1)
+        turn = cell_in < 0.55 or longest * (FONT - 0.5) * 0.6 / 72 > cell_in - 0.05  # names that do not fit run upwards
+        ticks = [wrap(label(str(c)), 2.0 if turn else cell_in - 0.05, FONT - 0.5) for c in matrix.columns]
+        tick_in = max((t.count("\n") + 1) * 0.11 if not turn else max(len(x) for x in t.split("\n")) * 0.055
+                      for t in ticks) if cols else 0.2
+        height = 1.45 + 0.24 * max(1, rows) + tick_in
         fig = Figure(figsize=(w, height), dpi=dpi, layout=constrained())
-        ratios = [max(1, cols), 1.1] if has_cost else [1]
+        ratios = [max(1, cols), 0.9] if has_cost else [1]
         axes = fig.subplots(1, len(ratios), width_ratios=ratios, squeeze=False)[0]
         ax = axes[0]
         norm = Normalize(-limit, limit, clip=True)
         image = ax.imshow(values, cmap="RdBu_r", norm=norm, aspect="auto")
         cell_in = (w - 1.2) * (cols / (cols + (1.1 if has_cost else 0))) / max(1, cols)
-        size = float(np.clip(cell_in * 72 / 3.6, 4.5, FONT))
+        size = float(np.clip(cell_in * 72 / 4.0, 4.5, FONT))
         for (r, c), v in np.ndenumerate(values):
             ax.text(c, r, _cell_text(v, bool(beyond[r, c])), ha="center", va="center", fontsize=size,
                     color="white" if np.isfinite(v) and abs(v) > 0.6 * limit else "black",
@@ -229,10 +234,9 @@ def leakage_figure(matrix: pandas.DataFrame, *, cost: pandas.Series | None = Non
             if beyond[r, c]:
                 ax.add_patch(Rectangle((c - 0.46, r - 0.46), 0.92, 0.92, fill=False, edgecolor="black",
                                        linewidth=1.2))
-        ticks = [wrap(label(str(c)), max(0.5, cell_in), FONT - 0.5) for c in matrix.columns]
-        ax.set_xticks(range(cols), ticks, rotation=90 if cell_in < 0.9 else 0)
+        ax.set_xticks(range(cols), ticks, rotation=90 if turn else 0)
         ax.set_yticks(range(rows), [str(i) for i in matrix.index])
-        ax.set_xlabel("attribute (d = mean change / sd over photos)")
+        ax.set_xlabel("attribute")
         ax.set_ylabel("move")
         if has_cost:
             assert cost is not None
@@ -242,12 +246,15 @@ def leakage_figure(matrix: pandas.DataFrame, *, cost: pandas.Series | None = Non
             side.imshow(known[:, None], cmap="Purples", vmin=0, vmax=max(top, 1e-9) * 1.25, aspect="auto")
             for r, v in enumerate(known):
                 side.text(0, r, "—" if not np.isfinite(v) else f"{v:.2f}", ha="center", va="center", fontsize=size)
-            side.set_xticks([0], [wrap(f"{label(cost_label)}", 0.8, FONT - 0.5)], rotation=90 if cell_in < 0.9 else 0)
+            unit = units.get(cost_label) or "no unit given"
+            side.set_xticks([0], [wrap(f"{label(cost_label)} ({unit})", 1.1 if turn else 0.8, FONT - 0.5)],
+                            rotation=90 if turn else 0)
             side.set_yticks([])
-            side.set_xlabel(wrap(f"cost ({units.get(cost_label) or 'no unit given'})", 0.9, FONT))
+            side.set_xlabel("cost")
         bar = fig.colorbar(image, ax=list(axes), location="bottom", shrink=0.8, aspect=40,
                            extend="both" if beyond.any() else "neither")
-        bar.set_label(f"d, scale ±{limit:g}" + (" (▸ framed: beyond it)" if beyond.any() else ""))
+        bar.set_label(wrap(f"d = mean change / sd over photos, scale ±{limit:g}"
+                           + ("; ▸ framed: beyond it" if beyond.any() else ""), 0.7 * w, FONT))
         finish(fig, title=title)
     return rebuildable(fig, leakage_figure, matrix=matrix, cost=cost, cost_label=cost_label, units=units,
                        title=title, dpi=dpi)

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType
 
-__all__ = ["FONT", "PANEL_MIN", "RC", "WIDTHS", "Width", "axis_label", "colours", "columns", "constrained", "finish", "fit_labels",
-           "for_width", "grid", "inches", "panel_titles", "rebuildable", "wrap"]
+__all__ = ["FONT", "PANEL_MIN", "RC", "WIDTHS", "Width", "axis_label", "colours", "columns", "constrained", "finish",
+           "fit_labels", "for_width", "grid", "inches", "panel_titles", "rebuildable", "wrap"]
 
 Width = Literal["column", "page", "screen"] | float
 WIDTHS = {"column": 3.3, "page": 7.0, "screen": 10.0}

@@ -15,6 +15,7 @@ from .connect import connect
 
 if TYPE_CHECKING:
     from . import metrics, samples
+    from .analysis.metrics import metric
     from .recipes import Recipe, apply_recipe
     from .studies.calibration import Calibration, calibrate
     from .studies.compare import Comparison
@@ -44,6 +45,7 @@ __all__ = [
     "compare",
     "connect",
     "errors",
+    "metric",
     "metrics",
     "samples",
     "study",
@@ -56,6 +58,7 @@ _LAZY = {
     "sweep": ("gp_widgets.widgets.grid", "sweep"),
     "samples": ("gp_widgets.samples", None),
     "metrics": ("gp_widgets.metrics", None),
+    "metric": ("gp_widgets.analysis.metrics", "metric"),
     "Recipe": ("gp_widgets.recipes", "Recipe"),
     "apply_recipe": ("gp_widgets.recipes", "apply_recipe"),
     "Calibration": ("gp_widgets.studies.calibration", "Calibration"),

@@ -15,7 +15,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ..analysis.metrics import Metric, as_metric, builtin
+from ..analysis.metrics import Metric, as_metric
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.errors import GPError
 from ..api.models import check_move, largest_face
@@ -179,7 +179,7 @@ MetricRef = Metric | Callable[..., float] | str
 
 def resolve_metric(metric: MetricRef) -> Metric:
     """A metric object from a built-in's name (``"identity"``), a metric, or a function."""
-    return builtin(metric) if isinstance(metric, str) else as_metric(metric)
+    return as_metric(metric)
 
 
 async def calibrate_async(photos: Any, move: Move | str, metric: MetricRef = "identity", threshold: float = 0.6,

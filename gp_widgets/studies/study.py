@@ -219,7 +219,7 @@ class StudyRunner(CellRunner):
     result: Study
 
     def __init__(self, photos: Any, moves: Sequence[Move | str], params: Sequence[float],
-                 metrics: Sequence[Metric | Callable[..., float]] | None = None, *, faces: FacesMode = "largest",
+                 metrics: Sequence[Metric | Callable[..., float] | str] | None = None, *, faces: FacesMode = "largest",
                  client: Client | AsyncClient | None = None, concurrency: int = 8, executor: Executor | None = None,
                  cache_dir: Any = None, timeout: float = DEFAULT_WAIT_TIMEOUT,
                  on_change: Callable[[StudyRecord], Any] | None = None, refresh: bool = False,

@@ -111,20 +111,22 @@ def _legend_cols(labels: Sequence[str], width_in: float) -> int:
 
 
 def finish(fig: Figure, *, title: str = "", lines: Sequence[str] = (), handles: Sequence[Any] = (),
-           labels: Sequence[str] = (), legend_title: str | None = None) -> Figure:
-    """Give ``fig`` its title (with ``lines`` under it, each wrapped to the width) above the panels and one
-    legend of ``handles``/``labels`` under them, and grow it to hold both."""
+           labels: Sequence[str] = ()) -> Figure:
+    """Give ``fig`` its title above the panels and one legend of ``handles``/``labels`` under them, headed by
+    ``lines`` (notes on what is drawn; above the panels, under the title, when there is no legend), each
+    wrapped to the width, and grow the figure to hold both."""
     w = fig.get_figwidth()
     extra = 0.0
-    text = "\n".join(wrap(t, w - 0.1, FONT + 0.5) for t in (title, *lines) if t)
-    if text:
-        fig.suptitle(text, fontsize=FONT + 0.5)
-        extra += (text.count("\n") + 1) * (FONT + 0.5) * 1.3 / 72 + 0.04
+    notes = "\n".join(wrap(t, w - 0.1, FONT) for t in lines if t)
+    heading = "\n".join(wrap(t, w - 0.1, FONT + 0.5) for t in (title, "" if handles else notes) if t)
+    if heading:
+        fig.suptitle(heading, fontsize=FONT + 0.5)
+        extra += (heading.count("\n") + 1) * (FONT + 0.5) * 1.3 / 72 + 0.04
     if handles:
         cols = _legend_cols(labels, w)
         fig.legend(handles, labels, loc="outside lower center", ncols=cols, fontsize=FONT, frameon=False,
-                   title=legend_title, title_fontsize=FONT, handlelength=1.6, columnspacing=1.0)
-        rows = math.ceil(len(labels) / cols) + (1 if legend_title else 0)
+                   title=notes or None, title_fontsize=FONT, handlelength=1.6, columnspacing=1.0)
+        rows = math.ceil(len(labels) / cols) + (notes.count("\n") + 1 if notes else 0)
         extra += rows * FONT * 1.5 / 72 + 0.08
     fig.set_figheight(fig.get_figheight() + extra)
     fit_labels(fig)

@@ -66,18 +66,18 @@ def _moves_of(definition: Mapping[str, Any]) -> tuple[str, ...]:
 def move_targets(moves: Sequence[str], metrics: Sequence[Mapping[str, Any]],
                  targets: Mapping[str, Any] | None = None) -> dict[str, str | None]:
     """Each move's own target measure among those measured: ``targets[move]`` when given (a name, a metric or
-    a metric function), else the measured metric made for that move (the registry's: ``smile`` → ``smile``;
-    a script's metric with ``moves=``); None when the move has none (``age``, ``gender``, …): never another
-    move's measure."""
+    a metric function; None: none), else the measured metric made for that move (the registry's: ``smile`` →
+    ``smile``; a script's metric with ``moves=``); None when the move has none (``age``, ``gender``, …): never
+    another move's measure."""
     names = [m["name"] for m in metrics]
-    chosen = {move: metric_name(ref) for move, ref in (targets or {}).items()}
-    missing = sorted({n for n in chosen.values() if n not in names})
+    chosen = {move: None if ref is None else metric_name(ref) for move, ref in (targets or {}).items()}
+    missing = sorted({n for n in chosen.values() if n is not None and n not in names})
     if missing:
         raise ValueError(f"targets name metrics the study did not measure: {missing} (measured: {names})")
     out: dict[str, str | None] = {}
     for move in moves:
         own = [m["name"] for m in metrics if move in _moves_of(m)]
-        out[move] = chosen.get(move) or (own[0] if own else None)
+        out[move] = chosen[move] if move in chosen else own[0] if own else None
     return out
 
 
@@ -234,7 +234,8 @@ def latex_escape(text: str) -> str:
 
 
 def _number(value: float, digits: int) -> str:
-    return f"{value:.{digits}f}"
+    text = f"{value:.{digits}f}"
+    return text.lstrip("-") if float(text) == 0 else text  # no "-0.000"
 
 
 def paper_table(frame: pandas.DataFrame, metrics: Sequence[str], *, fmt: Literal["markdown", "latex"] = "markdown",

@@ -253,7 +253,7 @@ def leakage_figure(matrix: pandas.DataFrame, *, cost: pandas.Series | None = Non
             side.set_xlabel("cost")
         bar = fig.colorbar(image, ax=list(axes), location="bottom", shrink=0.8, aspect=40,
                            extend="both" if beyond.any() else "neither")
-        bar.set_label(wrap(f"d = mean change / sd over photos, scale ±{limit:g}"
+        bar.set_label(wrap(f"d = mean change / sd over photos, scale ±{limit:.3g}"
                            + ("; ▸ framed: beyond it" if beyond.any() else ""), 0.7 * w, FONT))
         finish(fig, title=title)
     return rebuildable(fig, leakage_figure, matrix=matrix, cost=cost, cost_label=cost_label, units=units,

@@ -48,6 +48,7 @@ def test_tradeoff_means_match_the_aggregate_curves(study: Study) -> None:
 
 def test_each_move_is_scored_by_its_own_target_and_age_has_none(study: Study) -> None:
     assert study.targets() == {"smile": "smile", "age": None}
+    assert study.targets({"smile": None}) == {"smile": None, "age": None}  # a researcher may say: none
     table = study.tradeoff()
     age = table[table["move"] == "age"]
     assert age["target"].isna().all() and age["y"].isna().all() and age["x"].notna().all()

@@ -15,6 +15,7 @@ from .connect import connect
 
 if TYPE_CHECKING:
     from . import metrics, samples
+    from .analysis.metrics import metric
     from .ratings.design import RatingDesign
     from .ratings.ratings import Ratings, load_ratings
     from .recipes import Recipe, apply_recipe
@@ -50,6 +51,7 @@ __all__ = [
     "connect",
     "errors",
     "load_ratings",
+    "metric",
     "metrics",
     "rate",
     "samples",
@@ -63,6 +65,7 @@ _LAZY = {
     "sweep": ("gp_widgets.widgets.grid", "sweep"),
     "samples": ("gp_widgets.samples", None),
     "metrics": ("gp_widgets.metrics", None),
+    "metric": ("gp_widgets.analysis.metrics", "metric"),
     "Recipe": ("gp_widgets.recipes", "Recipe"),
     "apply_recipe": ("gp_widgets.recipes", "apply_recipe"),
     "Calibration": ("gp_widgets.studies.calibration", "Calibration"),

@@ -8,13 +8,27 @@ in a plain script, during a run, and on a loaded manifest or table.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PIL import Image, ImageDraw
 
 from .analysis.metrics import label, pick
 from .analysis.views import DIFF_CMAP, View
+from .figure_layout import (
+    FONT,
+    RC,
+    Width,
+    axis_label,
+    colours,
+    columns,
+    finish,
+    grid,
+    inches,
+    panel_titles,
+    rebuildable,
+    wrap,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -145,14 +159,15 @@ def _panels(result: SweepShape) -> tuple[dict[str, dict[str, list[tuple[float, f
 
 
 def research_plot(result: SweepShape, *, threshold: float | None = None, title: str | None = None,
-                  dpi: int = 100) -> Figure:
+                  dpi: int = 100, width: Width = "screen") -> Figure:
     """The three research questions against param, one line per row: target response (Δ smile for
     ``smile``, else the change inside the face), identity distance with ``threshold`` drawn and each row's
-    crossing marked (its budget in the legend), and leakage. NaN points are left out."""
+    crossing marked (its budget in the legend), and leakage; one legend under the panels. NaN points are
+    left out."""
     import math
 
     from matplotlib import rc_context
-    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
     panels, units = _panels(result)
     limits: dict[str, tuple[float | None, float | None]] = {}
@@ -160,46 +175,45 @@ def research_plot(result: SweepShape, *, threshold: float | None = None, title: 
         budget = result.identity_budget(threshold)
         limits = {result.spec.row_label(r): budget[r.move] for r in result.spec.rows}
     title = result.title() if title is None else title
-    with rc_context(PAPER_RC):
-        fig = Figure(figsize=(10.5, 3.2), dpi=dpi, layout="constrained")
-        axes = fig.subplots(1, len(PANELS), squeeze=False)[0]
-        colours: dict[str, str] = {}
-        for ax, (kind, heading) in zip(axes, PANELS.items(), strict=False):
+    rows = [result.spec.row_label(r) for r in result.spec.rows]
+    colour = colours(rows)
+    with rc_context(RC):
+        titles = panel_titles(list(PANELS.values()), width)
+        fig, axes = grid(len(PANELS), width, dpi=dpi, title_lines=max(t.count("\n") + 1 for t in titles))
+        panel = inches(width) / columns(len(PANELS), width)
+        for ax, kind, heading in zip(axes, PANELS, titles, strict=False):
             series = panels[kind]
-            for label, points in series.items():
+            for name, points in series.items():
                 clean = sorted(p for p in points if not math.isnan(p[1]))
                 xs, ys = zip(*clean, strict=False) if clean else ((), ())
-                (line,) = ax.plot(xs, ys, marker="o", markersize=3, label=label,
-                                  color=colours.get(label.split(" (")[0]))
-                colours.setdefault(label.split(" (")[0], line.get_color())
+                ax.plot(xs, ys, marker="o", markersize=3, color=colour.get(name.split(" (")[0]), label=name)
             ax.set_title(heading)
             ax.set_xlabel("param")
-            ax.set_ylabel(units.get(kind, ""))
+            ax.set_ylabel(wrap(units.get(kind, "") or "not measured", 1.6, FONT))
             ax.grid(alpha=0.3)
             if not any(series.values()):
                 ax.text(0.5, 0.5, "not measured", ha="center", va="center", color="#777777", transform=ax.transAxes)
         ident = axes[list(PANELS).index("identity")]
+        handles: list[Any] = [Line2D([], [], color=colour[r], marker="o", markersize=3) for r in rows]
+        labels = list(rows)
+        lines = []
         if threshold is not None and panels["identity"]:
             ident.axhline(threshold, color="#b00020", linestyle="--", linewidth=1)
-            marked = []
-            for label, pair in limits.items():
+            handles.append(Line2D([], [], color="#b00020", linestyle="--", linewidth=1))
+            labels.append(f"same-person threshold {threshold:g}")
+            marked = False
+            for name, pair in limits.items():
                 marks = [limit for limit in pair if limit is not None]
                 if marks:
-                    ident.plot(marks, [threshold] * len(marks), marker="X", markersize=8, linestyle="none",
-                               color=colours.get(label, "k"), markeredgecolor="black")
-                    marked.append((label, pair))
-            if marked:
-                ident.legend(ident.get_lines()[-len(marked) - 1:],
-                             [f"threshold {threshold:g}"] + [f"{label}: {_limits(pair)}" for label, pair in marked],
-                             fontsize=6, title="identity budget", title_fontsize=6)
-            else:
-                ident.text(0.5, 0.5, f"no move reaches {threshold:g}\nin the swept range", ha="center", va="center",
-                           color="#b00020", fontsize=7, transform=ident.transAxes)
-        if panels["target"]:
-            axes[0].legend(fontsize=7)
-        if title:
-            fig.suptitle(title)
-    return fig
+                    ident.plot(marks, [threshold] * len(marks), marker="X", markersize=7, linestyle="none",
+                               color=colour.get(name, "k"), markeredgecolor="black")
+                    labels[rows.index(name)] += f" · budget {_limits(pair)}"
+                    marked = True
+            lines.append("X: where identity reaches the threshold (budget: negative … positive param)" if marked
+                         else f"no move reaches identity {threshold:g} in the swept range")
+        finish(fig, title=wrap(title or "", panel * columns(len(PANELS), width)), lines=lines, handles=handles,
+               labels=labels)
+    return rebuildable(fig, research_plot, result=result, threshold=threshold, title=title, dpi=dpi)
 
 
 def _limits(pair: tuple[float | None, float | None]) -> str:
@@ -242,47 +256,56 @@ def animate(result: SweepShape, path: str | os.PathLike[str], *, tile: int = 160
                 optimize=True)
 
 
-def study_figure(points: Sequence[CurveShape], metrics: Sequence[str], *, title: str = "", dpi: int = 100) -> Figure:
-    """One panel per metric; in each, one line per move: the mean over photos against param, with its 95%
-    interval as a band and the photo count of the last point in the legend."""
+def study_figure(points: Sequence[CurveShape], metrics: Sequence[str], *, title: str = "",
+                 units: Mapping[str, str] | None = None, dpi: int = 100, width: Width = "screen") -> Figure:
+    """One panel per metric (wrapped into rows for the width); in each, one line per move: the mean over
+    photos against param, with its 95% interval as a band; one legend of moves (with their photo counts)
+    under the panels."""
     from matplotlib import rc_context
-    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
-    with rc_context(PAPER_RC):
-        fig = Figure(figsize=(3.2 * max(1, len(metrics)), 2.8), dpi=dpi, layout="constrained")
-        axes = fig.subplots(1, max(1, len(metrics)), squeeze=False)[0]
-        for ax, metric in zip(axes, metrics, strict=False):
-            moves = sorted({p.move for p in points if p.metric == metric})
+    units = dict(units or {})
+    moves = sorted({p.move for p in points})
+    colour = colours(moves)
+    counts = {m: max((p.interval.n for p in points if p.move == m), default=0) for m in moves}
+    with rc_context(RC):
+        titles = panel_titles([label(m) for m in metrics], width)
+        fig, axes = grid(len(metrics), width, dpi=dpi, title_lines=max([t.count("\n") + 1 for t in titles] or [1]))
+        for ax, metric, heading in zip(axes, metrics, titles, strict=False):
+            drawn = False
             for move in moves:
                 line = sorted((p.param, p.interval) for p in points if p.metric == metric and p.move == move)
+                if not line:
+                    continue
                 xs = [x for x, _ in line]
-                n = max(i.n for _, i in line)
-                drawn = ax.plot(xs, [i.mean for _, i in line], marker="o", markersize=3, label=f"{move} (n={n})")
+                ax.plot(xs, [i.mean for _, i in line], marker="o", markersize=3, color=colour[move],
+                        label=f"{move} (n={counts[move]})")
                 ax.fill_between(xs, [i.low for _, i in line], [i.high for _, i in line], alpha=0.2,
-                                color=drawn[0].get_color(), linewidth=0)
-            ax.set_title(label(metric))
+                                color=colour[move], linewidth=0)
+                drawn = True
+            ax.set_title(heading)
             ax.set_xlabel("param")
+            ax.set_ylabel(axis_label("mean", units.get(metric, "")))
             ax.grid(alpha=0.3)
-            if moves:
-                ax.legend(fontsize=7)
-            else:
+            if not drawn:
                 ax.text(0.5, 0.5, "no completed variants yet", ha="center", va="center", transform=ax.transAxes)
-        fig.supylabel("mean over photos, 95% band")
-        if title:
-            fig.suptitle(title)
-    return fig
+        handles = [Line2D([], [], color=colour[m], marker="o", markersize=3) for m in moves]
+        finish(fig, title=title, lines=["mean over photos, band: its 95% t-interval"], handles=handles,
+               labels=[f"{m} (n={counts[m]})" for m in moves])
+    return rebuildable(fig, study_figure, points=points, metrics=metrics, title=title, units=units, dpi=dpi)
 
 
-def calibration_figure(calibration: CalibrationShape, *, dpi: int = 100) -> Figure:
+def calibration_figure(calibration: CalibrationShape, *, dpi: int = 100, width: Width = "screen") -> Figure:
     """Each photo's crossing param (open marker at the limit when it never crossed), per sign the median
     (line) and the range that keeps 90% of the photos on the safe side (shaded)."""
     from matplotlib import rc_context
-    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     cal = calibration
-    with rc_context(PAPER_RC):
-        fig = Figure(figsize=(5.0, 1.2 + 0.18 * len(cal.photos)), dpi=dpi, layout="constrained")
-        ax = fig.subplots()
+    with rc_context(RC):
+        fig, (ax,) = grid(1, width, aspect=0.3, dpi=dpi)
+        fig.set_figheight(max(fig.get_figheight(), 0.9 + 0.13 * len(cal.photos)))
         summary = cal.summary()
         for sign, s in summary.items():
             ax.axvspan(0, s.safe(0.9), color="#2a9d8f", alpha=0.15, linewidth=0)
@@ -293,14 +316,20 @@ def calibration_figure(calibration: CalibrationShape, *, dpi: int = 100) -> Figu
                 if crossing is None:
                     continue
                 x = sign * cal.limit if crossing.param is None else crossing.param
-                ax.plot([x], [photo.index], marker="o", markersize=4, color="#e76f51",
+                ax.plot([x], [photo.index], marker="o", markersize=3.5, color="#e76f51",
                         markerfacecolor="none" if crossing.param is None else "#e76f51")
         ax.axvline(0, color="#999999", linewidth=0.8)
         ax.set_xlim(-cal.limit * 1.05, cal.limit * 1.05)
         ax.set_ylim(-0.5, max(0.5, len(cal.photos) - 0.5))
         ax.invert_yaxis()
-        ax.set_xlabel(f"{cal.move} param where {cal.metric} reaches {cal.threshold:g}")
-        ax.set_ylabel("photo")
+        ax.set_xlabel(wrap(f"{cal.move} param where {cal.metric} reaches {cal.threshold:g}",
+                           inches(width) - 0.8))
+        ax.set_ylabel("photo (index)")
         ax.grid(alpha=0.3, axis="x")
-        ax.set_title(f"{cal.move}: safe for 90% of photos (shaded), median (line)")
-    return fig
+        handles = [Line2D([], [], marker="o", color="#e76f51", linestyle="none", markersize=3.5),
+                   Line2D([], [], marker="o", color="#e76f51", markerfacecolor="none", linestyle="none",
+                          markersize=3.5),
+                   Line2D([], [], color="#264653", linewidth=1), Patch(color="#2a9d8f", alpha=0.15)]
+        labels = ["a photo's crossing", "never crossed (at the limit)", "median", "safe for 90% of photos"]
+        finish(fig, title=f"Calibration of {cal.move}", handles=handles, labels=labels)
+    return rebuildable(fig, calibration_figure, calibration=calibration, dpi=dpi)

@@ -42,3 +42,16 @@ def test_every_cache_folder_hangs_off_one_lookup(tmp_path, monkeypatch) -> None:
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert files.cache_home() == tmp_path / "home" / ".cache" / "gp_widgets"
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002, 0o077])
+def test_what_the_user_saves_follows_the_umask_and_caches_stay_private(tmp_path, mask) -> None:
+    old = os.umask(mask)
+    try:
+        assert files.umask() == mask
+        files.write_atomic(tmp_path / "table.parquet", b"rows", private=False)
+        files.write_atomic(tmp_path / "variant.png", b"pixels")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "table.parquet").stat().st_mode & 0o777 == 0o666 & ~mask
+    assert (tmp_path / "variant.png").stat().st_mode & 0o777 == 0o600

@@ -37,6 +37,7 @@ __all__ = [
     "pick",
     "FaceImage",
     "Features",
+    "FunctionMetric",
     "Metric",
     "MetricUnavailable",
     "Value",
@@ -48,6 +49,7 @@ __all__ = [
     "landmark_shift",
     "mad_face",
     "mad_outside",
+    "metric",
     "metric_list",
     "smile",
     "ssim_face",
@@ -306,34 +308,82 @@ def pick(metrics: Iterable[Metric | str], role: str, move: str | None = None) ->
 
 
 @dataclass(frozen=True)
-class _Callable:
+class FunctionMetric:
+    """A metric made of a plain function ``f(original, variant, face_box) -> float``: its name, unit,
+    direction, role, the moves it is the target of, and a one-line ``doc`` (the function's docstring)."""
+
     name: str
     unit: str
     higher_is_better: bool
     role: str
     fn: Callable[[np.ndarray, np.ndarray, Box], float]
+    doc: str = ""
+    moves: tuple[str, ...] = ()
+    needs_faces: bool = False
 
     def compute(self, original: np.ndarray, variant: np.ndarray, face_box: Box) -> float:
         return self.fn(original, variant, face_box)
 
+    def __call__(self, original: np.ndarray, variant: np.ndarray, face_box: Box) -> float:
+        return self.fn(original, variant, face_box)
 
-def as_metric(obj: Metric | Callable[[np.ndarray, np.ndarray, Box], float]) -> Metric:
-    """A metric object as it is, or a plain function ``f(original, variant, face_box) -> float`` wrapped
-    (its ``__name__`` is the name; ``unit``, ``higher_is_better``, ``role`` attributes are used if set)."""
+    def __repr__(self) -> str:
+        unit = f" ({self.unit})" if self.unit else ""
+        return f"<metric {self.name}{unit}: {self.doc}>" if self.doc else f"<metric {self.name}{unit}>"
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().split("\n")[0].strip()
+
+
+def as_metric(obj: Metric | Callable[[np.ndarray, np.ndarray, Box], float] | str) -> Metric:
+    """A metric object as it is, a built-in's name (``"identity"``) as that built-in, or a plain function
+    ``f(original, variant, face_box) -> float`` wrapped (its ``__name__`` is the name, its docstring's first
+    line the definition; ``unit``, ``higher_is_better``, ``role``, ``moves`` attributes are used if set, as
+    :func:`metric` sets them)."""
+    if isinstance(obj, str):
+        return builtin(obj)
     if isinstance(obj, Metric):
         return obj
     if not callable(obj):
-        raise TypeError(f"a metric is a callable f(original, variant, face_box) -> float, not {obj!r}")
+        raise TypeError(f"a metric is a built-in's name or a callable f(original, variant, face_box) -> float, "
+                        f"not {obj!r}")
     try:
         inspect.signature(obj).bind(None, None, None)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"metric {obj!r} must accept (original, variant, face_box): {exc}") from None
-    return _Callable(getattr(obj, "__name__", type(obj).__name__), getattr(obj, "unit", ""),
-                     bool(getattr(obj, "higher_is_better", False)), getattr(obj, "role", ""), obj)
+    return FunctionMetric(getattr(obj, "__name__", type(obj).__name__), str(getattr(obj, "unit", "") or ""),
+                          bool(getattr(obj, "higher_is_better", False)), str(getattr(obj, "role", "") or ""), obj,
+                          _first_line(getattr(obj, "__doc__", None)), tuple(getattr(obj, "moves", ()) or ()),
+                          bool(getattr(obj, "needs_faces", False)))
 
 
-def metric_list(metrics: Iterable[Metric | Callable[..., float]]) -> tuple[Metric, ...]:
-    """Metrics as objects, with distinct names (a clear error otherwise)."""
+def metric(fn: Callable[[np.ndarray, np.ndarray, Box], float] | None = None, *, name: str | None = None,
+           unit: str = "", higher_is_better: bool = False, role: str = "", moves: Iterable[str] = (),
+           doc: str | None = None) -> Any:
+    """A metric from a function, saying what a study's tables, figures and saved files say of it::
+
+        @gp.metric(unit="years", role="target", moves=["age"])
+        def apparent_age(original, variant, face_box):
+            \"\"\"Change of the apparent age estimated by my model.\"\"\"
+
+    ``unit`` goes into axis labels and table headers, ``role`` (``"target"``, ``"identity"``, ``"leakage"``)
+    and ``moves`` say which question it answers (a target for ``moves``: ``accuracy()`` and the trade-off score
+    those moves by it), ``doc`` (default: the docstring's first line) is its definition in the saved manifest.
+    Used bare (``@gp.metric``) or called (``gp.metric(fn, unit="px")``)."""
+    def wrap(f: Callable[[np.ndarray, np.ndarray, Box], float]) -> FunctionMetric:
+        base = as_metric(f)
+        return FunctionMetric(name or base.name, unit, higher_is_better, role, f,
+                              _first_line(doc) if doc is not None else getattr(base, "doc", ""), tuple(moves),
+                              bool(getattr(base, "needs_faces", False)))
+
+    return wrap if fn is None else wrap(fn)
+
+
+def metric_list(metrics: Iterable[Metric | Callable[..., float] | str]) -> tuple[Metric, ...]:
+    """Metrics as objects (built-ins by name), with distinct names (a clear error otherwise)."""
+    if isinstance(metrics, str):
+        metrics = [metrics]
     out = tuple(as_metric(m) for m in metrics)
     names = [m.name for m in out]
     if len(set(names)) != len(names):

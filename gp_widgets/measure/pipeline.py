@@ -57,7 +57,7 @@ class Pipeline:
     """Measures variants with ``metrics`` against prepared originals, through ``cache`` (None: no cache) on
     ``executor``. Every method is a coroutine for the event loop; the work runs on the executor."""
 
-    def __init__(self, metrics: Sequence[Metric | Callable[..., float]] = DEFAULT_METRICS,
+    def __init__(self, metrics: Sequence[Metric | Callable[..., float] | str] = DEFAULT_METRICS,
                  cache: VariantCache | None = None, executor: Executor | None = None) -> None:
         self.metrics = metric_list(metrics)
         self.cache = cache

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..analysis.faces import Box
-from ..analysis.metrics import Metric, as_metric, builtin
+from ..analysis.metrics import Metric, as_metric
 from ..api import AsyncClient, Client, GalleryItem, Move
 from ..api.errors import GPError
 from ..api.models import check_move, largest_face
@@ -35,6 +35,8 @@ from .photos import resolve_photos
 if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
+
+    from ..figure_layout import Width
 
 __all__ = ["Calibration", "PhotoCalibration", "calibrate", "calibrate_async"]
 
@@ -98,11 +100,11 @@ class Calibration:
                              "probes": 0 if c is None else len(c.probes), "error": photo.error})
         return pandas.DataFrame.from_records(rows)
 
-    def plot(self) -> Figure:
+    def plot(self, width: Width = "screen") -> Figure:
         """Each photo's crossing per sign, with the median and the 10–90% range (matplotlib figure)."""
         from ..plots import calibration_figure
 
-        return calibration_figure(self)
+        return calibration_figure(self, width=width)
 
     def __repr__(self) -> str:
         parts = [f"Calibration({self.move!r}, {self.metric} at {self.threshold:g}, {len(self.photos)} photos"]
@@ -177,7 +179,7 @@ MetricRef = Metric | Callable[..., float] | str
 
 def resolve_metric(metric: MetricRef) -> Metric:
     """A metric object from a built-in's name (``"identity"``), a metric, or a function."""
-    return builtin(metric) if isinstance(metric, str) else as_metric(metric)
+    return as_metric(metric)
 
 
 async def calibrate_async(photos: Any, move: Move | str, metric: MetricRef = "identity", threshold: float = 0.6,

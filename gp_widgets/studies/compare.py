@@ -11,6 +11,7 @@ its t-interval, the sign-flip permutation p-value and d_z, adjusted over every c
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,15 +26,21 @@ if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
-__all__ = ["Comparison", "CompareError", "Paired", "Side", "compare", "pair_rows"]
+    from ..figure_layout import Width
+
+__all__ = ["Comparison", "CompareError", "Paired", "PairingWarning", "Side", "compare", "pair_rows"]
 
 KEYS = ("photo", "face", "move", "param")
-_NOT_METRICS = frozenset({*KEYS, "image", "status", "error_code", "variant_id", "seconds", "metric_notes"})
+_NOT_METRICS = frozenset({*KEYS, "image", "status", "error_code", "variant_id", "seconds", "metric_notes", "sha256"})
 PARAM_DECIMALS = 9
 
 
 class CompareError(ValueError):
     """Two inputs that cannot be compared: no common cells, different photos, no common metric."""
+
+
+class PairingWarning(UserWarning):
+    """Photos paired by their index alone: right only if both sides list the same photos in the same order."""
 
 
 @dataclass
@@ -87,13 +94,23 @@ def _frame_side(frame: pandas.DataFrame, label: str) -> Side:
             frame[column] = default
     names = [c for c in frame.columns if c not in _NOT_METRICS and frame[c].dtype.kind in "fiu"]
     metrics = [{"name": n, "unit": "", "role": "", "higher_is_better": False} for n in names]
-    return Side(label, lambda: frame, metrics, lambda: True, lambda: None)
+
+    def photos() -> dict[int, str] | None:  # a sha256 column says which photo each index is
+        if "sha256" not in frame:
+            return None
+        known = frame.dropna(subset=["sha256"]).groupby("photo")["sha256"].first()
+        return {int(i): str(sha) for i, sha in known.items()} if len(known) == frame["photo"].nunique() else None
+
+    return Side(label, lambda: frame, metrics, lambda: True, photos)
 
 
 def as_side(obj: Any, label: str) -> Side:
     """A :class:`Side` from a Study, a SweepResult, a view or run handle of either, a DataFrame, or a path
-    (``.parquet``/``.csv``: a saved study; ``.json``: a sweep manifest)."""
-    import pandas
+    (``.parquet``/``.csv``: a saved study; ``.json``: a sweep manifest). Without pandas, an ImportError
+    naming the ``study`` extra."""
+    from .tidy import pandas_or_error
+
+    pandas = pandas_or_error()
 
     from ..sweeps.result import SweepResult
     from .study import Study
@@ -219,6 +236,12 @@ class Comparison:
 
     def _check_photos(self) -> None:
         pa, pb = self.a.photos(), self.b.photos()
+        if pa is None or pb is None:
+            unknown = " and ".join(side.label for side, p in ((self.a, pa), (self.b, pb)) if p is None)
+            warnings.warn(f"{unknown} do{'es' * (' and ' not in unknown)} not say which photo each row is: photos "
+                          "are paired by their index, which is right only if both sides list the same photos in "
+                          "the same order (give a DataFrame a sha256 column, or compare saved studies, to pair "
+                          "them by content)", PairingWarning, stacklevel=4)
         if pa is not None and pb is not None and sorted(pa.values()) != sorted(pb.values()):
             only_a = len(set(pa.values()) - set(pb.values()))
             only_b = len(set(pb.values()) - set(pa.values()))
@@ -291,12 +314,14 @@ class Comparison:
         return (f"{self.b.label} − {self.a.label}: {int(table['significant'].sum())} of {len(table)} cells differ "
                 f"at {name} {self.alpha:g} ({self.test} test, {int(table['n'].max())} photos){state}")
 
-    def figure(self, metrics: Sequence[str] | None = None, *, dpi: int = 100) -> Figure:
+    def figure(self, metrics: Sequence[str] | None = None, *, dpi: int = 100, width: Width = "screen") -> Figure:
         """Difference curves: per metric, ``b − a`` against param per move with its band; filled markers
-        for cells that survive the correction."""
+        for cells that survive the correction; laid out for ``width``."""
         from .figures import difference_figure
 
-        return difference_figure(self.table(), list(metrics or self.metrics), title=self.describe(), dpi=dpi)
+        units = {n: str(d.get("unit") or "") for n, d in self.definitions.items()}
+        return difference_figure(self.table(), list(metrics or self.metrics), title=self.describe(), units=units,
+                                 dpi=dpi, width=width)
 
     def __repr__(self) -> str:
         return f"<Comparison {self.describe()}>"

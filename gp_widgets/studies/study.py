@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
+    from ..figure_layout import Width
+
 __all__ = ["FacesMode", "Study", "StudyPhoto", "StudyRecord", "StudyRunner", "study_row"]
 
 log = logging.getLogger("gp_widgets.study")
@@ -142,13 +144,16 @@ class Study(StudyReports):
     def failures(self) -> dict[str, int]:
         return failures_by_code(self.to_records())
 
-    def figure(self, metrics: Sequence[str] | None = None) -> Figure:
-        """Each metric's mean against param per move, with 95% bands."""
+    def figure(self, metrics: Sequence[Any] | None = None, *, width: Width = "screen") -> Figure:
+        """Each metric's mean against param per move, with 95% bands, laid out for ``width`` (``"column"``,
+        ``"page"``, ``"screen"`` or inches); ``metrics`` by name or as the metric objects measured."""
         from ..plots import study_figure
+        from .effects import metric_name
 
         done = sum(r.status == CellStatus.complete for r in self.records)
-        return study_figure(self.curves(), list(metrics or self.metric_names),
-                            title=f"{len(self.names)} photos · {done} of {len(self.records)} cells")
+        return study_figure(self.curves(), [metric_name(m) for m in metrics or self.metric_names],
+                            title=f"{len(self.names)} photos · {done} of {len(self.records)} cells",
+                            units=self._units(), width=width)
 
     def photo_records(self, photo: int) -> list[CellRecord]:
         return [r for r in self.records if r.cell.image == photo]
@@ -203,7 +208,7 @@ class StudyRunner(CellRunner):
     result: Study
 
     def __init__(self, photos: Any, moves: Sequence[Move | str], params: Sequence[float],
-                 metrics: Sequence[Metric | Callable[..., float]] | None = None, *, faces: FacesMode = "largest",
+                 metrics: Sequence[Metric | Callable[..., float] | str] | None = None, *, faces: FacesMode = "largest",
                  client: Client | AsyncClient | None = None, concurrency: int = 8, executor: Executor | None = None,
                  cache_dir: Any = None, timeout: float = DEFAULT_WAIT_TIMEOUT,
                  on_change: Callable[[CellRecord], Any] | None = None, refresh: bool = False,

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     import pandas
 
 __all__ = ["COLUMNS", "FORMAT", "StudyFileError", "load_table", "manifest_path", "metric_definition",
-           "new_manifest", "save_table", "to_dataframe", "url_host"]
+           "new_manifest", "pandas_or_error", "save_table", "to_dataframe", "url_host"]
 
 FORMAT = "gp_widgets.study/1"
 COLUMNS = ("photo", "face", "move", "param", "status", "error_code", "variant_id", "seconds", "retried")
@@ -38,7 +38,7 @@ class StudyFileError(ValueError):
     """A saved study that cannot be read back: not a study, a different format, or a torn save."""
 
 
-def _pandas() -> Any:
+def pandas_or_error() -> Any:
     try:
         import pandas
     except ImportError:
@@ -48,7 +48,7 @@ def _pandas() -> Any:
 
 def to_dataframe(rows: Iterable[Mapping[str, Any]], metrics: Sequence[str]) -> pandas.DataFrame:
     """Tidy rows as a DataFrame with :data:`COLUMNS`, then one float column per metric (NaN when missing)."""
-    pandas = _pandas()
+    pandas = pandas_or_error()
     records = [{**{c: _text(row.get(c)) if c in _TEXT else row.get(c) for c in COLUMNS},
                 **{m: _number(row.get(m)) for m in metrics}} for row in rows]
     frame = pandas.DataFrame.from_records(records, columns=[*COLUMNS, *metrics])
@@ -71,11 +71,13 @@ def _text(value: Any) -> str | None:
 
 
 def metric_definition(metric: Any) -> dict[str, Any]:
-    """What a manifest says about a metric: name, unit, direction, role and a one-line definition."""
+    """What a manifest says about a metric: name, unit, direction, role, the moves it is the target of and
+    a one-line definition (its ``doc``, else its class's docstring)."""
     doc = getattr(metric, "doc", None) or (type(metric).__doc__ or "").strip().split("\n")[0]
     return {"name": metric.name, "unit": getattr(metric, "unit", ""),
             "higher_is_better": bool(getattr(metric, "higher_is_better", False)),
-            "role": getattr(metric, "role", ""), "definition": doc}
+            "role": getattr(metric, "role", ""), "moves": list(getattr(metric, "moves", ()) or ()),
+            "definition": doc}
 
 
 def url_host(base_url: str | None) -> str | None:
@@ -134,12 +136,12 @@ def save_table(frame: pandas.DataFrame, manifest: Mapping[str, Any], path: str |
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), _KEY: json.dumps(manifest)})
         buffer = io.BytesIO()
         pq.write_table(table, buffer)
-        write_atomic(path, buffer.getvalue())
+        write_atomic(path, buffer.getvalue(), private=False)
         return path
     data = frame.to_csv(index=False).encode()
-    write_atomic(path, data)
+    write_atomic(path, data, private=False)
     sidecar = {**manifest, "table_sha256": hashlib.sha256(data).hexdigest()}
-    write_atomic(manifest_path(path), json.dumps(sidecar, indent=1).encode())
+    write_atomic(manifest_path(path), json.dumps(sidecar, indent=1).encode(), private=False)
     return path
 
 
@@ -152,7 +154,7 @@ def load_table(path: str | os.PathLike[str]) -> tuple[pandas.DataFrame, dict[str
     """A saved study's table and manifest; :class:`StudyFileError` when they cannot be trusted."""
     path = Path(path)
     kind = _format(path)
-    pandas = _pandas()
+    pandas = pandas_or_error()
     if kind == "parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq

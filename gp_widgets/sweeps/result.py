@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
+    from ..figure_layout import Width
     from ..measure.pipeline import Prepared
 
 __all__ = ["SweepResult", "Tile"]
@@ -198,13 +199,14 @@ class SweepResult:
             by_move[row.move].append(points)
         return identity_budget(by_move, threshold)
 
-    def plot_metrics(self, dpi: int = 100, threshold: float = SAME_PERSON_THRESHOLD) -> Figure:
+    def plot_metrics(self, dpi: int = 100, threshold: float = SAME_PERSON_THRESHOLD, *,
+                     width: Width = "screen") -> Figure:
         """Per move against param: target response (Δ smile for ``smile``, else the change inside the face),
         identity distance with the same-person threshold and each move's crossing marked, and leakage
         (landmark shift outside the mouth, else the change outside the face)."""
         from .. import plots
 
-        return plots.research_plot(self, threshold=threshold, dpi=dpi)
+        return plots.research_plot(self, threshold=threshold, dpi=dpi, width=width)
 
     def save_gif(self, path: str | os.PathLike[str], tile: int = 160, ms_per_frame: int = 500,
                  view: View = "face") -> Path:
@@ -220,7 +222,7 @@ class SweepResult:
         """Write the manifest: inputs, spec, ids, records, stats and the cache location as JSON (no key),
         atomically."""
         target = Path(path)
-        write_atomic(target, json.dumps(manifest.to_json(self), indent=1).encode())
+        write_atomic(target, json.dumps(manifest.to_json(self), indent=1).encode(), private=False)
         return target
 
     @classmethod

@@ -24,7 +24,7 @@ def start_sweep(image_or_item: Source | Sequence[Source], moves: Sequence[Move |
                 client: Client | AsyncClient | None = None, concurrency: int = 8, *,
                 cache_dir: str | os.PathLike[str] | None = None,
                 timeout: float = DEFAULT_WAIT_TIMEOUT,
-                metrics: Sequence[Metric | Callable[..., float]] = DEFAULT_METRICS,
+                metrics: Sequence[Metric | Callable[..., float] | str] = DEFAULT_METRICS,
                 refresh: bool = False, retry_failed: bool = False) -> SweepRun:
     """Start a sweep on the running loop (a notebook's), else on the client's background loop.
 

@@ -43,7 +43,7 @@ class SweepRunner(CellRunner):
     def __init__(self, sources: Sequence[Source], spec: SweepSpec, client: Client | AsyncClient | None = None, *,
                  concurrency: int = 8, cache_dir: Any = None, timeout: float = DEFAULT_WAIT_TIMEOUT,
                  on_change: OnChange | None = None,
-                 metrics: Sequence[Metric | Callable[..., float]] = DEFAULT_METRICS, refresh: bool = False,
+                 metrics: Sequence[Metric | Callable[..., float] | str] = DEFAULT_METRICS, refresh: bool = False,
                  retry_failed: bool = False) -> None:
         if len(sources) != spec.n_images:
             raise ValueError(f"spec expects {spec.n_images} images, got {len(sources)}")

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
+    from ..figure_layout import Width
+
 __all__ = ["SweepGrid", "sweep"]
 
 FLUSH_SECONDS = 0.15
@@ -281,9 +283,10 @@ class SweepGrid(RunView, widgets.VBox):
         """Save the contact sheet (PNG, PDF, SVG … by extension); ``kw`` as for :meth:`to_figure`."""
         return self.sweep_result.savefig(path, dpi=dpi, **kw)
 
-    def plot_metrics(self, dpi: int = 100, threshold: float = SAME_PERSON_THRESHOLD) -> Figure:
+    def plot_metrics(self, dpi: int = 100, threshold: float = SAME_PERSON_THRESHOLD, *,
+                     width: Width = "screen") -> Figure:
         """Target response, identity (threshold and crossings marked) and leakage against param, per move."""
-        return self.sweep_result.plot_metrics(dpi=dpi, threshold=threshold)
+        return self.sweep_result.plot_metrics(dpi=dpi, threshold=threshold, width=width)
 
     def identity_budget(self, threshold: float = SAME_PERSON_THRESHOLD) -> dict[str, tuple[float | None, float | None]]:
         """Per move, where the identity distance reaches ``threshold`` (see :meth:`SweepResult.identity_budget`)."""

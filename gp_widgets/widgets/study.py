@@ -42,7 +42,7 @@ PANELS = {"curves": "Curves", "tradeoff": "Trade-off", "accuracy": "Accuracy at 
 
 
 def study(photos: Any, moves: Sequence[Move | str], params: Sequence[float],
-          metrics: Sequence[Metric | Callable[..., float]] | None = None, *,
+          metrics: Sequence[Metric | Callable[..., float] | str] | None = None, *,
           faces: FacesMode = "largest", client: Client | AsyncClient | None = None, concurrency: int = 8,
           executor: Executor | None = None, cache_dir: str | os.PathLike[str] | None = None,
           timeout: float = DEFAULT_WAIT_TIMEOUT, refresh: bool = False, retry_failed: bool = False) -> StudyView:

@@ -126,8 +126,9 @@ def test_any_callable_of_the_shape_is_a_metric_and_its_failures_become_reasons(p
     assert evaluate(as_metric(lambda o, v, b: math.inf), portrait, portrait, box).reason == "not a finite number"
     with pytest.raises(TypeError, match="original, variant, face_box"):
         as_metric(lambda image: 0.0)
+    assert as_metric("identity") is gp.metrics.identity  # a built-in by its name
     with pytest.raises(TypeError):
-        as_metric("identity")  # type: ignore[arg-type]
+        as_metric(42)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="distinct"):
         metric_list([gp.metrics.identity, gp.metrics.identity])
 

@@ -4,13 +4,14 @@ the same study twice, and inputs that cannot be paired. No engine."""
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from gp_widgets.api.constants import CellStatus
-from gp_widgets.studies.compare import CompareError, compare
+from gp_widgets.studies.compare import CompareError, PairingWarning, compare
 from gp_widgets.studies.study import Study, StudyPhoto
 from gp_widgets.sweeps.records import CellRecord
 from gp_widgets.sweeps.spec import Cell
@@ -83,6 +84,7 @@ def test_shifted_cells_and_only_those_are_flagged(noise: float, correction: str)
     assert ((hits["low"] < 0.5) & (hits["high"] > 0.5)).all() or noise == 0.0
 
 
+@pytest.mark.filterwarnings("ignore::gp_widgets.studies.compare.PairingWarning")  # one table, twice: same order
 def test_noise_only_flags_nothing_in_95_percent_of_200_repetitions() -> None:
     rng = np.random.default_rng(2)
     a = make_study(rng, photos=12).to_dataframe()
@@ -159,7 +161,8 @@ def test_live_sides_are_recomputed_until_done() -> None:
 def test_dataframes_and_sweep_shaped_tables_compare() -> None:
     frame = pd.DataFrame({"move": ["smile"] * 6, "param": [1.0] * 6, "image": range(6),
                           "face": 0, "status": "complete", "smile": np.arange(6.0)})
-    result = compare(frame, frame.assign(smile=frame["smile"] + 1))
+    with pytest.warns(PairingWarning, match="paired by their index"):
+        result = compare(frame, frame.assign(smile=frame["smile"] + 1))
     row = result.table().iloc[0]
     assert row["diff"] == pytest.approx(1.0) and row["exact"] and row["p_perm"] == pytest.approx(2 / 64)
 
@@ -172,3 +175,17 @@ def test_difference_figure_marks_significant_cells(tmp_path) -> None:
     filled = [ln for ln in smile.get_lines() if ln.get_marker() == "o" and ln.get_markerfacecolor() != "white"]
     assert sum(len(ln.get_xdata()) for ln in filled) == len(SHIFTED)
     fig.savefig(tmp_path / "difference.png", dpi=110)
+
+
+def test_a_dataframe_in_another_order_warns_and_pairs_by_content_with_hashes() -> None:
+    study = make_study(np.random.default_rng(9), photos=6)
+    frame = study.to_dataframe()
+    reordered = frame.assign(photo=5 - frame["photo"])  # the same photos, listed backwards
+    with pytest.warns(PairingWarning, match="b does not say which photo"):
+        wrong = compare(study, reordered).table()
+    assert (wrong["diff"].abs() > 0).any()  # paired by index: other photos' values
+    hashed = reordered.assign(sha256=[f"sha{5 - p}" for p in reordered["photo"]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        right = compare(study, hashed).table()
+    assert (right["diff"] == 0).all()

@@ -61,7 +61,8 @@ def test_manifest_names_the_host_never_the_key_or_credentials() -> None:
     assert data["format"] == FORMAT and data["host"] == "api.generative.photos:8443"
     assert "secret" not in json.dumps(data) and "user" not in data["host"]
     assert data["metrics"] == [{"name": "identity", "unit": "distance", "higher_is_better": False,
-                                "role": "identity", "definition": "Descriptor distance of the face before and after."}]
+                                "role": "identity", "moves": [],
+                                "definition": "Descriptor distance of the face before and after."}]
     assert data["version"] and data["created"].endswith("+00:00")
 
 

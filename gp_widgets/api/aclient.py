@@ -296,13 +296,23 @@ class AsyncClient:
     async def download(self, item: ItemRef) -> bytes:
         """The original bytes of an upload, or the PNG of a complete variant."""
         response = await self._request("GET", f"teams/me/gallery/{_id(item)}/pixels/original/bytes")
+        await self.know_bytes(item, response.content)
+        return response.content
+
+    async def know_bytes(self, item: ItemRef, data: bytes) -> GalleryItem | None:
+        """Learn an item's image size from bytes the caller has (its upload's, a cached download's), so its pixel
+        face boxes are placed from now on; returns ``item`` (a GalleryItem) re-read with that size, else None.
+
+        Every byte the client sends or receives teaches it already; this is for bytes kept elsewhere (the
+        disk cache: a photo uploaded by an earlier process, a variant downloaded before).
+        """
         key = item.id if isinstance(item, GalleryItem) else str(item)
         source = item.source_id if isinstance(item, GalleryItem) else None
         if key not in self._sizes and (source is None or source not in self._sizes):  # a variant: its source's size
-            size = await asyncio.to_thread(_image_size, response.content)
+            size = await asyncio.to_thread(_image_size, data)
             if size:
                 self._sizes.setdefault(key, size)
-        return response.content
+        return self._sized(item) if isinstance(item, GalleryItem) else None
 
     async def image(self, item: ItemRef) -> Image.Image:
         """The photo or variant as a decoded PIL image (decoded off the event loop)."""

@@ -167,7 +167,11 @@ class CellRunner:
         id, nothing generated; or a failed one, failed again with its code unless ``retry_failed`` (then asked
         again, ``rec.retried``). Otherwise the edit is PUT under the gate's limit and the answer recorded in
         the ledger (``source``: :meth:`Ledger.source`) at once, before it is polled. ``reuse(known)``, if
-        given, may say the known variant is at hand (in a cache): then nothing is asked, ``finish(None)``."""
+        given, may say the known variant is at hand (in a cache): then nothing is asked, ``finish(None)``.
+
+        ``finish`` writes the cell's pixels and measures; only once it has returned is the cell marked
+        complete in the ledger (:meth:`Ledger.complete`): a run killed between any two steps leaves no mark
+        a rerun would have to redo."""
         assert self._aio is not None and self._poller is not None and self.ledger is not None
         aio, poller, ledger = self._aio, self._poller, self.ledger
         started = None
@@ -179,6 +183,8 @@ class CellRunner:
             if known is not None and known.failed is None and reuse is not None and await reuse(known):
                 started = time.monotonic()
                 await finish(None)
+                if not known.complete:
+                    await asyncio.to_thread(ledger.complete, source, face, move, param, known.variant_id)
                 rec.seconds = round(time.monotonic() - started, 3)
                 self._set(rec, CellStatus.complete)
                 return
@@ -197,6 +203,7 @@ class CellRunner:
                 item = await settle(ledger, doc, face, move, param, asked.item, wait, source=source)
             self._set(rec, CellStatus.downloading)
             await finish(item)
+            await asyncio.to_thread(ledger.complete, source, face, move, param, item.id)
             rec.seconds = round(time.monotonic() - started, 3)
             self._set(rec, CellStatus.complete)
         except asyncio.CancelledError:

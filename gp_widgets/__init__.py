@@ -16,6 +16,7 @@ from .connect import connect
 if TYPE_CHECKING:
     from . import metrics, samples
     from .recipes import Recipe, apply_recipe
+    from .runs.bounds import cache_info
     from .studies.calibration import Calibration, calibrate
     from .studies.compare import Comparison
     from .studies.study import Study
@@ -40,6 +41,7 @@ __all__ = [
     "SweepGrid",
     "Task",
     "apply_recipe",
+    "cache_info",
     "calibrate",
     "compare",
     "connect",
@@ -58,6 +60,7 @@ _LAZY = {
     "metrics": ("gp_widgets.metrics", None),
     "Recipe": ("gp_widgets.recipes", "Recipe"),
     "apply_recipe": ("gp_widgets.recipes", "apply_recipe"),
+    "cache_info": ("gp_widgets.runs.bounds", "cache_info"),
     "Calibration": ("gp_widgets.studies.calibration", "Calibration"),
     "Study": ("gp_widgets.studies.study", "Study"),
     "StudyView": ("gp_widgets.widgets.study", "StudyView"),

@@ -41,9 +41,10 @@ class Client:
         poll: PollPolicy | None = None,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        engine_id: str | None = None,
     ) -> None:
         self._on_portal = AsyncClient(
-            api_key, base_url, timeout, max_retries, poll=poll, retry=retry, transport=transport
+            api_key, base_url, timeout, max_retries, poll=poll, retry=retry, transport=transport, engine_id=engine_id
         )
         self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncClient] = weakref.WeakKeyDictionary()
         self._copies: weakref.WeakSet[AsyncClient] = weakref.WeakSet()

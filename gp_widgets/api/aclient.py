@@ -188,8 +188,8 @@ class AsyncClient:
                 f"{method} /{path} to {self.settings.base_url} failed: {reason}",
                 request_sent=not isinstance(exc, _NOT_SENT),
             ) from None
-        if self.engine_id is None and (engine := response.headers.get(ENGINE_ID_HEADER)):
-            self.engine_id = engine
+        if self.engine_id is None and self.backend == "local" and (engine := response.headers.get(ENGINE_ID_HEADER)):
+            self.engine_id = engine  # only a local engine's: caches of a remote service stay keyed by its URL
         if response.status_code >= 400:
             raise status_error(
                 response.status_code,

@@ -99,7 +99,7 @@ def test_a_study_killed_between_steps_is_finished_once_and_then_asks_nothing(
     assert asked == {"GET": 2}, asked  # each photo's document, by the id its upload note keeps; no cell
     assert stats.measures_cached == len(third.records)
     assert after["generations"] - before["generations"] <= len(second.records)  # the told ones never again
-    ledger = Ledger(VariantCache(engine.base_url, engine.api_key, cache))
+    ledger = Ledger(VariantCache(engine.base_url, engine.api_key, cache, engine.engine_id))
     photos = {p.index: source_key(p.doc_id, p.sha256) for p in third.photos if p is not None}
     notes = [ledger.lookup(photos[r.photo], r.face, r.move, r.param) for r in third.records]
     assert all(n is not None and n.complete for n in notes)

@@ -212,7 +212,8 @@ def _ledger_variants(team: Path) -> set[str]:
 
 
 def _candidates(root: Path) -> list[tuple[int, float, int, Path]]:
-    """Prunable files as ``(tier, mtime, size, path)``: tier 0 pixels and views, tier 1 measures."""
+    """Prunable files as ``(tier, last used, size, path)``, least recently used first: tier 0 pixels and views,
+    tier 1 measures."""
     out = []
     for team in root.glob("*/*"):
         if not team.is_dir():
@@ -222,7 +223,8 @@ def _candidates(root: Path) -> list[tuple[int, float, int, Path]]:
                 continue
             with contextlib.suppress(OSError):
                 stat = path.stat()
-                out.append((1 if path.name.endswith(".measure.json") else 0, stat.st_mtime, stat.st_size, path))
+                used = max(stat.st_atime, stat.st_mtime)  # a read sets the access time (VariantCache.get)
+                out.append((1 if path.name.endswith(".measure.json") else 0, used, stat.st_size, path))
     out.sort(key=lambda c: (c[0], c[1]))
     return out
 
@@ -264,10 +266,10 @@ def _prune(base: Path, limit: int | None, target: int, grace: float, unreachable
     if limit is not None and size + room > limit and base.exists():
         now = time.time()
         ledgers: dict[Path, set[str]] = {}
-        for _, mtime, nbytes, path in _candidates(base):
+        for _, used, nbytes, path in _candidates(base):
             if size <= target:
                 break
-            if _stem(path) in _held or now - mtime < grace:
+            if _stem(path) in _held or now - used < grace:
                 continue
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()

@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -105,14 +106,15 @@ class VariantCache:
             write_atomic(self.meta_path(item_id, kind), data)
 
     def get(self, item_id: str) -> bytes | None:
-        """The item's bytes, if cached; reading marks them recently used (pruning removes the least so)."""
+        """The item's bytes, if cached; reading marks them recently used (their access time: pruning removes the
+        least recently used first; the modification time still says when they were written)."""
         path = self.path(item_id)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
             return None
         with contextlib.suppress(OSError):
-            os.utime(path)
+            os.utime(path, ns=(time.time_ns(), path.stat().st_mtime_ns))
         return data
 
     def put(self, item_id: str, data: bytes) -> None:

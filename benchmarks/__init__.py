@@ -16,8 +16,8 @@ from types import ModuleType
 
 # in run order: the short ones first, the 1,000-variant sweep last
 MODULE_NAMES = ("compute", "detection", "browser_bytes", "polling", "rate_limit", "loop_lag", "cache_rerun",
-                "ledger_rerun", "measurement", "sweep_speed", "memory", "dask_compute", "study_speed", "browser",
-                "study_memory", "compare_speed")
+                "ledger_rerun", "process_rerun", "measurement", "sweep_speed", "memory", "dask_compute",
+                "study_speed", "browser", "study_memory", "compare_speed")
 
 
 def modules() -> list[ModuleType]:
@@ -31,6 +31,7 @@ ALL_KEYS = (
     "loop_lag_p99_ms",
     "photo_bytes", "thumb_bytes", "raw_rgba_bytes",
     "cache_rerun_requests", "cache_rerun_ratio", "rerun_generations",
+    "rerun_new_process_generations", "rerun_cache_growth_mb",
     "detect_ms_1mp", "detect_ms_12mp", "detect_recall", "detect_false_positives", "edit_ms_1mp", "sweep_1000_rss_mb",
     "metrics_overhead_s", "identity_ms_per_face",
     "editor_overhead_ms", "editor_first_generate_extra_ms",

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .ratings.design import RatingDesign
     from .ratings.ratings import Ratings, load_ratings
     from .recipes import Recipe, apply_recipe
+    from .runs.bounds import cache_info
     from .studies.calibration import Calibration, calibrate
     from .studies.compare import Comparison
     from .studies.study import Study
@@ -46,6 +47,7 @@ __all__ = [
     "SweepGrid",
     "Task",
     "apply_recipe",
+    "cache_info",
     "calibrate",
     "compare",
     "connect",
@@ -68,6 +70,7 @@ _LAZY = {
     "metric": ("gp_widgets.analysis.metrics", "metric"),
     "Recipe": ("gp_widgets.recipes", "Recipe"),
     "apply_recipe": ("gp_widgets.recipes", "apply_recipe"),
+    "cache_info": ("gp_widgets.runs.bounds", "cache_info"),
     "Calibration": ("gp_widgets.studies.calibration", "Calibration"),
     "Study": ("gp_widgets.studies.study", "Study"),
     "StudyView": ("gp_widgets.widgets.study", "StudyView"),

@@ -1,4 +1,5 @@
-"""The ``gp-widgets`` command: ``serve`` the local engine, or open the ``demo`` notebooks."""
+"""The ``gp-widgets`` command: ``serve`` the local engine, open the ``demo`` notebooks, or show and bound the
+``cache``."""
 
 from __future__ import annotations
 
@@ -43,6 +44,15 @@ def _parser() -> argparse.ArgumentParser:
                        help="run N steps below normal CPU priority (Unix); the embedded engine uses "
                             "10, so that the kernel and the browser are served first")
     serve.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+    cache = commands.add_parser("cache", help="show, bound or empty what the client keeps on disk",
+                                description="Variants, measures and ledgers live in $XDG_CACHE_HOME/gp_widgets/"
+                                            "variants, bounded by GP_CACHE_MAX (default 2GB).")
+    cache.add_argument("action", choices=("info", "prune", "clear"),
+                       help="info: where everything lives and its size; prune: remove unreachable services' "
+                            "caches, then least recently used variants, down to the limit; clear: remove it all")
+    cache.add_argument("--max", default=None, metavar="SIZE", help="prune to SIZE (e.g. 500MB) instead of the limit")
+    cache.add_argument("--engine", action="store_true",
+                       help="with clear: also the local engines' data dirs that no engine is using")
     demo = commands.add_parser(
         "demo", help="copy the demo notebooks into a folder and open JupyterLab there",
         epilog="Other options (e.g. --no-browser, --port=8890) are passed on to jupyter lab.")
@@ -57,13 +67,13 @@ def _serve(args: argparse.Namespace) -> int:
     from gp_widgets.local.config import EngineConfig, default_data_dir
     from gp_widgets.local.datadir import DataDirInUse, claim, claim_default
     from gp_widgets.local.faults import FaultSpecError, parse_faults
-    from gp_widgets.local.server import load_or_create_key, serve
+    from gp_widgets.local.server import load_or_create_id, load_or_create_key, serve
 
     try:
         if args.data_dir is None:
-            data_dir, lock = claim_default(default_data_dir())
+            data_dir, lock = claim_default(default_data_dir(), args.parent_pid)
         else:
-            data_dir, lock = args.data_dir, claim(args.data_dir)
+            data_dir, lock = args.data_dir, claim(args.data_dir, args.parent_pid)
     except (DataDirInUse, OSError) as exc:
         print(f"gp-widgets serve: {exc}", file=sys.stderr)
         return 2
@@ -73,7 +83,8 @@ def _serve(args: argparse.Namespace) -> int:
         config = EngineConfig(data_dir=data_dir, api_keys=keys or [load_or_create_key(data_dir)],
                               latency=args.latency, workers=args.workers, faults=args.faults, seed=args.seed,
                               detector=args.detector, rate_limit=args.rate_limit, host=args.host, port=args.port,
-                              fresh_variants=args.fresh_variants, move_strength=args.move_strength or {})
+                              fresh_variants=args.fresh_variants, move_strength=args.move_strength or {},
+                              engine_id=load_or_create_id(data_dir))
     except (FaultSpecError, ValueError) as exc:
         print(f"gp-widgets serve: {exc}", file=sys.stderr)
         return 2
@@ -87,6 +98,28 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     finally:
         lock.close()
+    return 0
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from gp_widgets.runs import bounds
+
+    try:
+        limit = bounds.parse_size(args.max) if args.max is not None else bounds.cache_limit()
+    except ValueError as exc:
+        print(f"gp-widgets cache: {exc}", file=sys.stderr)
+        return 2
+    if args.action == "info":
+        print(bounds.cache_info())
+    elif args.action == "prune":
+        print(bounds.prune(limit=limit, grace=bounds.GRACE))
+    else:
+        freed = bounds.clear()
+        if args.engine:
+            from gp_widgets.local.datadir import remove_unused
+
+            freed += remove_unused(bounds.engine_dirs())
+        print(f"cache cleared: {freed / 1e6:.1f} MB freed")
     return 0
 
 
@@ -124,6 +157,8 @@ def main(argv: list[str] | None = None) -> None:
     args, extra = parser.parse_known_args(argv)
     if args.command == "demo":
         sys.exit(_demo(args, extra))
+    if args.command == "cache":
+        sys.exit(_cache(args))
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     sys.exit(_serve(args))

@@ -40,4 +40,4 @@ def connect(api_key: str | None = None, base_url: str | None = None, **options: 
     if key:
         return Client(api_key=key, base_url=base_url, **options)
     engine = local_engine()
-    return Client(api_key=engine.api_key, base_url=engine.base_url, **options)
+    return Client(api_key=engine.api_key, base_url=engine.base_url, engine_id=engine.engine_id, **options)

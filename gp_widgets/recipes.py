@@ -105,7 +105,7 @@ async def replay(
     if not recipe.steps:
         raise InvalidInputError("the recipe has no steps")
     if ledger is None:
-        ledger = Ledger(VariantCache(aio.settings.base_url, aio.settings.api_key))
+        ledger = Ledger(await VariantCache.of(aio))
     item, _, sha = await open_document(aio, ledger.cache, photo)
     item = await aio.wait_for_faces(item)
     target = largest_face(item.faces or ()) if face == "largest" else face
@@ -154,7 +154,7 @@ def apply_recipe(
 
     async def run() -> list[GalleryItem]:
         async def all_on(aio: AsyncClient) -> list[GalleryItem]:
-            ledger = Ledger(VariantCache(aio.settings.base_url, aio.settings.api_key, cache_dir))
+            ledger = Ledger(await VariantCache.of(aio, cache_dir))
             with progress_bar(len(photos), "apply recipe", unit="photo") as bar:
                 return await asyncio.gather(*(one(aio, p, ledger, bar) for p in photos))
 

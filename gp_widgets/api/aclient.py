@@ -13,12 +13,13 @@ from urllib.parse import quote
 
 import httpx
 
-from .constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WAIT_TIMEOUT, ClientState
+from .constants import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT, DEFAULT_WAIT_TIMEOUT, ENGINE_ID_HEADER, ClientState
 from .errors import (
     APIConnectionError,
     APIResponseError,
     APITimeoutError,
     ClientClosedError,
+    GPError,
     InvalidInputError,
     TaskFailedError,
     WaitTimeoutError,
@@ -93,6 +94,7 @@ class AsyncClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         durations: DurationModel | None = None,
+        engine_id: str | None = None,
     ) -> None:
         self.settings = Settings.resolve(api_key, base_url, timeout, retry_count(max_retries, retry))
         self.poll = poll or PollPolicy()
@@ -105,6 +107,9 @@ class AsyncClient:
         """How long this client's variants took, learned by every wait, sweep and study on it (and its
         copies): when to look next time."""
         self._sizes: dict[str, tuple[int, int]] = {}  # image sizes this client has seen, by item id
+        self.engine_id = engine_id
+        """A local engine's stable id (:data:`~gp_widgets.api.constants.ENGINE_ID_HEADER`), learned from its
+        answers or given (``gp.connect()`` does): what caches of it are keyed by. None for the service."""
         self.state = ClientState.open
 
     @property
@@ -127,7 +132,7 @@ class AsyncClient:
         return AsyncClient(
             s.api_key, s.base_url, s.timeout,
             poll=poll or self.poll, retry=retry or self.retry, transport=self._transport,
-            durations=self.durations,
+            durations=self.durations, engine_id=self.engine_id,
         )
 
     def __repr__(self) -> str:
@@ -199,6 +204,8 @@ class AsyncClient:
                 f"{method} /{path} to {self.settings.base_url} failed: {reason}",
                 request_sent=not isinstance(exc, _NOT_SENT),
             ) from None
+        if self.engine_id is None and self.backend == "local" and (engine := response.headers.get(ENGINE_ID_HEADER)):
+            self.engine_id = engine  # only a local engine's: caches of a remote service stay keyed by its URL
         if response.status_code >= 400:
             raise status_error(
                 response.status_code,
@@ -231,6 +238,23 @@ class AsyncClient:
             return item
         size = self._sizes.get(item.id) or self._sizes.get(item.source_id or "")
         return item.with_size(*size) if size else item
+
+    async def identify(self) -> str | None:
+        """The local engine's stable id (asked once, ``GET _engine/id``, if no answer told it yet); None for
+        the service, or an engine that does not say (its caches are then keyed by its URL)."""
+        if self.engine_id is None and self.backend == "local":
+            await self.engine_info()
+        return self.engine_id
+
+    async def engine_info(self) -> dict[str, Any]:
+        """A local engine's account of itself (``id``, ``data_dir``); empty for the service or on any error."""
+        if self.backend != "local":
+            return {}
+        try:
+            answer = (await self._send_once("GET", "_engine/id")).json()
+        except (GPError, ValueError):
+            return {}
+        return answer if isinstance(answer, dict) else {}
 
     # -- the API ---------------------------------------------------------------------
 
@@ -312,13 +336,23 @@ class AsyncClient:
     async def download(self, item: ItemRef) -> bytes:
         """The original bytes of an upload, or the PNG of a complete variant."""
         response = await self._request("GET", f"teams/me/gallery/{_id(item)}/pixels/original/bytes")
+        await self.know_bytes(item, response.content)
+        return response.content
+
+    async def know_bytes(self, item: ItemRef, data: bytes) -> GalleryItem | None:
+        """Learn an item's image size from bytes the caller has (its upload's, a cached download's), so its pixel
+        face boxes are placed from now on; returns ``item`` (a GalleryItem) re-read with that size, else None.
+
+        Every byte the client sends or receives teaches it already; this is for bytes kept elsewhere (the
+        disk cache: a photo uploaded by an earlier process, a variant downloaded before).
+        """
         key = item.id if isinstance(item, GalleryItem) else str(item)
         source = item.source_id if isinstance(item, GalleryItem) else None
         if key not in self._sizes and (source is None or source not in self._sizes):  # a variant: its source's size
-            size = await asyncio.to_thread(_image_size, response.content)
+            size = await asyncio.to_thread(_image_size, data)
             if size:
                 self._sizes.setdefault(key, size)
-        return response.content
+        return self._sized(item) if isinstance(item, GalleryItem) else None
 
     async def image(self, item: ItemRef) -> Image.Image:
         """The photo or variant as a decoded PIL image, upright (EXIF orientation applied, as the face boxes are;

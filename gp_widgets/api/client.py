@@ -42,10 +42,12 @@ class Client:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         durations: DurationModel | None = None,
+        engine_id: str | None = None,
     ) -> None:
         """The arguments of :class:`AsyncClient`, which does the work."""
         self._on_portal = AsyncClient(
-            api_key, base_url, timeout, max_retries, poll=poll, retry=retry, transport=transport, durations=durations
+            api_key, base_url, timeout, max_retries, poll=poll, retry=retry, transport=transport, durations=durations,
+            engine_id=engine_id,
         )
         self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncClient] = weakref.WeakKeyDictionary()
         self._copies: weakref.WeakSet[AsyncClient] = weakref.WeakSet()

@@ -16,6 +16,7 @@ __all__ = [
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "DEFAULT_WAIT_TIMEOUT",
+    "ENGINE_ID_HEADER",
     "PARAM_LIMIT",
     "POLL_EAGER",
     "POLL_EAGER_UNTIL",
@@ -25,6 +26,11 @@ __all__ = [
     "POLL_MAXIMUM",
     "TaskStatus",
 ]
+
+
+ENGINE_ID_HEADER = "GP-Engine-Id"
+"""The response header in which a local engine names itself (its data dir's stable id): clients key what they
+keep of it by this id, not by its port, which changes with every start."""
 
 
 class _Vocabulary(str, Enum):

@@ -94,10 +94,12 @@ class EditorSession:
 
     @property
     def ledger(self) -> Ledger:
-        """What was asked of this service and team (shared with sweeps, studies, recipes), in the disk cache."""
+        """What was asked of this service and team (shared with sweeps, studies, recipes), in the disk cache;
+        a local engine's found by its id (:meth:`open` asks it first), so a restarted kernel finds it again."""
         if self._ledger is None:
             settings = self.aio.settings
-            self._ledger = Ledger(VariantCache(settings.base_url, settings.api_key, self.cache_dir))
+            self._ledger = Ledger(VariantCache(settings.base_url, settings.api_key, self.cache_dir,
+                                               self.aio.engine_id))
         return self._ledger
 
     @property
@@ -132,6 +134,8 @@ class EditorSession:
             from .. import samples
 
             photo = await asyncio.to_thread(samples.portrait)
+        if self._ledger is None:
+            self._ledger = Ledger(await VariantCache.of(self.aio, self.cache_dir))
         doc, data, _ = await open_document(self.aio, self.cache, photo)
         self._bytes[doc.id] = data
         self._recipes.setdefault(doc.id, Recipe())

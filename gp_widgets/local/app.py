@@ -28,7 +28,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gp_widgets.analysis.faces import Box
-from gp_widgets.api.constants import PARAM_LIMIT, TaskStatus
+from gp_widgets.api.constants import ENGINE_ID_HEADER, PARAM_LIMIT, TaskStatus
 from gp_widgets.local.config import EngineConfig
 from gp_widgets.local.contract import openapi_document
 from gp_widgets.local.faults import FaultInjector, parse_faults
@@ -148,8 +148,9 @@ class Stats:
 class EngineMiddleware:
     """Outermost layer: counts requests, injects faults, turns stray exceptions into JSON 500s."""
 
-    def __init__(self, app: ASGIApp, faults: FaultInjector, stats: Stats) -> None:
+    def __init__(self, app: ASGIApp, faults: FaultInjector, stats: Stats, engine_id: str = "") -> None:
         self.app, self.faults, self.stats = app, faults, stats
+        self._identity = [(ENGINE_ID_HEADER.lower().encode(), engine_id.encode())] if engine_id else []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -162,6 +163,7 @@ class EngineMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), *self._identity]}
             await send(message)
 
         fault = self.faults.request_fault(method, path) if path.startswith("/api/v0/teams/") else None
@@ -310,6 +312,14 @@ def create_app(config: EngineConfig) -> Starlette:
     async def get_openapi(request: Request) -> Response:
         return Response(openapi, media_type="application/json")
 
+    async def get_identity(request: Request) -> Response:
+        """The engine's stable id (also in every response's header; no key needed) and, to a key, its data dir."""
+        answer = {"id": config.engine_id or None}
+        with contextlib.suppress(APIError):
+            authorize(request, limited=False)
+            answer["data_dir"] = str(data_dir.resolve())
+        return JSONResponse(answer)
+
     async def get_stats(request: Request) -> Response:
         authorize(request, limited=False)  # the engine's own counters: not part of the emulated service
         return JSONResponse({"requests": stats.snapshot(), "variants": store.status_counts()})
@@ -339,9 +349,10 @@ def create_app(config: EngineConfig) -> Starlette:
         Route(gallery + "/{doc_id}/pixels/original/bytes", get_bytes, methods=["GET"]),
         Route("/api/v0/openapi.json", get_openapi, methods=["GET"]),
         Route("/api/v0/_engine/stats", get_stats, methods=["GET"]),
+        Route("/api/v0/_engine/id", get_identity, methods=["GET"]),
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
                     exception_handlers={APIError: api_error, HTTPException: http_error})
-    app.add_middleware(EngineMiddleware, faults=faults, stats=stats)
+    app.add_middleware(EngineMiddleware, faults=faults, stats=stats, engine_id=config.engine_id)
     app.state.store, app.state.worker, app.state.stats = store, worker, stats
     return app

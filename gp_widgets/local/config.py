@@ -78,6 +78,7 @@ class EngineConfig:
     # a multiplier on each move's edit strength (``{"smile": 1.3}`` or ``"smile=1.3"``; 1 for a move not named):
     # models another version of the service's moves. Variants made under a strength other than 1 get other ids.
     move_strength: Mapping[str, float] | str = field(default_factory=dict, hash=False)
+    engine_id: str = ""  # the data dir's stable id (server.load_or_create_id), sent in the ENGINE_ID_HEADER
 
     def __post_init__(self) -> None:
         if isinstance(self.api_keys, str):

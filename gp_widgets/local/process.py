@@ -28,9 +28,12 @@ class EngineStartError(RuntimeError):
 class EngineProcess:
     """A running engine child process; stop it with ``stop()`` or use it as a context manager."""
 
-    def __init__(self, proc: subprocess.Popen[str], base_url: str, api_key: str, data_dir: str | None) -> None:
+    def __init__(self, proc: subprocess.Popen[str], base_url: str, api_key: str, data_dir: str | None,
+                 engine_id: str | None = None) -> None:
         self._proc = proc
         self.base_url, self.api_key, self.data_dir = base_url, api_key, data_dir
+        self.engine_id = engine_id
+        """The data dir's stable id: what clients key their caches of this engine by (not its port)."""
         self.pid = proc.pid
 
     def __repr__(self) -> str:
@@ -109,7 +112,7 @@ def start_engine(*, data_dir: str | os.PathLike[str] | None = None, latency: flo
     threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True).start()
     found: dict[str, str] = {}
     deadline = time.monotonic() + startup_timeout
-    while len(found) < 2:
+    while len(found) < 3:
         try:
             line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
@@ -121,9 +124,10 @@ def start_engine(*, data_dir: str | os.PathLike[str] | None = None, latency: flo
             tail = stderr.read()[-4000:]
             raise EngineStartError(f"local engine did not start (exit code {proc.returncode}):\n{tail}")
         key, _, value = line.partition(":")
-        if key in ("base_url", "api_key"):
+        if key in ("base_url", "api_key", "engine_id"):
             found[key] = value.strip()
-    engine = EngineProcess(proc, found["base_url"], found["api_key"], None if data_dir is None else os.fspath(data_dir))
+    engine = EngineProcess(proc, found["base_url"], found["api_key"], None if data_dir is None else os.fspath(data_dir),
+                           found["engine_id"])
     _running.add(engine)
     return engine
 

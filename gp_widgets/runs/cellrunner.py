@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Protocol
 from ..api import AsyncClient, Client, GalleryItem
 from ..api.constants import CellStatus
 from ..api.errors import GPError, TaskFailedError
+from .bounds import prune_unreachable_once
 from .cache import VariantCache
 from .gate import Gate, SweepRetry
 from .ledger import KnownCell, Ledger, settle, submit
@@ -103,8 +104,8 @@ class CellRunner:
 
             self.client = await asyncio.to_thread(connect)
         self._aio = sweep_client(self.client)
-        settings = self._aio.settings
-        cache = VariantCache(settings.base_url, settings.api_key, self._cache_dir)
+        cache = await VariantCache.of(self._aio, self._cache_dir)
+        await asyncio.to_thread(prune_unreachable_once, cache.root)
         self.ledger = Ledger(cache)
         return cache
 
@@ -167,7 +168,11 @@ class CellRunner:
         id, nothing generated; or a failed one, failed again with its code unless ``retry_failed`` (then asked
         again, ``rec.retried``). Otherwise the edit is PUT under the gate's limit and the answer recorded in
         the ledger (``source``: :meth:`Ledger.source`) at once, before it is polled. ``reuse(known)``, if
-        given, may say the known variant is at hand (in a cache): then nothing is asked, ``finish(None)``."""
+        given, may say the known variant is at hand (in a cache): then nothing is asked, ``finish(None)``.
+
+        ``finish`` writes the cell's pixels and measures; only once it has returned is the cell marked
+        complete in the ledger (:meth:`Ledger.complete`): a run killed between any two steps leaves no mark
+        a rerun would have to redo."""
         assert self._aio is not None and self._poller is not None and self.ledger is not None
         aio, poller, ledger = self._aio, self._poller, self.ledger
         started = None
@@ -178,7 +183,10 @@ class CellRunner:
                     raise TaskFailedError(known.failed.task.error_code, known.failed)
             if known is not None and known.failed is None and reuse is not None and await reuse(known):
                 started = time.monotonic()
-                await finish(None)
+                with ledger.cache.holding(known.variant_id):
+                    await finish(None)
+                if not known.complete:
+                    await asyncio.to_thread(ledger.complete, source, face, move, param, known.variant_id)
                 rec.seconds = round(time.monotonic() - started, 3)
                 self._set(rec, CellStatus.complete)
                 return
@@ -196,7 +204,9 @@ class CellRunner:
 
                 item = await settle(ledger, doc, face, move, param, asked.item, wait, source=source)
             self._set(rec, CellStatus.downloading)
-            await finish(item)
+            with ledger.cache.holding(item.id):
+                await finish(item)
+            await asyncio.to_thread(ledger.complete, source, face, move, param, item.id)
             rec.seconds = round(time.monotonic() - started, 3)
             self._set(rec, CellStatus.complete)
         except asyncio.CancelledError:

@@ -30,6 +30,8 @@ async def cached_bytes(aio: AsyncClient, cache: VariantCache, item: GalleryItem,
     if data is None:
         data = await call(aio.download, item)
         await asyncio.to_thread(cache.put, item.id, data)
+    else:
+        await aio.know_bytes(item, data)  # the client places pixel face boxes with the size of these bytes
     return data
 
 
@@ -43,11 +45,13 @@ async def open_document(aio: AsyncClient, cache: VariantCache, source: Any, call
     (:func:`~gp_widgets.runs.cellrunner.sweep_client`) to have a failed upload retried.
     """
     if isinstance(source, GalleryItem):
-        return source, await cached_bytes(aio, cache, source, call), None
+        data = await cached_bytes(aio, cache, source, call)
+        return await aio.know_bytes(source, data) or source, data, None
     upload = await asyncio.to_thread(to_upload, source)
     sha = hashlib.sha256(upload.content).hexdigest()
     known = await asyncio.to_thread(cache.upload_id, sha)
     if known is not None:
+        await aio.know_bytes(known, upload.content)  # uploaded by an earlier process: this client never saw it
         try:
             return await call(aio.get, known), upload.content, sha
         except NotFoundError:

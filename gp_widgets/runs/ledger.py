@@ -4,7 +4,9 @@ variant the service answered, on disk, per service and team, written the moment 
 The service's documentation promises no idempotence: a PUT creates "a new variant" with an auto-assigned id,
 so asking twice may generate (and bill) twice. Every caller (sweeps, studies, calibration, recipes, the
 editor) looks an edit up here before it PUTs and records the answer at once, before polling: a kernel killed
-mid-run loses nothing it was told. ``refresh=True`` asks again on purpose (and records the new variant);
+mid-run loses nothing it was told. A cell is marked ``complete`` in its note only once a run has written
+its pixels and measures (:meth:`Ledger.complete`): a rerun finds such a cell on disk and asks nothing.
+``refresh=True`` asks again on purpose (and records the new variant);
 a failed variant is asked again only with ``retry_failed=True``.
 
 Files: ``<cache>/<backend>/<team>/ledger/<hash>.json``, one per edit, each written atomically; delete the
@@ -41,6 +43,9 @@ class KnownCell:
 
     variant_id: str
     failed: GalleryItem | None = None
+    complete: bool = False
+    """Whether a run finished this cell: its pixels and measures were on disk when it was marked
+    (:meth:`Ledger.complete`); a reader still checks they are there (a cache may have been pruned since)."""
 
 
 def source_key(doc: GalleryItem | str, sha256: str | None = None) -> str:
@@ -84,7 +89,7 @@ class Ledger:
         if not isinstance(variant_id, str):
             return None
         if failed is None:
-            return KnownCell(variant_id)
+            return KnownCell(variant_id, complete=known.get("complete") is True)
         try:
             item = GalleryItem.parse(failed)
         except APIResponseError:
@@ -103,6 +108,19 @@ class Ledger:
             write_atomic(self._path(source, face, move, param), json.dumps(note).encode())
         except OSError as exc:
             log.warning("cannot record the variant of an edit in the ledger: %s", exc)
+
+    def complete(self, source: str, face: int, move: str, param: float, variant_id: str) -> None:
+        """Mark the edit's cell complete: called once its pixels and measures are written (never before), so a
+        run killed at any step leaves either no mark or a true one. A note of another variant is left alone."""
+        path = self._path(source, face, move, param)
+        try:
+            note = json.loads(path.read_text())
+            if note.get("id") != variant_id or note.get("failed") is not None or note.get("complete") is True:
+                return
+            note["complete"] = True
+            write_atomic(path, json.dumps(note).encode())
+        except (OSError, ValueError, AttributeError) as exc:
+            log.warning("cannot mark an edit complete in the ledger: %s", exc)
 
     def __len__(self) -> int:
         try:

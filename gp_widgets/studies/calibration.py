@@ -201,7 +201,7 @@ async def calibrate_async(photos: Any, move: Move | str, metric: MetricRef = "id
 
         client = await asyncio.to_thread(connect)
     aio = sweep_client(client)
-    cache = VariantCache(aio.settings.base_url, aio.settings.api_key, cache_dir)
+    cache = await VariantCache.of(aio, cache_dir)
     pipeline = Pipeline([metric], cache, executor)
     pipeline.warm()
     try:

@@ -33,6 +33,7 @@ from ..api.models import check_move, check_param, largest_face
 from ..measure.pipeline import Original, Pipeline
 from ..runs.cellrunner import CellRunner
 from ..runs.documents import open_document
+from ..runs.ledger import KnownCell
 from ..runs.stats import RunStats, error_code
 from ..sweeps.records import CellRecord
 from ..sweeps.spec import Cell, unique
@@ -316,16 +317,23 @@ class StudyRunner(CellRunner):
         while (job := await queue.get()) is not _DONE:
             doc, original, box, rec, source, known = job
             await self._cell(rec, doc, rec.cell.move, rec.cell.param, rec.cell.face,
-                             functools.partial(self._finish_cell, rec, original, box), source=source, known=known)
+                             functools.partial(self._finish_cell, rec, original, box), source=source, known=known,
+                             reuse=self._reuse)
+
+    async def _reuse(self, known: KnownCell) -> bool:
+        """Whether a cell a run completed has every metric of this study on disk: then nothing is asked."""
+        return known.complete and len(await self._pipeline.cached(known.variant_id)) == len(self.metrics)
 
     async def _finish_cell(self, rec: CellRecord, original: Original, box: Box, item: GalleryItem | None) -> None:
         """Values from the variant's measurement cache; those missing measured on the executor and cached
-        there. A cached variant that does not decode is fetched again."""
-        assert item is not None  # a study fetches every variant it measures (by id when the ledger knows it)
-        values = await self._pipeline.cached(item.id)
+        there (``item`` None: a cell found complete on disk, fetched by id only if its measures went since).
+        A cached variant that does not decode is fetched again."""
+        assert rec.variant_id is not None
+        values = await self._pipeline.cached(rec.variant_id)
         if len(values) == len(self.metrics):
             self.result.stats.measures_cached += 1
         else:
+            item = item or await self._gated_get(rec.variant_id)
             async with self._measuring:
                 values = await self._measure(item, original, box)
         rec.metrics = {m.name: values[m.name].value for m in self.metrics}

@@ -27,7 +27,8 @@ def to_json(result: SweepResult) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "created": time.time(),
-        "backend": {"base_url": cache.base_url if cache else None, "team": cache.team if cache else None},
+        "backend": {"base_url": cache.base_url if cache else None, "team": cache.team if cache else None,
+                    "engine_id": cache.engine_id if cache else None},
         "cache_dir": str(cache.root) if cache else None,
         "spec": result.spec.to_json(),
         "inputs": [None if i is None else i.to_json() for i in result.inputs],
@@ -46,7 +47,7 @@ def fields_from_json(data: dict[str, Any], cache_dir: str | os.PathLike[str] | N
     root = cache_dir if cache_dir is not None else data.get("cache_dir")
     cache = None
     if backend.get("base_url") and root:
-        cache = VariantCache.at(backend["base_url"], backend.get("team"), root)
+        cache = VariantCache.at(backend["base_url"], backend.get("team"), root, backend.get("engine_id"))
     saved = {rec.cell: rec for rec in map(CellRecord.from_dict, data["records"])}
     return {
         "spec": spec,

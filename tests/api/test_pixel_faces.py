@@ -94,3 +94,30 @@ def test_with_size_places_pixel_boxes_and_leaves_usable_items_alone() -> None:
     assert [v for f in sized.faces or () for v in (f.x, f.y, f.w, f.h)] == pytest.approx(
         [0.1, 0.1, 0.2, 0.4, 0.1, 0.1, 0.2, 0.2])
     assert (sized.width, sized.height) == (200, 100) and sized.with_size(1, 1) is sized
+
+
+@pytest.mark.parametrize("keep_size", [True, False], ids=["with-size", "without-size"])
+async def test_the_editor_boxes_and_edits_faces_served_in_pixels(
+    engine: EngineProcess, portrait_jpeg: Path, keep_size: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    dummy_comm: None,
+) -> None:
+    """A first editor uploads the photo; a second (a new client, as after a kernel restart) finds it by content
+    hash and never uploads it, a third opens the uploaded item: each shows usable boxes and generates."""
+    from gp_widgets.widgets import FaceEditor
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    relative: tuple[gp.Face, ...] = ()
+    doc: gp.GalleryItem | None = None
+    for photo in (portrait_jpeg, portrait_jpeg, None):
+        async with _client(engine, keep_size) as aio:
+            editor = FaceEditor(photo or doc, client=aio)
+            try:
+                doc = await editor.ready()
+                relative = relative or await _relative_faces(engine, doc)
+                assert doc.faces and all(f.usable for f in doc.faces), editor.status_text
+                assert _same_boxes(doc.faces, relative) and editor.canvas.faces == doc.faces
+                assert "face found" in editor.status_text and not editor.generate_button.disabled
+                variant = await editor.generate(move="smile", param=0.5)
+                assert variant.status == "complete" and editor.shown is not None
+            finally:
+                editor.close()

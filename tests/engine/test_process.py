@@ -206,3 +206,52 @@ def test_engine_exits_when_its_parent_dies(tmp_path):
         time.sleep(0.1)
     os.kill(int(pid), signal.SIGKILL)
     raise AssertionError("the engine outlived its parent")
+
+
+def _identity(base_url: str) -> str:
+    return requests.get(f"{base_url}/_engine/id").json()["id"]
+
+
+def test_default_engines_at_once_each_own_a_data_dir_and_keep_their_identity(tmp_path, monkeypatch,
+                                                                             portrait_small):
+    """Two processes' embedded engines at once: each locks its own data dir (``engine``, ``engine-2``) with its
+    own id and key, and both serve; started again, an engine finds its dir, id and key again, whatever its port.
+    Every answer names the engine, errors too."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first, second = start_engine(), start_engine()
+    try:
+        assert first.engine_id and second.engine_id and first.engine_id != second.engine_id
+        assert first.api_key != second.api_key
+        for engine in (first, second):
+            assert _identity(engine.base_url) == engine.engine_id
+            posted = requests.post(f"{engine.base_url}/teams/me/gallery", files={"object": ("p.jpg", portrait_small)},
+                                   headers={"Authorization": engine.api_key})
+            assert posted.status_code == 200 and posted.headers["GP-Engine-Id"] == engine.engine_id
+            refused = requests.get(f"{engine.base_url}/teams/me/gallery/nope")
+            assert refused.status_code == 401 and refused.headers["GP-Engine-Id"] == engine.engine_id
+        locks = sorted(p.parent.name for p in (tmp_path / "cache" / "gp_widgets").glob("*/engine.lock"))
+        assert locks == ["engine", "engine-2"]
+        identity, key = first.engine_id, first.api_key
+    finally:
+        first.stop()
+        second.stop()
+    again = start_engine()
+    try:
+        assert (again.engine_id, again.api_key) == (identity, key) and _identity(again.base_url) == identity
+    finally:
+        again.stop()
+
+
+def test_a_killed_process_engine_is_waited_for_not_replaced(tmp_path):
+    """A run killed and started again at once gets its engine's data dir back (the orphaned engine exits
+    within a second), not a sibling with another identity."""
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]), XDG_CACHE_HOME=str(tmp_path))
+    code = ("import time; from gp_widgets.local.process import start_engine; "
+            "e = start_engine(); print(e.engine_id, flush=True); time.sleep(60)")
+    parent = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+    identity = parent.stdout.readline().strip()
+    parent.kill()
+    parent.wait()
+    rerun = subprocess.run([sys.executable, "-c", code.replace("time.sleep(60)", "")], capture_output=True,
+                           text=True, env=env, timeout=60)
+    assert rerun.stdout.strip() == identity, rerun.stderr[-2000:]

@@ -108,7 +108,7 @@ async def test_fault_soak_200_variant_sweep(engines, tmp_path, portrait_small, c
     # -- every complete PNG decodes (from the sweep's disk cache: what the sweep downloaded) ------
     from gp_widgets.runs.cache import VariantCache
 
-    cache = VariantCache(engine.base_url, engine.api_key, tmp_path / "cache")
+    cache = VariantCache(engine.base_url, engine.api_key, tmp_path / "cache", engine.engine_id)
     complete = [r["variant_id"] for r in records if r["status"] == "complete"]
     sizes = []
     for variant_id in complete:

@@ -95,7 +95,9 @@ class StudyView(RunView, widgets.VBox):
         self.open_button = widgets.Button(description="Open grid", icon="th", disabled=runner is None,
                                           tooltip="this photo's variants as a sweep grid (from the cache)")
         self.open_button.on_click(lambda _: self._loop.call(self.open_grid, self.photo.value))
-        self.drill = widgets.Output()
+        self.drill = widgets.VBox(layout=widgets.Layout(min_width="0"))
+        """Where :meth:`open_grid` puts the grid: a box's children, not an ``Output`` (an output written from a
+        button's callback lands in JupyterLab's log console, not under the button)."""
         heading = widgets.HTML(f"<b>{html.escape(self._title())}</b>")
         bar = widgets.HBox([self.progress, self.progress_label, self.cancel_button])
         self._static = StaticFallback(self._picture, self._describe, self._loop)
@@ -199,14 +201,19 @@ class StudyView(RunView, widgets.VBox):
 
         study, runner = self.study, self._runner
         info = study.photos[photo] if 0 <= photo < len(study.photos) else None
-        self.drill.clear_output()
         if runner is None or info is None:
-            self.drill.append_stdout(f"photo {photo}: no grid (not prepared, or the study was loaded from disk)\n")
+            note = widgets.HTML(f"photo {photo}: no grid (not prepared, or the study was loaded from disk)")
+            note.add_class("gp-hint")
+            self._drill(note)
             return None
         self._grid = sweep(runner.sources[photo], study.moves, study.params, faces=info.measured,
                            client=runner.client, cache_dir=study.cache_dir)
-        self.drill.append_display_data(self._grid)
+        self._drill(self._grid)
         return self._grid
+
+    def _drill(self, widget: widgets.Widget) -> None:
+        """Show ``widget`` below the picker, in place of what was there."""
+        self.drill.children = (widget,)
 
     # -- the run and its result (delegated) ------------------------------------------------------
 

@@ -38,9 +38,13 @@ PHOTO, BOXES, SELECTION = range(3)
 KeyHandler = Callable[[str, bool, bool, bool], None]
 
 
+PANE_BASIS = "1 1 280px"
+"""A pane's flex: the editor's two panes share a line down to 280 px each, then stack (the row wraps)."""
+
+
 def _fits(canvas: Canvas | MultiCanvas, width: int) -> None:
     canvas.layout.min_width, canvas.layout.height = "0", "auto"  # shrinks to fit, aspect kept
-    canvas.layout.flex = f"0 1 {width}px"
+    canvas.layout.flex, canvas.layout.max_width = PANE_BASIS, f"{width}px"  # never drawn larger than it is
 
 
 class FaceCanvas(MultiCanvas):

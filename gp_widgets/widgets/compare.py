@@ -20,6 +20,7 @@ from ..api.portal import KernelLoop
 from ..studies.compare import Comparison
 from ..studies.compare import compare as compare_data
 from .static import StaticFallback
+from .theme import themed
 
 if TYPE_CHECKING:
     import pandas
@@ -39,12 +40,15 @@ class ComparisonView(widgets.VBox):
         self.comparison = comparison
         self._loop = KernelLoop()
         self.summary = widgets.HTML()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image = widgets.Image(format="png")  # at most the output's width: theme.css
         self.image.add_class("gp-compare-figure")
+        self.image.add_class("gp-figure")
         self.cells = widgets.HTML()
+        self.cells.add_class("gp-table")
         self._static = StaticFallback(self._picture, self._describe, self._loop)
         self._static.live_only(self.image)  # saved state would draw it beside the fallback picture of it
         super().__init__([self.summary, self.image, self.cells, self._static.hider])
+        self._theme = themed(self)
         self.add_class("gp-compare")
         self._draw_now()
         if not comparison.done:
@@ -105,6 +109,7 @@ class ComparisonView(widgets.VBox):
             self.image.value = png
             self.image.width = str(width)
         self.summary.value = f"<b>{summary}</b>"
+        self._theme.name("gp-compare-figure", f"difference curves: {self.comparison.describe()}")
         self.cells.value = table
 
     def _draw_now(self) -> None:

@@ -123,7 +123,8 @@ async def test_generate_shows_variant_and_saves_it(client, tmp_path):
     assert editor.status_text.startswith("smile +0.80 · face 1: complete")
     shown = editor.result.shown
     assert shown is editor.picture(variant.id)
-    assert editor.result_pane.layout.flex == editor.canvas.layout.flex == "0 1 512px"  # same scale
+    assert editor.result_pane.layout.flex == editor.canvas.layout.flex  # same scale
+    assert editor.result_pane.layout.max_width == editor.canvas.layout.max_width == "512px"
     assert (editor.result.width, editor.result.height) == (editor.canvas.width, editor.canvas.height)
     assert len(editor.history.children) == 1
     assert not editor.save_button.disabled and not editor.chain_button.disabled

@@ -250,7 +250,7 @@ async def test_demographic_move_fails_visibly_and_widget_keeps_working(client):
         await editor.generate(move="MaleAsian")
     assert info.value.code == "move_unavailable_offline"
     assert "failed: move_unavailable_offline — this move needs the service" in editor.status_text
-    assert "color:#c62828" in editor.status.value
+    assert "class='gp-error'" in editor.status.value  # the theme's error colour (theme.css)
     assert editor.variants == []
 
     variant = await editor.generate(move="age", param=1.0)

@@ -326,9 +326,9 @@ class SweepGrid(RunView, widgets.VBox):
         encoded = None
         if data is not None:
             encoded = await asyncio.to_thread(_encode_large, data)
-        meta = {"move": rec.cell.move, "param": param_label(rec.cell.param), "face": rec.cell.face}
+        meta = {"move": rec.cell.move, "param": param_label(rec.cell.param), "face": rec.cell.face + 1}
         if self.spec.n_images > 1:
-            meta["image"] = rec.cell.image
+            meta["image"] = rec.cell.image + 1  # numbered from 1 on screen, as the editor's faces
         meta.update(status=rec.status, error_code=rec.error_code, variant_id=rec.variant_id,
                     seconds=None if rec.seconds is None else f"{rec.seconds:.2f}", note=self._note(rec))
         meta.update({k: f"{v:.4f}" for k, v in rec.metrics.items()})

@@ -218,7 +218,7 @@ class StudyView(RunView, widgets.VBox):
         study, runner = self.study, self._runner
         info = study.photos[photo] if 0 <= photo < len(study.photos) else None
         if runner is None or info is None:
-            note = widgets.HTML(f"photo {photo}: no grid (not prepared, or the study was loaded from disk)")
+            note = widgets.HTML(f"photo {photo + 1}: no grid (not prepared, or the study was loaded from disk)")
             note.add_class("gp-hint")
             self._drill(note)
             return None

@@ -286,12 +286,14 @@ class Comparison:
         return (f"{self.b.label} − {self.a.label}: {int(table['significant'].sum())} of {len(table)} cells differ "
                 f"at {name} {self.alpha:g} ({self.test} test, {int(table['n'].max())} photos){state}")
 
-    def figure(self, metrics: Sequence[str] | None = None, *, dpi: int = 100) -> Figure:
+    def figure(self, metrics: Sequence[str] | None = None, *, dpi: int = 100, titled: bool = True) -> Figure:
         """Difference curves: per metric, ``b − a`` against param per move with its band; filled markers
-        for cells that survive the correction."""
+        for cells that survive the correction. ``titled``: :meth:`describe` above them (a view that says it
+        already passes False)."""
         from .figures import difference_figure
 
-        return difference_figure(self.table(), list(metrics or self.metrics), title=self.describe(), dpi=dpi)
+        title = self.describe() if titled else None
+        return difference_figure(self.table(), list(metrics or self.metrics), title=title, dpi=dpi)
 
     def __repr__(self) -> str:
         return f"<Comparison {self.describe()}>"

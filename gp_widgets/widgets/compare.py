@@ -95,7 +95,7 @@ class ComparisonView(widgets.VBox):
     def _render(self) -> tuple[bytes, int, str, str]:
         """PNG, its width, the summary and the table of significant cells (pure; runs off the loop)."""
         comparison = self.comparison
-        figure = comparison.figure(dpi=FIGURE_DPI)
+        figure = comparison.figure(dpi=FIGURE_DPI, titled=False)  # the summary line above says it
         out = io.BytesIO()
         figure.savefig(out, format="png", dpi=FIGURE_DPI)
         hits = comparison.significant()

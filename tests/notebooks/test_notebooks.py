@@ -63,13 +63,34 @@ def test_notebook_runs_top_to_bottom(notebook, kernel_env, require_or_skip, tmp_
     work = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS_DIR, work, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     before = notebook.read_bytes()
+    files = sorted(p.name for p in work.iterdir())
     start = time.monotonic()
     nb = _run_notebook(work / notebook.name, work)
     seconds = time.monotonic() - start
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.get("execution_count") for c in code), "not every code cell ran"
     assert notebook.read_bytes() == before, "the committed notebook was modified"
+    assert sorted(p.name for p in work.iterdir()) == files, "the notebook wrote files beside itself"
+    raw = [(i, text[:80]) for i, c in enumerate(nb.cells) for text in _plain_outputs(c) if RAW_REPR.search(text)]
+    assert not raw, f"outputs a reader does not want to see (raw reprs, dicts, long floats): {raw}"
     print(f"{notebook.name}: {len(code)} code cells in {seconds:.1f}s")
+
+
+RAW_REPR = re.compile(r"GalleryItem\(|PosixPath\(|^\[?\{'|\d\.\d{9,}", re.MULTILINE)
+"""A repr, a dict or list of dicts, or a float with all its digits: what a tutorial's outputs never show."""
+
+
+def _plain_outputs(cell) -> list[str]:
+    """The plain text of a cell's outputs: printed text and ``text/plain`` results (not widgets, HTML tables)."""
+    texts = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            texts.append("".join(output.get("text", "")))
+        elif "text/html" not in output.get("data", {}) and "application/vnd.jupyter.widget-view+json" not in \
+                output.get("data", {}):
+            plain = output.get("data", {}).get("text/plain", "")
+            texts.append(plain if isinstance(plain, str) else "".join(plain))
+    return texts
 
 
 # --------------------------------------------------------------------- hygiene

@@ -292,7 +292,7 @@ class Comparison:
         already passes False)."""
         from .figures import difference_figure
 
-        title = self.describe() if titled else None
+        title = self.describe() if titled else ""
         return difference_figure(self.table(), list(metrics or self.metrics), title=title, dpi=dpi)
 
     def __repr__(self) -> str:

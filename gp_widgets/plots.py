@@ -243,15 +243,33 @@ def animate(result: SweepShape, path: str | os.PathLike[str], *, tile: int = 160
                 optimize=True)
 
 
+PANELS_PER_ROW = 3
+"""Panels of a study's figures per row: readable in a notebook's output, not six shrunk side by side."""
+
+
+def panel_grid(panels: int, width: float, height: float, dpi: int) -> tuple[Figure, list[Any]]:
+    """A constrained figure of ``panels`` axes (each ``width`` × ``height`` inches), at most
+    :data:`PANELS_PER_ROW` a row; the axes in reading order (a last row's unused places are left empty)."""
+    from matplotlib.figure import Figure
+
+    panels = max(1, panels)
+    columns = min(panels, PANELS_PER_ROW)
+    rows = -(-panels // columns)
+    fig = Figure(figsize=(width * columns, height * rows), dpi=dpi, layout="constrained")
+    grid = fig.subplots(rows, columns, squeeze=False)
+    axes = [ax for row in grid for ax in row]
+    for ax in axes[panels:]:
+        ax.remove()
+    return fig, axes[:panels]
+
+
 def study_figure(points: Sequence[CurveShape], metrics: Sequence[str], *, title: str = "", dpi: int = 100) -> Figure:
     """One panel per metric; in each, one line per move: the mean over photos against param, with its 95%
     interval as a band and the photo count of the last point in the legend."""
     from matplotlib import rc_context
-    from matplotlib.figure import Figure
 
     with rc_context(PAPER_RC):
-        fig = Figure(figsize=(3.2 * max(1, len(metrics)), 2.8), dpi=dpi, layout="constrained")
-        axes = fig.subplots(1, max(1, len(metrics)), squeeze=False)[0]
+        fig, axes = panel_grid(len(metrics), 3.2, 2.8, dpi)
         for ax, metric in zip(axes, metrics, strict=False):
             moves = sorted({p.move for p in points if p.metric == metric})
             for move in moves:

@@ -37,8 +37,12 @@ def _wrap(text: str, width: int = 64) -> str:
 def _new(panels: int, height: float = 2.6, dpi: int = 100) -> tuple[Figure, Any]:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(3.2 * panels if panels > 1 else 4.2, height), dpi=dpi, layout="constrained")
-    return fig, fig.subplots(1, max(1, panels), squeeze=False)[0]
+    if panels > 1:  # several metrics: at most three panels a row
+        from ..plots import panel_grid
+
+        return panel_grid(panels, 3.2, height, dpi)
+    fig = Figure(figsize=(4.2, height), dpi=dpi, layout="constrained")
+    return fig, fig.subplots(1, 1, squeeze=False)[0]
 
 
 def difference_figure(table: pandas.DataFrame, metrics: Sequence[str], *, title: str = "",

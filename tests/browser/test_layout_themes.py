@@ -3,7 +3,8 @@ the editor, a sweep grid, a study and a comparison once, then is looked at at 76
 Light and the Dark theme: no control's label is cut, nothing spills out of its output, axe-core finds
 nothing serious or critical, and the study's "Open grid" shows its grid in the notebook.
 
-``GP_UPDATE_DOCS=1`` also saves the editor and the study view at 760 px in Dark into docs/_static/.
+``GP_UPDATE_DOCS=1`` also saves the editor and the study view at 760 px in Dark into docs/ (editor-760-dark.png,
+study-760-dark.png).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CELLS = [
 VIEWS = {"editor": ".gp-face-editor", "grid": ".gp-sweep-grid", "study": ".gp-study", "compare": ".gp-compare"}
 WIDTHS = (760, 1400)
 THEMES = ("JupyterLab Light", "JupyterLab Dark")
-DOCS = REPO_ROOT / "docs" / "_static"
+DOCS = REPO_ROOT / "docs"
 
 CUT_LABELS = """() => [...document.querySelectorAll(
     '.jp-OutputArea .widget-label, .jp-OutputArea button, .jp-OutputArea .widget-toggle-button, '
@@ -106,6 +107,5 @@ def test_widgets_fit_every_width_and_theme(page, jupyter_server, notebook_root, 
             for view, selector in VIEWS.items():
                 problems += [f"{tag} {view}: axe {v}" for v in _serious(page, selector)]
             if width == 760 and theme.endswith("Dark") and os.environ.get("GP_UPDATE_DOCS"):
-                DOCS.mkdir(parents=True, exist_ok=True)
                 _pictures(page, "760-dark", DOCS, ("editor", "study"))
     assert not problems, "\n".join(problems)

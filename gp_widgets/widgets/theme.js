@@ -31,8 +31,14 @@ function render({ model, el }) {
     const root = el.closest(".gp-widget");
     if (!root) return false;
     const apply = () => name(root, model.get("names") || {});
+    let pending = false;  // at most one pass a frame, and only when elements were added (not on text changes)
+    const soon = (mutations) => {
+      if (pending || !mutations.some((m) => [...m.addedNodes].some((n) => n.nodeType === Node.ELEMENT_NODE))) return;
+      pending = true;
+      requestAnimationFrame(() => { pending = false; apply(); });
+    };
     apply();
-    observer = new MutationObserver(apply);
+    observer = new MutationObserver(soon);
     observer.observe(root, { childList: true, subtree: true });
     model.on("change:names", apply);
     return true;

@@ -12,7 +12,10 @@ from ..api import Move
 from ..editing.labels import move_options
 from .ranges import DEFAULT_RANGE, Range, parse_ranges, range_note, widened
 
-__all__ = ["RequestControls"]
+__all__ = ["WAITING", "RequestControls"]
+
+WAITING = (("finding…", None),)
+"""The face dropdown's one option while the photo loads and its faces are found (a placeholder, not blank)."""
 
 
 class RequestControls(widgets.HBox):
@@ -23,7 +26,7 @@ class RequestControls(widgets.HBox):
     def __init__(self, backend: str, ranges: Mapping[Any, Any] | None = None) -> None:
         self.ranges = parse_ranges(ranges)
         self.quiet = False
-        self.face = widgets.Dropdown(description="face", options=[], layout=widgets.Layout(width="9em"),
+        self.face = widgets.Dropdown(description="face", options=WAITING, layout=widgets.Layout(width="9em"),
                                      tooltip="the face the edit applies to (or click one on the photo)")
         self.move = widgets.Dropdown(description="move", options=move_options(backend), value=Move.smile.value,
                                      layout=widgets.Layout(width="17em"), tooltip="what the edit changes")

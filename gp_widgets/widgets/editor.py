@@ -19,7 +19,7 @@ from ..editing.labels import error_line, faces_line, request_label
 from ..editing.session import EditorSession, Entry, encode_photo
 from ..recipes import Recipe
 from .canvas import FaceCanvas
-from .controls import RequestControls
+from .controls import WAITING, RequestControls
 from .generate_button import GenerateButton
 from .generating import STEPS, Generating
 from .history import HistoryStrip, Shown, View
@@ -295,7 +295,7 @@ class FaceEditor(widgets.VBox):
         self._generating.job.cancel()
         self.scrub.stop()
         self.session.source = item
-        self.face.options = []
+        self.face.options = WAITING
         shown = self.shown_pictures.get(item.id)
         self.canvas.show_photo(shown.image, shown.width, shown.height, faces_line(None, 0.0))
         self.panes.fit()
@@ -311,6 +311,7 @@ class FaceEditor(widgets.VBox):
             raise
         except Exception as exc:
             self._fail(exc, "face detection")
+            self.face.options = []
             self.canvas.show_message("face detection failed")
             return
         faces = item.faces or ()
@@ -371,7 +372,7 @@ class FaceEditor(widgets.VBox):
             self.controls.step(action.value)
         elif action.kind == "generate" and not self.generate_button.disabled:
             self.generate_button.ask("key")
-        elif action.kind == "face" and int(action.value) < len(self.face.options):
+        elif action.kind == "face" and self.source is not None and int(action.value) < len(self.source.faces or ()):
             self.face.value = int(action.value)
         elif action.kind in ("compare", "diff"):
             self.panes.toggle("swipe" if action.kind == "compare" else "diff")

@@ -145,9 +145,11 @@ def _demo(args: argparse.Namespace, lab_args: list[str]) -> int:
         return 1
     for path in work.kept:
         print(f"gp-widgets demo: keeping your edited {path.name} (delete it to get the shipped version)")
-    print(f"gp-widgets demo: {len(work.notebooks)} notebooks in {work.folder}; opening JupyterLab there")
+    first = demo.FIRST if work.folder / demo.FIRST in work.notebooks else None
+    print(f"gp-widgets demo: {len(work.notebooks)} notebooks in {work.folder}; opening {first or 'JupyterLab'} there")
     try:
-        return subprocess.call(demo.lab_command(work.folder, lab_args), env=demo.lab_env(os.environ), cwd=work.folder)
+        return subprocess.call(demo.lab_command(work.folder, lab_args, first), env=demo.lab_env(os.environ),
+                               cwd=work.folder)
     except KeyboardInterrupt:
         return 0
 

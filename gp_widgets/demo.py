@@ -25,6 +25,7 @@ from .files import write_atomic
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_FOLDER = "gp-widgets-demo"
 RECORD = ".gp-widgets-demo.json"  # {notebook name: sha256 of the bytes the demo copied}
+FIRST = "02_face_editor.ipynb"  # the notebook JupyterLab opens: the editor
 JUPYTER_CONFIG = PACKAGE_DIR / "jupyter_config"
 _SEARCH = (PACKAGE_DIR / "notebooks", PACKAGE_DIR.parent / "notebooks")  # wheel, then source checkout
 
@@ -99,11 +100,12 @@ def copy_notebooks(demo: Plan) -> None:
     write_atomic(demo.folder / RECORD, json.dumps(record, indent=1, sort_keys=True).encode())
 
 
-def lab_command(folder: Path, lab_args: Sequence[str] = ()) -> list[str]:
-    """JupyterLab serving ``folder`` (``--allow-root`` when run as root, as in containers)."""
+def lab_command(folder: Path, lab_args: Sequence[str] = (), open_first: str | None = None) -> list[str]:
+    """JupyterLab serving ``folder`` (``--allow-root`` when run as root, as in containers), opening the
+    notebook ``open_first`` (a name in ``folder``) rather than the Launcher."""
     as_root = os.name == "posix" and os.geteuid() == 0
     return [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={folder}",
-            *(["--allow-root"] if as_root else []), *lab_args]
+            *(["--allow-root"] if as_root else []), *lab_args, *([open_first] if open_first else [])]
 
 
 def lab_env(environ: Mapping[str, str]) -> dict[str, str]:

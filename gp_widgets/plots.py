@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 
 from .analysis.metrics import label, pick
 from .analysis.views import DIFF_CMAP, View
+from .editing.labels import signed
 from .figure_layout import (
     FONT,
     RC,
@@ -84,8 +85,8 @@ class CalibrationShape(Protocol):
 
 
 def param_label(param: float) -> str:
-    """``+0.5``, ``0``, ``-1`` — compact, signed."""
-    return "0" if param == 0 else f"{param:+g}"
+    """``+0.5``, ``0``, ``−1`` — compact, signed, with the slider's minus sign."""
+    return "0" if param == 0 else signed(param, "+g")
 
 
 PANELS = {
@@ -217,7 +218,7 @@ def research_plot(result: SweepShape, *, threshold: float | None = None, title: 
 
 
 def _limits(pair: tuple[float | None, float | None]) -> str:
-    return " … ".join("none" if v is None else f"{v:+.2f}" for v in pair)
+    return " … ".join("none" if v is None else signed(v) for v in pair)
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int | None = None) -> None:

@@ -158,6 +158,7 @@ class ExecutedNotebooks:
     folder: Path
     env: dict[str, str]
     runs: dict[str, Any] = field(default_factory=dict)
+    written: dict[str, list[str]] = field(default_factory=dict)  # what each run left beside the notebooks
 
     def __call__(self, name: str) -> Any:
         import nbformat
@@ -167,8 +168,10 @@ class ExecutedNotebooks:
             nb = nbformat.read(self.folder / name, as_version=4)
             client = NotebookClient(nb, timeout=NOTEBOOK_CELL_TIMEOUT, kernel_name="python3", record_timing=True,
                                     resources={"metadata": {"path": str(self.folder)}})
+            before = set(self.folder.iterdir())
             try:
                 client.execute(cwd=str(self.folder), env=self.env)
+                self.written[name] = sorted(p.name for p in set(self.folder.iterdir()) - before)
                 nbformat.write(nb, self.folder / "executed" / name)
                 self.runs[name] = nb
             except Exception as e:  # noqa: BLE001 -- CellExecutionError, timeouts, a dead kernel: kept for each asker

@@ -5,13 +5,28 @@ from __future__ import annotations
 from ..api import Move
 from ..api.errors import hint
 
-__all__ = ["move_options", "backend_name", "request_label", "task_line", "error_line", "faces_line"]
+__all__ = ["MINUS", "STATUS_WORDS", "backend_name", "error_line", "faces_line", "move_options", "request_label",
+           "signed", "task_line"]
+
+MINUS = "\u2212"
+"""The minus sign the param slider shows (−), used by every label of a param."""
+
+STATUS_WORDS = {"waiting": "waiting", "inprogress": "in progress", "complete": "complete", "failed": "failed"}
+"""The API's task statuses as the status line says them."""
+
+
+def signed(param: float, spec: str = "+.2f") -> str:
+    """``param`` formatted with ``spec`` and the slider's minus sign: ``+0.80``, ``−1.50``."""
+    return format(param, spec).replace("-", MINUS)
+
 
 def move_options(backend: str) -> list[tuple[str, str]]:
-    """Dropdown options ``(label, move)`` for every move; moves the local engine cannot do are marked."""
-    return [
-        (m.value if backend != "local" or m.local else f"{m.value} (service only)", m.value) for m in Move
-    ]
+    """Dropdown options ``(label, move)`` for every move; on the local engine the moves it can do come
+    first and the others are marked "(service only)"."""
+    if backend != "local":
+        return [(m.value, m.value) for m in Move]
+    moves = sorted(Move, key=lambda m: not m.local)  # stable: each group keeps the API's order
+    return [(m.value if m.local else f"{m.value} (service only)", m.value) for m in moves]
 
 
 def backend_name(backend: str) -> str:
@@ -19,12 +34,13 @@ def backend_name(backend: str) -> str:
 
 
 def request_label(move: str, param: float, face: int) -> str:
-    """``smile +0.80 · face 1`` (faces are numbered from 1 on screen)."""
-    return f"{move} {param:+.2f} · face {face + 1}"
+    """``smile +0.80 · face 1``, ``age −1.50 · face 2`` (faces are numbered from 1 on screen, everywhere)."""
+    return f"{move} {signed(param)} · face {face + 1}"
 
 
 def task_line(what: str, status: str, seconds: float) -> str:
-    return f"{what}: {status} · {seconds:.1f} s"
+    """``smile +0.80 · face 1: in progress · 0.4 s`` (the API's status in words)."""
+    return f"{what}: {STATUS_WORDS.get(status, status)} · {seconds:.1f} s"
 
 
 def faces_line(count: int | None, seconds: float) -> str:

@@ -314,14 +314,16 @@ class Comparison:
         return (f"{self.b.label} − {self.a.label}: {int(table['significant'].sum())} of {len(table)} cells differ "
                 f"at {name} {self.alpha:g} ({self.test} test, {int(table['n'].max())} photos){state}")
 
-    def figure(self, metrics: Sequence[str] | None = None, *, dpi: int = 100, width: Width = "screen") -> Figure:
+    def figure(self, metrics: Sequence[str] | None = None, *, dpi: int = 100, width: Width = "screen",
+               titled: bool = True) -> Figure:
         """Difference curves: per metric, ``b − a`` against param per move with its band; filled markers
-        for cells that survive the correction; laid out for ``width``."""
+        for cells that survive the correction; laid out for ``width``. ``titled``: :meth:`describe` above them
+        (a view that says it already passes False)."""
         from .figures import difference_figure
 
         units = {n: str(d.get("unit") or "") for n, d in self.definitions.items()}
-        return difference_figure(self.table(), list(metrics or self.metrics), title=self.describe(), units=units,
-                                 dpi=dpi, width=width)
+        return difference_figure(self.table(), list(metrics or self.metrics), title=self.describe() if titled else "",
+                                 units=units, dpi=dpi, width=width)
 
     def __repr__(self) -> str:
         return f"<Comparison {self.describe()}>"

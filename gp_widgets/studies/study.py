@@ -96,7 +96,7 @@ def _photo_name(source: Any, index: int) -> str:
         return Path(source).name
     if isinstance(source, GalleryItem):
         return source.id
-    return f"photo {index}"
+    return f"photo {index + 1}"  # numbered from 1 on screen
 
 
 @dataclass
@@ -174,7 +174,7 @@ class Study(StudyReports):
         frame, manifest = load_table(path)
         spec = manifest["spec"]
         photos = [StudyPhoto.from_json(p) if "doc_id" in p else None for p in manifest["photos"]]
-        names = [p.get("name", f"photo {i}") for i, p in enumerate(manifest["photos"])]
+        names = [p.get("name", f"photo {i + 1}") for i, p in enumerate(manifest["photos"])]
         metrics = manifest["metrics"]
         known = {m["name"] for m in metrics}
         records = []

@@ -89,12 +89,13 @@ class SweepSpec:
         return self.n_images * len(self.faces) * len(self.moves) * len(self.params)
 
     def row_label(self, row: Row) -> str:
-        """The move, prefixed with the image and face only when the sweep has several."""
+        """The move, prefixed with the image and face only when the sweep has several (numbered from 1 on
+        screen, as everywhere; ``row.image`` and ``row.face`` stay 0-based indices)."""
         parts = []
         if self.n_images > 1:
-            parts.append(f"image {row.image}")
+            parts.append(f"image {row.image + 1}")
         if len(self.faces) > 1:
-            parts.append(f"face {row.face}")
+            parts.append(f"face {row.face + 1}")
         parts.append(row.move)
         return " · ".join(parts)
 

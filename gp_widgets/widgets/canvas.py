@@ -40,9 +40,13 @@ RESULT_MODES = {"variant": "variant", "swipe": "before | after", "diff": "differ
 """What the result pane can show (:attr:`CompareCanvas.mode`), with the label of its toggle button."""
 
 
+PANE_BASIS = "1 1 280px"
+"""A pane's flex: the editor's two panes share a line down to 280 px each, then stack (the row wraps)."""
+
+
 def _fits(canvas: Canvas | MultiCanvas, width: int) -> None:
     canvas.layout.min_width, canvas.layout.height = "0", "auto"  # shrinks to fit, aspect kept
-    canvas.layout.flex = f"0 1 {width}px"
+    canvas.layout.flex, canvas.layout.max_width = PANE_BASIS, f"{width}px"  # never drawn larger than it is
 
 
 class FaceCanvas(MultiCanvas):

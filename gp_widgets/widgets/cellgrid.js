@@ -14,7 +14,8 @@ function render({ model, el }) {
   const rows = model.get("rows"), columns = model.get("columns"), px = model.get("cell_px");
   const root = document.createElement("div");
   root.className = "gp-cellgrid";
-  root.style.gridTemplateColumns = `max-content repeat(${columns.length}, ${px + 6}px)`;
+  // cells shrink (to half their size) before the grid scrolls sideways
+  root.style.gridTemplateColumns = `max-content repeat(${columns.length}, minmax(${Math.round(px / 2)}px, ${px + 6}px))`;
   root.appendChild(label("i", "gp-cellgrid-corner", model.get("corner")));
   for (const text of columns) root.appendChild(label("b", "gp-cellgrid-head", text));
   const cells = [];  // per cell: {box, img, button, url}
@@ -24,16 +25,21 @@ function render({ model, el }) {
       const box = document.createElement("div"), img = document.createElement("img");
       const button = document.createElement("button");
       box.className = "gp-sweep-cell";
-      img.width = img.height = px;
-      img.alt = "";
+      img.style.maxWidth = `${px}px`;
+      img.alt = `${text}, ${columns[c]}`;
       button.type = "button";
-      button.style.width = `${px}px`;
       button.dataset.index = String(r * columns.length + c);
       box.append(img, button);
       root.appendChild(box);
       cells.push({ box, img, button, url: null });
     }
   });
+
+  // a long error code may wrap after its underscores (<wbr>), never be cut
+  function setText(button, text) {
+    const parts = text.split(/(?<=_)/);
+    button.replaceChildren(...parts.flatMap((part, i) => (i ? [document.createElement("wbr"), part] : [part])));
+  }
 
   function setPicture(cell, buffer) {
     if (cell.url) URL.revokeObjectURL(cell.url);
@@ -47,8 +53,9 @@ function render({ model, el }) {
     for (const state of msg.cells) {
       const cell = cells[state.i];
       if (!cell) continue;
-      cell.button.textContent = state.text;
+      setText(cell.button, state.text);
       cell.button.title = state.tooltip;
+      cell.img.alt = state.tooltip;
       cell.button.className = state.style ? `mod-${state.style}` : "";
       cell.box.classList.toggle("gp-sweep-failed", Boolean(state.failed));
       if ("picture" in state) setPicture(cell, state.picture === null ? null : buffers[state.picture]);

@@ -20,6 +20,7 @@ from ..studies.compare import Comparison
 from ..studies.compare import compare as compare_data
 from .pictures import FIGURE_DPI, figure_png, png_picture
 from .static import StaticFallback
+from .theme import themed
 
 if TYPE_CHECKING:
     import pandas
@@ -38,12 +39,15 @@ class ComparisonView(widgets.VBox):
         self.comparison = comparison
         self._loop = KernelLoop()
         self.summary = widgets.HTML()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.image = widgets.Image(format="png")  # at most the output's width: theme.css
         self.image.add_class("gp-compare-figure")
+        self.image.add_class("gp-figure")
         self.cells = widgets.HTML()
+        self.cells.add_class("gp-table")
         self.static_fallback = StaticFallback(self._picture, self._describe, self._loop)
         self.static_fallback.live_only(self.image)  # saved state would draw it beside the fallback picture of it
         super().__init__([self.summary, self.image, self.cells, self.static_fallback.hider])
+        self._theme = themed(self)
         self.add_class("gp-compare")
         self._draw_now()
         if not comparison.done:
@@ -86,7 +90,7 @@ class ComparisonView(widgets.VBox):
     def _render(self) -> tuple[bytes, int, str, str]:
         """PNG, its width, the summary and the table of significant cells (pure; runs off the loop)."""
         comparison = self.comparison
-        png, width = figure_png(comparison.figure(dpi=FIGURE_DPI))
+        png, width = figure_png(comparison.figure(dpi=FIGURE_DPI, titled=False))  # the summary line says it
         hits = comparison.significant()
         columns = ["move", "param", "metric", "n", "diff", "low", "high", "effect", "p_adj"]
         table = hits[columns].to_html(index=False, float_format=lambda v: f"{v:.3g}", border=0) if len(hits) else ""
@@ -98,6 +102,7 @@ class ComparisonView(widgets.VBox):
             self.image.value = png
             self.image.width = str(width)
         self.summary.value = f"<b>{summary}</b>"
+        self._theme.name("gp-compare-figure", f"difference curves: {self.comparison.describe()}")
         self.cells.value = table
 
     def _draw_now(self) -> None:

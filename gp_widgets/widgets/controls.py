@@ -12,7 +12,10 @@ from ..api import Move
 from ..editing.labels import move_options
 from .ranges import DEFAULT_RANGE, Range, parse_ranges, range_note, widened
 
-__all__ = ["RequestControls"]
+__all__ = ["WAITING", "RequestControls"]
+
+WAITING = (("finding…", None),)
+"""The face dropdown's one option while the photo loads and its faces are found (a placeholder, not blank)."""
 
 
 class RequestControls(widgets.HBox):
@@ -23,20 +26,22 @@ class RequestControls(widgets.HBox):
     def __init__(self, backend: str, ranges: Mapping[Any, Any] | None = None) -> None:
         self.ranges = parse_ranges(ranges)
         self.quiet = False
-        self.face = widgets.Dropdown(description="face", options=[], layout=widgets.Layout(width="150px"))
-        self.face.style.description_width = "40px"
+        self.face = widgets.Dropdown(description="face", options=WAITING, layout=widgets.Layout(width="9em"),
+                                     tooltip="the face the edit applies to (or click one on the photo)")
         self.move = widgets.Dropdown(description="move", options=move_options(backend), value=Move.smile.value,
-                                     layout=widgets.Layout(width="260px"))
-        self.move.style.description_width = "40px"
+                                     layout=widgets.Layout(width="17em"), tooltip="what the edit changes")
+        for dropdown in (self.face, self.move):
+            dropdown.style.description_width = "3em"
         self.param = widgets.FloatSlider(
             value=1.0, min=DEFAULT_RANGE[0], max=DEFAULT_RANGE[1], step=0.05, description="param",
-            continuous_update=False, readout_format="+.2f",
+            continuous_update=False, readout_format="+.2f", tooltip="how far the edit goes (0: unchanged)",
         )
         self.range_note = widgets.HTML()
         for widget, name in ((self.move, "move"), (self.param, "param"), (self.face, "face"),
                              (self.range_note, "range")):
             widget.add_class(f"gp-{name}")
         super().__init__([self.face, self.move, self.param, self.range_note])
+        self.add_class("gp-row")
         self.apply_range(self.move.value)
 
     @property

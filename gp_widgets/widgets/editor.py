@@ -19,7 +19,7 @@ from ..editing.labels import error_line, faces_line, request_label
 from ..editing.session import EditorSession, Entry, encode_photo
 from ..recipes import Recipe
 from .canvas import FaceCanvas
-from .controls import RequestControls
+from .controls import WAITING, RequestControls
 from .generate_button import GenerateButton
 from .generating import STEPS, Generating
 from .history import HistoryStrip, SentImage, Shown
@@ -31,6 +31,7 @@ from .ranges import Range, parse_ranges
 from .scrubbing import ScrubMode
 from .static import StaticFallback
 from .status import StatusLine
+from .theme import themed
 
 __all__ = ["STEPS", "FaceEditor"]
 
@@ -71,7 +72,7 @@ class FaceEditor(widgets.VBox):
         self.face, self.move, self.param = self.controls.face, self.controls.move, self.controls.param
         self.range_note = self.controls.range_note
         self.generate_button = GenerateButton(
-            self.move, self.param, self.face,
+            self.move, self.param, self.face, tooltip="make this edit of the selected face (Enter)",
             on_generate=lambda reading: self._loop.call(self._generating.start_shown, reading, time.time()))
         self.again_button = GenerateButton(
             self.move, self.param, self.face, description="Again", icon="repeat", css="gp-generate-again",
@@ -80,11 +81,14 @@ class FaceEditor(widgets.VBox):
         self.auto = widgets.ToggleButton(description="auto", icon="refresh",
                                          tooltip="generate when the slider is released")
         self.upload = widgets.FileUpload(accept="image/png,image/jpeg,.png,.jpg,.jpeg", multiple=False,
-                                         description="Photo…")
-        self.help = widgets.HTML(f"<span title='{html.escape(KEYS_HELP, quote=True)}' "
-                                 "style='cursor:help;color:#555'>⌨ keys</span>")
-        self.chain_button = widgets.Button(description="Edit this result", icon="level-down", disabled=True)
-        self.save_button = widgets.Button(description="Save", icon="download", disabled=True)
+                                         description="Upload", icon="upload",
+                                         tooltip="open a photo of your own (PNG or JPEG) in the editor")
+        self.help = widgets.HTML(f"<span class='gp-hint' title='{html.escape(KEYS_HELP, quote=True)}' "
+                                 "style='cursor:help'>⌨ keys</span>")
+        self.chain_button = widgets.Button(description="Edit this result", icon="level-down", disabled=True,
+                                           tooltip="open the shown variant as the photo, to edit it further")
+        self.save_button = widgets.Button(description="Save", icon="download", disabled=True,
+                                          tooltip="save the shown variant as a PNG (full resolution)")
         self.panes = ComparePanes(self.canvas, self._loop)
         self.result, self.result_pane = self.panes.result, self.panes.result_pane
         self.zoom, self.view, self.divider = self.panes.zoom, self.panes.view, self.panes.divider
@@ -113,18 +117,17 @@ class FaceEditor(widgets.VBox):
         for canvas in (self.canvas, self.result):
             canvas.on_key_down(lambda *key: self._loop.call(self._on_key, *key))
 
-        super().__init__([
-            self.status,
-            self.panes,
-            self.controls,
-            self.scrub.strip,
-            widgets.HBox([self.generate_button, self.again_button, self.auto, self.scrub.toggle,
-                          self.scrub.confirm_button, self.upload, self.zoom, self.view]),
-            widgets.HBox([self.chain_button, self.save_button, self.help, self.scrub.note]),
-            self.history,
-            self.static_fallback.hider,
-        ])
+        actions = widgets.HBox([self.generate_button, self.again_button, self.auto, self.scrub.toggle,
+                                self.scrub.confirm_button, self.upload, self.zoom, self.view])
+        more = widgets.HBox([self.chain_button, self.save_button, self.help, self.scrub.note])
+        for row in (actions, more):
+            row.add_class("gp-row")
+        super().__init__([self.status, self.panes, self.controls, self.scrub.strip, actions, more, self.history,
+                          self.static_fallback.hider])
         self.add_class("gp-face-editor")
+        themed(self, {"gp-face-canvas": "the photo: click a face to select it, double-click to zoom to it",
+                      "gp-result-canvas": "the result: the variant, the original beside it, or their difference",
+                      "gp-history-thumb": "a variant made before (the button under it names the edit)"})
         self.status.say("starting…")
         self._loop.call(self._start_load, image)
 
@@ -279,6 +282,7 @@ class FaceEditor(widgets.VBox):
         started = time.monotonic()
         try:
             self.status.say("downloading the photo…" if isinstance(photo, GalleryItem) else "uploading the photo…")
+            self.canvas.show_message("loading the photo…")  # a placeholder, not a blank canvas
             item = await self.session.open(photo)
             if not self.shown_pictures.has(item.id):
                 encoded = await asyncio.to_thread(encode_photo, self.session.bytes_of(item.id))
@@ -291,7 +295,7 @@ class FaceEditor(widgets.VBox):
         self._generating.job.cancel()
         self.scrub.stop()
         self.session.source = item
-        self.face.options = []
+        self.face.options = WAITING
         shown = self.shown_pictures.get(item.id)
         self.canvas.show_photo(shown.image, shown.width, shown.height, faces_line(None, 0.0))
         self.panes.fit()
@@ -307,6 +311,7 @@ class FaceEditor(widgets.VBox):
             raise
         except Exception as exc:
             self._fail(exc, "face detection")
+            self.face.options = []
             self.canvas.show_message("face detection failed")
             return
         faces = item.faces or ()
@@ -347,7 +352,7 @@ class FaceEditor(widgets.VBox):
         """A scrub stop's variant on the result pane, at once (its original left of the divider)."""
         if self.shown_pictures.show_stop(stop):
             label = request_label(self.move.value, param, self.face.value or 0)
-            self.status.say(f"{label}: nearest ready stop — let go of the slider for the exact value")
+            self.status.say(f"{label}: the nearest ready stop (the exact value follows on release)")
             self.view.disabled = False  # a stop compares with the original as a variant does
 
     # -- slider, keys, save ---------------------------------------------------------------
@@ -367,7 +372,7 @@ class FaceEditor(widgets.VBox):
             self.controls.step(action.value)
         elif action.kind == "generate" and not self.generate_button.disabled:
             self.generate_button.ask("key")
-        elif action.kind == "face" and int(action.value) < len(self.face.options):
+        elif action.kind == "face" and self.source is not None and int(action.value) < len(self.source.faces or ()):
             self.face.value = int(action.value)
         elif action.kind in ("compare", "diff"):
             self.panes.toggle("swipe" if action.kind == "compare" else "diff")

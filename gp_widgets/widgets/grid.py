@@ -30,6 +30,7 @@ from .loop import Latest
 from .pictures import Tile, tile_sheet
 from .runview import RunView
 from .static import StaticFallback
+from .theme import themed
 
 if TYPE_CHECKING:
     import pandas
@@ -57,12 +58,16 @@ def sweep(*args: Any, on_progress: Callable[[Progress], Any] | None = None, view
     return SweepGrid(start_sweep(*args, **kwargs), on_progress=on_progress, view=view)
 
 
+FAILED_TILE = (139, 26, 26)
+"""A failed cell's tile: dark red under white text (9:1), the same in a light and a dark theme."""
+
+
 @functools.lru_cache(maxsize=64)
-def _tile(text: str, color: tuple[int, int, int] = (176, 0, 32)) -> bytes:
-    """A small grey JPEG with ``text`` (wrapped at underscores): a failed cell's error code."""
+def _tile(text: str, color: tuple[int, int, int] = (255, 255, 255)) -> bytes:
+    """A small dark red JPEG with ``text`` (wrapped at underscores): a failed cell's error code."""
     from PIL import ImageDraw, ImageFont
 
-    image = Image.new("RGB", (CELL_PX, CELL_PX), (236, 236, 236))
+    image = Image.new("RGB", (CELL_PX, CELL_PX), FAILED_TILE)
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default(size=13)
     lines = text.replace("_", "_\n").splitlines() or [""]
@@ -107,26 +112,33 @@ class SweepGrid(RunView, widgets.VBox):
 
         self.progress = widgets.IntProgress(value=0, min=0, max=len(self.spec), description="sweep")
         self.progress_label = widgets.Label()
-        self.cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning")
+        self.progress_label.add_class("gp-progress-text")
+        self.cancel_button = widgets.Button(description="Cancel", icon="stop",
+                                            tooltip="stop the sweep: unfinished cells are cancelled")
         self.cancel_button.on_click(lambda _: self.cancel())
         self.status = widgets.HTML()
         self._cells = self.spec.cells  # computed on each access
         self.view = widgets.ToggleButtons(options=VIEWS, value=check_view(view), description="view",
                                           tooltips=["the face, cropped alike in every cell of a row", "the whole photo",
                                                     "|variant − original| over the face, one colour scale"],
-                                          style={"button_width": "64px"})
+                                          style={"button_width": "auto"})
+        self.view.add_class("gp-row")
         self.grid = CellGrid([self.spec.row_label(row) for row in self.spec.rows],
                              [param_label(p) for p in self.spec.params], corner="move \\ param", cell_px=CELL_PX,
                              on_click=functools.partial(self._loop.call, self._show_detail))
-        self.detail_image = widgets.Image(format="jpeg", layout=widgets.Layout(max_width=f"{PHOTO_MAX_SIDE}px"))
+        self.detail_image = widgets.Image(format="jpeg")
+        self.detail_image.add_class("gp-detail-image")
         self.detail_meta = widgets.HTML()
         self.detail = widgets.HBox([self.detail_image, self.detail_meta], layout=widgets.Layout(display="none"))
+        self.detail.add_class("gp-detail")  # the table wraps under the picture in a narrow output
         heading = widgets.HTML(f"<b>{html.escape(title or self.sweep_result.title())}</b>")
         bar = widgets.HBox([self.progress, self.progress_label, self.cancel_button])
+        bar.add_class("gp-row")
         self.view.observe(lambda change: self._loop.call(self._show_all), names="value")
         self.static_fallback = StaticFallback(self._picture, self._describe, self._loop)
         super().__init__([heading, bar, self.view, self.status, self.grid, self.detail, self.static_fallback.hider])
         self.add_class("gp-sweep-grid")
+        self._theme = themed(self)
         run.on_change(self._changed)
         if run.done:
             self._finished()
@@ -194,6 +206,7 @@ class SweepGrid(RunView, widgets.VBox):
     def _finished(self) -> None:
         self._flush()
         self.cancel_button.disabled = True
+        self.cancel_button.layout.display = "none"  # nothing left to cancel
         self.static_fallback.refresh_soon()
 
     def _changed(self, rec: CellRecord) -> None:
@@ -261,7 +274,7 @@ class SweepGrid(RunView, widgets.VBox):
             try:
                 self._on_progress(progress)
             except Exception as exc:  # a user's callback must not kill the grid
-                self.status.value = f"<span style='color:#b00020'>on_progress failed: {html.escape(repr(exc))}</span>"
+                self.status.value = f"<span class='gp-error'>on_progress failed: {html.escape(repr(exc))}</span>"
 
     # -- the run and its result (delegated) ------------------------------------------------------
 
@@ -308,7 +321,7 @@ class SweepGrid(RunView, widgets.VBox):
 
     def _detail_done(self, future: Any) -> None:
         if not future.cancelled() and (exc := future.exception()) is not None:
-            self.status.value = f"<span style='color:#b00'>cannot show that cell: {html.escape(str(exc))}</span>"
+            self.status.value = f"<span class='gp-error'>cannot show that cell: {html.escape(str(exc))}</span>"
 
     async def _detail(self, index: int) -> None:
         rec = self.sweep_result.records[index]
@@ -316,9 +329,9 @@ class SweepGrid(RunView, widgets.VBox):
         encoded = None
         if data is not None:
             encoded = await asyncio.to_thread(_encode_large, data)
-        meta = {"move": rec.cell.move, "param": param_label(rec.cell.param), "face": rec.cell.face}
+        meta = {"move": rec.cell.move, "param": param_label(rec.cell.param), "face": rec.cell.face + 1}
         if self.spec.n_images > 1:
-            meta["image"] = rec.cell.image
+            meta["image"] = rec.cell.image + 1  # numbered from 1 on screen, as the editor's faces
         meta.update(status=rec.status, error_code=rec.error_code, variant_id=rec.variant_id,
                     seconds=None if rec.seconds is None else f"{rec.seconds:.2f}", note=self._note(rec))
         meta.update({k: f"{v:.4f}" for k, v in rec.metrics.items()})
@@ -328,6 +341,7 @@ class SweepGrid(RunView, widgets.VBox):
         self.detail_meta.value = f"<table>{rows}</table>"
         if encoded is not None:
             self.detail_image.value = encoded
+            self._theme.name("gp-detail-image", f"the variant: {meta['move']} {meta['param']}, face {meta['face']}")
             self.detail_image.layout.display = None
         else:
             self.detail_image.layout.display = "none"

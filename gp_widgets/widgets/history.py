@@ -53,6 +53,7 @@ class HistoryStrip(widgets.HBox):
         self._entries.append(entry)
         image = widgets.Image(value=thumb.data, format=thumb.format,
                               layout=widgets.Layout(height=f"{HISTORY_THUMB_HEIGHT}px", width="auto"))
+        image.add_class("gp-history-thumb")
         button = widgets.Button(description=entry.label, tooltip=entry.label, layout=widgets.Layout(width="auto"),
                                 button_style="info" if shown else "")
         button.on_click(lambda _: self._on_pick(entry))

@@ -1,4 +1,5 @@
-"""The editor's two panes side by side: the photo (faces to pick) and the result, compared to it.
+"""The editor's two panes side by side (one under the other in a narrow output): the photo (faces to pick)
+and the result, compared to it.
 
 :class:`ComparePanes` owns the zoom button (both panes show the same crop), the result pane's mode switch
 (``view``: variant, before | after divider, difference heat map; :data:`~gp_widgets.widgets.canvas.RESULT_MODES`)
@@ -21,7 +22,7 @@ class ComparePanes(widgets.HBox):
     def __init__(self, canvas: FaceCanvas, loop: KernelLoop) -> None:
         self.canvas, self._loop = canvas, loop
         self.result = CompareCanvas(loop)
-        self.zoom = widgets.ToggleButton(description="zoom to face", icon="search-plus", disabled=True,
+        self.zoom = widgets.ToggleButton(description="zoom", icon="search-plus", disabled=True,
                                          tooltip="zoom both panes to the selected face (or double-click a box)")
         modes = [(label, mode) for mode, label in RESULT_MODES.items()]
         self.view = widgets.ToggleButtons(options=modes, value="variant", disabled=True,
@@ -30,7 +31,7 @@ class ComparePanes(widgets.HBox):
                                                     "|variant − original| as a heat map"],
                                           style={"button_width": "auto"})
         self.divider = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01, readout=False,
-                                           description="before | after", layout=widgets.Layout(width="100%"))
+                                           description="before | after", layout=widgets.Layout(width="auto"))
         self.divider.style.description_width = "auto"
         for widget, name in ((self.result, "result"), (self.zoom, "zoom"), (self.view, "view"),
                              (self.divider, "divider")):
@@ -45,11 +46,13 @@ class ComparePanes(widgets.HBox):
                                         layout=widgets.Layout(margin="0 0 0 12px", min_width="0", flex="0 1 320px"))
         """The result canvas and its divider; it takes the photo canvas's width (both at one scale)."""
         super().__init__([canvas, self.result_pane], layout=widgets.Layout(align_items="flex-start"))
+        self.add_class("gp-row")  # side by side, or the result under the photo where they do not fit
         self._sync_divider()
 
     def fit(self) -> None:
         """The result pane takes the photo canvas's size (after a new photo)."""
         self.result_pane.layout.flex = self.canvas.layout.flex
+        self.result_pane.layout.max_width = self.canvas.layout.max_width
 
     def toggle(self, target: str) -> None:
         """Switch to view ``target`` (``swipe``, ``diff``), or back to the variant if it shows."""

@@ -9,6 +9,7 @@ from typing import Any
 from ..api.constants import PARAM_LIMIT
 from ..api.errors import InvalidInputError
 from ..api.models import check_move
+from ..editing.labels import signed
 
 __all__ = ["DEFAULT_RANGE", "Range", "parse_ranges", "range_note", "widened"]
 
@@ -39,4 +40,4 @@ def widened(limits: Range, value: float) -> Range:
 
 def range_note(limits: Range | None) -> str:
     """The text beside the slider for a calibrated range (empty without one)."""
-    return "" if limits is None else f"recommended {limits[0]:+.2f} … {limits[1]:+.2f}"
+    return "" if limits is None else f"recommended {signed(limits[0])} … {signed(limits[1])}"

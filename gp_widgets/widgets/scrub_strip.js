@@ -37,10 +37,12 @@ function render({ model, el }) {
       const isReady = ready.has(String(stop));
       tick.className = "gp-scrub-tick" + (isReady ? " gp-ready" : "");
       tick.dataset.param = String(stop);
-      tick.title = `${stop >= 0 ? "+" : ""}${stop.toFixed(2)}${isReady ? " ready" : " filling…"}`;
+      tick.title = `${stop >= 0 ? "+" : "\u2212"}${Math.abs(stop).toFixed(2)}${isReady ? " ready" : " filling…"}`;
+      // the theme's colours (JupyterLab's variables), with the Light theme's as fallbacks
+      const colour = isReady ? "var(--jp-success-color1, #2e7d32)" : "var(--jp-layout-color3, #bdbdbd)";
       tick.style.cssText = `position:absolute;left:calc(${(100 * at).toFixed(3)}% - 2px);top:1px;width:4px;`
-        + `height:8px;border-radius:1px;background:${isReady ? "#2e7d32" : "#d0d0d0"};`
-        + (shown !== null && Math.abs(shown - stop) < 1e-9 ? "outline:2px solid #f9a825;" : "");
+        + `height:8px;border-radius:1px;background:${colour};`
+        + (shown !== null && Math.abs(shown - stop) < 1e-9 ? "outline:2px solid var(--jp-warn-color1, #f57c00);" : "");
       strip.appendChild(tick);
     }
     layout();

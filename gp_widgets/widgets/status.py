@@ -1,4 +1,4 @@
-"""The editor's status line: which backend answers, then what is happening (in red for an error)."""
+"""The editor's status line: which backend answers, then what is happening (in the error colour)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,5 @@ class StatusLine(widgets.HTML):
 
     def say(self, text: str, error: bool = False) -> None:
         self.text = text
-        colour = "#c62828" if error else "inherit"
-        self.value = (f"<span style='color:{colour}'><b>{backend_name(self._backend)}</b> · "
-                      f"{html.escape(text)}</span>")
+        kind = " class='gp-error'" if error else ""
+        self.value = f"<span{kind}><b>{backend_name(self._backend)}</b> · {html.escape(text)}</span>"

@@ -27,6 +27,7 @@ from ..sweeps.records import CellRecord
 from .pictures import figure_png, png_picture
 from .runview import RunView
 from .static import StaticFallback
+from .theme import themed
 
 if TYPE_CHECKING:
     import pandas
@@ -85,26 +86,41 @@ class StudyView(RunView, widgets.VBox):
         self.progress = widgets.IntProgress(value=0, min=0, max=max(1, len(self.study.records)), description="study")
         self.progress_label = widgets.Label()
         self.progress_label.add_class("gp-study-progress")
-        self.cancel_button = widgets.Button(description="Cancel", icon="stop", button_style="warning")
+        self.progress_label.add_class("gp-progress-text")
+        self.cancel_button = widgets.Button(description="Cancel", icon="stop",
+                                            tooltip="stop the study: unfinished cells are cancelled")
         self.cancel_button.on_click(lambda _: self.cancel())
         self.failures = widgets.HTML()
-        self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        self.figure = widgets.Image(format="png")  # at most the output's width: theme.css
         self.figure.add_class("gp-study-figure")
+        self.figure.add_class("gp-figure")
         self.panel = widgets.ToggleButtons(options=[(label, key) for key, label in PANELS.items()], value="curves",
-                                           style={"button_width": "auto"})
+                                           style={"button_width": "auto"},
+                                           tooltips=["each metric against param, per move (95% bands)",
+                                                     "identity change against the target change",
+                                                     "how often the edit reads as intended, within the budget",
+                                                     "what changes outside the face"])
+        self.panel.add_class("gp-row")
         self.panel.observe(lambda _: self._render(), "value")
-        self.photo = widgets.Dropdown(options=[(n, i) for i, n in enumerate(self.study.names)], description="photo")
+        self.photo = widgets.Dropdown(options=[(n, i) for i, n in enumerate(self.study.names)], description="photo",
+                                      tooltip="the photo whose grid Open grid shows")
         self.open_button = widgets.Button(description="Open grid", icon="th", disabled=runner is None,
                                           tooltip="this photo's variants as a sweep grid (from the cache)")
         self.open_button.on_click(lambda _: self._loop.call(self.open_grid, self.photo.value))
-        self.drill = widgets.Output()
+        self.drill = widgets.VBox(layout=widgets.Layout(min_width="0"))
+        """Where :meth:`open_grid` puts the grid: a box's children, not an ``Output`` (an output written from a
+        button's callback lands in JupyterLab's log console, not under the button)."""
         heading = widgets.HTML(f"<b>{html.escape(self._title())}</b>")
         bar = widgets.HBox([self.progress, self.progress_label, self.cancel_button])
+        picker = widgets.HBox([self.photo, self.open_button])
+        for row in (bar, picker):
+            row.add_class("gp-row")
         self.static_fallback = StaticFallback(self._picture, self._describe, self._loop)
         self.static_fallback.live_only(self.figure)  # saved state would draw it beside the fallback picture of it
-        super().__init__([heading, bar, self.failures, self.panel, self.figure,
-                          widgets.HBox([self.photo, self.open_button]), self.drill, self.static_fallback.hider])
+        super().__init__([heading, bar, self.failures, self.panel, self.figure, picker, self.drill,
+                          self.static_fallback.hider])
         self.add_class("gp-study")
+        self._theme = themed(self, {"gp-study-figure": self._title()})
         run.on_change(self._changed)
         self._refresh()
         if run.done:
@@ -138,6 +154,7 @@ class StudyView(RunView, widgets.VBox):
 
     def _finished(self) -> None:
         self.cancel_button.disabled = True
+        self.cancel_button.layout.display = "none"  # nothing left to cancel
         self._refresh()
 
     @property
@@ -186,6 +203,7 @@ class StudyView(RunView, widgets.VBox):
                     self.figure.value = png
                     self.figure.width = str(width)  # its own size, not stretched to the output's width
                 self.figures_drawn += 1
+            self._theme.name("gp-study-figure", f"{PANELS.get(self.panel.value)}: {self._describe()}")
             self.static_fallback.refresh_soon()
         finally:
             self._draws -= 1
@@ -203,14 +221,19 @@ class StudyView(RunView, widgets.VBox):
 
         study, runner = self.study, self._runner
         info = study.photos[photo] if 0 <= photo < len(study.photos) else None
-        self.drill.clear_output()
         if runner is None or info is None:
-            self.drill.append_stdout(f"photo {photo}: no grid (not prepared, or the study was loaded from disk)\n")
+            note = widgets.HTML(f"photo {photo + 1}: no grid (not prepared, or the study was loaded from disk)")
+            note.add_class("gp-hint")
+            self._drill(note)
             return None
         self._grid = sweep(runner.sources[photo], study.moves, study.params, faces=info.measured,
                            client=runner.client, cache_dir=study.cache_dir)
-        self.drill.append_display_data(self._grid)
+        self._drill(self._grid)
         return self._grid
+
+    def _drill(self, widget: widgets.Widget) -> None:
+        """Show ``widget`` below the picker, in place of what was there."""
+        self.drill.children = (widget,)
 
     # -- the run and its result (delegated) ------------------------------------------------------
 

@@ -11,6 +11,8 @@ import pytest
 from browser_harness import open_lab, output_locator, run_all_cells, wait_for_output, write_notebook
 from playwright.sync_api import expect
 
+from gp_widgets.editing.labels import signed
+
 pytestmark = pytest.mark.browser
 DONE = re.compile(r".*· face 1: (complete|failed).*")
 
@@ -80,5 +82,5 @@ def test_a_click_right_after_two_drags_generates_what_the_slider_shows(page, jup
         expect(output_locator(page, ".gp-status").first).to_have_text(DONE, timeout=60_000)
         status = output_locator(page, ".gp-status").first.inner_text()
         shown.append((param, status))
-    wrong = [(p, s) for p, s in shown if f"smile {p:+.2f} · face 1: complete" not in s]
+    wrong = [(p, s) for p, s in shown if f"smile {signed(p)} · face 1: complete" not in s]
     assert not wrong, f"{len(wrong)}/{ROUNDS} generated another param than the slider showed: {wrong}"

@@ -24,6 +24,8 @@ from browser_harness import (
 from PIL import Image
 from playwright.sync_api import expect
 
+from gp_widgets.editing.labels import signed
+
 pytestmark = pytest.mark.browser
 
 CELLS = ["import gp_widgets as gp\neditor = gp.FaceEditor()\neditor", "await editor.ready(); None"]
@@ -73,7 +75,7 @@ def test_scrub_mode_paints_a_ready_stop_while_dragging(page, jupyter_server, not
 
     param = float(output_locator(page, ".gp-param .widget-readout").first.inner_text().replace("\u2212", "-"))
     expect(output_locator(page, ".gp-status").first).to_have_text(
-        re.compile(".*" + re.escape(f"smile {param:+.2f} · face 1: complete") + ".*"), timeout=60_000)
+        re.compile(".*" + re.escape(f"smile {signed(param)} · face 1: complete") + ".*"), timeout=60_000)
     if os.environ.get("GP_UPDATE_DOCS") == "1":
         target = REPO_ROOT / "docs" / "editor-scrub.png"
         Image.open(shot).save(target, optimize=True)

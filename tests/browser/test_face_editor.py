@@ -25,6 +25,7 @@ from browser_harness import (
 )
 from PIL import Image
 
+from gp_widgets.editing.labels import signed
 from gp_widgets.widgets.canvas import BOX_COLOR, SELECTED_COLOR
 
 # where the local engine finds Grace Hopper's face in gp.samples.portrait() (relative x, y, w, h)
@@ -52,7 +53,7 @@ def colour_bbox(png: bytes, colour: tuple[int, int, int]) -> tuple[float, float,
 
 
 def status_is_complete(page, param: float, move: str = "smile") -> None:
-    done = re.compile(".*" + re.escape(f"{move} {param:+.2f} · face 1: complete") + ".*")
+    done = re.compile(".*" + re.escape(f"{move} {signed(param)} · face 1: complete") + ".*")
     expect_widget_text(page, ".gp-status", done, timeout=60_000)
 
 

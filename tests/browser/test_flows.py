@@ -146,7 +146,7 @@ def editor_flow(page, shot: str) -> None:
 
 
 def upload_file(page, path: Path) -> None:
-    """Click the editor's "Photo…" FileUpload button and pick ``path`` in the file chooser.
+    """Click the editor's "Upload" FileUpload button and pick ``path`` in the file chooser.
 
     ipywidgets 8's FileUpload keeps its ``<input type=file>`` detached from the DOM (the
     button forwards its click to it), so there is no element for ``set_input_files``;

@@ -65,6 +65,26 @@ def test_notebook_runs_top_to_bottom(notebook, executed_notebook, require_or_ski
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.get("execution_count") for c in code), "not every code cell ran"
     assert notebook.read_bytes() == before, "the committed notebook was modified"
+    assert not executed_notebook.written[notebook.name], "the notebook wrote files beside itself"
+    raw = [(i, text[:80]) for i, c in enumerate(nb.cells) for text in _plain_outputs(c) if RAW_REPR.search(text)]
+    assert not raw, f"outputs a reader does not want to see (raw reprs, dicts, long floats): {raw}"
+
+
+RAW_REPR = re.compile(r"GalleryItem\(|PosixPath\(|^\[?\{'|\d\.\d{9,}", re.MULTILINE)
+"""A repr, a dict or list of dicts, or a float with all its digits: what a tutorial's outputs never show."""
+
+
+def _plain_outputs(cell) -> list[str]:
+    """The plain text of a cell's outputs: printed text and ``text/plain`` results (not widgets, HTML tables)."""
+    texts = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "stream":
+            texts.append("".join(output.get("text", "")))
+        elif "text/html" not in output.get("data", {}) and "application/vnd.jupyter.widget-view+json" not in \
+                output.get("data", {}):
+            plain = output.get("data", {}).get("text/plain", "")
+            texts.append(plain if isinstance(plain, str) else "".join(plain))
+    return texts
 
 
 # --------------------------------------------------------------------- hygiene

@@ -39,4 +39,4 @@ def test_grid_picture_is_final_after_a_later_cell_waits(wait, jupyter_env, tmp_p
 def test_editor_picture_is_final_after_a_later_cell_generates(jupyter_env, tmp_path):
     cells = [SETUP, SHOW_EDITOR, 'await editor.generate("age", -0.5)', "import time; time.sleep(1)"]
     nb = _execute(cells, tmp_path, dict(jupyter_env))
-    assert "age -0.50 · face 1: complete" in _fallback_text(nb.cells[1])
+    assert "age −0.50 · face 1: complete" in _fallback_text(nb.cells[1])

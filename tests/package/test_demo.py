@@ -99,6 +99,12 @@ def test_serve_refuses_options_meant_for_jupyterlab(capsys):
     assert "unrecognized arguments: --no-browser" in capsys.readouterr().err
 
 
+def test_lab_opens_the_editor_notebook_not_the_launcher(tmp_path):
+    command = demo.lab_command(tmp_path, ["--no-browser"], demo.FIRST)
+    assert command[-2:] == ["--no-browser", "02_face_editor.ipynb"]
+    assert demo.FIRST in [p.name for p in REPO_NOTEBOOKS]
+
+
 def test_lab_env_uses_the_local_engine_and_the_demo_defaults():
     env = demo.lab_env({"GP_API_KEY": "secret-key", "JUPYTER_CONFIG_PATH": "/elsewhere", "HOME": "/h"})
     assert "GP_API_KEY" not in env and env["HOME"] == "/h"

@@ -47,7 +47,7 @@ def test_every_cell_is_measured_and_aggregated(client, pool, tmp_path) -> None:
     assert result.stats.downloads == 18 and result.stats.measured == 18 and result.stats.measures_cached == 0
     frame = result.to_dataframe()
     assert len(frame) == 18 and "face_change" in frame.columns
-    assert [p.name for p in result.photos] == ["photo 0", "photo 1", "photo 2"]
+    assert [p.name for p in result.photos] == ["photo 1", "photo 2", "photo 3"]
 
 
 def test_a_rerun_downloads_nothing_and_computes_no_metric(client, pool, tmp_path) -> None:

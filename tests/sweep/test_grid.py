@@ -55,7 +55,7 @@ async def test_grid_returns_at_once_with_a_row_per_move_and_a_column_per_param(c
     grid = gp.sweep(portrait, moves=MOVES, params=PARAMS, client=client, cache_dir=tmp_path)
     assert time.monotonic() - started < 0.5 and not grid.done
     assert isinstance(grid, widgets.VBox) and isinstance(grid.grid, CellGrid)
-    assert grid.grid.rows == MOVES and grid.grid.columns == ["-1", "0", "+1"]
+    assert grid.grid.rows == MOVES and grid.grid.columns == ["−1", "0", "+1"]
     assert len(grid.cells) == 6 and all(cell.text == "queued" for cell in grid.cells)
     records = await grid
     assert grid.done and records == grid.records
@@ -143,7 +143,7 @@ async def test_table_and_figures(finished, tmp_path) -> None:
     width, height = fig.canvas.get_width_height()
     assert width > 300 and height > 200
     found = texts(fig)
-    assert {"param", "move", "smile", "MaleAsian", "-1", "+1"} <= set(found)
+    assert {"param", "move", "smile", "MaleAsian", "−1", "+1"} <= set(found)
     assert any("move_unavailable" in t for t in found) and any(t.startswith("Sweep:") for t in found)
     diff_sheet = finished.to_figure(view="diff", dpi=100, cell_inches=1.0)
     diff_sheet.canvas.draw()

@@ -18,9 +18,9 @@ def test_cells_are_row_major_and_labelled() -> None:
     spec = SweepSpec.build(["smile", "age"], [-1, 0, 1], faces=(0, 1), n_images=2)
     assert len(spec) == len(spec.cells) == 2 * 2 * 2 * 3
     assert spec.cells[:3] == [Cell(0, 0, "smile", p) for p in (-1.0, 0.0, 1.0)]
-    assert spec.row_label(spec.rows[-1]) == "image 1 · face 1 · age"
+    assert spec.row_label(spec.rows[-1]) == "image 2 · face 2 · age"  # numbered from 1 on screen
     assert SweepSpec.build(["smile"], [1]).row_label(SweepSpec.build(["smile"], [1]).rows[0]) == "smile"
-    assert [param_label(p) for p in (-1, 0, 0.5)] == ["-1", "0", "+0.5"]
+    assert [param_label(p) for p in (-1, 0, 0.5)] == ["−1", "0", "+0.5"]  # the slider's minus sign
 
 
 @pytest.mark.parametrize("kwargs", [

@@ -17,6 +17,7 @@ from widget_helpers import canvas_messages
 import gp_widgets as gp
 from gp_widgets.api import AsyncClient
 from gp_widgets.api.errors import TaskFailedError
+from gp_widgets.editing.labels import signed
 from gp_widgets.imaging import PHOTO_MAX_SIDE
 from gp_widgets.widgets import FaceEditor
 from gp_widgets.widgets.canvas import BOXES, PHOTO, SELECTION
@@ -122,7 +123,8 @@ async def test_generate_shows_variant_and_saves_it(client, tmp_path):
     assert editor.status_text.startswith("smile +0.80 · face 1: complete")
     shown = editor.result.shown
     assert shown is editor.picture(variant.id)
-    assert editor.result_pane.layout.flex == editor.canvas.layout.flex == "0 1 512px"  # same scale
+    assert editor.result_pane.layout.flex == editor.canvas.layout.flex  # same scale
+    assert editor.result_pane.layout.max_width == editor.canvas.layout.max_width == "512px"
     assert (editor.result.width, editor.result.height) == (editor.canvas.width, editor.canvas.height)
     assert len(editor.history.children) == 1
     assert not editor.save_button.disabled and not editor.chain_button.disabled
@@ -208,7 +210,7 @@ async def test_generate_button_returns_at_once(client):
     editor.generate_button.click()
     assert editor.busy  # the click only queued the work
     await settled(editor)
-    assert editor.status_text.startswith("smile -0.50 · face 1: complete"), editor.status_text
+    assert editor.status_text.startswith("smile −0.50 · face 1: complete"), editor.status_text
     assert len(editor.variants) == 1
     editor.close()
 
@@ -232,7 +234,7 @@ async def test_burst_of_generates_latest_wins(client, from_thread):
     await until(lambda: editor.current is not None)
     await settled(editor)
 
-    assert editor.status_text.startswith(f"smile {params[-1]:+.2f} · face 1: complete"), editor.status_text
+    assert editor.status_text.startswith(f"smile {signed(params[-1])} · face 1: complete"), editor.status_text
     assert editor.shown.param == params[-1]
     assert not any("failed" in s for s in seen)
     assert [v.raw["data"]["param"] for v in editor.variants][-1] == params[-1]
@@ -248,7 +250,7 @@ async def test_demographic_move_fails_visibly_and_widget_keeps_working(client):
         await editor.generate(move="MaleAsian")
     assert info.value.code == "move_unavailable_offline"
     assert "failed: move_unavailable_offline — this move needs the service" in editor.status_text
-    assert "color:#c62828" in editor.status.value
+    assert "class='gp-error'" in editor.status.value  # the theme's error colour (theme.css)
     assert editor.variants == []
 
     variant = await editor.generate(move="age", param=1.0)
@@ -472,7 +474,7 @@ async def test_recipe_is_the_chain_behind_the_shown_variant_and_replays(client, 
 async def test_calibrated_ranges_set_the_slider_per_move(client):
     editor = FaceEditor(client=client, ranges={"smile": (-1.2, 1.5)})
     await editor.ready()
-    assert (editor.param.min, editor.param.max) == (-1.2, 1.5) and "-1.20 … +1.50" in editor.range_note.value
+    assert (editor.param.min, editor.param.max) == (-1.2, 1.5) and "−1.20 … +1.50" in editor.range_note.value
     editor.move.value = "age"
     assert (editor.param.min, editor.param.max) == (-2.0, 2.0) and editor.range_note.value == ""
     editor.move.value = "smile"

@@ -47,7 +47,7 @@ def test_ranges_accept_any_mapping_of_moves_to_two_numbers():
 
     ranges = parse_ranges(Calibration({"smile": (-1.2, 1.5), "age": [-3, 4]}))
     assert ranges == {"smile": (-1.2, 1.5), "age": (-3.0, 4.0)}
-    assert range_note(ranges["smile"]) == "recommended -1.20 … +1.50" and range_note(None) == ""
+    assert range_note(ranges["smile"]) == "recommended −1.20 … +1.50" and range_note(None) == ""
 
 
 @pytest.mark.parametrize("bad", [{"frown": (0, 1)}, {"smile": (1, -1)}, {"smile": (0, 11)}, {"smile": 2},

@@ -42,7 +42,7 @@ def run(size: str = "full") -> dict[str, Any]:
     warm_up()
     with engine(latency=0.0, workers=cfg["workers"]) as proc, tempfile.TemporaryDirectory() as cache:
         before, after, peak, result = run_async(_measure(proc, cfg, cache))
-    bad = [(r.photo, r.move, r.param, r.error_code) for r in result.records if r.status != "complete"]
+    bad = [(r.cell.image, r.cell.move, r.cell.param, r.error_code) for r in result.records if r.status != "complete"]
     if bad:
         raise RuntimeError(f"{len(bad)} of {len(result.records)} study cells did not complete: {bad[:3]}")
     return {

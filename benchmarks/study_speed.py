@@ -78,12 +78,12 @@ def run(size: str = "full") -> dict[str, Any]:
         alone = run_async(_engine_alone(proc, cfg))
     with engine(latency=cfg["latency"], workers=cfg["workers"]) as proc, tempfile.TemporaryDirectory() as cache:
         result, wall = run_async(_study(proc, cfg, cache))
-    bad = [(r.photo, r.move, r.param, r.error_code) for r in result.records if r.status != "complete"]
+    bad = [(r.cell.image, r.cell.move, r.cell.param, r.error_code) for r in result.records if r.status != "complete"]
     if bad:
         raise RuntimeError(f"{len(bad)} study cells did not complete: {bad[:3]}")
     n = len(result.records)
     ideal = math.ceil(n / cfg["workers"]) * cfg["latency"]
-    nan = sum(math.isnan(v) for r in result.records for v in r.values.values())
+    nan = sum(math.isnan(v) for r in result.records for v in r.metrics.values())
     return {"study_ratio": metric(wall / ideal, 1.25, "<=", "x", cells=n, wall_s=round(wall, 2),
                                   critical_path_s=ideal, engine_alone_s=round(alone, 2),
                                   vs_engine_alone=round(wall / alone, 3), engine_workers=cfg["workers"],

@@ -93,7 +93,7 @@ def test_a_study_killed_between_steps_is_finished_once_and_then_asks_nothing(
     third = _run(engine, cache)
     asked = {kind: d for kind, n in _requests(engine).items() if (d := n - asked.get(kind, 0))}
     assert {r.status for r in third.records} == {"complete"}
-    assert [r.values for r in third.records] == [r.values for r in second.records]
+    assert [r.metrics for r in third.records] == [r.metrics for r in second.records]
     stats = third.stats
     assert (stats.downloads, stats.measured) == (0, 0), stats.to_dict()
     assert asked == {"GET": 2}, asked  # each photo's document, by the id its upload note keeps; no cell
@@ -101,5 +101,5 @@ def test_a_study_killed_between_steps_is_finished_once_and_then_asks_nothing(
     assert after["generations"] - before["generations"] <= len(second.records)  # the told ones never again
     ledger = Ledger(VariantCache(engine.base_url, engine.api_key, cache, engine.engine_id))
     photos = {p.index: source_key(p.doc_id, p.sha256) for p in third.photos if p is not None}
-    notes = [ledger.lookup(photos[r.photo], r.face, r.move, r.param) for r in third.records]
+    notes = [ledger.lookup(photos[r.cell.image], r.cell.face, r.cell.move, r.cell.param) for r in third.records]
     assert all(n is not None and n.complete for n in notes)

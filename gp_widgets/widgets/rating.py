@@ -104,6 +104,7 @@ class RatingWidget(anywidget.AnyWidget):
             return
         index = self.sheet.next_trial
         if index is None:
+            self._job.cancel()  # the last trial's pictures may still be on their way: the page shows the end
             self.done = True
             self.status = f"All {self.total} answered, thank you. Saved in {self.sheet.path.name}."
             self.send({"type": "done"})
@@ -121,6 +122,8 @@ class RatingWidget(anywidget.AnyWidget):
         except (MissingPictureError, OSError, ValueError) as exc:
             self.status = f"Cannot show the trial: {exc}"
             return
+        if self.paused or self.sheet is None or self.sheet.next_trial != trial.index:
+            return  # answered, paused or done while its pictures were decoded: a stale trial is not shown
         self.send({"type": "trial", "trial": trial.index}, buffers=buffers)
 
     def _pause_changed(self, change: dict[str, Any]) -> None:

@@ -27,22 +27,23 @@ lint: $(STAMP)  # ruff (lint + import order; not the formatter) and mypy (strict
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-# Every test, in two pytest processes side by side (one per core): what drives Jupyter and Chromium (each
-# notebook runs once there, shared by the notebook, export and docs-site tests), and the rest.
+# Every test, in two pytest processes side by side (one per core), of about equal length: what drives Jupyter,
+# Chromium or a fresh install (each notebook runs once there, shared by the notebook, export and docs-site
+# tests), and the rest.
 # Each writes its log to test-artifacts/ and both are printed when both are done. One side may select
 # nothing (exit 5) when PYTEST_ARGS names tests of the other; both selecting nothing fails.
-UI    := browser or notebook
+UI    := browser or notebook or package
 test: lint
 	@mkdir -p test-artifacts; tmp="$${TMPDIR:-/tmp}"; \
 	$(PY) -m pytest -m "not ($(UI))" --basetemp="$$tmp/gp-test-core" $(PYTEST_ARGS) >test-artifacts/pytest-core.log 2>&1 & core=$$!; \
 	$(PY) -m pytest -m "$(UI)" --basetemp="$$tmp/gp-test-ui" $(PYTEST_ARGS) >test-artifacts/pytest-ui.log 2>&1 & ui=$$!; \
 	c=0; u=0; wait $$core || c=$$?; wait $$ui || u=$$?; \
-	echo "== tests without a browser or notebook (exit $$c)"; cat test-artifacts/pytest-core.log; \
-	echo "== browser and notebook tests (exit $$u)"; cat test-artifacts/pytest-ui.log; \
+	echo "== tests without a browser, notebook or install (exit $$c)"; cat test-artifacts/pytest-core.log; \
+	echo "== browser, notebook and install tests (exit $$u)"; cat test-artifacts/pytest-ui.log; \
 	case "$$c$$u" in 00|05|50) ;; *) exit 1;; esac
 
 test-fast: $(STAMP)  # the inner loop: no browser, notebook, install, benchmark or slow tests
-	$(PY) -m pytest -q -m "not ($(UI) or package or bench or slow)" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not ($(UI) or bench or slow)" $(PYTEST_ARGS)
 
 docs: $(STAMP)  # the documentation site, offline, warnings as errors -> docs/_build/html/index.html
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html

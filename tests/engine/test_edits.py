@@ -222,6 +222,7 @@ def test_age_draws_no_streaks_on_a_large_forehead():
         assert forehead_streaks(apply_edit(rgb, box, "age", param), box, points) < 1.15 * before, param
 
 
+@pytest.mark.slow
 def test_strong_age_costs_identity_weak_age_keeps_it():
     """As a generative edit: |param| <= 1 stays well within the same person, the distance grows with |param|,
     and by +5.5 most faces of the corpus are past the 0.6 threshold."""

@@ -131,6 +131,7 @@ def group():
     return png(Image.fromarray(rgb)), boxes, edited
 
 
+@pytest.mark.slow
 def test_every_face_of_a_group_photo_is_measured_at_its_own_size(group, tmp_path) -> None:
     """Face metrics see each face at its own resolution: the 40-px heads at the back of the crowd, 10 px at
     the analysis size, get landmarks and descriptors like the front row (measured on the downsized photo,

@@ -36,6 +36,7 @@ async def upload_until_accepted(aio: gp.AsyncClient, data: bytes, attempts: int 
     raise AssertionError("upload never got through")
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(170)
 async def test_fault_soak_200_variant_sweep(engines, tmp_path, portrait_small, caplog, dummy_comm) -> None:
     data_dir = tmp_path / "engine"

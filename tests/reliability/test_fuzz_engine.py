@@ -119,6 +119,7 @@ CTYPE = st.sampled_from([None, "application/json", "multipart/form-data", "multi
 @settings(max_examples=150, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(method=METHOD, segments=st.lists(SEGMENT, min_size=0, max_size=5), body=BODY, ctype=CTYPE,
        authed=st.booleans())
+@pytest.mark.slow
 def test_raw_requests_on_gallery_paths(fuzz_engine: EngineProcess, method: str, segments: list[str],
                                        body: bytes | None, ctype: str | None, authed: bool) -> None:
     from urllib.parse import quote

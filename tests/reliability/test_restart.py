@@ -16,6 +16,7 @@ from .conftest import db_rows, free_port, record_figures, run_sweep
 KEY = "restart-test-key"
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(120)
 async def test_sigkill_mid_sweep_and_restart(engines, tmp_path, portrait_small, dummy_comm) -> None:
     port, data_dir = free_port(), tmp_path / "engine"

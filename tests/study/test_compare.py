@@ -84,6 +84,7 @@ def test_shifted_cells_and_only_those_are_flagged(noise: float, correction: str)
     assert ((hits["low"] < 0.5) & (hits["high"] > 0.5)).all() or noise == 0.0
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::gp_widgets.studies.compare.PairingWarning")  # one table, twice: same order
 def test_noise_only_flags_nothing_in_95_percent_of_200_repetitions() -> None:
     rng = np.random.default_rng(2)

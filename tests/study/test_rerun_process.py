@@ -19,6 +19,7 @@ from benchmarks.process_rerun import run_twice  # noqa: E402
 pytestmark = pytest.mark.timeout(600)
 
 
+@pytest.mark.slow
 def test_a_study_script_run_again_in_a_new_process_asks_for_nothing(tmp_path: Path) -> None:
     first, second = run_twice(tmp_path, 2, ["smile"], [-1.0, 1.0])
     assert first["complete"] == first["cells"] == 4 and first["generations"] == 4 and first["uploads"] == 2

@@ -75,6 +75,7 @@ def _run(engine, cache: Path) -> gp.Study:
 
 @pytest.mark.parametrize("step", [("ledger", "record"), ("cache", "put"), ("sidecar", "write")],
                          ids=["after-the-answer", "after-the-pixels", "after-the-measures"])
+@pytest.mark.slow
 def test_a_study_killed_between_steps_is_finished_once_and_then_asks_nothing(
     engine_for, engine_counts, tmp_path: Path, step: tuple[str, str]
 ) -> None:

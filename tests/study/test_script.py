@@ -39,6 +39,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_script_without_a_main_guard_runs_once_with_its_own_metric_on_the_pool(tmp_path) -> None:
     photos = tmp_path / "photos"
     photos.mkdir()

@@ -40,6 +40,7 @@ async def until(predicate, what: str, timeout: float = 60.0) -> None:
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(240)
 async def test_faults_and_two_engine_kills(tmp_path) -> None:
     options = {"data_dir": tmp_path / "engine", "latency": 0.2, "workers": 2, "port": free_port(), "api_key": KEY,

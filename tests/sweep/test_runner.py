@@ -6,6 +6,7 @@ import asyncio
 import io
 from collections import Counter
 
+import pytest
 from PIL import Image
 
 from gp_widgets.analysis.metrics import DEFAULT_METRICS
@@ -50,6 +51,7 @@ async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path
     assert [r.metrics for r in records2] == [r.metrics for r in records]
 
 
+@pytest.mark.slow
 async def test_faults_end_every_cell_complete_or_failed_with_a_code(faulty_engine, portrait, tmp_path) -> None:
     aio = AsyncClient(api_key=faulty_engine.api_key, base_url=faulty_engine.base_url)
     spec = SweepSpec.build(["smile", "age", "gender"], [-1, -0.5, 0.5, 1, 1.5, 2])

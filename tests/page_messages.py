@@ -1,4 +1,5 @@
-"""Messages from the page, played in tests without a browser: the one place tests call a widget's handler.
+"""Messages between a widget and the page, in tests without a browser: the one place tests call a widget's
+handler (:func:`from_page`), and the one fake comm that records what a widget sends (:class:`DummyComm`).
 
 ipywidgets delivers a front end's custom message to ``Widget._handle_custom_msg(content, buffers)``; tests go
 through :func:`from_page` rather than calling that private handler themselves (as ipywidgets' own tests do).
@@ -14,3 +15,25 @@ from ipywidgets import Widget
 def from_page(widget: Widget, content: Any, buffers: list[bytes] | None = None) -> None:
     """``widget`` receives ``content`` (and ``buffers``) as if its view in the page had sent them."""
     widget._handle_custom_msg(content, buffers or [])
+
+
+class DummyComm:
+    """Records what a widget would send to the browser."""
+
+    comm_id = "a-b-c-d"
+    kernel = "Truthy"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.messages: list[tuple[tuple, dict]] = []
+
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def on_msg(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def send(self, *args: Any, **kwargs: Any) -> None:
+        self.messages.append((args, kwargs))
+
+    def close(self, *args: Any, **kwargs: Any) -> None:
+        pass

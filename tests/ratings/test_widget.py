@@ -7,35 +7,15 @@ import json
 import comm
 import pytest
 from ipywidgets import Widget
-from page_messages import from_page
+from page_messages import DummyComm, from_page
 
 import gp_widgets as gp
 from gp_widgets.widgets.rating import Rating, RatingWidget, key_response
 
 
-class RecordingComm:
-    comm_id = "rating-test"
-    kernel = "Truthy"
-
-    def __init__(self, *args, **kwargs) -> None:
-        self.messages: list[tuple[tuple, dict]] = []
-
-    def open(self, *args, **kwargs) -> None:
-        pass
-
-    def on_msg(self, *args, **kwargs) -> None:
-        pass
-
-    def send(self, *args, **kwargs) -> None:
-        self.messages.append((args, kwargs))
-
-    def close(self, *args, **kwargs) -> None:
-        pass
-
-
 @pytest.fixture(autouse=True)
 def fake_comm(monkeypatch):
-    monkeypatch.setattr(comm, "create_comm", lambda **kw: RecordingComm())
+    monkeypatch.setattr(comm, "create_comm", lambda **kw: DummyComm())
     monkeypatch.setattr(comm, "get_comm_manager", lambda **kw: {})
     monkeypatch.setattr(Widget, "_repr_mimebundle_", lambda *a, **k: None)
 

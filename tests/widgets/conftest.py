@@ -5,7 +5,7 @@ from __future__ import annotations
 import comm
 import pytest
 from ipywidgets import Widget
-from widget_helpers import DummyComm
+from page_messages import DummyComm
 
 from gp_widgets.widgets.ipycanvas_compat import canvas_manager
 

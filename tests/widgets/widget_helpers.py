@@ -1,34 +1,13 @@
-"""Helpers for widget tests: a recording fake comm and the canvas commands it saw."""
+"""Helpers for widget tests: the canvas commands a recording comm saw (the comm is ``page_messages.DummyComm``)."""
 
 from __future__ import annotations
 
 import json
 
 import ipycanvas.canvas
+from page_messages import DummyComm
 
 CANVAS_COMMANDS = {index: name for name, index in ipycanvas.canvas.COMMANDS.items()}
-
-
-class DummyComm:
-    """Records what a widget would send to the browser."""
-
-    comm_id = "a-b-c-d"
-    kernel = "Truthy"
-
-    def __init__(self, *args, **kwargs) -> None:
-        self.messages: list[tuple[tuple, dict]] = []
-
-    def open(self, *args, **kwargs) -> None:
-        pass
-
-    def on_msg(self, *args, **kwargs) -> None:
-        pass
-
-    def send(self, *args, **kwargs) -> None:
-        self.messages.append((args, kwargs))
-
-    def close(self, *args, **kwargs) -> None:
-        pass
 
 
 def canvas_messages(recorder: DummyComm) -> list[list[str]]:

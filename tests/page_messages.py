@@ -17,6 +17,17 @@ def from_page(widget: Widget, content: Any, buffers: list[bytes] | None = None) 
     widget._handle_custom_msg(content, buffers or [])
 
 
+def to_page(widget: Widget) -> list[tuple[Any, list[bytes]]]:
+    """The custom messages ``widget`` sent to the page so far (content, buffers), in order; its comm records
+    them (:class:`DummyComm`)."""
+    out = []
+    for args, kwargs in widget.comm.messages:
+        data = args[0] if args else kwargs["data"]
+        if data.get("method") == "custom":
+            out.append((data["content"], [bytes(b) for b in kwargs.get("buffers") or ()]))
+    return out
+
+
 class DummyComm:
     """Records what a widget would send to the browser."""
 

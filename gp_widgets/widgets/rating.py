@@ -20,7 +20,7 @@ import ipywidgets as widgets
 import traitlets
 from PIL import Image, ImageDraw
 
-from ..api.portal import KernelLoop
+from ..api.portal import Future, KernelLoop
 from ..ratings.answers import AnswersFileError, AnswerSheet
 from ..ratings.design import DesignKind, RatingDesign, Trial
 from ..ratings.sources import MissingPictureError, picture, rate_design
@@ -83,6 +83,12 @@ class RatingWidget(anywidget.AnyWidget):
         self.answered = len(self.sheet.answers)
         self.status = f"Resumed at {self.answered + 1}." if self.answered else ""
         self._show()
+
+    @property
+    def preparing(self) -> Future | None:
+        """The trial being prepared (its pictures decoded off the loop) until it is sent, else None."""
+        future = self._job.future
+        return None if future is None or future.cancelled() else future
 
     def answer(self, trial: int, key: str, rt_ms: float | None = None) -> bool:
         """Answer the trial on screen with ``key``; False (nothing recorded) for another trial, a key that is

@@ -7,7 +7,7 @@ import json
 import comm
 import pytest
 from ipywidgets import Widget
-from page_messages import DummyComm, from_page
+from page_messages import DummyComm, from_page, to_page
 
 import gp_widgets as gp
 from gp_widgets.widgets.rating import Rating, RatingWidget, key_response
@@ -22,14 +22,9 @@ def fake_comm(monkeypatch):
 
 def custom(widget: RatingWidget) -> list[tuple[dict, list[bytes]]]:
     """The custom messages sent so far, once the trial being prepared (pictures decoded off the loop) is sent."""
-    if widget._job.future is not None and not widget._job.future.cancelled():
-        widget._job.future.result(timeout=30)
-    out = []
-    for args, kwargs in widget.comm.messages:
-        data = args[0] if args else kwargs["data"]
-        if data.get("method") == "custom":
-            out.append((data["content"], [bytes(b) for b in kwargs.get("buffers") or ()]))
-    return out
+    if widget.preparing is not None:
+        widget.preparing.result(timeout=30)
+    return to_page(widget)
 
 
 def test_keys() -> None:

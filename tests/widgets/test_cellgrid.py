@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from page_messages import from_page
+from page_messages import from_page, to_page
 
 from gp_widgets.widgets.cellgrid import CellGrid, CellState, delta_message, full_message, read_message
 
@@ -20,12 +20,7 @@ def states() -> list[CellState]:
 
 def sent(grid: CellGrid) -> list[tuple[dict, list[bytes]]]:
     """The custom messages the grid sent (content, buffers), in order."""
-    out = []
-    for args, kwargs in grid.comm.messages:
-        data = args[0] if args else kwargs["data"]
-        if data.get("method") == "custom":
-            out.append((data["content"], [bytes(b) for b in kwargs.get("buffers") or ()]))
-    return out
+    return to_page(grid)
 
 
 def test_full_message_has_every_cell_and_one_buffer_per_distinct_picture_in_order() -> None:

@@ -44,6 +44,17 @@ def test_abs_diff_refuses_images_of_different_shapes():
     assert heatmap(np.zeros((2, 2), np.float32), 0.0).max() == heatmap(np.zeros((2, 2), np.float32), 1.0).max()
 
 
+def test_abs_diff_is_the_channel_mean_of_the_absolute_difference_to_the_last_bit():
+    rng = np.random.default_rng(7)
+    for shape in ((61, 47, 3), (33, 29, 4), (40, 30)):
+        a, b = (rng.integers(0, 256, shape, dtype=np.uint8) for _ in range(2))
+        full = np.abs(b.astype(np.int16) - a.astype(np.int16)).astype(np.float32) / 255.0
+        expected = full.mean(axis=2) if full.ndim == 3 else full
+        got = abs_diff(a, b)
+        assert got.dtype == np.float32 and got.shape == shape[:2]
+        assert np.array_equal(got, expected)  # measured values (mad_face, mad_outside) stay exactly as they were
+
+
 def test_rendered_rows_crop_the_same_region_and_share_one_diff_scale():
     original = Image.new("RGB", (200, 100), (100, 100, 100))
     weak, strong = original.copy(), original.copy()

@@ -6,7 +6,10 @@
   every run on its own engine and cache (nothing is reused); the value is the median over pairs of
   wall(with) - wall(without). The shared measurement pool's workers are started and have loaded their models before
   the timed runs, as after a kernel's first measured sweep; that one-off start is ``worker_start_s`` in
-  the details.
+  the details. So are the CPU seconds each run took in this process (the kernel) and in the measurement
+  pool's workers (``cpu_s``), and the median over pairs of the pool's extra CPU (``metrics_pool_cpu_s``): on a
+  shared machine the walls move with the load, the CPU much less, so a change in what measuring costs shows
+  there first.
 * ``identity_ms_per_face``: ``gp.metrics.identity`` on one variant at the analysis size, the original's
   features already known (as in a sweep): finding the face again, 68 landmarks, the 128-D descriptor.
   Median wall milliseconds; the thread's CPU milliseconds are in the details.
@@ -40,6 +43,22 @@ CONFIG = {
 }
 
 
+def _pool_cpu(engine_pid: int) -> float:
+    """CPU seconds (user + system) the measurement pool's workers have used: this process's children apart
+    from the engine (psutil; a worker gone since counts nothing)."""
+    import psutil
+
+    total = 0.0
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if proc.pid != engine_pid and engine_pid not in {p.pid for p in proc.parents()}:
+                times = proc.cpu_times()
+                total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
 async def _sweep(photo: Any, proc: Any, moves: tuple[str, ...], params: list[float], metrics: Any,
                  cache_dir: str) -> tuple[float, dict[str, Any]]:
     from gp_widgets.widgets.grid import sweep
@@ -68,22 +87,28 @@ def _overhead(cfg: dict[str, Any]) -> dict[str, Any]:
         future.result()
     worker_start = time.perf_counter() - started
     walls: dict[str, list[float]] = {"with": [], "without": []}
+    cpu: dict[str, dict[str, list[float]]] = {kind: {"kernel": [], "pool": []} for kind in walls}
     sample: dict[str, Any] = {}
     for pair in range(cfg["pairs"]):
         order = ("without", "with") if pair % 2 == 0 else ("with", "without")
         for kind in order:
             with engine(latency=cfg["latency"], workers=cfg["workers"]) as proc, \
                     tempfile.TemporaryDirectory(prefix="gp-bench-measure-") as cache_dir:
+                kernel, pool = time.process_time(), _pool_cpu(proc.pid)
                 wall, last = run_async(_sweep(photo, proc, cfg["moves"], params,
                                               DEFAULT_METRICS if kind == "with" else (), cache_dir))
+                cpu[kind]["kernel"].append(round(time.process_time() - kernel, 3))
+                cpu[kind]["pool"].append(round(_pool_cpu(proc.pid) - pool, 3))
             walls[kind].append(wall)
             if kind == "with":
                 sample = {k: last.get(k) for k in ("move", "param", "identity", "smile", "landmark_shift")}
     deltas = [w - wo for w, wo in zip(walls["with"], walls["without"], strict=False)]
+    pool_deltas = [w - wo for w, wo in zip(cpu["with"]["pool"], cpu["without"]["pool"], strict=False)]
     return metric(statistics.median(deltas), 1.0, "<=", "s", cells=len(cfg["moves"]) * len(params),
                   with_s=[round(w, 3) for w in walls["with"]], without_s=[round(w, 3) for w in walls["without"]],
                   latency_s=cfg["latency"], engine_workers=cfg["workers"], last_cell=sample,
-                  worker_start_s=round(worker_start, 2), pool_workers=workers())
+                  worker_start_s=round(worker_start, 2), pool_workers=workers(), cpu_s=cpu,
+                  metrics_pool_cpu_s=round(statistics.median(pool_deltas), 3))
 
 
 def _identity_ms(cfg: dict[str, Any]) -> dict[str, Any]:

@@ -91,7 +91,7 @@ def test_the_view_toggle_switches_the_cells_between_face_photo_and_diff(page, ju
     name = write_notebook(notebook_root, f"sweep-views-{os.getpid()}", [
         ("import gp_widgets as gp\n"
          "grid = gp.sweep(gp.samples.portrait(), moves=['smile'], params=[-1, 0, 1])\ngrid"),
-        "await grid;",
+        "await grid",
     ])
     open_lab(page, jupyter_server, name)
     run_all_cells(page)

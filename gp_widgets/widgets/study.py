@@ -116,7 +116,8 @@ class StudyView(RunView, widgets.VBox):
         for row in (bar, picker):
             row.add_class("gp-row")
         self.static_fallback = StaticFallback(self._picture, self._describe, self._loop)
-        self.static_fallback.live_only(self.figure)  # saved state would draw it beside the fallback picture of it
+        for part in (self.figure, self.drill):  # saved state would draw them beside the fallback picture of them
+            self.static_fallback.live_only(part)
         super().__init__([heading, bar, self.failures, self.panel, self.figure, picker, self.drill,
                           self.static_fallback.hider])
         self.add_class("gp-study")

@@ -14,6 +14,7 @@ from waiting import until
 
 import gp_widgets as gp
 from gp_widgets.widgets.pictures import MARGIN
+from gp_widgets.widgets.static import live_class
 from gp_widgets.widgets.study import StudyView, panel_png
 
 
@@ -110,6 +111,8 @@ async def test_a_saved_notebook_shows_the_opened_grid_below_the_figure(client, p
     assert not ImageChops.difference(picture.crop((0, 0, *figure.size)), figure).getbbox()  # the figure on top
     top = figure.height + MARGIN
     assert not ImageChops.difference(picture.crop((0, top, below.width, top + below.height)), below).getbbox()
+    # the grid in saved widget state would show beside its picture: only a kernel's answer shows it
+    assert view.drill.layout.display == "none" and live_class(view.static_fallback.key) in view.drill._dom_classes
 
 
 async def test_a_loaded_study_shows_its_figure_without_the_network(client, pool, tmp_path) -> None:

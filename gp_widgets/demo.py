@@ -7,7 +7,9 @@ has them in the repository's top-level ``notebooks/``. The working folder keeps 
 the demo did not write, is never overwritten; a copy still as it was copied is refreshed when
 the shipped notebook changes. JupyterLab starts with ``jupyter_config/`` on
 ``JUPYTER_CONFIG_PATH``: its defaults turn off the news pop-up and the update check, without
-touching the user's own settings (which still win).
+touching the user's own settings (which still win), and keep Voilà from loading the JupyterLab-only
+extensions (Notebook 7's Lab plugin, Voilà's own preview button, the Pygments theme) that break its
+page; standalone Voilà, Binder and the browser tests put the same folder on the path.
 """
 
 from __future__ import annotations
@@ -109,8 +111,8 @@ def lab_command(folder: Path, lab_args: Sequence[str] = (), open_first: str | No
 
 
 def lab_env(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment for the demo's JupyterLab: the local engine (no ``GP_API_KEY``) and the
-    demo's Jupyter defaults first on ``JUPYTER_CONFIG_PATH``."""
+    """The environment for the demo's JupyterLab (or a standalone Voilà): the local engine (no
+    ``GP_API_KEY``) and the demo's Jupyter defaults first on ``JUPYTER_CONFIG_PATH``."""
     env = {k: v for k, v in environ.items() if k != "GP_API_KEY"}
     paths = (str(JUPYTER_CONFIG), environ.get("JUPYTER_CONFIG_PATH"))
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(p for p in paths if p)

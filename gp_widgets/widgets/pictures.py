@@ -20,7 +20,7 @@ from .geometry import stroke_width, to_canvas
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["FIGURE_DPI", "Panel", "Tile", "figure_png", "png_picture", "side_by_side", "tile_sheet"]
+__all__ = ["FIGURE_DPI", "Panel", "Tile", "figure_png", "png_picture", "side_by_side", "stacked", "tile_sheet"]
 
 BACKGROUND = (255, 255, 255)
 PLACEHOLDER = (236, 236, 236)
@@ -157,3 +157,15 @@ def png_picture(png: bytes) -> Image.Image:
         return Image.new("RGB", (480, 120), "white")
     with Image.open(io.BytesIO(png)) as image:
         return image.convert("RGB")
+
+
+def stacked(pictures: Sequence[Image.Image]) -> Image.Image:
+    """``pictures`` one below the other, left-aligned on white, :data:`MARGIN` apart (a widget shown inside
+    another: the study's figure, then the grid it opened)."""
+    sheet = Image.new("RGB", (max(p.width for p in pictures),
+                              sum(p.height for p in pictures) + MARGIN * (len(pictures) - 1)), BACKGROUND)
+    top = 0
+    for picture in pictures:
+        sheet.paste(picture.convert("RGB"), (0, top))
+        top += picture.height + MARGIN
+    return sheet

@@ -20,6 +20,10 @@ holding the study's figure, would then show the picture twice (issue 25). Such a
 *live only* (:meth:`StaticFallback.live_only`): hidden by its own layout (saved with the state) and
 shown again by the same ``<style>`` (``.gp-live-KEY``), which only a kernel's answer applies.
 
+A gp widget shown inside another one (the grid a study view opens below its figure) has no output of its
+own: the outer widget's picture includes it (:meth:`StaticFallback.nest`), and the inner one's refreshes
+redraw the outer picture.
+
 The fallback is refreshed with ``update_display_data`` when work completes. The update is sent
 with the parent header of the cell that displayed the widget (JupyterLab and Notebook 7 keep
 each cell's output area listening to its own request, so the saved output follows) and, when
@@ -169,7 +173,21 @@ class StaticFallback:
         self._loop = loop or KernelLoop()
         self._job = Latest(self._loop)
         self._parents: list[dict[str, Any]] = []
+        self._outer: StaticFallback | None = None
         self.hider = Hider(hide_css(self.key))
+
+    def picture(self) -> Image.Image:
+        """The widget's latest state as one picture (what the fallback shows)."""
+        return self._render()
+
+    def description(self) -> str:
+        """The widget's latest state in one line (the picture's alt text)."""
+        return self._describe()
+
+    def nest(self, inner: StaticFallback) -> None:
+        """``inner``'s widget is now shown inside this one, whose picture includes it: every refresh of
+        ``inner`` refreshes this fallback too."""
+        inner._outer = self
 
     def live_only(self, widget: widgets.DOMWidget) -> widgets.DOMWidget:
         """Show ``widget`` (a child of a box in the live widget) only where a kernel answers: a page drawing
@@ -186,8 +204,8 @@ class StaticFallback:
 
     def bundle(self) -> dict[str, Any]:
         """The fallback output's data: ``text/html`` with the picture, ``text/plain`` with the description."""
-        alt = self._describe()
-        return {"text/html": fallback_html(encode_jpeg(self._render()), self.key, alt), "text/plain": alt}
+        alt = self.description()
+        return {"text/html": fallback_html(encode_jpeg(self.picture()), self.key, alt), "text/plain": alt}
 
     def show(self, widget: widgets.Widget) -> None:
         """Display the live widget, then its fallback (call from the widget's ``_ipython_display_``)."""
@@ -207,11 +225,15 @@ class StaticFallback:
         """Redraw off the loop and update every saved copy of the fallback (no-op before :meth:`show`)."""
         if self.shown:
             self._publish(await asyncio.to_thread(self.bundle))
+        if self._outer is not None:
+            await self._outer.refresh()
 
     def refresh_now(self) -> None:
         """:meth:`refresh` for blocking helpers (``grid.result()``), whose caller is waiting anyway."""
         if self.shown:
             self._publish(self.bundle())
+        if self._outer is not None:
+            self._outer.refresh_now()
 
     def _publish(self, bundle: dict[str, Any]) -> None:
         parents = [p for p in self._parents if p]
@@ -223,7 +245,13 @@ class StaticFallback:
     def refresh_soon(self) -> None:
         """Schedule :meth:`refresh` on the kernel loop (a newer refresh supersedes a pending one)."""
         if self.shown:
-            self._loop.call(lambda: self._job.start(self.refresh()).add_done_callback(_log_failure))
+            self._loop.call(lambda: self._job.start(self._refresh_own()).add_done_callback(_log_failure))
+        if self._outer is not None:
+            self._outer.refresh_soon()
+
+    async def _refresh_own(self) -> None:
+        """Redraw this fallback alone (:meth:`refresh_soon` schedules the outer one's by itself)."""
+        self._publish(await asyncio.to_thread(self.bundle))
 
 
 def _log_failure(future: Any) -> None:

@@ -24,7 +24,7 @@ from ..api.constants import DEFAULT_WAIT_TIMEOUT, CellStatus
 from ..runs.handle import RunHandle
 from ..studies.study import FacesMode, Study, StudyRunner
 from ..sweeps.records import CellRecord
-from .pictures import figure_png, png_picture
+from .pictures import figure_png, png_picture, stacked
 from .runview import RunView
 from .static import StaticFallback
 from .theme import themed
@@ -116,7 +116,8 @@ class StudyView(RunView, widgets.VBox):
         for row in (bar, picker):
             row.add_class("gp-row")
         self.static_fallback = StaticFallback(self._picture, self._describe, self._loop)
-        self.static_fallback.live_only(self.figure)  # saved state would draw it beside the fallback picture of it
+        for part in (self.figure, self.drill):  # saved state would draw them beside the fallback picture of them
+            self.static_fallback.live_only(part)
         super().__init__([heading, bar, self.failures, self.panel, self.figure, picker, self.drill,
                           self.static_fallback.hider])
         self.add_class("gp-study")
@@ -144,11 +145,14 @@ class StudyView(RunView, widgets.VBox):
         self.static_fallback.show(self)
 
     def _describe(self) -> str:
-        return f"{self._title()}: {self.progress_label.value}"
+        below = f"; below it, {self._grid.static_fallback.description()}" if self._grid is not None else ""
+        return f"{self._title()}: {self.progress_label.value}{below}"
 
     def _picture(self) -> Image.Image:
-        """The aggregate figure last drawn (a blank sheet before the first draw)."""
-        return png_picture(self.figure.value)
+        """The aggregate figure last drawn (a blank sheet before the first draw), and below it the grid
+        :meth:`open_grid` opened, as that grid's own fallback draws it."""
+        figure = png_picture(self.figure.value)
+        return figure if self._grid is None else stacked([figure, self._grid.static_fallback.picture()])
 
     # -- live display ------------------------------------------------------------------------
 
@@ -224,16 +228,19 @@ class StudyView(RunView, widgets.VBox):
         if runner is None or info is None:
             note = widgets.HTML(f"photo {photo + 1}: no grid (not prepared, or the study was loaded from disk)")
             note.add_class("gp-hint")
+            self._grid = None
             self._drill(note)
             return None
         self._grid = sweep(runner.sources[photo], study.moves, study.params, faces=info.measured,
                            client=runner.client, cache_dir=study.cache_dir)
+        self.static_fallback.nest(self._grid.static_fallback)  # a saved notebook shows the grid below the figure
         self._drill(self._grid)
         return self._grid
 
     def _drill(self, widget: widgets.Widget) -> None:
-        """Show ``widget`` below the picker, in place of what was there."""
+        """Show ``widget`` below the picker, in place of what was there (in the saved picture too)."""
         self.drill.children = (widget,)
+        self.static_fallback.refresh_soon()
 
     # -- the run and its result (delegated) ------------------------------------------------------
 

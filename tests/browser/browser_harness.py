@@ -222,7 +222,11 @@ def start_jupyter_server(env: dict[str, str], root_dir: Path, log_dir: Path) -> 
 
 
 def start_voila(env: dict[str, str], root_dir: Path, log_dir: Path) -> ServerProcess:
-    """Start standalone Voila serving ``root_dir`` (pages at /voila/render/NAME.ipynb)."""
+    """Start standalone Voila serving ``root_dir`` (pages at /voila/render/NAME.ipynb), with the
+    demo's Jupyter defaults (gp_widgets/jupyter_config: which extensions Voila loads) as a user has them."""
+    from gp_widgets.demo import lab_env
+
+    env = lab_env(env)
     port = free_port()
     token = secrets.token_hex(16)
     log_path = log_dir / "voila-server.log"

@@ -2,7 +2,8 @@
 per session; a fresh 1400x1000 page per test.
 
 Fixtures: ``notebook_root`` (Path), ``jupyter_server`` / ``voila_server``
-(browser_harness.ServerProcess), ``browser`` (playwright Browser), ``page`` (Page).
+(browser_harness.ServerProcess), ``browser`` (playwright Browser), ``page`` (Page),
+``console`` (what the page logged).
 Helpers live in browser_harness.py. If Chromium or a server cannot start the tests
 skip -- or fail with GP_REQUIRE_BROWSER=1 (see tests/conftest.py::require_or_skip).
 """
@@ -12,8 +13,12 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import ConsoleMessage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -91,15 +96,26 @@ def browser(_playwright, require_or_skip):
 
 
 @pytest.fixture
-def page(browser, request):
-    """A fresh page (own context, 1400x1000). On teardown: a screenshot into
-    test-artifacts/ (``<test>.png``, or ``<test>-FAILED.png`` plus the browser console
-    log), and every kernel of the Jupyter server is shut down."""
+def console() -> list[str]:
+    """What the test's ``page`` logged, in order: ``[type] text`` per console message (an error's
+    source after `` @ ``) and ``[pageerror] ...`` per uncaught exception."""
+    return []
+
+
+def _console_line(message: ConsoleMessage) -> str:
+    source = message.location.get("url") if message.type == "error" else None
+    return f"[{message.type}] {message.text}" + (f" @ {source}" if source else "")
+
+
+@pytest.fixture
+def page(browser, request, console):
+    """A fresh page (own context, 1400x1000) that logs into ``console``. On teardown: a
+    screenshot into test-artifacts/ (``<test>.png``, or ``<test>-FAILED.png`` plus the
+    browser console log), and every kernel of the Jupyter server is shut down."""
     context = browser.new_context(viewport=bh.VIEWPORT)
     context.set_default_timeout(30_000)
     pg = context.new_page()
-    console: list[str] = []
-    pg.on("console", lambda m: console.append(f"[{m.type}] {m.text}"))
+    pg.on("console", lambda m: console.append(_console_line(m)))
     pg.on("pageerror", lambda e: console.append(f"[pageerror] {e}"))
     yield pg
     rep = getattr(request.node, "_gp_rep_call", None)

@@ -283,13 +283,20 @@ def test_sweep_grid_in_notebook7(page, jupyter_server, notebook_root):
     screenshot(page, "flow-notebook7-sweep")
 
 
-def test_face_editor_as_voila_app(page, voila_server, notebook_root):
+def test_face_editor_as_voila_app(page, console, voila_server, notebook_root):
     name = copy_notebook(notebook_root, EDITOR_NB)
     open_voila(page, voila_server, name, ready_selector=".gp-face-editor")
     # an app: no code is shown, the editor is
     body = page.locator("body").inner_text()
     assert "import gp_widgets as gp" not in body and "variant = await editor.generate" not in body
     editor_flow(page, "flow-voila-face-editor")
+    # and its page logs no error: Voila loads no JupyterLab-only extension (gp_widgets/jupyter_config/voila.json).
+    # Voila's template links Font Awesome from a CDN; a machine off-line cannot fetch it, which is not the page's fault.
+    origin = f"http://127.0.0.1:{voila_server.port}/"
+    errors = [line for line in console if line.startswith(("[error]", "[pageerror]"))
+              and not (line.startswith("[error] Failed to load resource") and origin not in line)]
+    assert not errors, "\n".join(errors)
+    assert not [line for line in console if "Failed to create module" in line], console
 
 
 def test_bad_upload_shows_error_and_keeps_photo(page, jupyter_server, notebook_root, tmp_path):

@@ -122,6 +122,10 @@ def test_exported_html_shows_every_widget_offline(notebook, executed, browser, j
                     assert _face_is_drawn(pixels), f"{label}: no face in the editor's picture"
             text = page.locator("body").inner_text()
             assert not any(b in text for b in BROKEN), [b for b in BROKEN if b in text]
+            if notebook.name == "05_study.ipynb":  # the study view whose grid was opened shows it below its figure
+                alts = [pictures.nth(i).get_attribute("alt") or "" for i in range(pictures.count())]
+                assert any(a.startswith("Study") and "below it, Sweep: 2 moves × 5 params: 10 done" in a
+                           for a in alts), alts
             if pairs:  # what a reader sees, for people to look at
                 pictures.first.scroll_into_view_if_needed()
                 shot = ARTIFACTS / f"static-export-{notebook.stem}-{label}.png"

@@ -109,14 +109,17 @@ def test_the_view_toggle_switches_the_cells_between_face_photo_and_diff(page, ju
 
 @pytest.mark.parametrize("front_end", ["notebook7", "voila"])
 def test_the_grid_is_live_in_notebook7_and_voila(front_end, page, jupyter_server, voila_server, notebook_root) -> None:
-    """The grid's cells are a custom widget: the other front ends load it too, and show it, not its picture."""
+    """The grid's cells are a custom widget: the other front ends load it too, and show it, not its picture;
+    a study's Open grid shows its grid in the study view, where the user clicked."""
     name = write_notebook(notebook_root, f"sweep-{front_end}-{os.getpid()}", [
         ("import gp_widgets as gp\n"
          "grid = gp.sweep(gp.samples.portrait(), moves=['smile', 'MaleAsian'], params=[-1, 1])\ngrid"),
-        "await grid",
+        "await grid;",
+        'study = gp.study(gp.samples.corpus(1), ["smile"], [-1, 1])\nstudy',
+        "await study;",
     ])
     if front_end == "voila":
-        open_voila(page, voila_server, name, ready_selector=".gp-sweep-grid .gp-sweep-cell")
+        open_voila(page, voila_server, name, ready_selector=".gp-study .gp-study-progress")
     else:
         open_notebook7(page, jupyter_server, name)
         run_all_cells(page)
@@ -131,3 +134,11 @@ def test_the_grid_is_live_in_notebook7_and_voila(front_end, page, jupyter_server
     visible = page.locator(".gp-static").evaluate_all("els => els.filter(e => e.getClientRects().length > 0).length")
     assert visible == 0, f"{visible} static pictures shown next to the live grid"
     screenshot(page, f"sweep-grid-{front_end}")
+
+    study = output_locator(page, ".gp-study").first
+    expect(study.locator(".gp-study-progress")).to_contain_text("2 done · 0 failed · 2 total", timeout=60_000)
+    study.get_by_role("button", name="Open grid").click()
+    opened = study.locator(".gp-sweep-grid")
+    expect(opened).to_contain_text("2 done · 0 failed · 2 total", timeout=60_000)
+    expect(opened.locator(".gp-sweep-cell img[src^='blob:']")).to_have_count(2, timeout=30_000)
+    screenshot(page, f"study-open-grid-{front_end}")

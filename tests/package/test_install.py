@@ -74,6 +74,7 @@ def test_the_wheel_carries_what_runs_and_no_tests(dist):
         metadata = whl.read(f"gp_widgets-{__version__}.dist-info/METADATA").decode()
     for name in ("gp_widgets/py.typed", "gp_widgets/local/openapi.json",
                  "gp_widgets/jupyter_config/labconfig/default_setting_overrides.json",
+                 "gp_widgets/jupyter_config/voila.json",
                  "gp_widgets/widgets/cellgrid.js", "gp_widgets/widgets/cellgrid.css",  # the grid's front end
                  f"gp_widgets-{__version__}.dist-info/licenses/LICENSE",
                  *(f"gp_widgets/notebooks/{nb}" for nb in NOTEBOOKS)):

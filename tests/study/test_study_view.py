@@ -9,10 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from metrics_for_tests import FaceChange
-from PIL import Image
+from PIL import Image, ImageChops
 from waiting import until
 
 import gp_widgets as gp
+from gp_widgets.widgets.pictures import MARGIN
+from gp_widgets.widgets.static import live_class
 from gp_widgets.widgets.study import StudyView, panel_png
 
 
@@ -86,6 +88,31 @@ async def test_drill_down_opens_the_photo_grid_from_the_cache(client, pool, tmp_
     assert [r["status"] for r in grid.records] == ["complete", "complete"]
     assert grid.stats["downloads"] == 0 and grid.stats["uploads"] == 0
     assert view.drill.children == (grid,)  # in the view, where the button is: not an Output's log
+
+
+async def test_a_saved_notebook_shows_the_opened_grid_below_the_figure(client, pool, tmp_path, monkeypatch) -> None:
+    view = gp.study(gp.samples.corpus(1), ["smile"], [-1, 1], [FaceChange()], client=client, executor=pool,
+                    cache_dir=tmp_path)
+    await view
+    figure = view.static_fallback.picture()
+    assert "below it" not in view.static_fallback.description()
+    grid = view.open_grid(0)
+    assert grid is not None
+    refreshed: list[str] = []
+
+    async def refresh() -> None:
+        refreshed.append(view.static_fallback.description())
+
+    monkeypatch.setattr(view.static_fallback, "refresh", refresh)
+    await grid  # a notebook's cell awaiting the grid saves the study's picture with it
+    assert refreshed and "below it, Sweep: 1 move × 2 params" in refreshed[-1] and "2 done" in refreshed[-1]
+    picture, below = view.static_fallback.picture(), grid.static_fallback.picture()
+    assert picture.size == (max(figure.width, below.width), figure.height + MARGIN + below.height)
+    assert not ImageChops.difference(picture.crop((0, 0, *figure.size)), figure).getbbox()  # the figure on top
+    top = figure.height + MARGIN
+    assert not ImageChops.difference(picture.crop((0, top, below.width, top + below.height)), below).getbbox()
+    # the grid in saved widget state would show beside its picture: only a kernel's answer shows it
+    assert view.drill.layout.display == "none" and live_class(view.static_fallback.key) in view.drill._dom_classes
 
 
 async def test_a_loaded_study_shows_its_figure_without_the_network(client, pool, tmp_path) -> None:

@@ -4,7 +4,8 @@ environment, and use it from there: the API's Typical Usage through ``gp.connect
 local engine, every public name, ``gp-widgets demo --list``, and ``gp-widgets demo`` serving
 the shipped notebooks in JupyterLab. Nothing from the source tree is on the path.
 
-pip reaches the package index as configured on the machine; its cache keeps reruns quick."""
+uv (beside this interpreter, as `make` installs it) builds and installs: it resolves from the package
+index as pip does, and its cache, filled when the project's own environment was made, keeps this quick."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from gp_widgets import __version__
 
 from .lab_server import serving
 
+UV = str(Path(sys.executable).with_name("uv"))
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*.ipynb"))
 
@@ -37,7 +39,7 @@ def _run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def dist(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("dist")
-    _run([sys.executable, "-m", "build", "--outdir", str(out), str(REPO_ROOT)])
+    _run([UV, "build", "--quiet", "--out-dir", str(out), str(REPO_ROOT)])
     (wheel,), (sdist,) = out.glob("*.whl"), out.glob("*.tar.gz")
     return {"wheel": wheel, "sdist": sdist}
 
@@ -46,9 +48,9 @@ def dist(tmp_path_factory) -> dict[str, Path]:
 def venv(dist, tmp_path_factory, jupyter_env) -> dict:
     """A fresh virtual environment with the wheel installed, and the environment to run it in."""
     root = tmp_path_factory.mktemp("install")
-    _run([sys.executable, "-m", "venv", str(root / "venv")])
+    _run([UV, "venv", "--quiet", "--python", sys.executable, str(root / "venv")])
     bin_dir = root / "venv" / "bin"
-    _run([str(bin_dir / "python"), "-m", "pip", "install", "--quiet", f"{dist['wheel']}[local,demo]"])
+    _run([UV, "pip", "install", "--quiet", "--python", str(bin_dir / "python"), f"{dist['wheel']}[local,demo]"])
     env = {k: v for k, v in jupyter_env.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env |= {"PATH": os.pathsep.join((str(bin_dir), os.environ.get("PATH", ""))), "XDG_CACHE_HOME": str(root / "cache")}
     (root / "work").mkdir()

@@ -14,6 +14,10 @@
 * ``executed_notebook(name)`` -- the shipped notebook executed once per session (nbclient, widget state
   saved), shared by the notebook tests, the static-export tests and the docs build; ``executed_notebooks()``
   runs them all and returns their folder.
+
+``make test`` runs on xdist workers with ``--dist loadgroup``: the tests of one file are one group (its module
+fixtures and engines start once, on one worker), except that every test using ``executed_notebook`` is in one
+group across files (one worker runs each notebook, once).
 """
 
 from __future__ import annotations
@@ -87,10 +91,22 @@ def jupyter_env(tmp_path_factory) -> dict[str, str]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests run last: Playwright's sync API keeps an event loop running on the main
-    thread while its session-scoped browser lives, which would break every asyncio test after it."""
+    """Browser tests run last: Playwright's sync API keeps an event loop running on the main thread while its
+    session-scoped browser lives, which would break every asyncio test after it. Just before them run the
+    tests that read the executed notebooks, notebook tests first (they are in one xdist group with browser
+    tests: a worker that takes it gets only browser tests after it, as xdist hands groups out in this order)."""
     browser_dir = Path(__file__).parent / "browser"
-    items.sort(key=lambda item: Path(str(item.path)).is_relative_to(browser_dir))
+
+    def shares(item: pytest.Item) -> bool:
+        return "executed_notebook" in getattr(item, "fixturenames", ())
+
+    def phase(item: pytest.Item) -> tuple[bool, bool]:
+        in_browser = Path(str(item.path)).is_relative_to(browser_dir)
+        return in_browser or shares(item), in_browser
+
+    items.sort(key=phase)
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group("executed-notebooks" if shares(item) else item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(scope="session", autouse=True)

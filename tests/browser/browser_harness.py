@@ -202,12 +202,18 @@ def _launch(name: str, cmd: list[str], env: dict[str, str], root_dir: Path, port
     return server
 
 
+def _worker_suffix() -> str:
+    """``-gw1`` under an xdist worker (each runs its own servers, each logs to its own file), else ``""``."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"-{worker}" if worker else ""
+
+
 def start_jupyter_server(env: dict[str, str], root_dir: Path, log_dir: Path) -> ServerProcess:
     """Start JupyterLab (which also serves Notebook 7 at /notebooks/) and wait for it."""
     write_server_config(env)
     port = free_port()
     token = secrets.token_hex(16)
-    log_path = log_dir / "jupyter-server.log"
+    log_path = log_dir / f"jupyter-server{_worker_suffix()}.log"
     cmd = [
         sys.executable, "-m", "jupyterlab",
         "--no-browser",
@@ -229,7 +235,7 @@ def start_voila(env: dict[str, str], root_dir: Path, log_dir: Path) -> ServerPro
     env = lab_env(env)
     port = free_port()
     token = secrets.token_hex(16)
-    log_path = log_dir / "voila-server.log"
+    log_path = log_dir / f"voila-server{_worker_suffix()}.log"
     cmd = [
         sys.executable, "-m", "voila",
         "--no-browser",

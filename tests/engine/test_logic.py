@@ -46,7 +46,7 @@ def diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a.astype(int) - b.astype(int)).mean())
 
 
-@pytest.mark.parametrize("move", EDIT_MOVES)
+@pytest.mark.parametrize("move", sorted(EDIT_MOVES))
 def test_edit_properties(photo, move):
     same = apply_edit(photo, BOX, move, 0)
     assert np.array_equal(same, photo) and same is not photo

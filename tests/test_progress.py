@@ -42,6 +42,7 @@ def bars(monkeypatch) -> list[Bar]:
     return Bar.bars
 
 
+@pytest.mark.slow
 def test_calibration_and_recipes_count_up_to_their_total(client, tmp_path, bars) -> None:
     photos = [gp.samples.portrait(), gp.samples.astronaut()]
     gp.calibrate(photos, "smile", lambda o, v, b: float(abs(v.astype(float) - o).mean()), threshold=50.0,
@@ -52,6 +53,7 @@ def test_calibration_and_recipes_count_up_to_their_total(client, tmp_path, bars)
     assert (rec.total, rec.n, rec.unit) == (2, 2, "photo")
 
 
+@pytest.mark.slow
 def test_a_script_blocking_on_a_run_sees_its_cells_finish(engine_for, tmp_path, bars) -> None:
     slow = engine_for(latency=1.0)  # each variant takes a second: the run is still going when result() is called
     with gp.Client(api_key=slow.api_key, base_url=slow.base_url) as client:

@@ -148,6 +148,7 @@ def test_async_client_is_bound_to_one_live_loop(engine: EngineProcess) -> None:
         asyncio.run(aio.get("missing"))
 
 
+@pytest.mark.slow
 def test_connect_without_a_key_runs_typical_usage_in_ten_lines(tmp_path: Path) -> None:
     script = textwrap.dedent(
         """

@@ -71,6 +71,7 @@ def test_apply_recipe_on_many_photos_and_a_chosen_face(engine: EngineProcess) ->
         gp.apply_recipe(gp.samples.portrait(), Recipe(), client=aio)
 
 
+@pytest.mark.slow
 def test_a_recipe_applied_again_uploads_and_generates_nothing(engine_for, engine_counts, tmp_path: Path) -> None:
     """Against an engine whose every PUT is a new variant: 2 photos x 2 steps, then again with a new client."""
     fresh = engine_for(fresh_variants=True)

@@ -40,6 +40,7 @@ def test_portrait_has_one_face_around_the_true_centre():
     assert 0.2 < faces[0]["w"] < 0.6
 
 
+@pytest.mark.slow
 def test_cnn_detector_finds_the_portrait_face():
     faces = detect_faces(np.asarray(samples.portrait()), detector="cnn")
     check_boxes(faces)

@@ -51,6 +51,7 @@ def test_smile_measure_rises_with_param(face):
     assert scores[-1] - scores[0] > 0.1, scores  # a change the landmark model sees, not noise
 
 
+@pytest.mark.slow
 def test_smile_metric_is_monotone_from_minus_3_to_plus_3(face):
     """gp.metrics.smile as a study measures it (each variant a job against the prepared original: the face's
     crop at the face-analysis size, the face found again in the variant, landmarks refitted) over -3 ... 3 in
@@ -75,6 +76,7 @@ def _png(rgb: np.ndarray) -> bytes:
 
 
 @pytest.mark.parametrize("move", sorted(EDIT_MOVES))
+@pytest.mark.slow
 def test_identity_distance_grows_with_strength_and_stays_the_same_person(face, move):
     rgb, box = face
     original = descriptor(rgb, box)

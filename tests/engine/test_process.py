@@ -126,6 +126,7 @@ def _wait(base, key, item_id, pred, timeout=30):
     raise AssertionError(f"timed out on {item_id}")
 
 
+@pytest.mark.slow
 def test_restart_keeps_everything_and_resumes_unfinished_tasks(tmp_path, portrait_small):
     data_dir = tmp_path / "persist"
     with start_engine(data_dir=data_dir, latency=30.0, workers=1, api_key="k") as eng:
@@ -160,6 +161,7 @@ def _fault_outcomes(base: str, key: str, path: str, n: int) -> list[str]:
     return outcomes
 
 
+@pytest.mark.slow
 def test_faults_are_reproducible_for_a_seed(tmp_path):
     spec = "http_500=0.15,http_503=0.1,http_429=0.15,drop=0.1"
     runs = []
@@ -212,6 +214,7 @@ def _identity(base_url: str) -> str:
     return requests.get(f"{base_url}/_engine/id").json()["id"]
 
 
+@pytest.mark.slow
 def test_default_engines_at_once_each_own_a_data_dir_and_keep_their_identity(tmp_path, monkeypatch,
                                                                              portrait_small):
     """Two processes' embedded engines at once: each locks its own data dir (``engine``, ``engine-2``) with its

@@ -112,6 +112,7 @@ def test_lab_env_uses_the_local_engine_and_the_demo_defaults():
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.slow
 def test_demo_opens_jupyterlab_on_the_copies_without_news(tmp_path, jupyter_env):
     folder = tmp_path / "my demo"
     with serving([sys.executable, "-m", "gp_widgets.cli", "demo", str(folder)], jupyter_env, tmp_path) as lab:

@@ -73,6 +73,7 @@ def assert_clean_answer(response: Any, label: str) -> None:
 
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 @pytest.mark.parametrize("label", OPERATIONS)
+@pytest.mark.slow
 def test_schemathesis_every_operation(label: str, mode: str, fuzz_schema: Any, fuzz_engine: EngineProcess) -> None:
     """schemathesis-generated cases (valid and invalid by the schema), ~30 per operation and mode."""
     from schemathesis.checks import not_a_server_error

@@ -212,6 +212,7 @@ def two_team_engine(tmp_path_factory: pytest.TempPathFactory):
         _stop(proc)
 
 
+@pytest.mark.slow
 def test_team_isolation(two_team_engine, portrait_small) -> None:
     a = gp.Client(api_key=KEY_A, base_url=two_team_engine)
     b = gp.Client(api_key=KEY_B, base_url=two_team_engine)

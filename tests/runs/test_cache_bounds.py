@@ -77,6 +77,7 @@ def test_prune_removes_unreachable_services_first_then_the_least_recently_used_p
     assert report.after == _size(root) <= 60_000 * bounds.LOW_WATER
 
 
+@pytest.mark.slow
 async def test_the_cache_stays_under_its_limit_over_a_sweep_that_would_exceed_it(
     engine_for, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dummy_comm: None
 ) -> None:

@@ -3,11 +3,14 @@ and a study counts its polls as a sweep does."""
 
 from __future__ import annotations
 
+import pytest
+
 import gp_widgets as gp
 from gp_widgets.studies.study import StudyRunner
 from gp_widgets.sweeps import SweepRunner, SweepSpec
 
 
+@pytest.mark.slow
 async def test_two_sweeps_on_one_client_share_what_the_poller_learned(engine_for, tmp_path) -> None:
     timed = engine_for(latency=0.4)
     aio = gp.AsyncClient(api_key=timed.api_key, base_url=timed.base_url)

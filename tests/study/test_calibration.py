@@ -51,6 +51,7 @@ def test_a_rerun_downloads_nothing_and_agrees(client, tmp_path) -> None:
     assert again.photos == first.photos
 
 
+@pytest.mark.slow
 def test_a_rerun_generates_nothing_on_a_service_whose_every_put_is_new(engine_for, engine_counts, tmp_path) -> None:
     fresh = engine_for(fresh_variants=True)
 

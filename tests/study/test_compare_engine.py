@@ -19,6 +19,7 @@ def _dummy_comm(dummy_comm: None) -> None:
     """Widgets without a kernel."""
 
 
+@pytest.mark.slow
 async def test_a_study_against_its_saved_copy_and_every_panel(client, tmp_path) -> None:
     with ThreadPoolExecutor(2) as pool:
         view = gp.study(gp.samples.corpus(2), ["smile"], [-1.0, 0.0, 1.0], client=client, executor=pool,

@@ -27,6 +27,7 @@ def test_corpus_size_is_bounded(n: int) -> None:
         gp.samples.corpus(n)
 
 
+@pytest.mark.slow
 def test_every_corpus_photo_has_one_face_for_the_detector() -> None:
     counts = [len(detect(np.asarray(photo))) for photo in gp.samples.corpus(72)]
     assert counts == [1] * 72

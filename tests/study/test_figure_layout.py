@@ -159,6 +159,7 @@ def check(fig: Figure, name: str) -> None:
 
 @pytest.mark.parametrize("width", ["column", "page"])
 @pytest.mark.parametrize("kind", list(KINDS))
+@pytest.mark.slow
 def test_figures_hold_at_paper_widths(kind: str, width: str, monkeypatch) -> None:
     monkeypatch.setitem(globals(), "WIDTH", width)
     keep = os.environ.get("GP_FIGURES_DIR")  # set it to look at the figures

@@ -103,6 +103,7 @@ SCRIPT = textwrap.dedent("""
 
 
 @pytest.mark.timeout(240)
+@pytest.mark.slow
 def test_a_study_killed_mid_run_resumes_from_whole_cache_entries(engine_for, tmp_path) -> None:
     """The study's process is killed, not the engine: a shared one serves it."""
     cache = tmp_path / "cache"

@@ -69,6 +69,7 @@ def test_failures_keep_their_code_and_the_study_goes_on(client, pool, tmp_path) 
     assert result.failures() == {"no_face": 2, "move_unavailable_offline": 1}
 
 
+@pytest.mark.slow
 def test_all_faces_of_a_group_photo(client, pool, tmp_path) -> None:
     """Every face is edited and measured, the face metrics included: the small heads at the back (about 40 px
     of a 1600-px photo) are measured at their own resolution, not on the downsized photo."""
@@ -103,6 +104,7 @@ def test_a_damaged_measure_entry_is_recomputed(client, pool, tmp_path) -> None:
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+@pytest.mark.slow
 def test_save_and_load_rebuild_the_figures_offline(client, pool, tmp_path, suffix) -> None:
     result = study(gp.samples.corpus(2), client, pool, tmp_path / "cache").result
     path = result.save(tmp_path / f"study{suffix}")

@@ -35,6 +35,7 @@ async def settled(view: StudyView) -> None:
     await until(lambda: not view.redrawing, timeout=60, what="the study view's last redraw")
 
 
+@pytest.mark.slow
 async def test_the_view_fills_in_and_shows_failures(client, pool, tmp_path) -> None:
     blank = Image.new("RGB", (160, 160), (90, 90, 90))
     view = gp.study([*gp.samples.corpus(2), blank], ["smile", "age"], [-1, 0, 1], [FaceChange()], client=client,
@@ -78,6 +79,7 @@ async def test_cancel_marks_every_unfinished_cell(client, pool, tmp_path) -> Non
     assert any(r["status"] == "cancelled" for r in records)
 
 
+@pytest.mark.slow
 async def test_drill_down_opens_the_photo_grid_from_the_cache(client, pool, tmp_path) -> None:
     view = gp.study(gp.samples.corpus(2), ["smile"], [-1, 1], [FaceChange()], client=client, executor=pool,
                     cache_dir=tmp_path)

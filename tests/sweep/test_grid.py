@@ -50,6 +50,7 @@ async def finished(client, portrait, tmp_path) -> gp.SweepGrid:
     return grid
 
 
+@pytest.mark.slow
 async def test_grid_returns_at_once_with_a_row_per_move_and_a_column_per_param(client, portrait, tmp_path) -> None:
     started = time.monotonic()
     grid = gp.sweep(portrait, moves=MOVES, params=PARAMS, client=client, cache_dir=tmp_path)
@@ -76,6 +77,7 @@ async def test_cells_fill_in_with_thumbnails_and_failure_codes(finished) -> None
     assert finished.cancel_button.disabled
 
 
+@pytest.mark.slow
 async def test_the_view_toggle_switches_pictures_without_downloading_again(finished) -> None:
     faces = [image for image, _ in shown(finished)]
     downloads = finished.stats["downloads"]
@@ -105,6 +107,7 @@ def sent(grid: gp.SweepGrid) -> list[tuple[dict, list[bytes]]]:
     return out
 
 
+@pytest.mark.slow
 async def test_a_ready_view_gets_every_cell_and_a_toggle_comes_as_one_message(finished) -> None:
     assert sent(finished) == []  # no view yet: nothing is sent, the first ready brings everything
     from_page(finished.grid, {"type": "ready"})
@@ -119,11 +122,13 @@ async def test_a_ready_view_gets_every_cell_and_a_toggle_comes_as_one_message(fi
     assert buffers == [r.thumbnail for r in finished.sweep_result.records[:3]]
 
 
+@pytest.mark.slow
 async def test_the_grid_hides_its_own_saved_picture(finished) -> None:
     (hider,) = [w for w in finished.children if isinstance(w, Hider)]
     assert hider.css == hide_css(finished.static_fallback.key)
 
 
+@pytest.mark.slow
 async def test_clicking_a_cell_shows_it_large_with_its_metadata(finished) -> None:
     click(finished, 2)
     await until(lambda: finished.detail.layout.display is None and finished.detail_image.value,
@@ -133,6 +138,7 @@ async def test_clicking_a_cell_shows_it_large_with_its_metadata(finished) -> Non
     assert "smile" in meta and finished.records[2]["variant_id"] in meta and "+1" in meta
 
 
+@pytest.mark.slow
 async def test_table_and_figures(finished, tmp_path) -> None:
     df = finished.to_dataframe()
     assert df.shape == (6, 15) and set(df.status) == {"complete", "failed"}
@@ -211,6 +217,7 @@ async def test_several_images_and_cancel(client, portrait, tmp_path) -> None:
     await until(lambda: grid.cancel_button.disabled, what="the cancel button to be disabled")
 
 
+@pytest.mark.slow
 def test_result_blocks_without_a_running_loop(client, portrait, tmp_path) -> None:
     grid = gp.sweep(portrait, moves=["gender"], params=[1], client=client, cache_dir=tmp_path)
     assert [r["status"] for r in grid.result(timeout=60)] == ["complete"]

@@ -62,6 +62,7 @@ def test_the_ledger_keys_by_content_and_normalised_param(tmp_path) -> None:
     assert ledger.lookup("sha256:ab", 0, "smile", 1) is None and len(ledger) == 0
 
 
+@pytest.mark.slow
 async def test_a_sweep_started_again_generates_nothing(fresh, engine_counts, portrait, tmp_path) -> None:
     spec = SweepSpec.build(["smile", "age"], [-1, 1])
     with Costs(fresh, engine_counts) as first:

@@ -39,6 +39,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_a_script_sweeps_and_draws_without_ipywidgets(engine, tmp_path) -> None:
     out = subprocess.run([sys.executable, "-c", SCRIPT, engine.api_key, engine.base_url, str(tmp_path)],
                          capture_output=True, text=True, timeout=120)

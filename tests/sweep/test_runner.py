@@ -15,6 +15,7 @@ from gp_widgets.imaging import THUMB_MAX_SIDE
 from gp_widgets.sweeps import SweepRunner, SweepSpec
 
 
+@pytest.mark.slow
 async def test_sweep_fills_every_cell_and_learns_to_poll(aio, portrait, tmp_path) -> None:
     spec = SweepSpec.build(["smile", "age", "MaleAsian"], [-1, 0, 0.5, 1])
     runner = SweepRunner([portrait], spec, aio, cache_dir=tmp_path)
@@ -62,6 +63,7 @@ async def test_faults_end_every_cell_complete_or_failed_with_a_code(faulty_engin
     assert sum(r.status == "complete" for r in records) >= len(records) // 2
 
 
+@pytest.mark.slow
 async def test_429s_are_waited_out_and_the_sweep_completes(engine_for, tmp_path, portrait) -> None:
     engine = engine_for(latency=0.05, workers=4, faults="http_429=0.3", seed=3)
     async with AsyncClient(api_key=engine.api_key, base_url=engine.base_url) as aio:
@@ -85,6 +87,7 @@ async def test_cancel_marks_unfinished_cells_and_returns(aio, portrait, tmp_path
     assert set(statuses) <= {"complete", "cancelled"}
 
 
+@pytest.mark.slow
 async def test_variants_waiting_to_be_measured_are_bounded(engine_for, portrait, tmp_path, monkeypatch) -> None:
     """A service that finishes variants faster than they are measured must not fill the kernel with PNGs:
     at most 2 x concurrency downloaded variants wait for their measurement."""

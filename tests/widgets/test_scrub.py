@@ -55,6 +55,7 @@ async def test_a_held_gate_lets_nothing_new_in() -> None:
     assert sorted(entered) == [0, 1, 2]
 
 
+@pytest.mark.slow
 async def test_scrub_fills_the_range_paints_a_ready_stop_and_refines_on_release(client):
     editor = FaceEditor(client=client)
     await editor.ready()
@@ -87,6 +88,7 @@ async def test_scrub_fills_the_range_paints_a_ready_stop_and_refines_on_release(
     editor.close()
 
 
+@pytest.mark.slow
 async def test_a_fill_is_held_while_an_explicit_request_runs(engine_for):
     slow = engine_for(latency=0.4, workers=4)
     client = gp.AsyncClient(api_key=slow.api_key, base_url=slow.base_url)
@@ -103,6 +105,7 @@ async def test_a_fill_is_held_while_an_explicit_request_runs(engine_for):
     await client.aclose()
 
 
+@pytest.mark.slow
 async def test_on_a_paid_service_scrub_says_what_it_will_request_and_waits_for_a_click(
         engine_for, engine_counts, monkeypatch):
     fresh = engine_for(fresh_variants=True)

@@ -11,22 +11,19 @@
 * ``engine_counts(engine)`` -- uploads and generations (variants created) an engine has served so far,
   from its own counters: what a rerun costs against ``engine_for(fresh_variants=True)``.
 * ``dummy_comm`` -- widgets talk to ipywidgets' own dummy comm (no recording).
-* ``executed_notebook(name)`` -- the shipped notebook executed once per session (nbclient, widget state
-  saved), shared by the notebook tests, the static-export tests and the docs build; ``executed_notebooks()``
-  runs them all and returns their folder.
-
-``make test`` runs on xdist workers with ``--dist loadgroup``: the tests of one file are one group (its module
-fixtures and engines start once, on one worker), except that every test using ``executed_notebook`` is in one
-group across files (one worker runs each notebook, once).
+* ``executed_notebook(name)`` -- the shipped notebook executed once per test run (nbclient, widget state
+  saved), shared by the notebook tests, the static-export tests and the docs build, on every xdist worker of
+  the run; ``executed_notebook.all()`` runs them all and returns the folder of the executed copies.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,22 +88,10 @@ def jupyter_env(tmp_path_factory) -> dict[str, str]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests run last: Playwright's sync API keeps an event loop running on the main thread while its
-    session-scoped browser lives, which would break every asyncio test after it. Just before them run the
-    tests that read the executed notebooks, notebook tests first (they are in one xdist group with browser
-    tests: a worker that takes it gets only browser tests after it, as xdist hands groups out in this order)."""
+    """Browser tests run last (in one process without xdist, the asyncio tests then never share the main thread
+    with a live Playwright; under xdist the browser fixtures stop it after each module)."""
     browser_dir = Path(__file__).parent / "browser"
-
-    def shares(item: pytest.Item) -> bool:
-        return "executed_notebook" in getattr(item, "fixturenames", ())
-
-    def phase(item: pytest.Item) -> tuple[bool, bool]:
-        in_browser = Path(str(item.path)).is_relative_to(browser_dir)
-        return in_browser or shares(item), in_browser
-
-    items.sort(key=phase)
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group("executed-notebooks" if shares(item) else item.nodeid.split("::")[0]))
+    items.sort(key=lambda item: Path(str(item.path)).is_relative_to(browser_dir))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -168,48 +153,71 @@ NOTEBOOK_CELL_TIMEOUT = 120  # s
 
 @dataclass
 class ExecutedNotebooks:
-    """Each shipped notebook run top to bottom at most once per session, in a copy of ``notebooks/`` (what the
-    notebooks write stays there); a failed run is remembered and raised again to every test that asks."""
+    """Each shipped notebook run top to bottom at most once per test run, even on several xdist workers: the
+    first test to ask runs it (under a file lock, in a folder of its own holding a copy of ``notebooks/``, so
+    what the notebook writes stays there) and saves the executed copy in ``executed/``; every other test, on
+    any worker, reads that copy. A failed run is saved too and raised again to every test that asks."""
 
-    folder: Path
+    root: Path  # shared by the run's workers
     env: dict[str, str]
-    runs: dict[str, Any] = field(default_factory=dict)
-    written: dict[str, list[str]] = field(default_factory=dict)  # what each run left beside the notebooks
+
+    @property
+    def executed(self) -> Path:
+        return self.root / "executed"
 
     def __call__(self, name: str) -> Any:
         import nbformat
+        from filelock import FileLock
+
+        done, failed = self.executed / name, self.executed / f"{name}.failed"
+        with FileLock(self.root / f"{name}.lock"):
+            if not done.exists() and not failed.exists():
+                self._run(name, done, failed)
+        if failed.exists():
+            raise NotebookRunFailed(failed.read_text())
+        return nbformat.read(done, as_version=4)
+
+    def written(self, name: str) -> list[str]:
+        """What the run of ``name`` left beside the notebook (after running it)."""
+        self(name)
+        return json.loads((self.executed / f"{name}.written.json").read_text())
+
+    def _run(self, name: str, done: Path, failed: Path) -> None:
+        import nbformat
         from nbclient import NotebookClient
 
-        if name not in self.runs:
-            nb = nbformat.read(self.folder / name, as_version=4)
-            client = NotebookClient(nb, timeout=NOTEBOOK_CELL_TIMEOUT, kernel_name="python3", record_timing=True,
-                                    resources={"metadata": {"path": str(self.folder)}})
-            before = set(self.folder.iterdir())
-            try:
-                client.execute(cwd=str(self.folder), env=self.env)
-                self.written[name] = sorted(p.name for p in set(self.folder.iterdir()) - before)
-                nbformat.write(nb, self.folder / "executed" / name)
-                self.runs[name] = nb
-            except Exception as e:  # noqa: BLE001 -- CellExecutionError, timeouts, a dead kernel: kept for each asker
-                self.runs[name] = e
-        result = self.runs[name]
-        if isinstance(result, Exception):
-            raise result
-        return result
+        folder = self.root / Path(name).stem
+        shutil.copytree(NOTEBOOKS, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        nb = nbformat.read(folder / name, as_version=4)
+        client = NotebookClient(nb, timeout=NOTEBOOK_CELL_TIMEOUT, kernel_name="python3", record_timing=True,
+                                resources={"metadata": {"path": str(folder)}})
+        before = set(folder.iterdir())
+        try:
+            client.execute(cwd=str(folder), env=self.env)
+        except Exception as e:  # noqa: BLE001 -- CellExecutionError, timeouts, a dead kernel: kept for each asker
+            failed.write_text(f"{type(e).__name__}: {e}")
+            return
+        (self.executed / f"{name}.written.json").write_text(
+            json.dumps(sorted(p.name for p in set(folder.iterdir()) - before)))
+        nbformat.write(nb, done)
 
     def all(self) -> Path:
         """Run every shipped notebook; the folder of the executed copies."""
         for path in sorted(NOTEBOOKS.glob("*.ipynb")):
             self(path.name)
-        return self.folder / "executed"
+        return self.executed
+
+
+class NotebookRunFailed(RuntimeError):
+    """A shipped notebook did not run to its end (the first run's error, for every test that asks)."""
 
 
 @pytest.fixture(scope="session")
 def executed_notebook(jupyter_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> ExecutedNotebooks:
-    folder = tmp_path_factory.mktemp("notebooks")
-    shutil.copytree(NOTEBOOKS, folder, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    (folder / "executed").mkdir()
-    return ExecutedNotebooks(folder, dict(jupyter_env))
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "executed-notebooks"
+    (root / "executed").mkdir(parents=True, exist_ok=True)
+    return ExecutedNotebooks(root, dict(jupyter_env))
 
 
 @pytest.fixture

@@ -65,7 +65,7 @@ def test_notebook_runs_top_to_bottom(notebook, executed_notebook, require_or_ski
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.get("execution_count") for c in code), "not every code cell ran"
     assert notebook.read_bytes() == before, "the committed notebook was modified"
-    assert not executed_notebook.written[notebook.name], "the notebook wrote files beside itself"
+    assert not executed_notebook.written(notebook.name), "the notebook wrote files beside itself"
     raw = [(i, text[:80]) for i, c in enumerate(nb.cells) for text in _plain_outputs(c) if RAW_REPR.search(text)]
     assert not raw, f"outputs a reader does not want to see (raw reprs, dicts, long floats): {raw}"
 

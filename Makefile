@@ -33,17 +33,18 @@ lint: $(STAMP)  # ruff (lint + import order; not the formatter) and mypy (strict
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-# Every test, on xdist workers. The tests mostly wait (on engines, kernels, Jupyter servers, Chromium): run one
-# after another they keep one of the two cores busy; four workers keep both. A file's tests stay on one worker
-# (its engines start once), and the tests that read the executed notebooks share one (each notebook runs once,
-# shared by the notebook, static-export and docs-site tests): tests/conftest.py groups them.
-XDIST := --dist loadgroup
+# Every test, on four xdist workers: the tests mostly wait (on engines, kernels, Jupyter servers, Chromium), and
+# four workers keep the two cores busy. A file's tests stay on one worker (its engines start once; a browser test
+# module has its own Chromium); each notebook runs once per run, on whichever worker asks first, and the notebook,
+# static-export and docs-site tests read that run (tests/conftest.py, executed_notebook).
+UI    := browser or notebook or package
+XDIST := --dist loadfile
 test: lint
 	@mkdir -p test-artifacts
 	$(PY) -m pytest -n 4 $(XDIST) --basetemp="$${TMPDIR:-/tmp}/gp-test" $(PYTEST_ARGS)
 
 test-fast: $(STAMP)  # the inner loop: no browser, notebook, install, benchmark or slow tests
-	$(PY) -m pytest -q -n 2 $(XDIST) -m "not (browser or notebook or package or bench or slow)" $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n 2 $(XDIST) -m "not ($(UI) or bench or slow)" $(PYTEST_ARGS)
 
 docs: $(STAMP)  # the documentation site, offline, warnings as errors -> docs/_build/html/index.html
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html

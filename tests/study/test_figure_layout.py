@@ -27,7 +27,9 @@ from gp_widgets.sweeps.records import CellRecord
 from gp_widgets.sweeps.result import SweepResult
 from gp_widgets.sweeps.spec import SweepSpec
 
-pytestmark = pytest.mark.filterwarnings("error")
+# every warning is an error, but a ResourceWarning: the garbage collector may report there a file that another
+# test of the same worker left open
+pytestmark = pytest.mark.filterwarnings("error", "default::ResourceWarning")
 
 MOVES = [m.value for m in Move]  # all 11
 PARAMS = (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0)

@@ -33,18 +33,27 @@ lint: $(STAMP)  # ruff (lint + import order; not the formatter) and mypy (strict
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-# Every test, on four xdist workers: the tests mostly wait (on engines, kernels, Jupyter servers, Chromium), and
-# four workers keep the two cores busy. A file's tests stay on one worker (its engines start once; a browser test
-# module has its own Chromium); each notebook runs once per run, on whichever worker asks first, and the notebook,
-# static-export and docs-site tests read that run (tests/conftest.py, executed_notebook).
+# Every test, in two pytest processes side by side: what drives Jupyter, Chromium or a fresh install (one after
+# another: they share one Jupyter server and one Chromium), and the rest on two xdist workers (those tests mostly
+# wait on engines; a file's tests stay on one worker, so its engines start once). Playwright's sync API keeps an
+# event loop running on the main thread while it lives, so the browser tests must not share a process with the
+# asyncio ones. Each notebook runs once per run and the notebook, static-export and docs-site tests read that run
+# (tests/conftest.py, executed_notebook). Each process logs to test-artifacts/; both logs are printed when both
+# are done. One side may select nothing (exit 5) when PYTEST_ARGS names tests of the other; both selecting
+# nothing fails.
 UI    := browser or notebook or package
-XDIST := --dist loadfile
+XDIST := -n 2 --dist loadfile
 test: lint
-	@mkdir -p test-artifacts
-	$(PY) -m pytest -n 4 $(XDIST) --basetemp="$${TMPDIR:-/tmp}/gp-test" $(PYTEST_ARGS)
+	@mkdir -p test-artifacts; tmp="$${TMPDIR:-/tmp}"; \
+	$(PY) -m pytest -m "not ($(UI))" $(XDIST) --basetemp="$$tmp/gp-test-core" $(PYTEST_ARGS) >test-artifacts/pytest-core.log 2>&1 & core=$$!; \
+	$(PY) -m pytest -m "$(UI)" --basetemp="$$tmp/gp-test-ui" $(PYTEST_ARGS) >test-artifacts/pytest-ui.log 2>&1 & ui=$$!; \
+	c=0; u=0; wait $$core || c=$$?; wait $$ui || u=$$?; \
+	echo "== tests without a browser, notebook or install (exit $$c)"; cat test-artifacts/pytest-core.log; \
+	echo "== browser, notebook and install tests (exit $$u)"; cat test-artifacts/pytest-ui.log; \
+	case "$$c$$u" in 00|05|50) ;; *) exit 1;; esac
 
 test-fast: $(STAMP)  # the inner loop: no browser, notebook, install, benchmark or slow tests
-	$(PY) -m pytest -q -n 2 $(XDIST) -m "not ($(UI) or bench or slow)" $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(XDIST) -m "not ($(UI) or bench or slow)" $(PYTEST_ARGS)
 
 docs: $(STAMP)  # the documentation site, offline, warnings as errors -> docs/_build/html/index.html
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html

@@ -88,8 +88,8 @@ def jupyter_env(tmp_path_factory) -> dict[str, str]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests run last (in one process without xdist, the asyncio tests then never share the main thread
-    with a live Playwright; under xdist the browser fixtures stop it after each module)."""
+    """Browser tests run last: Playwright's sync API keeps an event loop running on the main
+    thread while its session-scoped browser lives, which would break every asyncio test after it."""
     browser_dir = Path(__file__).parent / "browser"
     items.sort(key=lambda item: Path(str(item.path)).is_relative_to(browser_dir))
 

@@ -1,5 +1,5 @@
-"""Real-browser fixtures: one Jupyter server and one (lazy) Voila server per session, one Chromium per
-test module; a fresh 1400x1000 page per test.
+"""Real-browser fixtures: one Jupyter server, one (lazy) Voila server and one Chromium
+per session; a fresh 1400x1000 page per test.
 
 Fixtures: ``notebook_root`` (Path), ``jupyter_server`` / ``voila_server``
 (browser_harness.ServerProcess), ``browser`` (playwright Browser), ``page`` (Page),
@@ -72,8 +72,8 @@ def voila_server(jupyter_env, notebook_root, artifacts_dir, require_or_skip):
     server.stop()
 
 
-@pytest.fixture(scope="module")  # not the session: Playwright's sync API keeps an event loop running on the
-def _playwright(require_or_skip):  # main thread while it lives, and an xdist worker may run asyncio tests next
+@pytest.fixture(scope="session")
+def _playwright(require_or_skip):
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as e:
@@ -83,7 +83,7 @@ def _playwright(require_or_skip):  # main thread while it lives, and an xdist wo
     pw.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(_playwright, require_or_skip):
     if not Path(bh.CHROMIUM).exists():
         require_or_skip(f"Chromium not found at {bh.CHROMIUM} (set GP_CHROMIUM)")

@@ -8,7 +8,7 @@ DEMO_STAMP := $(VENV)/.demo-stamp
 .PHONY: demo lint test test-fast docs bench binder-check docs-screenshots clean
 
 # everything: the demo, tests, linters and docs tools
-# uv installs (parallel downloads, wheels unpacked once): about five times quicker than pip on a fresh clone.
+# uv installs (parallel downloads, no byte-compiling): a fresh clone's full install took 41 s, against ~150 s with pip.
 # It is itself installed into the venv by pip, so nothing outside the project's own files is needed.
 UV     := $(VENV)/bin/uv
 INSTALL = $(UV) pip install -q --python $(PY)
@@ -33,19 +33,19 @@ lint: $(STAMP)  # ruff (lint + import order; not the formatter) and mypy (strict
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-# Every test, in two pytest processes side by side: what drives Jupyter, Chromium or a fresh install (one after
-# another: they share one Jupyter server and one Chromium), and the rest on two xdist workers (those tests mostly
-# wait on engines; a file's tests stay on one worker, so its engines start once). Playwright's sync API keeps an
-# event loop running on the main thread while it lives, so the browser tests must not share a process with the
-# asyncio ones. Each notebook runs once per run and the notebook, static-export and docs-site tests read that run
-# (tests/conftest.py, executed_notebook). Each process logs to test-artifacts/; both logs are printed when both
-# are done. One side may select nothing (exit 5) when PYTEST_ARGS names tests of the other; both selecting
-# nothing fails.
+# Every test, in two pytest processes side by side, one per core, of about equal length: what drives Jupyter,
+# Chromium or a fresh install, and the rest. Playwright's sync API keeps an event loop running on the main thread
+# while it lives, so the browser tests never share a process with the asyncio ones. (xdist workers on the side
+# without a browser made that side 3 minutes shorter and the browser side 4 minutes longer: with both cores busy
+# the browser tests wait longer; make test-fast uses them.) Each notebook runs once per run and the notebook,
+# static-export and docs-site tests read that run (tests/conftest.py, executed_notebook). Each process logs to
+# test-artifacts/; both logs are printed when both are done. One side may select nothing (exit 5) when
+# PYTEST_ARGS names tests of the other; both selecting nothing fails.
 UI    := browser or notebook or package
-XDIST := -n 2 --dist loadfile
+XDIST := -n 2 --dist loadfile  # make test-fast: two workers, a file's tests on one (its engines start once)
 test: lint
 	@mkdir -p test-artifacts; tmp="$${TMPDIR:-/tmp}"; \
-	$(PY) -m pytest -m "not ($(UI))" $(XDIST) --basetemp="$$tmp/gp-test-core" $(PYTEST_ARGS) >test-artifacts/pytest-core.log 2>&1 & core=$$!; \
+	$(PY) -m pytest -m "not ($(UI))" --basetemp="$$tmp/gp-test-core" $(PYTEST_ARGS) >test-artifacts/pytest-core.log 2>&1 & core=$$!; \
 	$(PY) -m pytest -m "$(UI)" --basetemp="$$tmp/gp-test-ui" $(PYTEST_ARGS) >test-artifacts/pytest-ui.log 2>&1 & ui=$$!; \
 	c=0; u=0; wait $$core || c=$$?; wait $$ui || u=$$?; \
 	echo "== tests without a browser, notebook or install (exit $$c)"; cat test-artifacts/pytest-core.log; \

@@ -28,7 +28,8 @@ def test_browser_benchmarks_run_and_report_every_key(require_or_skip) -> None:
         results = thread.submit(browser.run, "smoke").result()
     assert set(results) == set(browser.KEYS)
     for key, entry in results.items():
-        assert math.isfinite(entry["value"]) and entry["value"] >= 0, key
+        # a difference of two timings ("..._extra_ms") may fall a few ms below zero in the noise: finite is the check
+        assert math.isfinite(entry["value"]) and (entry["value"] >= 0 or key.endswith("_extra_ms")), key
         assert entry["met"] in (True, False), key
     assert results["grid_bytes_231"]["value"] > 0  # the thumbnails did reach the page
 

@@ -44,6 +44,7 @@ module says why and reports nothing -- or fails when ``GP_REQUIRE_BROWSER=1``, a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -61,9 +62,9 @@ KEYS = ("editor_overhead_ms", "editor_first_generate_extra_ms", "grid_build_ms_1
 
 CONFIG = {
     "full": {"timed": 10, "generates": 50, "build": (("smile", "age", "gender"), 334), "paint": (None, 21),
-             "scrub_moves": 8},
+             "scrub_moves": 8, "scrub_rounds": (0.15, 0.25, 0.45)},
     "smoke": {"timed": 2, "generates": 3, "build": (("smile",), 12), "paint": (("smile", "age"), 3),
-              "scrub_moves": 3},
+              "scrub_moves": 3, "scrub_rounds": (0.15,)},
 }
 PARTS = ("grid", "editor", "scrub")
 """What the notebook runs; ``GP_BENCH_BROWSER=editor`` (or ``grid``, ``scrub``) runs one part and reports its
@@ -154,7 +155,7 @@ async def fill():
     return time.perf_counter() - started
 
 alone, during, fills = [], [], []
-for param in (0.15, 0.25, 0.45):  # on the slider's 0.05 grid (the page would snap others)
+for param in {rounds}:  # on the slider's 0.05 grid (the page would snap others)
     scrubber.session.ledger.clear()
     alone.append(await explicit(param))
     fills.append(await fill())
@@ -384,10 +385,12 @@ def _medians(parts: list[dict[str, float]]) -> dict[str, float]:
     return {name: round(statistics.median(p[name] for p in parts), 1) for name in parts[0]} if parts else {}
 
 
-def measure(size: str, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
-    """Run the notebook of ``parts`` ("grid", "editor") in JupyterLab and Chromium; their raw figures."""
-    from playwright.sync_api import sync_playwright
+def measure(size: str, parts: tuple[str, ...] = PARTS, *, server: Any = None, browser: Any = None) -> dict[str, Any]:
+    """Run the notebook of ``parts`` ("grid", "editor", "scrub") in JupyterLab and Chromium; their raw figures.
 
+    ``server`` (a running ``browser_harness.ServerProcess`` of JupyterLab) and ``browser`` (a Playwright
+    Browser of this thread) are used when given, as the tests do with their session's; else each is started
+    here and stopped at the end."""
     sys.path.insert(0, str(HARNESS))
     import browser_harness as bh
 
@@ -397,8 +400,8 @@ def measure(size: str, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
     n_cells = len(paint_moves or range(11)) * n_paint
     with tempfile.TemporaryDirectory(prefix="gp-bench-browser-") as tmp:
         work = Path(tmp)
-        root = work / "notebooks"
-        root.mkdir()
+        root = server.root_dir if server is not None else work / "notebooks"
+        root.mkdir(exist_ok=True)
         out = work / "measured.json"
         cells = [SETUP.format(out=str(out), slow_dir=str(work / "slow"), fast_dir=str(work / "fast"))]
         if "grid" in parts:
@@ -410,69 +413,80 @@ def measure(size: str, parts: tuple[str, ...] = PARTS) -> dict[str, Any]:
             cells += [EDITOR, TASK_TIMES]
         if "scrub" in parts:
             cells += [SCRUB.format(data_dir=str(work / "scrub"), latency=SCRUB_LATENCY, workers=SCRUB_WORKERS),
-                      SCRUB_TIMES]
-        name = bh.write_notebook(root, "bench", cells)
-        server = bh.start_jupyter_server(_jupyter_env(work / "home"), root, work)
-        found: dict[str, Any] = {}
-        try:
-            with sync_playwright() as pw:
+                      SCRUB_TIMES.format(rounds=cfg["scrub_rounds"])]
+        name = bh.write_notebook(root, f"bench-{work.name}", cells)
+        with contextlib.ExitStack() as stack:
+            if server is None:
+                server = bh.start_jupyter_server(_jupyter_env(work / "home"), root, work)
+                stack.callback(server.stop)
+            if browser is None:
+                from playwright.sync_api import sync_playwright
+
+                pw = stack.enter_context(sync_playwright())
                 browser = pw.chromium.launch(executable_path=bh.CHROMIUM, args=bh.CHROMIUM_ARGS)
-                try:
-                    page = browser.new_context(viewport=bh.VIEWPORT).new_page()
-                    page.set_default_timeout(TIMEOUT)
-                    cdp = page.context.new_cdp_session(page)
-                    cdp.send("Performance.enable")
-                    frames: list[tuple[float, int]] = []
+                stack.callback(browser.close)
+            context = browser.new_context(viewport=bh.VIEWPORT)
+            stack.callback(context.close)
+            return _measure_page(context.new_page(), server, name, cells, out, cfg, parts, n_cells)
 
-                    def on_socket(ws: Any) -> None:
-                        ws.on("framereceived", lambda payload: frames.append(
-                            (time.time(), len(payload if isinstance(payload, bytes) else payload.encode()))))
 
-                    page.on("websocket", on_socket)
-                    page.add_init_script(DRAWS_JS)
-                    bh.open_lab(page, server, name)
-                    session = _Session(page, out)
-                    session.run(0)
-                    if "grid" in parts:
-                        session.run(1)
-                        page.wait_for_timeout(1000)  # let the page settle before measuring
-                        session.run(2)
-                        done = page.wait_for_function(PAINTED_JS, arg=n_cells, polling="raf",
-                                                      timeout=TIMEOUT).json_value() / 1000.0
-                        started = session.recorded()["paint_started"]
-                        window = sorted((n for t, n in frames if started <= t <= done), reverse=True)
-                        times = [t for t, _ in frames if started <= t <= done]
-                        found.update(paint_s=done - started, paint_bytes=sum(window), paint_frames=len(window),
-                                     largest_frames=window[:5], paint_cells=n_cells,
-                                     first_frame_s=round(min(times) - started, 3),
-                                     last_frame_s=round(max(times) - started, 3))
-                        bh.screenshot(page, "bench-grid-231")
-                        session.run(3)
-                        got = session.recorded()
-                        found.update(build_s=got["build_s"], build_cells=got["build_cells"])
-                    if "editor" in parts:
-                        first = cells.index(EDITOR)
-                        session.run(first)
-                        found.update(_editor_runs(session, cdp, cfg["timed"], cfg["generates"], first + 1))
-                        bh.screenshot(page, "bench-editor")
-                    if "scrub" in parts:
-                        first = len(cells) - 2
-                        session.run(first)  # the editor, displayed; the page drags first, the kernel times after
-                        page.locator(".gp-bench-scrub .gp-status").filter(has_text="found").wait_for(timeout=TIMEOUT)
-                        drags = _scrub_frames(page, cfg["scrub_moves"])
-                        session.run(first + 1)
-                        got = session.recorded()
-                        found.update(scrub_alone=got["scrub_alone"], scrub_during=got["scrub_during"],
-                                     scrub_fills=got["scrub_fills"], scrub_frames=drags)
-                        bh.screenshot(page, "bench-scrub")
-                finally:
-                    browser.close()
-        finally:
-            server.stop()
+def _measure_page(page: Any, server: Any, name: str, cells: list[str], out: Path, cfg: dict[str, Any],
+                  parts: tuple[str, ...], n_cells: int) -> dict[str, Any]:
+    """Open the benchmark's notebook on ``page``, run its parts, and return what they measured."""
+    import browser_harness as bh
+
+    found: dict[str, Any] = {}
+    page.set_default_timeout(TIMEOUT)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    frames: list[tuple[float, int]] = []
+
+    def on_socket(ws: Any) -> None:
+        ws.on("framereceived", lambda payload: frames.append(
+            (time.time(), len(payload if isinstance(payload, bytes) else payload.encode()))))
+
+    page.on("websocket", on_socket)
+    page.add_init_script(DRAWS_JS)
+    bh.open_lab(page, server, name)
+    session = _Session(page, out)
+    session.run(0)
+    if "grid" in parts:
+        session.run(1)
+        page.wait_for_timeout(1000)  # let the page settle before measuring
+        session.run(2)
+        done = page.wait_for_function(PAINTED_JS, arg=n_cells, polling="raf",
+                                      timeout=TIMEOUT).json_value() / 1000.0
+        started = session.recorded()["paint_started"]
+        window = sorted((n for t, n in frames if started <= t <= done), reverse=True)
+        times = [t for t, _ in frames if started <= t <= done]
+        found.update(paint_s=done - started, paint_bytes=sum(window), paint_frames=len(window),
+                     largest_frames=window[:5], paint_cells=n_cells,
+                     first_frame_s=round(min(times) - started, 3),
+                     last_frame_s=round(max(times) - started, 3))
+        bh.screenshot(page, "bench-grid-231")
+        session.run(3)
+        got = session.recorded()
+        found.update(build_s=got["build_s"], build_cells=got["build_cells"])
+    if "editor" in parts:
+        first = cells.index(EDITOR)
+        session.run(first)
+        found.update(_editor_runs(session, cdp, cfg["timed"], cfg["generates"], first + 1))
+        bh.screenshot(page, "bench-editor")
+    if "scrub" in parts:
+        first = len(cells) - 2
+        session.run(first)  # the editor, displayed; the page drags first, the kernel times after
+        page.locator(".gp-bench-scrub .gp-status").filter(has_text="found").wait_for(timeout=TIMEOUT)
+        drags = _scrub_frames(page, cfg["scrub_moves"])
+        session.run(first + 1)
+        got = session.recorded()
+        found.update(scrub_alone=got["scrub_alone"], scrub_during=got["scrub_during"],
+                     scrub_fills=got["scrub_fills"], scrub_frames=drags)
+        bh.screenshot(page, "bench-scrub")
     return found
 
 
-def run(size: str = "full") -> dict[str, Any]:
+def run(size: str = "full", *, server: Any = None, browser: Any = None) -> dict[str, Any]:
+    """Every key of the parts ``GP_BENCH_BROWSER`` names; ``server`` and ``browser`` as :func:`measure` takes them."""
     check_size(size)
     chromium = os.environ.get("GP_CHROMIUM", "/usr/bin/chromium")
     try:
@@ -484,7 +498,7 @@ def run(size: str = "full") -> dict[str, Any]:
         _require(f"Chromium not found at {chromium} (set GP_CHROMIUM)")
         return {}
     parts = _parts()
-    m = measure(size, parts)
+    m = measure(size, parts, server=server, browser=browser)
     results: dict[str, Any] = {}
     if "editor" in parts:
         overheads = m["overheads_ms"]

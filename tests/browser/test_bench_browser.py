@@ -5,28 +5,25 @@ Behaviour only (numbers finite, targets judged); speed itself is shown by ``make
 
 from __future__ import annotations
 
-import concurrent.futures
 import math
 import sys
-from pathlib import Path
 
 import pytest
-from browser_harness import CHROMIUM, REPO_ROOT
+from browser_harness import REPO_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 
 
-def test_browser_benchmarks_run_and_report_every_key(require_or_skip) -> None:
-    if not Path(CHROMIUM).exists():
-        require_or_skip(f"Chromium not found at {CHROMIUM} (set GP_CHROMIUM)")
+def test_browser_benchmarks_run_and_report_every_key(jupyter_server, browser) -> None:
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
-    from benchmarks import browser
+    from benchmarks import browser as bench
 
-    # its own Playwright, in a thread of its own: the session's (other browser tests) holds this thread's loop
-    with concurrent.futures.ThreadPoolExecutor(1) as thread:
-        results = thread.submit(browser.run, "smoke").result()
-    assert set(results) == set(browser.KEYS)
+    try:  # the session's JupyterLab and Chromium (make bench starts its own)
+        results = bench.run("smoke", server=jupyter_server, browser=browser)
+    finally:
+        jupyter_server.shutdown_kernels()
+    assert set(results) == set(bench.KEYS)
     for key, entry in results.items():
         # a difference of two timings ("..._extra_ms") may fall a few ms below zero in the noise: finite is the check
         assert math.isfinite(entry["value"]) and (entry["value"] >= 0 or key.endswith("_extra_ms")), key

@@ -3,7 +3,7 @@
 * ``require_or_skip(reason)`` -- the one rule for missing browser/kernel/notebook
   prerequisites: skip normally, FAIL when ``GP_REQUIRE_BROWSER=1`` (CI sets it).
 * ``jupyter_env`` -- environment for Jupyter servers and kernels: no GP_API_KEY
-  (notebooks use the local engine), Jupyter config/data/runtime dirs in a temp dir
+  (notebooks use the local engine), Jupyter config/data/runtime and the cache dirs in a temp dir
   so no user settings leak, the repo root importable.
 * ``engine_for(**options)`` -- the one way tests start a local engine process: one per set of
   options, shared by the session; ``engine`` is the default one (a folder's conftest may
@@ -73,6 +73,7 @@ def jupyter_env(tmp_path_factory) -> dict[str, str]:
         ("JUPYTERLAB_WORKSPACES_DIR", "lab-workspaces"),
         ("IPYTHONDIR", "ipython"),
         ("MPLCONFIGDIR", "matplotlib"),
+        ("XDG_CACHE_HOME", "cache"),  # the kernels' engines, variant caches and ledgers: none from an earlier run
     ):
         path = base / sub
         path.mkdir(parents=True, exist_ok=True)

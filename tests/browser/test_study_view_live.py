@@ -23,7 +23,13 @@ CELLS = [
         x, y, bw, bh = box
         face = np.s_[round(y * h):round((y + bh) * h), round(x * w):round((x + bw) * w)]
         return float(np.abs(variant[face].astype(float) - original[face]).mean() / 255)''',
-    'view = gp.study(gp.samples.corpus(6), ["smile", "age"], [-1, -0.5, 0.5, 1], metrics=[FaceChange()])\nview',
+    # a service that takes 0.25 s per variant on 2 workers, new to these cells (a data dir of its own): 48 cells
+    # take 6 s or more on any machine, so the page sees the study part-way however fast the rest is
+    ("import tempfile\nfrom gp_widgets.local.process import start_engine\n"
+     "engine = start_engine(data_dir=tempfile.mkdtemp(), latency=0.25, workers=2)\n"
+     "client = gp.Client(api_key=engine.api_key, base_url=engine.base_url)"),
+    ('view = gp.study(gp.samples.corpus(6), ["smile", "age"], [-1, -0.5, 0.5, 1], metrics=[FaceChange()], '
+     'client=client)\nview'),
 ]
 TOTAL = 48
 LABEL = re.compile(r"(\d+) done · (\d+) failed · (\d+) total")

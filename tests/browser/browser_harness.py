@@ -154,7 +154,7 @@ class ServerProcess:
 
 
 def write_server_config(env: dict[str, str]) -> None:
-    """Jupyter server + JupyterLab settings for tests: no news, no update checks, no
+    """Jupyter server + JupyterLab settings for tests: no news, no update or build checks, no
     autosave, no notebook windowing (every cell stays in the DOM), app exposed as
     ``window.jupyterapp`` so helpers can run app commands."""
     config_dir = Path(env["JUPYTER_CONFIG_DIR"])
@@ -175,6 +175,10 @@ def write_server_config(env: dict[str, str]) -> None:
             indent=1,
         )
     )
+    # no build check: JupyterLab's page asks for one on each load, and the server answers by running yarn in Node
+    (config_dir / "labconfig").mkdir(exist_ok=True)
+    (config_dir / "labconfig" / "page_config.json").write_text(json.dumps({"buildCheck": False,
+                                                                          "buildAvailable": False}))
     settings = Path(env["JUPYTERLAB_SETTINGS_DIR"])
     for plugin, values in {
         "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},

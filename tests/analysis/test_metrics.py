@@ -18,6 +18,7 @@ from gp_widgets.analysis import models
 from gp_widgets.analysis.faces import detect, landmarks
 from gp_widgets.analysis.metrics import (
     FaceImage,
+    Features,
     as_metric,
     evaluate,
     face_features,
@@ -122,7 +123,8 @@ def test_a_variant_without_a_face_reads_nan_with_the_reason(portrait, box) -> No
 def test_a_variant_is_fitted_from_the_box_its_original_was_found_in(portrait, box, monkeypatch) -> None:
     """The face is searched for once, in the original; each variant's landmark fit starts from the box it was
     found in there: the fit follows the box it starts from, and the detector may box an edited face a pyramid
-    step away, which would move the landmarks by more than some edits do."""
+    step away, which would move the landmarks by more than some edits do. A face the detector's quick look sees
+    moved is searched for again, so that a moved face reads its move."""
     from gp_widgets.analysis import metrics
 
     searched = []
@@ -139,6 +141,13 @@ def test_a_variant_is_fitted_from_the_box_its_original_was_found_in(portrait, bo
     elsewhere = replace(face_features(original, box), found=(found[0] + found[2] * 0.1, *found[1:]))
     moved = face_features(FaceImage.of(portrait.copy()), box, like=elsewhere)  # from a box a tenth to the right
     assert moved.found == elsewhere.found and not np.array_equal(moved.landmarks, same.landmarks)
+    assert Features.from_json(same.to_json()).found == same.found  # what a sidecar keeps
+    assert Features.from_json(same.to_json()).seen == same.seen is not None
+    pixels = round(0.2 * box[2] * portrait.shape[1])  # a fifth of the face's width: the fit would not follow
+    points = same.landmarks
+    iod = float(np.linalg.norm(points[42:48].mean(axis=0) - points[36:42].mean(axis=0)))
+    shift = gp.metrics.landmark_shift.compute(original, np.roll(portrait, pixels, axis=1), box)
+    assert shift == pytest.approx(pixels / iod, rel=0.1) and len(searched) == 2
 
 
 def test_without_dlib_the_face_metrics_name_the_extra_and_pixel_metrics_still_work(portrait, box, monkeypatch):

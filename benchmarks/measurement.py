@@ -11,7 +11,8 @@
   shared machine the walls move with the load, the CPU much less, so a change in what measuring costs shows
   there first.
 * ``identity_ms_per_face``: ``gp.metrics.identity`` on one variant at the analysis size, the original's
-  features already known (as in a sweep): finding the face again, 68 landmarks, the 128-D descriptor.
+  features already known (as in a sweep): the detector's quick look that the face is still where the original's
+  was found, 68 landmarks fitted from there twice, the 128-D descriptor.
   Median wall milliseconds; the thread's CPU milliseconds are in the details.
 """
 

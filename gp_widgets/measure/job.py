@@ -45,7 +45,7 @@ FACE_MAX_UPSCALE = 6.0
 smaller (its pixels do not hold a face dlib could read, however large they are drawn)."""
 FACE_MARGIN = 0.5
 """A face crop grows the face box by this share of its larger side on every side: the neighbourhood where
-the face is looked for again (0.35) and the padding of dlib's descriptor chip."""
+the original's face is searched for (0.35) and the padding of dlib's descriptor chip."""
 FACE_ANALYSIS = (FACE_SIDE, FACE_MAX_UPSCALE, FACE_MARGIN)
 """What a face's features and values depend on besides the pixels (caches name it)."""
 

@@ -19,8 +19,9 @@ __all__ = ["FORMAT", "Sidecar", "metric_key"]
 log = logging.getLogger("gp_widgets.measure")
 
 
-FORMAT = 2  # of the ``.measure.json`` files; bump when what they hold changes meaning
+FORMAT = 3  # of the ``.measure.json`` files; bump when what they hold changes meaning
 # 2: face features and face metrics measured on each face's own crop (job.FaceCrop), not the analysis-size photo
+# 3: a variant's landmarks fitted from the box its original's face was found in (not searched for again)
 
 
 def metric_key(metric: Metric) -> str | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import math
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 from scipy.ndimage import map_coordinates
 
 import gp_widgets as gp
@@ -16,6 +18,7 @@ from gp_widgets.analysis import models
 from gp_widgets.analysis.faces import detect, landmarks
 from gp_widgets.analysis.metrics import (
     FaceImage,
+    Features,
     as_metric,
     evaluate,
     face_features,
@@ -98,11 +101,53 @@ def test_pixel_metrics_on_a_known_change(portrait, box) -> None:
 
 
 def test_a_variant_without_a_face_reads_nan_with_the_reason(portrait, box) -> None:
-    blank = np.full_like(portrait, 128)
-    value = evaluate(gp.metrics.identity, portrait, blank, box)
-    assert math.isnan(value.value) and value.reason == "no face found in the variant"
-    assert evaluate(gp.metrics.mad_face, portrait, blank, box).reason is None
+    """The variant is not searched (its landmarks start where the original's face was found), so whether its
+    face is still there is the detector's quick look at that place: a blank photo, the face box painted over
+    or blurred away read NaN; the photo re-encoded does not."""
+    h, w = portrait.shape[:2]
+    left, top, right, bottom = round(box[0] * w), round(box[1] * h), round((box[0] + box[2]) * w), round(
+        (box[1] + box[3]) * h)
+    painted = portrait.copy()
+    painted[top:bottom, left:right] = 128
+    blurred = np.asarray(Image.fromarray(portrait).filter(ImageFilter.GaussianBlur((right - left) / 8)))
+    for gone in (np.full_like(portrait, 128), painted, blurred):
+        value = evaluate(gp.metrics.identity, portrait, gone, box)
+        assert math.isnan(value.value) and value.reason == "no face found in the variant"
+        assert evaluate(gp.metrics.mad_face, portrait, gone, box).reason is None
+    out = io.BytesIO()
+    Image.fromarray(portrait).save(out, format="JPEG", quality=70)
+    assert evaluate(gp.metrics.identity, portrait, np.asarray(Image.open(out)), box).value < 0.15
     assert math.isnan(evaluate(gp.metrics.mad_face, portrait, portrait, None).value)
+
+
+def test_a_variant_is_fitted_from_the_box_its_original_was_found_in(portrait, box, monkeypatch) -> None:
+    """The face is searched for once, in the original; each variant's landmark fit starts from the box it was
+    found in there: the fit follows the box it starts from, and the detector may box an edited face a pyramid
+    step away, which would move the landmarks by more than some edits do. A face the detector's quick look sees
+    moved is searched for again, so that a moved face reads its move."""
+    from gp_widgets.analysis import metrics
+
+    searched = []
+    real = metrics._find
+    monkeypatch.setattr(metrics, "_find", lambda image, b: searched.append(b) or real(image, b))
+    original = FaceImage.of(portrait)
+    variants = [FaceImage.of(lift_mouth_corners(portrait, landmarks(portrait, box), p)) for p in (-6.0, 6.0)]
+    smiles = [gp.metrics.smile.compute(original, v, box) for v in variants]
+    assert smiles[0] < 0 < smiles[1] and len(searched) == 1
+    found = face_features(original, box).found
+    assert found is not None and all(face_features(v, box).found == found for v in variants)
+    same = face_features(FaceImage.of(portrait.copy()), box, like=face_features(original, box))
+    assert np.array_equal(same.landmarks, face_features(original, box).landmarks)
+    elsewhere = replace(face_features(original, box), found=(found[0] + found[2] * 0.1, *found[1:]))
+    moved = face_features(FaceImage.of(portrait.copy()), box, like=elsewhere)  # from a box a tenth to the right
+    assert moved.found == elsewhere.found and not np.array_equal(moved.landmarks, same.landmarks)
+    assert Features.from_json(same.to_json()).found == same.found  # what a sidecar keeps
+    assert Features.from_json(same.to_json()).seen == same.seen is not None
+    pixels = round(0.2 * box[2] * portrait.shape[1])  # a fifth of the face's width: the fit would not follow
+    points = same.landmarks
+    iod = float(np.linalg.norm(points[42:48].mean(axis=0) - points[36:42].mean(axis=0)))
+    shift = gp.metrics.landmark_shift.compute(original, np.roll(portrait, pixels, axis=1), box)
+    assert shift == pytest.approx(pixels / iod, rel=0.1) and len(searched) == 2
 
 
 def test_without_dlib_the_face_metrics_name_the_extra_and_pixel_metrics_still_work(portrait, box, monkeypatch):

@@ -163,10 +163,11 @@ def test_every_face_of_a_group_photo_is_measured_at_its_own_size(group, tmp_path
         assert smiling["smile"] > 0.02, (i, smiling)
 
 
-@pytest.mark.parametrize("stale", [{"format": 1}, {"face": [80, 6.0, 0.5]}, {"side": 512}])
+@pytest.mark.parametrize("stale", [{"format": 1}, {"format": 2}, {"face": [80, 6.0, 0.5]}, {"side": 512}])
 def test_a_sidecar_measured_another_way_is_not_reused(photo, box, tmp_path, stale) -> None:
-    """Values and features cached by an older measurement (format 1: faces measured on the downsized photo) or
-    with other face-crop settings are measured again, not read back."""
+    """Values and features cached by an older measurement (format 1: faces measured on the downsized photo;
+    2: each variant's face searched for again) or with other face-crop settings are measured again, not read
+    back."""
     cache = VariantCache("http://127.0.0.1:1/api/v0", "key", tmp_path)
     variant = png(samples.portrait().rotate(3))
     first = measure_once(Pipeline(cache=cache), variant, photo, box, views=False)

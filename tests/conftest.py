@@ -13,18 +13,15 @@
 * ``dummy_comm`` -- widgets talk to ipywidgets' own dummy comm (no recording).
 * ``executed_notebook(name)`` -- the shipped notebook executed once per test run (nbclient, widget state
   saved), shared by the notebook tests, the static-export tests and the docs build, on every xdist worker of
-  the run; ``executed_notebook.all()`` runs them all and returns the folder of the executed copies. A session
-  with tests that read those runs starts them on a thread at its first test and runs those tests last.
+  the run; ``executed_notebook.all()`` runs them all and returns the folder of the executed copies.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,17 +88,11 @@ def jupyter_env(tmp_path_factory) -> dict[str, str]:
     return env
 
 
-def _reads_notebook_runs(item: pytest.Item) -> bool:
-    return "executed_notebook" in getattr(item, "fixturenames", ())
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests that read the shipped notebooks' runs go last, so the runs (started on a thread at the session's
-    start, ``_notebook_runs_ahead``) are ready when they come; within each part, browser tests go last:
-    Playwright's sync API keeps an event loop running on the main thread while its session-scoped browser lives,
-    which would break every asyncio test after it."""
+    """Browser tests run last: Playwright's sync API keeps an event loop running on the main
+    thread while its session-scoped browser lives, which would break every asyncio test after it."""
     browser_dir = Path(__file__).parent / "browser"
-    items.sort(key=lambda item: (_reads_notebook_runs(item), Path(str(item.path)).is_relative_to(browser_dir)))
+    items.sort(key=lambda item: Path(str(item.path)).is_relative_to(browser_dir))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -228,26 +219,6 @@ def executed_notebook(jupyter_env: dict[str, str], tmp_path_factory: pytest.Temp
     root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "executed-notebooks"
     (root / "executed").mkdir(parents=True, exist_ok=True)
     return ExecutedNotebooks(root, dict(jupyter_env))
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _notebook_runs_ahead(request: pytest.FixtureRequest) -> Iterator[None]:
-    """If the session has tests that read the shipped notebooks' runs, run the notebooks on a thread from its first
-    test on, beside the tests that come before them (the runs' kernels and engines use the other core meanwhile)."""
-    if not any(_reads_notebook_runs(item) for item in request.session.items):
-        yield
-        return
-    notebooks: ExecutedNotebooks = request.getfixturevalue("executed_notebook")
-
-    def run_all() -> None:
-        for path in sorted(NOTEBOOKS.glob("*.ipynb")):
-            with contextlib.suppress(NotebookRunFailed):  # saved: each test that reads that run fails with it
-                notebooks(path.name)
-
-    ahead = threading.Thread(target=run_all, name="notebook-runs", daemon=True)
-    ahead.start()
-    yield
-    ahead.join()
 
 
 @pytest.fixture

@@ -39,7 +39,7 @@ lint: $(STAMP)  # ruff (lint + import order; not the formatter) and mypy (strict
 # running on the main thread while it lives, so they never share a process with the asyncio tests; the notebook
 # tests run there too, since the static-export and docs-site tests read their runs (each notebook runs once,
 # tests/conftest.py, executed_notebook). The rest mostly waits (engines' latency, retries' pauses, subprocesses):
-# alone, on one process, it took 731 s of wall for about 500 s of CPU; under `nice` it takes the CPU the browser
+# alone, on one process, it took 731 s of wall for at least 500 s of CPU; under `nice` it takes the CPU the browser
 # chain leaves. Each process logs to test-artifacts/; both logs are printed when both are done. One side may select
 # nothing (exit 5) when PYTEST_ARGS names tests of the other; both selecting nothing fails.
 UI    := browser or notebook

@@ -140,17 +140,20 @@ async def test_an_answer_on_its_way_when_cancelled_is_recorded(tmp_path) -> None
 async def test_a_killed_study_generates_only_what_it_was_not_told(fresh, engine_counts, pool, tmp_path) -> None:
     runner = study(fresh, tmp_path, pool, concurrency=2)
 
-    def kill_at_first_complete(rec: Any) -> None:
-        if rec.status == "complete":
-            runner.cancel()  # as a kernel killed mid-run: cells submitted, polled, not finished
+    def kill_at_first_variant(rec: Any) -> None:
+        # As a kernel killed mid-run: one variant ready, not yet downloaded; at most one other cell holds the
+        # second of concurrency's two slots. Killed at the first *complete* instead, a loaded machine measures
+        # that cell slowly enough for every other cell to be told first, and nothing is left to test.
+        if rec.status == "downloading":
+            runner.cancel()
 
-    runner.on_change = kill_at_first_complete
+    runner.on_change = kill_at_first_variant
     with Costs(fresh, engine_counts) as first:
         records = await runner.run()
     assert runner.ledger is not None
     told = len(runner.ledger)
     assert first["generations"] == told  # every answer the service gave was recorded before polling
-    assert "cancelled" in {r.status for r in records} and 1 <= told < 6
+    assert "cancelled" in {r.status for r in records} and 1 <= told <= 2
     with Costs(fresh, engine_counts) as again:
         rest = await study(fresh, tmp_path, pool).run()
     assert again == {"uploads": 0, "generations": 6 - told}

@@ -1,6 +1,6 @@
 """End-to-end flows a person goes through, in a real Chromium:
 
-* the FaceEditor and the sweep grid in Notebook 7 (not only JupyterLab);
+* the FaceEditor in Notebook 7 (not only JupyterLab; the sweep grid there: test_sweep_grid.py);
 * the FaceEditor notebook as a Voila app;
 * a bad upload (text, GIF) shows a readable error and keeps the previous photo;
 * a kernel restart + Run All: the editor works again and the old engine exits by itself;
@@ -42,7 +42,6 @@ from gp_widgets.widgets.canvas import SELECTED_COLOR
 pytestmark = pytest.mark.browser
 
 EDITOR_NB = "02_face_editor.ipynb"
-SWEEP_NB = "03_parameter_sweeps.ipynb"
 NOTEBOOK_PARAM = 0.8  # the notebook's own `await editor.generate(move="smile", param=0.8)`
 DRAW_TIMEOUT = 60.0  # s, for polls of what the canvas shows
 
@@ -160,32 +159,6 @@ def upload_file(page, path: Path) -> None:
 # ------------------------------------------------------------------------- grid steps
 
 
-def check_sweep_grid(page) -> None:
-    """The 4 x 9 sweep of 03_parameter_sweeps: 27 thumbnails, 9 demographic failures."""
-    grid = output_locator(page, ".gp-sweep-grid").first
-    grid.wait_for(state="visible", timeout=60_000)
-    expect_widget_text(page, ".gp-sweep-grid", "27 done · 9 failed · 36 total", timeout=120_000)
-    page.wait_for_function(
-        """n => document.querySelectorAll(
-                 ".jp-OutputArea-output .gp-sweep-grid .gp-sweep-cell img[src^='blob:']").length >= n""",
-        arg=36,  # 27 variants + 9 failure tiles
-        timeout=60_000,
-    )
-    page.wait_for_function(
-        """() => [...document.querySelectorAll(
-                 ".jp-OutputArea-output .gp-sweep-grid .gp-sweep-cell:not(.gp-sweep-failed) img")]
-                 .filter(i => i.complete && i.naturalWidth > 0).length >= 27""",
-        timeout=60_000,
-    )
-    failed = grid.locator(".gp-sweep-failed")
-    assert failed.count() == 9
-    for i in range(9):
-        cell = failed.nth(i)
-        cell.scroll_into_view_if_needed()
-        assert cell.is_visible()
-        assert "move_unavailable_offline" in cell.inner_text()
-
-
 # ----------------------------------------------------------------- process inspection
 
 
@@ -273,14 +246,6 @@ def test_face_editor_in_notebook7(page, jupyter_server, notebook_root):
     open_notebook7(page, jupyter_server, name)
     run_all_cells(page)
     editor_flow(page, "flow-notebook7-face-editor")
-
-
-def test_sweep_grid_in_notebook7(page, jupyter_server, notebook_root):
-    name = copy_notebook(notebook_root, SWEEP_NB)
-    open_notebook7(page, jupyter_server, name)
-    run_all_cells(page)
-    check_sweep_grid(page)
-    screenshot(page, "flow-notebook7-sweep")
 
 
 def test_face_editor_as_voila_app(page, console, voila_server, notebook_root):

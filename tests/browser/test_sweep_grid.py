@@ -107,13 +107,17 @@ def test_the_view_toggle_switches_the_cells_between_face_photo_and_diff(page, ju
     screenshot(page, "sweep-views-diff")
 
 
+PARAMS = [-2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2]  # the nine columns of 03_parameter_sweeps
+
+
 @pytest.mark.parametrize("front_end", ["notebook7", "voila"])
 def test_the_grid_is_live_in_notebook7_and_voila(front_end, page, jupyter_server, voila_server, notebook_root) -> None:
-    """The grid's cells are a custom widget: the other front ends load it too, and show it, not its picture;
-    a study's Open grid shows its grid in the study view, where the user clicked."""
+    """The grid's cells are a custom widget: the other front ends load it too, and show it, not its picture,
+    nine param columns wide with every failed cell readable once scrolled to; a study's Open grid shows its grid
+    in the study view, where the user clicked."""
     name = write_notebook(notebook_root, f"sweep-{front_end}-{os.getpid()}", [
         ("import gp_widgets as gp\n"
-         "grid = gp.sweep(gp.samples.portrait(), moves=['smile', 'MaleAsian'], params=[-1, 1])\ngrid"),
+         f"grid = gp.sweep(gp.samples.portrait(), moves=['smile', 'MaleAsian'], params={PARAMS})\ngrid"),
         "await grid;",
         'study = gp.study(gp.samples.corpus(1), ["smile"], [-1, 1])\nstudy',
         "await study;",
@@ -124,12 +128,18 @@ def test_the_grid_is_live_in_notebook7_and_voila(front_end, page, jupyter_server
         open_notebook7(page, jupyter_server, name)
         run_all_cells(page)
     grid = output_locator(page, ".gp-sweep-grid").first
-    expect(grid).to_contain_text("2 done · 2 failed · 4 total", timeout=60_000)
-    page.wait_for_function("() => document.querySelectorAll(\".gp-sweep-cell img[src^='blob:']\").length === 4",
-                           timeout=30_000)
-    assert [grid.locator(".gp-sweep-failed button").nth(i).inner_text() for i in range(2)] == [
-        "move_unavailable_offline"] * 2
-    assert grid.locator(".gp-sweep-cell:not(.gp-sweep-failed) button.mod-success").count() == 2
+    n = len(PARAMS)
+    expect(grid).to_contain_text(f"{n} done · {n} failed · {2 * n} total", timeout=60_000)
+    page.wait_for_function("n => document.querySelectorAll(\".gp-sweep-cell img[src^='blob:']\").length === n",
+                           arg=2 * n, timeout=30_000)  # thumbnails and failure tiles
+    page.wait_for_function("n => [...document.querySelectorAll('.gp-sweep-cell:not(.gp-sweep-failed) img')]"
+                           ".filter(i => i.complete && i.naturalWidth > 0).length === n", arg=n, timeout=30_000)
+    failed = grid.locator(".gp-sweep-failed")
+    assert failed.count() == n
+    for i in range(n):  # the last columns too, in this front end's width
+        failed.nth(i).scroll_into_view_if_needed()
+        assert failed.nth(i).is_visible() and failed.nth(i).locator("button").inner_text() == "move_unavailable_offline"
+    assert grid.locator(".gp-sweep-cell:not(.gp-sweep-failed) button.mod-success").count() == n
     page.wait_for_function("() => document.querySelectorAll('.gp-static').length > 0")
     visible = page.locator(".gp-static").evaluate_all("els => els.filter(e => e.getClientRects().length > 0).length")
     assert visible == 0, f"{visible} static pictures shown next to the live grid"

@@ -39,31 +39,31 @@ lint: $(STAMP)  # ruff (lint + import order; not the formatter) and mypy (strict
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-# Every test, in two pytest processes side by side: the browser and notebook tests in one, and the rest on
-# $(CORE_WORKERS) xdist workers (a file's tests on one, its engines started once) at a lower CPU priority. The
-# browser tests are one long chain (page, kernel, engine, page again) and Playwright's sync API keeps an event loop
-# running on the main thread while it lives, so they never share a process with the asyncio tests; the notebook
-# tests run there too, since the static-export and docs-site tests read their runs (each notebook runs once,
-# tests/conftest.py, executed_notebook). The rest mostly waits (engines' latency, retries' pauses, subprocesses):
-# alone, on one process, it took 731 s of wall for at least 500 s of CPU; under `nice` it takes the CPU the browser
-# chain leaves. Each process logs to test-artifacts/; both logs are printed when both are done. One side may select
-# nothing (exit 5) when PYTEST_ARGS names tests of the other; both selecting nothing fails.
-UI    := browser or notebook
+# Every test, in two pytest processes side by side: the browser tests in one, and the rest on $(CORE_WORKERS) xdist
+# workers (a file's tests on one, its engines started once) at a lower CPU priority. The browser tests are one long
+# chain (page, kernel, engine, page again) and Playwright's sync API keeps an event loop running on the main thread
+# while it lives, so they never share a process with the asyncio tests. The rest mostly waits (engines' latency,
+# retries' pauses, subprocesses): alone, on one process, it took 630 s of wall for 550 CPU-seconds; under `nice` it
+# takes the CPU the browser chain leaves. The notebooks run there too, once, in a folder both processes share
+# (GP_TEST_NOTEBOOK_RUNS, tests/conftest.py, executed_notebook); the browser tests that read those runs (static
+# export, docs site) go last in theirs. Each process logs to test-artifacts/; both logs are printed when both are
+# done. One side may select nothing (exit 5) when PYTEST_ARGS names tests of the other; both selecting nothing fails.
 CORE_WORKERS := 3
 XDIST := -n 2 --dist loadfile  # make test-fast: two workers, a file's tests on one (its engines start once)
 test: lint
 	@$(COMPILE); mkdir -p test-artifacts; tmp="$${TMPDIR:-/tmp}"; \
-	nice -n 10 $(PY) -m pytest -n $(CORE_WORKERS) --dist loadfile -m "not ($(UI))" --basetemp="$$tmp/gp-test-core" \
+	GP_TEST_NOTEBOOK_RUNS="$$tmp/gp-test-notebooks"; rm -rf "$$GP_TEST_NOTEBOOK_RUNS"; export GP_TEST_NOTEBOOK_RUNS; \
+	nice -n 10 $(PY) -m pytest -n $(CORE_WORKERS) --dist loadfile -m "not browser" --basetemp="$$tmp/gp-test-core" \
 		$(PYTEST_ARGS) >test-artifacts/pytest-core.log 2>&1 & core=$$!; \
-	$(PY) -m pytest -m "$(UI)" --basetemp="$$tmp/gp-test-ui" $(PYTEST_ARGS) >test-artifacts/pytest-ui.log 2>&1 & ui=$$!; \
+	$(PY) -m pytest -m browser --basetemp="$$tmp/gp-test-ui" $(PYTEST_ARGS) >test-artifacts/pytest-ui.log 2>&1 & ui=$$!; \
 	c=0; u=0; wait $$core || c=$$?; wait $$ui || u=$$?; \
-	echo "== tests without a browser or notebook (exit $$c)"; cat test-artifacts/pytest-core.log; \
-	echo "== browser and notebook tests (exit $$u)"; cat test-artifacts/pytest-ui.log; \
+	echo "== tests without a browser (exit $$c)"; cat test-artifacts/pytest-core.log; \
+	echo "== browser tests (exit $$u)"; cat test-artifacts/pytest-ui.log; \
 	case "$$c$$u" in 00|05|50) ;; *) exit 1;; esac
 
 test-fast: $(STAMP)  # the inner loop: no browser, notebook, install, benchmark or slow tests
 	@$(COMPILE)
-	$(PY) -m pytest -q $(XDIST) -m "not ($(UI) or package or bench or slow)" $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(XDIST) -m "not (browser or notebook or package or bench or slow)" $(PYTEST_ARGS)
 
 docs: $(STAMP)  # the documentation site, offline, warnings as errors -> docs/_build/html/index.html
 	$(PY) -m sphinx -W --keep-going -q -b html docs docs/_build/html

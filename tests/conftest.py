@@ -13,7 +13,8 @@
 * ``dummy_comm`` -- widgets talk to ipywidgets' own dummy comm (no recording).
 * ``executed_notebook(name)`` -- the shipped notebook executed once per test run (nbclient, widget state
   saved), shared by the notebook tests, the static-export tests and the docs build, on every xdist worker of
-  the run; ``executed_notebook.all()`` runs them all and returns the folder of the executed copies.
+  the run and by every pytest process that names one folder in ``GP_TEST_NOTEBOOK_RUNS`` (``make test``'s two);
+  ``executed_notebook.all()`` runs them all and returns the folder of the executed copies.
 """
 
 from __future__ import annotations
@@ -150,12 +151,13 @@ def engine_counts() -> Callable[[EngineProcess], dict[str, int]]:
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 NOTEBOOK_CELL_TIMEOUT = 120  # s
+NOTEBOOK_RUNS_ENV = "GP_TEST_NOTEBOOK_RUNS"  # a folder the run's pytest processes share (make test sets it)
 
 
 @dataclass
 class ExecutedNotebooks:
-    """Each shipped notebook run top to bottom at most once per test run, even on several xdist workers: the
-    first test to ask runs it (under a file lock, in a folder of its own holding a copy of ``notebooks/``, so
+    """Each shipped notebook run top to bottom at most once per test run, even on several xdist workers or
+    pytest processes: the first test to ask runs it (under a file lock, in a folder of its own holding a copy of ``notebooks/``, so
     what the notebook writes stays there) and saves the executed copy in ``executed/``; every other test, on
     any worker, reads that copy. A failed run is saved too and raised again to every test that asks."""
 
@@ -216,7 +218,8 @@ class NotebookRunFailed(RuntimeError):
 @pytest.fixture(scope="session")
 def executed_notebook(jupyter_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> ExecutedNotebooks:
     base = tmp_path_factory.getbasetemp()
-    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "executed-notebooks"
+    shared = os.environ.get(NOTEBOOK_RUNS_ENV)
+    root = Path(shared) if shared else (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "executed-notebooks"
     (root / "executed").mkdir(parents=True, exist_ok=True)
     return ExecutedNotebooks(root, dict(jupyter_env))
 

@@ -29,9 +29,14 @@ NOTEBOOKS = bh.REPO_ROOT / "notebooks"
 
 
 def pytest_collection_modifyitems(config, items):
+    """Mark this folder's tests ``browser``; those that read the session's notebook runs go last, so that under
+    ``make test`` the other pytest process has run the notebooks by then (``executed_notebook``) and this one,
+    the longer chain, does not wait for them."""
     for item in items:
         if HERE in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.browser)
+    items.sort(key=lambda item: HERE in Path(str(item.fspath)).resolve().parents
+               and "executed_notebook" in getattr(item, "fixturenames", ()))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -157,9 +157,9 @@ NOTEBOOK_RUNS_ENV = "GP_TEST_NOTEBOOK_RUNS"  # a folder the run's pytest process
 @dataclass
 class ExecutedNotebooks:
     """Each shipped notebook run top to bottom at most once per test run, even on several xdist workers or
-    pytest processes: the first test to ask runs it (under a file lock, in a folder of its own holding a copy of ``notebooks/``, so
-    what the notebook writes stays there) and saves the executed copy in ``executed/``; every other test, on
-    any worker, reads that copy. A failed run is saved too and raised again to every test that asks."""
+    pytest processes: the first test to ask runs it (under a file lock, in a folder of its own holding a copy
+    of ``notebooks/``, so what the notebook writes stays there) and saves the executed copy in ``executed/``;
+    every other test, on any worker, reads that copy. A failed run is saved too and raised again to every test that asks."""
 
     root: Path  # shared by the run's workers
     env: dict[str, str]
@@ -219,7 +219,10 @@ class NotebookRunFailed(RuntimeError):
 def executed_notebook(jupyter_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> ExecutedNotebooks:
     base = tmp_path_factory.getbasetemp()
     shared = os.environ.get(NOTEBOOK_RUNS_ENV)
-    root = Path(shared) if shared else (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "executed-notebooks"
+    if shared:
+        root = Path(shared)
+    else:
+        root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "executed-notebooks"
     (root / "executed").mkdir(parents=True, exist_ok=True)
     return ExecutedNotebooks(root, dict(jupyter_env))
 

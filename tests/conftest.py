@@ -159,7 +159,8 @@ class ExecutedNotebooks:
     """Each shipped notebook run top to bottom at most once per test run, even on several xdist workers or
     pytest processes: the first test to ask runs it (under a file lock, in a folder of its own holding a copy
     of ``notebooks/``, so what the notebook writes stays there) and saves the executed copy in ``executed/``;
-    every other test, on any worker, reads that copy. A failed run is saved too and raised again to every test that asks."""
+    every other test, on any worker, reads that copy. A failed run is saved too and raised again to every test
+    that asks."""
 
     root: Path  # shared by the run's workers
     env: dict[str, str]

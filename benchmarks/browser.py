@@ -275,7 +275,7 @@ class _Session:
             "(i) => { const c = window.jupyterapp.shell.currentWidget.content.widgets[i];"
             " return c.model.executionCount !== null"
             " && !c.node.querySelector('.jp-InputPrompt').textContent.includes('*'); }",
-            arg=index, timeout=TIMEOUT)
+            arg=index, timeout=TIMEOUT, polling=100)
         error = self.page.evaluate(
             "(i) => { const c = window.jupyterapp.shell.currentWidget.content.widgets[i];"
             " const e = c.model.outputs.toJSON().find(o => o.output_type === 'error');"
@@ -302,11 +302,11 @@ def _editor_runs(session: _Session, cdp: Any, timed: int, total: int, task_cell:
         handle.focus()
         handle.press("ArrowLeft")
         page.wait_for_function("(b) => document.querySelector('.gp-face-editor .gp-param .widget-readout')"
-                               ".textContent !== b", arg=before)
+                               ".textContent !== b", arg=before, polling=100)
         param = round(float(readout.inner_text().replace("\u2212", "-")), 2)  # the readout shows U+2212
         # a slider's update can be held back behind unanswered messages and overtaken by the click
         page.wait_for_function("(p) => Math.abs(parseFloat(document.querySelector('.gp-bench-echo')"
-                               ".textContent) - p) < 1e-6", arg=param)
+                               ".textContent) - p) < 1e-6", arg=param, polling=100)
         page.evaluate("() => { window.__gpClick = null; }")
         button.click()
         painted, status = page.wait_for_function(RESULT_JS, polling="raf", timeout=TIMEOUT).json_value()
@@ -354,7 +354,7 @@ def _scrub_frames(page: Any, moves: int) -> list[float]:
         moved = page.evaluate("() => window.__gpMoved")
         try:
             drawn = page.wait_for_function("(t) => window.__gpAllDraws.find(d => d > t)", arg=moved,
-                                           timeout=10_000).json_value()
+                                           timeout=10_000, polling=100).json_value()
         except Exception as exc:
             raise RuntimeError(f"no picture drawn after moving to stop {stop:+.2f} (frames so far {frames}, "
                                f"moved at {moved}, draws {page.evaluate('() => window.__gpAllDraws')})") from exc

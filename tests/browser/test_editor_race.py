@@ -68,13 +68,13 @@ def test_a_click_right_after_two_drags_generates_what_the_slider_shows(page, jup
         first, second = rng.uniform(0.05, 0.45), rng.uniform(0.55, 0.95)
         flag = tmp_path / f"round-{round_}.done"
         page.evaluate(BUSY_JS, [round_, str(flag)])
-        page.wait_for_function(f"() => ({KERNEL_STATUS_JS})() === 'busy'")
+        page.wait_for_function(f"() => ({KERNEL_STATUS_JS})() === 'busy'", polling=100)
         expect(output_locator(page, ".gp-status").first).to_have_text(f"round {round_}")
         track = wait_for_output(page, ".gp-param .noUi-target").bounding_box()
         drag(page, track, handle, first)
         page.evaluate("() => { window.__gpClickAfterUp = true; }")
         drag(page, track, handle, second)
-        page.wait_for_function("() => window.__gpTimes.click >= window.__gpTimes.up")
+        page.wait_for_function("() => window.__gpTimes.click >= window.__gpTimes.up", polling=100)
         assert not page.evaluate("() => window.__gpBusyDone"), "the busy code ended before the click: no race"
         param = readout(page)
         flag.touch()  # the click is in: end the busy code

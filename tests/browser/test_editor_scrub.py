@@ -66,7 +66,7 @@ def test_scrub_mode_paints_a_ready_stop_while_dragging(page, jupyter_server, not
     page.mouse.down()
     moved = page.evaluate("() => performance.now()")
     page.mouse.move(track["x"] + 0.625 * track["width"], handle["y"] + handle["height"] / 2, steps=4)  # +0.50
-    page.wait_for_function("(t) => window.__gpDraws.some(d => d > t)", arg=moved, timeout=10_000)
+    page.wait_for_function("(t) => window.__gpDraws.some(d => d > t)", arg=moved, timeout=10_000, polling=100)
     expect(output_locator(page, ".gp-scrub-tick[style*='outline']")).to_have_attribute("data-param", "0.5")
     shot = ARTIFACTS / "editor-scrub.png"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -132,7 +132,7 @@ def generate_nudged(page, expected: float = NOTEBOOK_PARAM + 0.05) -> None:
     page.wait_for_function(
         "n => document.querySelectorAll('.jp-OutputArea-output .gp-history img').length === n",
         arg=before + 1,
-        timeout=60_000,
+        timeout=60_000, polling=100
     )
 
 
@@ -232,7 +232,7 @@ def restart_kernel(page) -> None:
     page.locator(".jp-Dialog .jp-mod-accept").first.click(timeout=30_000)
     page.locator(".jp-Dialog").first.wait_for(state="detached", timeout=30_000)
     state = page.wait_for_function(
-        "() => window.__gpRestart && window.__gpRestart.done && window.__gpRestart", timeout=120_000
+        "() => window.__gpRestart && window.__gpRestart.done && window.__gpRestart", timeout=120_000, polling=100
     ).json_value()
     assert state.get("ok") is True, f"restart did not complete: {state}"
     wait_for_kernel_idle(page, timeout=120_000)
@@ -316,7 +316,7 @@ def test_kernel_restart_then_rerun(page, jupyter_server, notebook_root):
 
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
     page.wait_for_function("() => document.querySelectorAll('.jp-OutputArea-output').length === 0",
-                           timeout=30_000)
+                           timeout=30_000, polling=100)
     run_all_cells(page)
     editor_is_ready(page)
     generate_nudged(page)
@@ -367,6 +367,6 @@ def test_lab_run_all_after_grid_result(page, jupyter_server, notebook_root):
     output_locator(page, ".gp-sweep-grid").first.wait_for(state="visible")
     page.wait_for_function(
         """() => document.querySelectorAll(".jp-OutputArea-output .gp-sweep-cell img[src^='blob:']").length >= 2""",
-        timeout=60_000,
+        timeout=60_000, polling=100
     )
     screenshot(page, "flow-run-all-after-grid-result")

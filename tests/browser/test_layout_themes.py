@@ -57,7 +57,7 @@ SPILLS = """() => {
 def _theme(page, name: str) -> None:
     page.evaluate("(theme) => window.jupyterapp.commands.execute('apputils:change-theme', {theme})", name)
     light = "true" if name.endswith("Light") else "false"
-    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'", timeout=30_000)
+    page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'", timeout=30_000, polling=100)
     page.wait_for_timeout(500)  # the theme's stylesheet applied (one frame is not always enough)
 
 

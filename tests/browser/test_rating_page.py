@@ -47,7 +47,7 @@ def test_a_rater_answers_20_trials_by_key_and_the_saved_file_loads_back(page, tm
     page.keyboard.press("Enter")
     given = []
     for i in range(len(design.trials)):
-        page.wait_for_function(f"document.body.dataset.gpTrial === '{i}'")
+        page.wait_for_function(f"document.body.dataset.gpTrial === '{i}'", polling=100)
         if i == 2:
             bh.screenshot(page, f"rating-page-{kind}", full_page=False)
         key = KEYS[kind][i % len(KEYS[kind])]
@@ -79,14 +79,14 @@ def test_a_rater_who_closes_the_page_goes_on_where_they_stopped(page, tmp_path):
     page.fill("#gp-rater", "ada")
     page.keyboard.press("Enter")
     for i in range(5):
-        page.wait_for_function(f"document.body.dataset.gpTrial === '{i}'")
+        page.wait_for_function(f"document.body.dataset.gpTrial === '{i}'", polling=100)
         page.keyboard.press("f")
-    page.wait_for_function("document.body.dataset.gpTrial === '5'")
+    page.wait_for_function("document.body.dataset.gpTrial === '5'", polling=100)
     page.goto(html.as_uri())  # closed and opened again
     page.fill("#gp-rater", "ada")
     page.keyboard.press("Enter")
     for i in range(5, len(design.trials)):
-        page.wait_for_function(f"document.body.dataset.gpTrial === '{i}'")
+        page.wait_for_function(f"document.body.dataset.gpTrial === '{i}'", polling=100)
         if i < len(design.trials) - 1:
             page.keyboard.press("j")
         else:

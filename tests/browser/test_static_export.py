@@ -183,7 +183,7 @@ def _editor_notebook(executed, notebook_root) -> str:
 
 def _assert_live_not_static(page) -> None:
     wait_for_output(page, ".gp-face-editor canvas")
-    page.wait_for_function("() => document.querySelectorAll('.gp-static').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('.gp-static').length > 0", polling=100)
     visible = page.locator(".gp-static").evaluate_all(
         "els => els.filter(e => e.getClientRects().length > 0).length")
     assert visible == 0, f"{visible} static pictures shown next to the live widget"
@@ -210,7 +210,7 @@ def test_saved_notebook_shows_live_widget_once(front_end, executed, page, jupyte
           }
         }
         return false;
-      }""", timeout=30_000)
+      }""", timeout=30_000, polling=100)
 
 
 @pytest.mark.timeout(600)

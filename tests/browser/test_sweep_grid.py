@@ -35,7 +35,8 @@ def test_sweep_notebook_fills_the_grid(page, jupyter_server, notebook_root) -> N
     expect_widget_text(page, ".gp-sweep-grid", "27 done · 9 failed · 36 total")
     thumbs = grid.locator(".gp-sweep-cell img[src^='blob:']")
     page.wait_for_function(
-        "n => document.querySelectorAll(\".gp-sweep-grid .gp-sweep-cell img[src^='blob:']\").length >= n", arg=27)
+        "n => document.querySelectorAll(\".gp-sweep-grid .gp-sweep-cell img[src^='blob:']\").length >= n", arg=27,
+        polling=100)
     assert thumbs.count() >= 27
     failed = grid.locator(".gp-sweep-failed")
     assert failed.count() == 9
@@ -83,7 +84,8 @@ def _cells_after(page, view: str, ready: str) -> list[dict]:
     toggle = output_locator(page, ".gp-sweep-grid .widget-toggle-button").filter(has_text=view).first
     toggle.click()
     page.wait_for_function(f"() => {{ const cells = ({_CELLS_JS})(); "
-                           f"return cells.length === 3 && cells.every(c => c && ({ready})); }}", timeout=30_000)
+                           f"return cells.length === 3 && cells.every(c => c && ({ready})); }}", timeout=30_000,
+                           polling=100)
     return page.evaluate(_CELLS_JS)
 
 
@@ -131,16 +133,17 @@ def test_the_grid_is_live_in_notebook7_and_voila(front_end, page, jupyter_server
     n = len(PARAMS)
     expect(grid).to_contain_text(f"{n} done · {n} failed · {2 * n} total", timeout=60_000)
     page.wait_for_function("n => document.querySelectorAll(\".gp-sweep-cell img[src^='blob:']\").length === n",
-                           arg=2 * n, timeout=30_000)  # thumbnails and failure tiles
+                           arg=2 * n, timeout=30_000, polling=100)  # thumbnails and failure tiles
     page.wait_for_function("n => [...document.querySelectorAll('.gp-sweep-cell:not(.gp-sweep-failed) img')]"
-                           ".filter(i => i.complete && i.naturalWidth > 0).length === n", arg=n, timeout=30_000)
+                           ".filter(i => i.complete && i.naturalWidth > 0).length === n", arg=n, timeout=30_000,
+                           polling=100)
     failed = grid.locator(".gp-sweep-failed")
     assert failed.count() == n
     for i in range(n):  # the last columns too, in this front end's width
         failed.nth(i).scroll_into_view_if_needed()
         assert failed.nth(i).is_visible() and failed.nth(i).locator("button").inner_text() == "move_unavailable_offline"
     assert grid.locator(".gp-sweep-cell:not(.gp-sweep-failed) button.mod-success").count() == n
-    page.wait_for_function("() => document.querySelectorAll('.gp-static').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('.gp-static').length > 0", polling=100)
     visible = page.locator(".gp-static").evaluate_all("els => els.filter(e => e.getClientRects().length > 0).length")
     assert visible == 0, f"{visible} static pictures shown next to the live grid"
     screenshot(page, f"sweep-grid-{front_end}")

@@ -48,7 +48,7 @@ lint: $(STAMP)  # ruff (lint + import order; not the formatter) and mypy (strict
 # (GP_TEST_NOTEBOOK_RUNS, tests/conftest.py, executed_notebook); the browser tests that read those runs (static
 # export, docs site) go last in theirs. Each process logs to test-artifacts/; both logs are printed when both are
 # done. One side may select nothing (exit 5) when PYTEST_ARGS names tests of the other; both selecting nothing fails.
-CORE_WORKERS := 2  # a third repeated the session engines, pools and imports once more, on a machine with no CPU to spare
+CORE_WORKERS := 3
 XDIST := -n 2 --dist loadfile  # make test-fast: two workers, a file's tests on one (its engines start once)
 test: lint
 	@$(COMPILE); mkdir -p test-artifacts; tmp="$${TMPDIR:-/tmp}"; \

@@ -10,9 +10,9 @@ DEMO_STAMP := $(VENV)/.demo-stamp
 # everything: the demo, tests, linters and docs tools
 # uv installs (parallel downloads): a fresh clone's full install took 41 s, against ~150 s with pip. It is itself
 # installed into the venv by pip, so nothing outside the project's own files is needed. It byte-compiles what it
-# installs, as pip does: where PYTHONDONTWRITEBYTECODE is set (as on CI's machine), nothing else ever would, and every
+# installs, as pip does: where PYTHONDONTWRITEBYTECODE is set (as on our machines), nothing else ever would, and every
 # process (engine, kernel, pool worker, Jupyter server) compiled its imports again, from source: on a fresh clone a
-# local engine took 5.1 CPU-seconds to start and edit twice instead of 2.1, and `make test` 1,132 s instead of ~700.
+# local engine took 5.1 CPU-seconds to start and edit twice instead of 2.1, and `make test` 1,132 s instead of 898.
 UV     := $(VENV)/bin/uv
 INSTALL = $(UV) pip install -q --compile-bytecode --python $(PY)
 # the project's own modules (an editable install, so not compiled by uv); quick when nothing changed

@@ -120,7 +120,8 @@ def replay_recipe(page) -> None:
     page.wait_for_function(
         """() => { const i = document.querySelector('.jp-OutputArea-output .gp-test-picture');
                    return !!(i && i.complete && i.naturalWidth === 512 && i.naturalHeight === 512); }""",
-        timeout=60_000, polling=100
+        timeout=60_000,
+        polling=100,
     )
 
 

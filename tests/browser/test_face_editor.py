@@ -63,7 +63,8 @@ def wait_for_result(page, size: tuple[int, int] = (512, 600)):
         """([w, h]) => { const c = document.querySelector('.jp-OutputArea-output .gp-result-canvas');
                          return !!(c && c.width === w && c.height === h); }""",
         arg=list(size),
-        timeout=60_000, polling=100
+        timeout=60_000,
+        polling=100,
     )
     result = wait_for_output(page, ".gp-result-canvas")
     for _ in range(120):  # polls of what the canvas shows, not an assertion on time
@@ -116,7 +117,8 @@ def test_face_editor_in_jupyterlab(page, jupyter_server, notebook_root):
     assert result["x"] > box["x"] + box["width"] - 1  # beside the original
     page.wait_for_function(
         f"() => document.querySelectorAll('.jp-OutputArea-output .gp-history img').length === {before + 1}",
-        timeout=30_000, polling=100
+        timeout=30_000,
+        polling=100,
     )
     shot = screenshot(page, "face-editor-smile")
     editor_png = ARTIFACTS / "face-editor.png"

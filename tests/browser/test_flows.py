@@ -132,7 +132,8 @@ def generate_nudged(page, expected: float = NOTEBOOK_PARAM + 0.05) -> None:
     page.wait_for_function(
         "n => document.querySelectorAll('.jp-OutputArea-output .gp-history img').length === n",
         arg=before + 1,
-        timeout=60_000, polling=100
+        timeout=60_000,
+        polling=100,
     )
 
 
@@ -367,6 +368,7 @@ def test_lab_run_all_after_grid_result(page, jupyter_server, notebook_root):
     output_locator(page, ".gp-sweep-grid").first.wait_for(state="visible")
     page.wait_for_function(
         """() => document.querySelectorAll(".jp-OutputArea-output .gp-sweep-cell img[src^='blob:']").length >= 2""",
-        timeout=60_000, polling=100
+        timeout=60_000,
+        polling=100,
     )
     screenshot(page, "flow-run-all-after-grid-result")

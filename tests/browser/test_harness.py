@@ -86,7 +86,8 @@ def check_widgets(page, shot: str) -> None:
           const d = ctx.getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
           return d[0] > 200 && d[1] < 60 && d[2] < 60 && d[3] > 200;
         }""",
-        timeout=30_000, polling=100
+        timeout=30_000,
+        polling=100,
     )
     inside = element_pixels(page, canvas, INSIDE, name=f"{shot}-canvas")
     outside = element_pixels(page, canvas, OUTSIDE)
